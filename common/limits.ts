@@ -1,0 +1,57 @@
+// Shared bounds and input schemas (zod), imported by both the server and the client so both validate alike.
+import { z } from "zod";
+
+/** 1 kr. = 100 øre. Every amount in the system is an integer number of øre. */
+export const ORE_PER_KRONE = 100;
+/** The largest amount any single request may carry (100.000 kr.); anything above is bad input. */
+export const MAX_AMOUNT_ORE = 10_000_000;
+/** Card numbers are 8–19 digits, like the 14-digit numbers printed on the demo cards. */
+export const CARD_NUMBER_PATTERN = /^[0-9]{8,19}$/;
+
+export const cardNumberSchema = z
+  .string({ error: "Card number must be text" })
+  .trim()
+  .regex(CARD_NUMBER_PATTERN, { error: "Card number must be 8–19 digits" });
+
+export const amountOreSchema = z
+  .number({ error: "Amount must be a number of øre" })
+  .int({ error: "Amount must be a whole number of øre" })
+  .min(1, { error: "Amount must be at least 1 øre" })
+  .max(MAX_AMOUNT_ORE, { error: `Amount must be at most ${MAX_AMOUNT_ORE} øre` });
+
+/** Idempotency keys chosen by clients (a till's sale id): a UUID or another opaque token. */
+export const idempotencyKeySchema = z
+  .string({ error: "Id must be text" })
+  .min(8, { error: "Id must be at least 8 characters" })
+  .max(100, { error: "Id must be at most 100 characters" })
+  .regex(/^[A-Za-z0-9_.:-]+$/, { error: "Id may only hold letters, digits and - _ . :" });
+
+export const saleItemSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  quantity: z.number().int().min(1).max(1000),
+  unitPriceOre: z.number().int().min(0).max(MAX_AMOUNT_ORE),
+});
+
+export const saleInputSchema = z
+  .strictObject({
+    saleId: idempotencyKeySchema,
+    cardNumber: cardNumberSchema,
+    amountOre: amountOreSchema,
+    items: z.array(saleItemSchema).max(100).optional(),
+  })
+  .refine((sale) => !sale.items || sale.items.reduce((sum, item) => sum + item.quantity * item.unitPriceOre, 0) === sale.amountOre, {
+    error: "The items must add up to amountOre",
+    path: ["items"],
+  });
+
+export const refundInputSchema = z.strictObject({
+  refundId: idempotencyKeySchema,
+  saleId: idempotencyKeySchema,
+  /** Omitted: refund whatever of the sale is not refunded yet. */
+  amountOre: amountOreSchema.optional(),
+});
+
+export const balanceInputSchema = z.strictObject({ cardNumber: cardNumberSchema });
+
+export type SaleInput = z.infer<typeof saleInputSchema>;
+export type RefundInput = z.infer<typeof refundInputSchema>;

@@ -1,0 +1,75 @@
+// Opens the SQLite file (bun:sqlite) with our pragmas and wraps it in the Store: sync read/write transactions plus a Kysely builder.
+import { Database as SqliteDatabase } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { Kysely } from "kysely";
+import { BunSqliteDialect } from "kysely-bun-sqlite";
+import type { Database } from "./schema.ts";
+import { makeTx, type Tx, type WriteTx } from "./tx.ts";
+import { GroupCommitWriter, type WriterOptions } from "./writer.ts";
+
+export type { Tx, WriteTx } from "./tx.ts";
+
+export type SynchronousMode = "FULL" | "NORMAL" | "EXTRA";
+
+export interface StoreOptions {
+  path: string;
+  /** FULL (default) makes every acknowledged commit survive a power cut. */
+  synchronous?: SynchronousMode;
+  busyTimeoutMs?: number;
+  writer?: WriterOptions;
+}
+
+export interface Store {
+  /** Kysely instance used as a query builder (and for async reads and migrations). */
+  readonly kysely: Kysely<Database>;
+  /** Runs `fn` in one read transaction (a consistent snapshot) on the read connection. */
+  read<T>(fn: (tx: Tx) => T): T;
+  /** Queues `fn` to run in a write transaction; resolves after the transaction has committed. */
+  write<T>(fn: (tx: WriteTx) => T): Promise<T>;
+  readonly writer: GroupCommitWriter;
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+export function openSqlite(path: string, options: { synchronous?: SynchronousMode; busyTimeoutMs?: number; queryOnly?: boolean } = {}): SqliteDatabase {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path, { create: true, strict: true });
+  // Wait for other writers (another process, a CLI) instead of failing with SQLITE_BUSY.
+  sqlite.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  sqlite.run("PRAGMA journal_mode = WAL");
+  sqlite.run(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+  sqlite.run("PRAGMA foreign_keys = ON");
+  if (options.queryOnly) sqlite.run("PRAGMA query_only = ON");
+  return sqlite;
+}
+
+export function openStore(options: StoreOptions): Store {
+  const writeConnection = openSqlite(options.path, options);
+  // A second connection for reads: WAL lets it read a committed snapshot while the writer works.
+  const readConnection = options.path === ":memory:" ? writeConnection : openSqlite(options.path, { ...options, queryOnly: true });
+  const kysely = new Kysely<Database>({ dialect: new BunSqliteDialect({ database: readConnection }) });
+  const writer = new GroupCommitWriter(writeConnection, options.writer);
+  const readTx = makeTx(readConnection);
+  return {
+    kysely,
+    writer,
+    path: options.path,
+    read<T>(fn: (tx: Tx) => T): T {
+      readConnection.run("BEGIN");
+      try {
+        return fn(readTx);
+      } finally {
+        readConnection.run("COMMIT");
+      }
+    },
+    write<T>(fn: (tx: WriteTx) => T): Promise<T> {
+      return writer.submit(fn);
+    },
+    async close() {
+      await writer.drain();
+      readConnection.close();
+      if (readConnection !== writeConnection) writeConnection.close();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// The typed shape of the SQLite database (Kysely `Database`), kept in step with db/migrations by hand.
+import type { Generated } from "kysely";
+
+export type CardStatus = "active" | "blocked";
+export type UserRole = "cardholder" | "staff" | "admin";
+
+/** Kinds of ledger account. Only `cardholder` accounts must never go below zero. */
+export type LedgerAccountKind =
+  | "cardholder"
+  | "acquirer_clearing"
+  | "canteen_revenue"
+  | "payout_clearing"
+  | "corrections";
+
+export type TransferKind =
+  | "deposit"
+  | "sale"
+  | "auto_top_up"
+  | "order"
+  | "refund"
+  | "payout"
+  | "transfer"
+  | "correction";
+
+export interface TenantsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: number;
+}
+
+export interface CanteensTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  /** The ledger account that sales at this canteen are credited to. */
+  revenue_account_id: number;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  tenant_id: number;
+  role: UserRole;
+  name: string | null;
+  email: string | null;
+  /** Set once the cardholder chooses a password; before that the card's verification code logs in. */
+  password_hash: string | null;
+  /** CPR number, encrypted at rest (issue 3); never sent to clients unmasked. */
+  cpr_encrypted: string | null;
+  address: string | null;
+  postal_code: string | null;
+  city: string | null;
+  phone: string | null;
+  school: string | null;
+  class_name: string | null;
+  track: string | null;
+  created_at: number;
+}
+
+export interface LedgerAccountsTable {
+  id: Generated<number>;
+  kind: LedgerAccountKind;
+  /** Stable name for system accounts (e.g. `acquirer_clearing`); null for cardholder accounts. */
+  code: string | null;
+  name: string;
+  /** The cardholder who owns the account; null for system accounts. */
+  owner_user_id: number | null;
+  /** 1 for system accounts, which may hold a negative balance; 0 enforces balance ≥ 0. */
+  allow_negative: number;
+  balance_ore: number;
+  debits_ore: number;
+  credits_ore: number;
+  created_at: number;
+}
+
+export interface CardsTable {
+  id: Generated<number>;
+  card_number: string;
+  user_id: number;
+  account_id: number;
+  verification_code_hash: string;
+  status: CardStatus;
+  /** Maximum spending in øre per Copenhagen calendar day/week/month; null means no limit. */
+  limit_daily_ore: number | null;
+  limit_weekly_ore: number | null;
+  limit_monthly_ore: number | null;
+  created_at: number;
+}
+
+export interface ProductsTable {
+  id: Generated<number>;
+  canteen_id: number;
+  name: string;
+  description: string | null;
+  /** Shown as the webshop's category heading, e.g. "Dagens ret". */
+  category: string;
+  price_ore: number;
+  allergens: string | null;
+  active: number;
+  created_at: number;
+}
+
+export interface TerminalsTable {
+  id: Generated<number>;
+  canteen_id: number;
+  name: string;
+  /** SHA-256 (hex) of the terminal's API key; the key itself is shown once and never stored. */
+  api_key_hash: string;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface TransfersTable {
+  /** Insertion order; also the event id that live subscriptions resume from. */
+  seq: Generated<number>;
+  /** The client's idempotency key (namespaced, e.g. `sale:<uuid>`). */
+  id: string;
+  debit_account_id: number;
+  credit_account_id: number;
+  amount_ore: number;
+  kind: TransferKind;
+  /** What the transfer is about, e.g. the sale id a refund refers to. */
+  reference: string | null;
+  /** Human-readable text for statements (canteen, items). */
+  description: string | null;
+  debit_balance_after_ore: number;
+  credit_balance_after_ore: number;
+  created_at: number;
+}
+
+export interface DeclinedTransfersTable {
+  id: string;
+  debit_account_id: number;
+  credit_account_id: number;
+  amount_ore: number;
+  kind: TransferKind;
+  reference: string | null;
+  reason: string;
+  created_at: number;
+}
+
+export interface SalesTable {
+  /** The till's sale id (uuid); retries with it never charge twice. */
+  id: string;
+  terminal_id: number;
+  card_number: string;
+  card_id: number | null;
+  amount_ore: number;
+  items_json: string | null;
+  status: "approved" | "declined";
+  reason: string | null;
+  transfer_id: string | null;
+  balance_after_ore: number | null;
+  created_at: number;
+}
+
+export interface RefundsTable {
+  id: string;
+  sale_id: string;
+  terminal_id: number;
+  amount_ore: number;
+  status: "approved" | "declined";
+  reason: string | null;
+  transfer_id: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  canteens: CanteensTable;
+  users: UsersTable;
+  ledger_accounts: LedgerAccountsTable;
+  cards: CardsTable;
+  products: ProductsTable;
+  terminals: TerminalsTable;
+  transfers: TransfersTable;
+  declined_transfers: DeclinedTransfersTable;
+  sales: SalesTable;
+  refunds: RefundsTable;
+}

@@ -1,0 +1,40 @@
+// Synchronous transaction handles: Kysely builds the SQL, bun:sqlite runs it without yielding the event loop.
+import type { Database as SqliteDatabase } from "bun:sqlite";
+import type { Compilable } from "kysely";
+
+/**
+ * A transaction handle for synchronous queries. Queries are built with Kysely (type-safe)
+ * and executed directly on bun:sqlite, so a whole transaction runs without yielding the event loop.
+ */
+export interface Tx {
+  all<R>(query: Compilable<R>): R[];
+  first<R>(query: Compilable<R>): R | undefined;
+  run(query: Compilable<unknown>): { changes: number; lastInsertRowid: number };
+  /** Raw prepared statements for the ledger's hot path; cached per SQL text by bun:sqlite. */
+  readonly sqlite: SqliteDatabase;
+}
+
+/** Brand that only the writer can create: functions that write take a WriteTx, so the compiler enforces a transaction. */
+export interface WriteTx extends Tx {
+  readonly __write: true;
+}
+
+export function makeTx(sqlite: SqliteDatabase): Tx {
+  return {
+    sqlite,
+    all<R>(query: Compilable<R>): R[] {
+      const compiled = query.compile();
+      return sqlite.query(compiled.sql).all(...(compiled.parameters as any[])) as R[];
+    },
+    first<R>(query: Compilable<R>): R | undefined {
+      const compiled = query.compile();
+      return (sqlite.query(compiled.sql).get(...(compiled.parameters as any[])) ?? undefined) as R | undefined;
+    },
+    run(query: Compilable<unknown>) {
+      const compiled = query.compile();
+      const result = sqlite.query(compiled.sql).run(...(compiled.parameters as any[]));
+      return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
+    },
+  };
+}
+

@@ -1,0 +1,112 @@
+// Group commit: concurrent write jobs are gathered into one SQLite transaction (a savepoint each) and one fsync.
+import type { Database as SqliteDatabase } from "bun:sqlite";
+import { makeTx, type WriteTx } from "./tx.ts";
+
+export interface WriterOptions {
+  /** Most jobs in one transaction. 1 gives the plain path: one transaction (and one fsync) per job. */
+  maxBatch?: number;
+}
+
+interface Job {
+  fn: (tx: WriteTx) => unknown;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * The only place that opens write transactions. Each job runs synchronously inside its own savepoint,
+ * so one failing job (an invariant violation, a constraint) is undone without touching its neighbours.
+ * Jobs are answered only after COMMIT returns, so an acknowledged write is on disk (synchronous=FULL).
+ */
+export class GroupCommitWriter {
+  readonly maxBatch: number;
+  private readonly queue: Job[] = [];
+  private scheduled = false;
+  private readonly tx: WriteTx;
+  private idleWaiters: Array<() => void> = [];
+  /** Counters for benchmarks: transactions committed and jobs run. */
+  readonly stats = { commits: 0, jobs: 0 };
+
+  constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
+  }
+
+  submit<T>(fn: (tx: WriteTx) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every queued job has been committed. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate lets every request that arrived in this turn of the event loop join the batch.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (batch.length > 0) this.commitBatch(batch);
+    if (this.queue.length > 0) {
+      this.schedule();
+    } else {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private commitBatch(batch: Job[]): void {
+    const outcomes: Outcome[] = [];
+    try {
+      // IMMEDIATE takes the write lock up front, so two writers never deadlock on a lock upgrade.
+      this.sqlite.run("BEGIN IMMEDIATE");
+    } catch (error) {
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    try {
+      for (const job of batch) {
+        this.sqlite.run("SAVEPOINT job");
+        try {
+          const value = job.fn(this.tx);
+          if (value instanceof Promise) throw new Error("write jobs must be synchronous");
+          this.sqlite.run("RELEASE job");
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.sqlite.run("ROLLBACK TO job");
+          this.sqlite.run("RELEASE job");
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.sqlite.run("COMMIT");
+    } catch (error) {
+      // COMMIT itself failed (disk full, I/O error): nothing of this batch is durable, so every job fails.
+      try {
+        this.sqlite.run("ROLLBACK");
+      } catch {
+        // The transaction may already be gone; the jobs are rejected either way.
+      }
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    this.stats.commits += 1;
+    this.stats.jobs += batch.length;
+    batch.forEach((job, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+}

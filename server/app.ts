@@ -1,0 +1,54 @@
+// Builds the running application: migrate, open the store, seed demo data when configured, and serve HTTP.
+import type { Server } from "bun";
+import { openStore } from "../db/connect.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { seedDemo } from "../db/seed.ts";
+import type { Config } from "./config.ts";
+import { createInProcessBus } from "./events/bus.ts";
+import { createHttpHandler } from "./http.ts";
+import type { AppServices } from "./trpc.ts";
+
+export async function createServices(config: Config): Promise<AppServices> {
+  await migrateToLatest(config.databasePath);
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
+  if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey });
+  return { store, bus: createInProcessBus(), config };
+}
+
+export interface RunningServer {
+  url: string;
+  services: AppServices;
+  server: Server<undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const services = await createServices(config);
+  let server: Server<undefined>;
+  const handle = createHttpHandler({
+    services,
+    clientDist: config.clientDist,
+    clientAddress: (request) => server.requestIP(request)?.address ?? null,
+  });
+  server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    // Seconds without bytes before Bun closes a connection; SSE streams send pings well within it.
+    idleTimeout: 30,
+    maxRequestBodySize: config.maxBodyBytes,
+    fetch: handle,
+    error(error) {
+      console.error("unhandled request error", error);
+      return new Response("Internal server error", { status: 500 });
+    },
+  });
+  return {
+    url: `http://${config.host}:${server.port}`,
+    services,
+    server,
+    async stop() {
+      await server.stop(true);
+      await services.store.close();
+    },
+  };
+}

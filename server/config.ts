@@ -1,0 +1,56 @@
+// Reads the server's configuration from environment variables (validated with zod), with documented defaults.
+import { z } from "zod";
+
+const booleanText = z.enum(["true", "false", "auto"]);
+
+const environmentSchema = z.object({
+  NODE_ENV: z.string().default("development"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_PATH: z.string().min(1).default("./data/kantinekort.sqlite"),
+  SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL", "EXTRA"]).default("FULL"),
+  WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
+  SEED_DEMO: booleanText.default("auto"),
+  POS_DEMO_KEY: z.string().min(16).default("demo-terminal-key-kantinen-0001"),
+  MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  CLIENT_DIST: z.string().default("./client/dist"),
+});
+
+export interface Config {
+  production: boolean;
+  host: string;
+  port: number;
+  databasePath: string;
+  synchronous: "FULL" | "NORMAL" | "EXTRA";
+  writeBatchMax: number;
+  /** Whether demo data is loaded into an empty database at start. */
+  seedDemo: boolean;
+  posDemoKey: string;
+  maxSaleOre: number;
+  maxBodyBytes: number;
+  clientDist: string;
+}
+
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === "production";
+  return {
+    production,
+    host: env.HOST,
+    port: env.PORT,
+    databasePath: env.DATABASE_PATH,
+    synchronous: env.SQLITE_SYNCHRONOUS,
+    writeBatchMax: env.WRITE_BATCH_MAX,
+    // Demo data is never loaded in production unless asked for explicitly.
+    seedDemo: env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production),
+    posDemoKey: env.POS_DEMO_KEY,
+    maxSaleOre: env.MAX_SALE_ORE,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    clientDist: env.CLIENT_DIST,
+  };
+}

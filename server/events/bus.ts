@@ -1,0 +1,58 @@
+// Typed publish/subscribe behind an interface; the in-process bus can later be swapped for LISTEN/NOTIFY or Redis.
+export interface BalanceEvent {
+  /** The transfer's sequence number: the event id a reconnecting client resumes from. */
+  seq: number;
+  accountId: number;
+  transferId: string;
+  kind: string;
+  /** Signed change for this account: negative when money left it. */
+  amountOre: number;
+  balanceOre: number;
+  description: string | null;
+  createdAt: number;
+}
+
+export interface EventMap {
+  /** Keyed by ledger account id. */
+  balance: BalanceEvent;
+}
+
+export type Listener<T> = (event: T) => void;
+
+export interface EventBus {
+  publish<K extends keyof EventMap>(topic: K, key: string | number, event: EventMap[K]): void;
+  subscribe<K extends keyof EventMap>(topic: K, key: string | number, listener: Listener<EventMap[K]>): () => void;
+  /** Number of live listeners, for leak checks in tests and the soak benchmark. */
+  listenerCount(): number;
+}
+
+export function createInProcessBus(): EventBus {
+  const listeners = new Map<string, Set<Listener<any>>>();
+  let count = 0;
+  return {
+    publish(topic, key, event) {
+      const set = listeners.get(`${topic}:${key}`);
+      if (!set) return;
+      for (const listener of [...set]) {
+        try {
+          listener(event);
+        } catch (error) {
+          // One broken subscriber must not stop the others from hearing about a committed movement.
+          console.error("event listener failed", error);
+        }
+      }
+    },
+    subscribe(topic, key, listener) {
+      const name = `${topic}:${key}`;
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener);
+      count += 1;
+      return () => {
+        if (set!.delete(listener)) count -= 1;
+        if (set!.size === 0) listeners.delete(name);
+      };
+    },
+    listenerCount: () => count,
+  };
+}

@@ -1,0 +1,17 @@
+// Turns committed transfers into balance events for both accounts; called only after the transaction commits.
+import type { BalanceEvent, EventBus } from "../events/bus.ts";
+import type { Transfer } from "./ledger.ts";
+
+export function balanceEventsOf(transfer: Transfer): BalanceEvent[] {
+  const common = { seq: transfer.seq, transferId: transfer.id, kind: transfer.kind, description: transfer.description, createdAt: transfer.createdAt };
+  return [
+    { ...common, accountId: transfer.debitAccountId, amountOre: -transfer.amountOre, balanceOre: transfer.debitBalanceAfterOre },
+    { ...common, accountId: transfer.creditAccountId, amountOre: transfer.amountOre, balanceOre: transfer.creditBalanceAfterOre },
+  ];
+}
+
+export function publishTransfers(bus: EventBus, transfers: readonly Transfer[]): void {
+  for (const transfer of transfers) {
+    for (const event of balanceEventsOf(transfer)) bus.publish("balance", event.accountId, event);
+  }
+}

@@ -1,0 +1,19 @@
+// Entry point: `bun server/main.ts` starts Kantinekort with configuration from the environment.
+import { loadConfig } from "./config.ts";
+import { startServer } from "./app.ts";
+
+const config = loadConfig();
+const running = await startServer(config);
+console.log(`Kantinekort listening on ${running.url} (database ${config.databasePath}, synchronous=${config.synchronous}, batch ≤ ${config.writeBatchMax})`);
+if (config.seedDemo) console.log(`Demo data on; demo terminal key: ${config.posDemoKey}`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: finishing open writes and stopping`);
+  await running.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

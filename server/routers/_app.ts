@@ -1,0 +1,14 @@
+// The application router: one sub-router per domain noun. Clients import only its type.
+import { publicProcedure, router } from "../trpc.ts";
+import { posRouter } from "./pos.ts";
+
+export const appRouter = router({
+  /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
+  health: publicProcedure.query(({ ctx }) => {
+    const row = ctx.services.store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS cards FROM cards").get() as { cards: number });
+    return { ok: true as const, time: new Date().toISOString(), cards: row.cards };
+  }),
+  pos: posRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,27 @@
+// POS terminal API: sale, refund and balance lookup, for tills calling plain JSON over HTTP.
+import { balanceInputSchema, refundInputSchema, saleInputSchema } from "../../common/limits.ts";
+import { publishTransfers } from "../ledger/events.ts";
+import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
+import { router, terminalProcedure } from "../trpc.ts";
+
+export const posRouter = router({
+  /** One atomic, idempotent debit of a card. Declines are results with a reason code, not errors. */
+  sale: terminalProcedure.input(saleInputSchema).mutation(async ({ ctx, input }) => {
+    const { store, bus, config } = ctx.services;
+    const outcome = await store.write((tx) => recordSale(tx, ctx.terminal, input, { maxSaleOre: config.maxSaleOre }));
+    publishTransfers(bus, outcome.transfers);
+    return outcome.result;
+  }),
+
+  refund: terminalProcedure.input(refundInputSchema).mutation(async ({ ctx, input }) => {
+    const { store, bus } = ctx.services;
+    const outcome = await store.write((tx) => recordRefund(tx, ctx.terminal, input));
+    publishTransfers(bus, outcome.transfers);
+    return outcome.result;
+  }),
+
+  balance: terminalProcedure.input(balanceInputSchema).query(({ ctx, input }) => {
+    const card = ctx.services.store.read((tx) => lookUpBalance(tx, ctx.terminal, input.cardNumber));
+    return card ?? { cardNumber: input.cardNumber, status: "unknown" as const, balanceOre: null };
+  }),
+});

@@ -1,0 +1,79 @@
+// The only initTRPC: context type, error shaping (no stack traces, readable zod messages) and the sanctioned base procedures.
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import type { Store } from "../db/connect.ts";
+import type { Config } from "./config.ts";
+import type { EventBus } from "./events/bus.ts";
+import { bearerToken, findTerminalByKey } from "./auth/terminal.ts";
+import { IdempotencyConflictError } from "./services/pos.ts";
+import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
+
+export interface AppServices {
+  store: Store;
+  bus: EventBus;
+  config: Config;
+}
+
+export interface Context {
+  services: AppServices;
+  headers: Headers;
+  /** The client's address as the server saw it; used for rate limits and logs. */
+  clientAddress: string | null;
+}
+
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+const t = initTRPC.context<Context>().create({
+  // Never send stack traces to clients, whatever NODE_ENV says.
+  isDev: false,
+  sse: {
+    // Bun.serve drops a connection after idleTimeout without bytes; pings keep live streams open.
+    ping: { enabled: true, intervalMs: 4000 },
+    client: { reconnectAfterInactivityMs: 12000 },
+  },
+  errorFormatter({ shape, error }) {
+    const issues: InputIssue[] | undefined =
+      error.cause instanceof ZodError ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) : undefined;
+    let message = shape.message;
+    if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
+    else if (issues) message = `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
+    return {
+      message,
+      code: shape.code,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(issues ? { issues } : {}) },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Maps domain errors to tRPC codes; everything unexpected stays an INTERNAL_SERVER_ERROR (logged, not shown). */
+const domainErrors = t.middleware(async ({ next, path }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof IdempotencyConflictError || cause instanceof TransferConflictError) {
+      throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
+    }
+    if (result.error.code === "INTERNAL_SERVER_ERROR") {
+      const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";
+      console.error(`[${severity}] ${path}:`, cause ?? result.error);
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(domainErrors);
+
+/** Procedures for POS terminals: `Authorization: Bearer <terminal key>`, checked before anything else. */
+export const terminalProcedure = publicProcedure.use(({ ctx, next }) => {
+  const key = bearerToken(ctx.headers.get("authorization"));
+  if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Missing terminal key: send Authorization: Bearer <key>" });
+  const terminal = ctx.services.store.read((tx) => findTerminalByKey(tx, key));
+  if (!terminal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Unknown or revoked terminal key" });
+  return next({ ctx: { terminal } });
+});
