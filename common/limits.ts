@@ -1,5 +1,5 @@
 // Shared bounds and input schemas (zod), imported by both the server and the client so both validate alike.
-import { z } from "zod";
+import * as z from "zod";
 
 /** 1 kr. = 100 øre. Every amount in the system is an integer number of øre. */
 export const ORE_PER_KRONE = 100;

@@ -1,5 +1,5 @@
 // Reads the server's configuration from environment variables (validated with zod), with documented defaults.
-import { z } from "zod";
+import * as z from "zod";
 
 const booleanText = z.enum(["true", "false", "auto"]);
 

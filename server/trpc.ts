@@ -26,6 +26,11 @@ export interface InputIssue {
   message: string;
 }
 
+/** One line naming every bad field, e.g. "Invalid input: amountOre: Amount must be a whole number of øre". */
+export function readableInputError(error: ZodError): string {
+  return `Invalid input: ${error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ")}`;
+}
+
 const t = initTRPC.context<Context>().create({
   // Never send stack traces to clients, whatever NODE_ENV says.
   isDev: false,
@@ -39,7 +44,7 @@ const t = initTRPC.context<Context>().create({
       error.cause instanceof ZodError ? error.cause.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) : undefined;
     let message = shape.message;
     if (error.code === "INTERNAL_SERVER_ERROR") message = "Internal server error";
-    else if (issues) message = `Invalid input: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`;
+    else if (error.cause instanceof ZodError) message = readableInputError(error.cause);
     return {
       message,
       code: shape.code,
@@ -56,6 +61,7 @@ const domainErrors = t.middleware(async ({ next, path }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
+    if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: readableInputError(cause), cause });
     if (cause instanceof IdempotencyConflictError || cause instanceof TransferConflictError) {
       throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
     }

@@ -1,0 +1,6 @@
+// Client entry: mounts the SolidJS app.
+import { render } from "solid-js/web";
+import { App } from "./App.tsx";
+import "./styles.css";
+
+render(() => <App />, document.getElementById("root")!);

@@ -1,0 +1,146 @@
+// The wire contract over real HTTP: concurrency, retries, CSRF guard, body limit, headers, and a second writing process.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { openStore, type Store } from "../db/connect.ts";
+import { checkLedger } from "./ledger/ledger.ts";
+import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "./testing/harness.ts";
+
+let server: TestServer;
+let store: Store;
+let canteen: Fixture;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  store = server.services.store;
+  canteen = await createCanteen(store);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function postSale(body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}/trpc/pos.sale`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${canteen.terminalKey}`, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+const balanceOf = (accountId: number) =>
+  store.read((tx) => (tx.sqlite.query("SELECT balance_ore FROM ledger_accounts WHERE id = ?").get(accountId) as { balance_ore: number }).balance_ore);
+
+describe("pos.sale over HTTP", () => {
+  test("50 parallel sales against a card that affords 7: exactly 7 approved, never below zero", async () => {
+    const card = await createCard(store, canteen, { balanceOre: 7 * 3_500 + 3_499 });
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => postSale({ saleId: `parallel-${index}-${crypto.randomUUID()}`, cardNumber: card.cardNumber, amountOre: 3_500 })),
+    );
+    const bodies = await Promise.all(responses.map((response) => response.json() as Promise<any>));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    const statuses = bodies.map((body) => body.result.data.status);
+    expect(statuses.filter((status) => status === "approved")).toHaveLength(7);
+    expect(bodies.filter((body) => body.result.data.reason === "insufficient_funds")).toHaveLength(43);
+    expect(balanceOf(card.accountId)).toBe(3_499);
+    expect(store.read((tx) => checkLedger(tx)).violations).toEqual([]);
+  });
+
+  test("the same sale id sent 20 times at once is charged once", async () => {
+    const card = await createCard(store, canteen, { balanceOre: 10_000 });
+    const saleId = `retry-${crypto.randomUUID()}`;
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, () => postSale({ saleId, cardNumber: card.cardNumber, amountOre: 1_000 }).then((response) => response.json() as Promise<any>)),
+    );
+    expect(bodies.every((body) => body.result.data.status === "approved" && body.result.data.balanceOre === 9_000)).toBe(true);
+    expect(bodies.filter((body) => body.result.data.replayed === false)).toHaveLength(1);
+    expect(balanceOf(card.accountId)).toBe(9_000);
+  });
+
+  test("answers plain JSON with the documented shape and security headers", async () => {
+    const card = await createCard(store, canteen, { balanceOre: 5_000 });
+    const response = await postSale({ saleId: "wire-contract-1", cardNumber: card.cardNumber, amountOre: 1_250 });
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await response.json()).toEqual({ result: { data: { saleId: "wire-contract-1", status: "approved", amountOre: 1_250, balanceOre: 3_750, replayed: false } } });
+  });
+
+  test("errors are readable, carry the right HTTP status and never a stack trace", async () => {
+    const bad = await postSale({ saleId: "wire-contract-2", cardNumber: "12", amountOre: 1.5 });
+    expect(bad.status).toBe(400);
+    const text = await bad.text();
+    expect(text).not.toMatch(/stack|\.ts:\d+|at \w+ \(/);
+    const body = JSON.parse(text);
+    expect(body.error.message).toMatch(/^Invalid input: cardNumber: .*; amountOre: /);
+    expect(body.error.data.issues.map((issue: { path: string }) => issue.path)).toEqual(["cardNumber", "amountOre"]);
+    const unauthorized = await postSale({ saleId: "wire-contract-3", cardNumber: "12345678", amountOre: 1 }, { authorization: "Bearer nope" });
+    expect(unauthorized.status).toBe(401);
+    const notJson = await fetch(`${server.url}/trpc/pos.sale`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${canteen.terminalKey}` },
+      body: "{not json",
+    });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.text()).not.toMatch(/stack/);
+  });
+
+  test("cross-site form posts, text bodies and foreign origins are refused and write nothing", async () => {
+    const card = await createCard(store, canteen, { balanceOre: 5_000 });
+    const before = tableCounts(store);
+    const form = new URLSearchParams({ saleId: "csrf-00001", cardNumber: card.cardNumber, amountOre: "100" });
+    const formPost = await fetch(`${server.url}/trpc/pos.sale`, { method: "POST", body: form, headers: { authorization: `Bearer ${canteen.terminalKey}` } });
+    expect(formPost.status).toBe(415);
+    const multipart = new FormData();
+    multipart.set("saleId", "csrf-00002");
+    expect((await fetch(`${server.url}/trpc/pos.sale`, { method: "POST", body: multipart })).status).toBe(415);
+    const textPost = await fetch(`${server.url}/trpc/pos.sale`, { method: "POST", body: "{}", headers: { "content-type": "text/plain" } });
+    expect(textPost.status).toBe(415);
+    const foreign = await postSale({ saleId: "csrf-00003", cardNumber: card.cardNumber, amountOre: 100 }, { origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(tableCounts(store)).toEqual(before);
+    const sameOrigin = await postSale({ saleId: "csrf-00004", cardNumber: card.cardNumber, amountOre: 100 }, { origin: server.url });
+    expect(sameOrigin.status).toBe(200);
+  });
+
+  test("oversized bodies are refused before they reach a procedure", async () => {
+    const before = tableCounts(store);
+    const response = await postSale({ saleId: "big-000001", cardNumber: "12345678", amountOre: 1, padding: "x".repeat(2_000_000) });
+    expect(response.status).toBe(413);
+    expect(tableCounts(store)).toEqual(before);
+  });
+
+  test("the balance lookup works as a GET for the till's display", async () => {
+    const card = await createCard(store, canteen, { balanceOre: 4_200 });
+    const input = encodeURIComponent(JSON.stringify({ cardNumber: card.cardNumber }));
+    const response = await fetch(`${server.url}/trpc/pos.balance?input=${input}`, { headers: { authorization: `Bearer ${canteen.terminalKey}` } });
+    expect(await response.json()).toEqual({ result: { data: { cardNumber: card.cardNumber, status: "active", balanceOre: 4_200 } } });
+  });
+});
+
+describe("two processes writing at once", () => {
+  test("a second process's writes and the server's sales all succeed, with no SQLITE_BUSY for anyone", async () => {
+    const cards = await Promise.all(Array.from({ length: 4 }, () => createCard(store, canteen, { balanceOre: 100_000 })));
+    const child = Bun.spawn(
+      [process.execPath, "server/testing/writer-process.ts", server.databasePath, cards.map((card) => card.accountId).join(","), String(canteen.clearingAccountId), "400"],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const sales: Response[] = [];
+    for (let round = 0; round < 20; round += 1) {
+      const batch = await Promise.all(
+        cards.map((card, index) => postSale({ saleId: `two-process-${round}-${index}`, cardNumber: card.cardNumber, amountOre: 50 })),
+      );
+      sales.push(...batch);
+    }
+    const exitCode = await child.exited;
+    const output = await new Response(child.stdout).text();
+    const errors = await new Response(child.stderr).text();
+    expect(errors).toBe("");
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(output)).toEqual({ written: 400, failures: 0 });
+    const bodies = await Promise.all(sales.map((response) => response.json() as Promise<any>));
+    expect(bodies.every((body) => body.result?.data?.status === "approved")).toBe(true);
+    // Each card: 100 000 funded + 100 × 100 from the other process − 20 × 50 in sales.
+    for (const card of cards) expect(balanceOf(card.accountId)).toBe(100_000 + 100 * 100 - 20 * 50);
+    const separate = openStore({ path: server.databasePath });
+    expect(separate.read((tx) => checkLedger(tx)).violations).toEqual([]);
+    await separate.close();
+  });
+});

@@ -1,0 +1,147 @@
+// Test helpers: a fresh migrated SQLite file per test, small fixtures written through the ledger, and a real HTTP server.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore, type Store } from "../../db/connect.ts";
+import { migrateToLatest } from "../../db/migrate.ts";
+import { loadConfig, type Config } from "../config.ts";
+import { startServer, type RunningServer } from "../app.ts";
+import { hashApiKey } from "../auth/terminal.ts";
+import { openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { createInProcessBus } from "../events/bus.ts";
+import { appRouter } from "../routers/_app.ts";
+import { createCallerFactory, type AppServices } from "../trpc.ts";
+import type { WriterOptions } from "../../db/writer.ts";
+
+export function tempDatabasePath(): { path: string; cleanup: () => void } {
+  const directory = mkdtempSync(join(tmpdir(), "kantinekort-test-"));
+  return { path: join(directory, "test.sqlite"), cleanup: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
+export interface TestStore {
+  store: Store;
+  path: string;
+  close(): Promise<void>;
+}
+
+export async function createTestStore(writer?: WriterOptions): Promise<TestStore> {
+  const { path, cleanup } = tempDatabasePath();
+  await migrateToLatest(path);
+  const store = openStore({ path, writer });
+  return {
+    store,
+    path,
+    async close() {
+      await store.close();
+      cleanup();
+    },
+  };
+}
+
+export interface Fixture {
+  tenantId: number;
+  canteenId: number;
+  revenueAccountId: number;
+  clearingAccountId: number;
+  terminalId: number;
+  terminalKey: string;
+}
+
+let terminalCounter = 0;
+
+/** A tenant with one canteen and one terminal. */
+export async function createCanteen(store: Store, name = "Kantinen"): Promise<Fixture> {
+  terminalCounter += 1;
+  const terminalKey = `test-terminal-key-${terminalCounter}-${crypto.randomUUID()}`;
+  return store.write((tx) => {
+    const now = Date.now();
+    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run(`Skole ${name}`, now).lastInsertRowid);
+    const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: `${name} omsætning` }, now);
+    const canteenId = Number(
+      tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, name, revenueAccountId, now).lastInsertRowid,
+    );
+    const terminalId = Number(
+      tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, ?, ?, ?)").run(canteenId, "Kasse", hashApiKey(terminalKey), now).lastInsertRowid,
+    );
+    return { tenantId, canteenId, revenueAccountId, clearingAccountId: systemAccount(tx, "acquirer_clearing", now), terminalId, terminalKey };
+  });
+}
+
+export interface TestCard {
+  userId: number;
+  accountId: number;
+  cardNumber: string;
+}
+
+let cardCounter = 0;
+
+/** A cardholder with one card, funded through a real deposit transfer. */
+export async function createCard(
+  store: Store,
+  fixture: Fixture,
+  options: { balanceOre?: number; status?: "active" | "blocked"; limits?: { daily?: number; weekly?: number; monthly?: number } } = {},
+): Promise<TestCard> {
+  cardCounter += 1;
+  const cardNumber = `4${String(cardCounter).padStart(13, "0")}`;
+  return store.write((tx) => {
+    const now = Date.now();
+    const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, name, created_at) VALUES (?, 'cardholder', ?, ?)").run(fixture.tenantId, `Bruger ${cardCounter}`, now).lastInsertRowid);
+    const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, now);
+    tx.sqlite
+      .query(
+        "INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at) VALUES (?, ?, ?, 'not-a-real-hash', ?, ?, ?, ?, ?)",
+      )
+      .run(cardNumber, userId, accountId, options.status ?? "active", options.limits?.daily ?? null, options.limits?.weekly ?? null, options.limits?.monthly ?? null, now);
+    if (options.balanceOre) {
+      const result = postTransfer(tx, { id: `fund:${cardNumber}`, debitAccountId: fixture.clearingAccountId, creditAccountId: accountId, amountOre: options.balanceOre, kind: "deposit" }, now);
+      if (result.status !== "posted") throw new Error("funding failed");
+    }
+    return { userId, accountId, cardNumber };
+  });
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ NODE_ENV: "test", SEED_DEMO: "false", PORT: "0" }), ...overrides };
+}
+
+/** Services for createCaller tests: a real store and bus, no HTTP. */
+export function servicesFor(store: Store, overrides: Partial<Config> = {}): AppServices {
+  return { store, bus: createInProcessBus(), config: testConfig(overrides) };
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+export function callerFor(services: AppServices, headers: Record<string, string> = {}) {
+  return createCaller({ services, headers: new Headers(headers), clientAddress: "127.0.0.1" });
+}
+
+export interface TestServer extends RunningServer {
+  databasePath: string;
+  close(): Promise<void>;
+}
+
+/** The real server (migrations, Bun.serve, tRPC) on a free loopback port and a fresh database file. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const { path, cleanup } = tempDatabasePath();
+  const running = await startServer(testConfig({ databasePath: path, host: "127.0.0.1", port: 0, ...overrides }));
+  return {
+    ...running,
+    databasePath: path,
+    async close() {
+      await running.stop();
+      cleanup();
+    },
+  };
+}
+
+/** Row counts of every table that a write could touch: used to prove that bad input wrote nothing. */
+export function tableCounts(store: Store): Record<string, number> {
+  return store.read((tx) => {
+    const counts: Record<string, number> = {};
+    for (const table of ["transfers", "declined_transfers", "sales", "refunds", "ledger_accounts", "cards", "users"]) {
+      counts[table] = (tx.sqlite.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    }
+    counts.balanceSum = (tx.sqlite.query("SELECT COALESCE(SUM(ABS(balance_ore)), 0) AS n FROM ledger_accounts").get() as { n: number }).n;
+    return counts;
+  });
+}
