@@ -65,7 +65,7 @@ describe("pos.sale", () => {
     ["limit_weekly_exceeded", { balanceOre: 10_000, limits: { weekly: 3_000 } }, null],
     ["limit_monthly_exceeded", { balanceOre: 10_000, limits: { monthly: 3_000 } }, null],
     ["insufficient_funds", { balanceOre: 3_000 }, null],
-  ] as const)("declines with %s, stores the decline and moves no money", async (reason, cardOptions, cardNumberOverride, amount = 3_500) => {
+  ] as const)("declines with %s, stores the decline and moves no money", async (reason, cardOptions, cardNumberOverride, amount: number = 3_500) => {
     const card = await createCard(testStore.store, canteen, cardOptions);
     const balanceBefore = balanceOf(card.accountId);
     const input = { saleId: saleId(), cardNumber: cardNumberOverride ?? card.cardNumber, amountOre: amount };
