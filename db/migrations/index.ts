@@ -1,7 +1,9 @@
 // The ordered list of migrations, imported statically so that a bundled server carries them.
 import type { Migration } from "kysely";
 import * as foundation from "./20261124T2130_foundation.ts";
+import * as payments from "./20261124T2300_payments.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
+  "20261124T2300_payments": payments,
 };
