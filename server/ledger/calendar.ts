@@ -73,3 +73,30 @@ export function currentPeriodStarts(nowMs: number): PeriodStarts {
   if (!cached || nowMs < cached.dayStartMs || nowMs >= cached.validUntilMs) cached = periodStarts(nowMs);
   return cached;
 }
+
+/** The UTC instant of a Copenhagen wall-clock time (month is 1-based). Valid for times outside the 02:00–03:00 DST gap. */
+export function copenhagenLocalToUtc(year: number, month: number, day: number, hour: number, minute: number): number {
+  const naive = Date.UTC(year, month - 1, day, hour, minute);
+  let guess = naive - offsetAt(naive);
+  guess = naive - offsetAt(guess);
+  return guess;
+}
+
+/** The Copenhagen calendar date of an instant, as YYYY-MM-DD. */
+export function copenhagenDate(utcMs: number): string {
+  const local = localParts(utcMs);
+  return `${local.year}-${String(local.month).padStart(2, "0")}-${String(local.day).padStart(2, "0")}`;
+}
+
+/** A YYYY-MM-DD date moved by whole days. */
+export function addDays(day: string, days: number): string {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
+}
+
+/** When ordering for a delivery day closes: the canteen's cut-off time (HH:MM) on that day, Copenhagen time. */
+export function cutoffInstant(day: string, cutoffTime: string): number {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  const [hour, minute] = cutoffTime.split(":").map(Number) as [number, number];
+  return copenhagenLocalToUtc(year, month, date, hour, minute);
+}

@@ -108,12 +108,21 @@ function spentSince(tx: Tx, accountId: number, nowMs: number): { day: number; we
   return row;
 }
 
-function limitReason(card: CardRow, amountOre: number, tx: Tx, nowMs: number): DeclineReason | null {
-  if (card.limit_daily_ore === null && card.limit_weekly_ore === null && card.limit_monthly_ore === null) return null;
-  const spent = spentSince(tx, card.account_id, nowMs);
-  if (card.limit_daily_ore !== null && spent.day + amountOre > card.limit_daily_ore) return "limit_daily_exceeded";
-  if (card.limit_weekly_ore !== null && spent.week + amountOre > card.limit_weekly_ore) return "limit_weekly_exceeded";
-  if (card.limit_monthly_ore !== null && spent.month + amountOre > card.limit_monthly_ore) return "limit_monthly_exceeded";
+export interface SpendingLimits {
+  limit_daily_ore: number | null;
+  limit_weekly_ore: number | null;
+  limit_monthly_ore: number | null;
+}
+
+/** The first spending limit (day, week, month) that `amountOre` more would exceed on this account, or null. */
+export type LimitReason = "limit_daily_exceeded" | "limit_weekly_exceeded" | "limit_monthly_exceeded";
+
+export function spendingLimitReason(tx: Tx, accountId: number, limits: SpendingLimits, amountOre: number, nowMs: number): LimitReason | null {
+  if (limits.limit_daily_ore === null && limits.limit_weekly_ore === null && limits.limit_monthly_ore === null) return null;
+  const spent = spentSince(tx, accountId, nowMs);
+  if (limits.limit_daily_ore !== null && spent.day + amountOre > limits.limit_daily_ore) return "limit_daily_exceeded";
+  if (limits.limit_weekly_ore !== null && spent.week + amountOre > limits.limit_weekly_ore) return "limit_weekly_exceeded";
+  if (limits.limit_monthly_ore !== null && spent.month + amountOre > limits.limit_monthly_ore) return "limit_monthly_exceeded";
   return null;
 }
 
@@ -162,7 +171,7 @@ export function recordSale(
   if (!card) reason = "card_unknown";
   else if (card.status !== "active") reason = "card_blocked";
   else if (input.amountOre > options.maxSaleOre) reason = "amount_over_sale_maximum";
-  else reason = limitReason(card, input.amountOre, tx, nowMs);
+  else reason = spendingLimitReason(tx, card.account_id, card, input.amountOre, nowMs);
 
   let transfer: Transfer | null = null;
   let balanceAfter = card?.balance_ore ?? null;
