@@ -1,0 +1,328 @@
+// Back-office rules for canteen staff: cards and cardholders, class-list import, terminals and screens, corrections, reports.
+import type { Tx, WriteTx } from "../../db/tx.ts";
+import * as z from "zod";
+import { checkLedger, openAccount, postTransfer, systemAccount, type LedgerCheckResult, type Transfer } from "../ledger/ledger.ts";
+import { copenhagenMidnight } from "../ledger/calendar.ts";
+
+export type StaffRole = "staff" | "admin";
+
+export interface Actor {
+  userId: number;
+  tenantId: number;
+  role: StaffRole;
+  /** Who did it, as the audit log shows it (the staff member's e-mail). */
+  label: string;
+}
+
+export function audit(tx: WriteTx, actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}, nowMs: number = Date.now()): void {
+  tx.sqlite
+    .query("INSERT INTO audit_log (actor_user_id, actor_label, action, target, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .run(actor.userId, actor.label, action, target, JSON.stringify(details), nowMs);
+}
+
+export interface AuditEntry {
+  id: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+  createdAt: number;
+}
+
+export function listAudit(tx: Tx, limit = 200): AuditEntry[] {
+  const rows = tx.sqlite.query("SELECT id, actor_label, action, target, details_json, created_at FROM audit_log ORDER BY id DESC LIMIT ?").all(limit) as Array<{
+    id: number;
+    actor_label: string;
+    action: string;
+    target: string | null;
+    details_json: string | null;
+    created_at: number;
+  }>;
+  return rows.map((row) => ({ id: row.id, actor: row.actor_label, action: row.action, target: row.target, details: JSON.parse(row.details_json ?? "{}"), createdAt: row.created_at }));
+}
+
+function randomDigits(count: number): string {
+  const bytes = crypto.getRandomValues(new Uint32Array(count));
+  return Array.from(bytes, (value) => String(value % 10)).join("");
+}
+
+/** A fresh 6-digit verification code; shown to staff once and stored only as an argon2id hash. */
+export function newVerificationCode(): string {
+  return randomDigits(6);
+}
+
+/** A 14-digit card number that no card has yet (the first digit is never 0, so it reads well). */
+export function newCardNumber(tx: Tx): string {
+  for (;;) {
+    const candidate = `${1 + (crypto.getRandomValues(new Uint8Array(1))[0]! % 9)}${randomDigits(13)}`;
+    if (!tx.sqlite.query("SELECT 1 FROM cards WHERE card_number = ?").get(candidate)) return candidate;
+  }
+}
+
+export const cardholderFieldsSchema = z.strictObject({
+  name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+  email: z.union([z.email({ error: "Ugyldig e-mail / Invalid e-mail" }).max(200), z.literal("")]).optional(),
+  school: z.string().trim().max(100).optional(),
+  className: z.string().trim().max(40).optional(),
+  track: z.string().trim().max(40).optional(),
+});
+export type CardholderFields = z.infer<typeof cardholderFieldsSchema>;
+
+export interface IssuedCard {
+  userId: number;
+  accountId: number;
+  cardId: number;
+  cardNumber: string;
+}
+
+/** Creates a cardholder with a "Madkort" account and a card. The caller hashed the verification code beforehand. */
+export function issueCard(tx: WriteTx, actor: Actor, fields: CardholderFields, verificationCodeHash: string, nowMs: number = Date.now()): IssuedCard {
+  const userId = Number(
+    tx.sqlite
+      .query("INSERT INTO users (tenant_id, role, name, email, school, class_name, track, created_at) VALUES (?, 'cardholder', ?, ?, ?, ?, ?, ?)")
+      .run(actor.tenantId, fields.name, fields.email || null, fields.school || null, fields.className || null, fields.track || null, nowMs).lastInsertRowid,
+  );
+  const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, nowMs);
+  const cardNumber = newCardNumber(tx);
+  const cardId = Number(
+    tx.sqlite
+      .query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)")
+      .run(cardNumber, userId, accountId, verificationCodeHash, nowMs).lastInsertRowid,
+  );
+  audit(tx, actor, "card.issue", `card:${cardId}`, { userId, cardNumberLast4: cardNumber.slice(-4) }, nowMs);
+  return { userId, accountId, cardId, cardNumber };
+}
+
+function cardOfTenant(tx: Tx, tenantId: number, cardId: number): { id: number; user_id: number; account_id: number; status: string; card_number: string } | null {
+  return tx.sqlite
+    .query("SELECT c.id, c.user_id, c.account_id, c.status, c.card_number FROM cards c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND u.tenant_id = ?")
+    .get(cardId, tenantId) as { id: number; user_id: number; account_id: number; status: string; card_number: string } | null;
+}
+
+export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status: "active" | "blocked", nowMs: number = Date.now()): boolean {
+  const card = cardOfTenant(tx, actor.tenantId, cardId);
+  if (!card) return false;
+  tx.sqlite.query("UPDATE cards SET status = ? WHERE id = ?").run(status, cardId);
+  audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, {}, nowMs);
+  return true;
+}
+
+/** A lost card: the old one is blocked for good and a new card number shares the same account, balance and limits. */
+export function replaceCard(tx: WriteTx, actor: Actor, cardId: number, verificationCodeHash: string, nowMs: number = Date.now()): { cardId: number; cardNumber: string } | null {
+  const card = cardOfTenant(tx, actor.tenantId, cardId);
+  if (!card) return null;
+  const cardNumber = newCardNumber(tx);
+  const newCardId = Number(
+    tx.sqlite
+      .query(
+        `INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at)
+         SELECT ?, user_id, account_id, ?, 'active', limit_daily_ore, limit_weekly_ore, limit_monthly_ore, ? FROM cards WHERE id = ?`,
+      )
+      .run(cardNumber, verificationCodeHash, nowMs, cardId).lastInsertRowid,
+  );
+  tx.sqlite.query("UPDATE cards SET status = 'blocked', replaced_by_card_id = ? WHERE id = ?").run(newCardId, cardId);
+  audit(tx, actor, "card.replace", `card:${cardId}`, { newCardId, newCardNumberLast4: cardNumber.slice(-4) }, nowMs);
+  return { cardId: newCardId, cardNumber };
+}
+
+export interface CardholderRow {
+  userId: number;
+  name: string | null;
+  email: string | null;
+  school: string | null;
+  className: string | null;
+  track: string | null;
+  cardId: number;
+  cardNumber: string;
+  status: "active" | "blocked";
+  accountId: number;
+  balanceOre: number;
+}
+
+/** Search by name, card number, school or class within the staff member's tenant. */
+export function searchCardholders(tx: Tx, tenantId: number, query: string, limit = 50): CardholderRow[] {
+  const like = `%${query.trim().replace(/[%_\\]/g, (char) => `\\${char}`)}%`;
+  const rows = tx.sqlite
+    .query(
+      `SELECT u.id AS user_id, u.name, u.email, u.school, u.class_name, u.track, c.id AS card_id, c.card_number, c.status, c.account_id, a.balance_ore
+       FROM users u JOIN cards c ON c.user_id = u.id JOIN ledger_accounts a ON a.id = c.account_id
+       WHERE u.tenant_id = ? AND u.role = 'cardholder' AND c.replaced_by_card_id IS NULL
+         AND (? = '%%' OR u.name LIKE ? ESCAPE '\\' OR c.card_number LIKE ? ESCAPE '\\' OR u.school LIKE ? ESCAPE '\\' OR u.class_name LIKE ? ESCAPE '\\')
+       ORDER BY u.name COLLATE NOCASE, c.id LIMIT ?`,
+    )
+    .all(tenantId, like, like, like, like, like, limit) as Array<{
+    user_id: number;
+    name: string | null;
+    email: string | null;
+    school: string | null;
+    class_name: string | null;
+    track: string | null;
+    card_id: number;
+    card_number: string;
+    status: "active" | "blocked";
+    account_id: number;
+    balance_ore: number;
+  }>;
+  return rows.map((row) => ({
+    userId: row.user_id,
+    name: row.name,
+    email: row.email,
+    school: row.school,
+    className: row.class_name,
+    track: row.track,
+    cardId: row.card_id,
+    cardNumber: row.card_number,
+    status: row.status,
+    accountId: row.account_id,
+    balanceOre: row.balance_ore,
+  }));
+}
+
+export interface ImportRowError {
+  /** 1-based line number in the file, counting the header as line 1. */
+  line: number;
+  message: string;
+}
+
+export type ParsedClassList = { ok: true; rows: CardholderFields[] } | { ok: false; errors: ImportRowError[]; rows: CardholderFields[] };
+
+/**
+ * Parses a class list: a header line naming the columns (navn/name, e-mail/email, skole/school, klasse/class, spor/track),
+ * separated by ";" or ",". Every row is validated; any error rejects the whole file, naming each bad line.
+ */
+export function parseClassList(csv: string): ParsedClassList {
+  const lines = csv.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const header = lines[0] ?? "";
+  const separator = header.includes(";") ? ";" : ",";
+  const aliases: Record<string, keyof CardholderFields> = { navn: "name", name: "name", "e-mail": "email", email: "email", skole: "school", school: "school", klasse: "className", class: "className", spor: "track", track: "track" };
+  const columns = header.split(separator).map((cell) => aliases[cell.trim().toLowerCase()] ?? null);
+  const errors: ImportRowError[] = [];
+  if (!columns.includes("name")) return { ok: false, errors: [{ line: 1, message: "Kolonnen 'navn' mangler / The 'name' column is missing" }], rows: [] };
+  const rows: CardholderFields[] = [];
+  lines.slice(1).forEach((line, index) => {
+    if (line.trim() === "") return;
+    const cells = line.split(separator);
+    const record: Record<string, string> = {};
+    columns.forEach((column, position) => {
+      if (column) record[column] = (cells[position] ?? "").trim();
+    });
+    const parsed = cardholderFieldsSchema.safeParse(record);
+    if (parsed.success) rows.push(parsed.data);
+    else errors.push({ line: index + 2, message: parsed.error.issues.map((issue) => issue.message).join("; ") });
+  });
+  if (rows.length === 0 && errors.length === 0) errors.push({ line: 2, message: "Filen har ingen elever / The file has no rows" });
+  return errors.length > 0 ? { ok: false, errors, rows } : { ok: true, rows };
+}
+
+/** Writes every row of a validated class list in the caller's transaction: all cards or none. */
+export function importClassList(tx: WriteTx, actor: Actor, rows: readonly CardholderFields[], codeHashes: readonly string[], nowMs: number = Date.now()): IssuedCard[] {
+  if (rows.length !== codeHashes.length) throw new Error("one verification code hash per row is needed");
+  const issued = rows.map((row, index) => issueCard(tx, actor, row, codeHashes[index]!, nowMs));
+  audit(tx, actor, "cards.import", null, { count: issued.length }, nowMs);
+  return issued;
+}
+
+/** A manual correction with a mandatory reason; it shows in the cardholder's Kontoudtog with that reason. */
+export function postCorrection(
+  tx: WriteTx,
+  actor: Actor,
+  correction: { accountId: number; amountOre: number; direction: "credit" | "debit"; reason: string; idempotencyKey: string },
+  nowMs: number = Date.now(),
+): { ok: true; transfer: Transfer } | { ok: false; reason: "account_not_found" | "insufficient_funds" } {
+  const account = tx.sqlite
+    .query("SELECT a.id FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id WHERE a.id = ? AND a.kind = 'cardholder' AND u.tenant_id = ?")
+    .get(correction.accountId, actor.tenantId) as { id: number } | null;
+  if (!account) return { ok: false, reason: "account_not_found" };
+  const corrections = systemAccount(tx, "corrections", nowMs);
+  const credit = correction.direction === "credit";
+  const posted = postTransfer(
+    tx,
+    {
+      id: `correction:${correction.idempotencyKey}`,
+      debitAccountId: credit ? corrections : correction.accountId,
+      creditAccountId: credit ? correction.accountId : corrections,
+      amountOre: correction.amountOre,
+      kind: "correction",
+      reference: `staff:${actor.userId}`,
+      description: `Korrektion: ${correction.reason}`,
+    },
+    nowMs,
+  );
+  if (posted.status !== "posted") return { ok: false, reason: "insufficient_funds" };
+  if (!posted.replayed) audit(tx, actor, "ledger.correction", `account:${correction.accountId}`, { amountOre: correction.amountOre, direction: correction.direction, reason: correction.reason }, nowMs);
+  return { ok: true, transfer: posted.transfer };
+}
+
+export interface DailyReport {
+  day: string;
+  salesByCanteen: Array<{ canteen: string; salesOre: number; count: number }>;
+  salesByProduct: Array<{ product: string; quantity: number; amountOre: number }>;
+  depositsOre: number;
+  payoutsOre: number;
+  refundsOre: number;
+  liabilityOre: number;
+  ledger: LedgerCheckResult;
+}
+
+/** Sales (till and webshop), deposits and payouts of one Copenhagen day, with the outstanding card balances. */
+export function dailyReport(tx: Tx, day: string): DailyReport {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  const from = copenhagenMidnight(year, month, date);
+  const to = copenhagenMidnight(year, month, date + 1);
+  const salesByCanteen = tx.sqlite
+    .query(
+      `SELECT c.name AS canteen, COALESCE(SUM(t.amount_ore), 0) AS sales_ore, COUNT(*) AS count
+       FROM transfers t JOIN canteens c ON c.revenue_account_id = t.credit_account_id
+       WHERE t.kind IN ('sale', 'order') AND t.created_at >= ? AND t.created_at < ? GROUP BY c.id ORDER BY c.name`,
+    )
+    .all(from, to) as Array<{ canteen: string; sales_ore: number; count: number }>;
+  const tillItems = tx.sqlite.query("SELECT items_json, amount_ore FROM sales WHERE status = 'approved' AND created_at >= ? AND created_at < ?").all(from, to) as Array<{
+    items_json: string | null;
+    amount_ore: number;
+  }>;
+  const products = new Map<string, { quantity: number; amountOre: number }>();
+  const add = (name: string, quantity: number, amountOre: number) => {
+    const entry = products.get(name) ?? { quantity: 0, amountOre: 0 };
+    entry.quantity += quantity;
+    entry.amountOre += amountOre;
+    products.set(name, entry);
+  };
+  for (const sale of tillItems) {
+    const items = sale.items_json ? (JSON.parse(sale.items_json) as Array<{ name: string; quantity: number; unitPriceOre: number }>) : [];
+    if (items.length === 0) add("Kassesalg uden varelinjer", 1, sale.amount_ore);
+    for (const item of items) add(item.name, item.quantity, item.quantity * item.unitPriceOre);
+  }
+  const orderLines = tx.sqlite
+    .query(
+      `SELECT l.name, SUM(l.quantity) AS quantity, SUM(l.quantity * l.unit_price_ore) AS amount_ore FROM order_lines l JOIN orders o ON o.id = l.order_id
+       WHERE o.status <> 'cancelled' AND o.created_at >= ? AND o.created_at < ? GROUP BY l.name`,
+    )
+    .all(from, to) as Array<{ name: string; quantity: number; amount_ore: number }>;
+  for (const line of orderLines) add(`${line.name} (webshop)`, line.quantity, line.amount_ore);
+  const sum = (kinds: string) =>
+    (tx.sqlite.query(`SELECT COALESCE(SUM(amount_ore), 0) AS total FROM transfers WHERE kind IN (${kinds}) AND created_at >= ? AND created_at < ?`).get(from, to) as { total: number }).total;
+  const ledger = checkLedger(tx);
+  return {
+    day,
+    salesByCanteen: salesByCanteen.map((row) => ({ canteen: row.canteen, salesOre: row.sales_ore, count: row.count })),
+    salesByProduct: [...products].map(([product, entry]) => ({ product, ...entry })).sort((a, b) => b.amountOre - a.amountOre),
+    depositsOre: sum("'deposit', 'auto_top_up'"),
+    payoutsOre: sum("'payout'"),
+    refundsOre: sum("'refund'"),
+    liabilityOre: ledger.cardholderLiabilityOre,
+    ledger,
+  };
+}
+
+/** CSV for a report or an export: `;`-separated, quoted where needed, Danish decimal commas for kroner. */
+export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
+  const cell = (value: string | number | null) => {
+    const text = value === null ? "" : String(value);
+    return /[;"\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [header, ...rows].map((row) => row.map(cell).join(";")).join("\r\n") + "\r\n";
+}
+
+export function kroner(amountOre: number): string {
+  return (amountOre / 100).toFixed(2).replace(".", ",");
+}
