@@ -51,16 +51,18 @@ export function openStore(options: StoreOptions): Store {
   const kysely = new Kysely<Database>({ dialect: new BunSqliteDialect({ database: readConnection }) });
   const writer = new GroupCommitWriter(writeConnection, options.writer);
   const readTx = makeTx(readConnection);
+  const beginRead = readConnection.query("BEGIN");
+  const commitRead = readConnection.query("COMMIT");
   return {
     kysely,
     writer,
     path: options.path,
     read<T>(fn: (tx: Tx) => T): T {
-      readConnection.run("BEGIN");
+      beginRead.run();
       try {
         return fn(readTx);
       } finally {
-        readConnection.run("COMMIT");
+        commitRead.run();
       }
     },
     write<T>(fn: (tx: WriteTx) => T): Promise<T> {

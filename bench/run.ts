@@ -1,0 +1,226 @@
+// `npm run bench`: POS sale throughput and latency over real HTTP (wrk, 64 tills), beside in-process and bare-HTTP ceilings.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore, type Store } from "../db/connect.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { hashApiKey } from "../server/auth/terminal.ts";
+import { checkLedger, openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
+import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
+const TILLS = 64;
+const KEY = "bench-terminal-key-000000000001";
+const SALE_ORE = 100;
+const bun = process.execPath;
+const workDirectory = mkdtempSync(join(tmpdir(), "kantinekort-bench-"));
+const children: Array<ReturnType<typeof Bun.spawn>> = [];
+
+function cardNumber(index: number): string {
+  return `5${String(index).padStart(13, "0")}`;
+}
+
+/** A fresh database with one canteen, one terminal and CARDS funded cards, written through the ledger. */
+async function prepareDatabase(name: string): Promise<{ path: string; terminal: TerminalIdentity }> {
+  const path = join(workDirectory, `${name}.sqlite`);
+  await migrateToLatest(path);
+  const store = openStore({ path, synchronous: "NORMAL" });
+  const terminal = await store.write((tx) => {
+    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Bench', 0)").run().lastInsertRowid);
+    const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Bench revenue" });
+    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenueAccountId).lastInsertRowid);
+    const terminalId = Number(tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Bench', ?, 0)").run(canteenId, hashApiKey(KEY)).lastInsertRowid);
+    return { terminalId, terminalName: "Bench", canteenId, canteenName: "Kantinen", tenantId, revenueAccountId };
+  });
+  for (let start = 0; start < CARDS; start += 1_000) {
+    await store.write((tx) => {
+      const clearing = systemAccount(tx, "acquirer_clearing");
+      for (let index = start; index < Math.min(CARDS, start + 1_000); index += 1) {
+        const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, created_at) VALUES (?, 'cardholder', 0)").run(terminal.tenantId).lastInsertRowid);
+        const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
+        tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber(index), userId, accountId);
+        postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: 100_000_000, kind: "deposit" });
+      }
+    });
+  }
+  await store.close();
+  return { path, terminal };
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    await Bun.sleep(50);
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+async function startProcess(args: string[], env: Record<string, string>, readyUrl: string): Promise<ReturnType<typeof Bun.spawn>> {
+  const child = Bun.spawn(args, { env: { ...process.env, ...env }, stdout: "ignore", stderr: "inherit" });
+  children.push(child);
+  await waitForHttp(readyUrl);
+  return child;
+}
+
+async function stopProcess(child: ReturnType<typeof Bun.spawn>): Promise<void> {
+  child.kill("SIGTERM");
+  await child.exited;
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+const wrkScript = `
+local counter = 0
+function setup(thread)
+  thread:set("tid", tostring(math.random(1, 1000000000)))
+end
+function init(args)
+  math.randomseed(os.time() + tonumber(tid))
+end
+function request()
+  counter = counter + 1
+  local body = string.format('{"saleId":"bench-%s-%d","cardNumber":"5%013d","amountOre":${SALE_ORE}}', tid, counter, math.random(0, ${CARDS - 1}))
+  return wrk.format("POST", "/trpc/pos.sale", { ["content-type"] = "application/json", ["authorization"] = "Bearer ${KEY}" }, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %d %d\\n", summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+`;
+
+async function runWrk(url: string, seconds: number): Promise<LoadResult> {
+  const scriptPath = join(workDirectory, "sale.lua");
+  writeFileSync(scriptPath, wrkScript);
+  const wrk = Bun.spawn(["wrk", "-t2", `-c${TILLS}`, `-d${seconds}s`, "--latency", "-s", scriptPath, url], { stdout: "pipe", stderr: "pipe" });
+  const output = await new Response(wrk.stdout).text();
+  await wrk.exited;
+  const line = output.split("\n").find((candidate) => candidate.startsWith("RESULT "));
+  if (!line) throw new Error(`wrk printed no result:\n${output}`);
+  const [requests, durationUs, non2xx, socketErrors, p50, p95, p99] = line.split(" ").slice(1).map(Number) as number[];
+  return {
+    requests: requests!,
+    requestsPerSecond: requests! / (durationUs! / 1e6),
+    non2xx: non2xx!,
+    socketErrors: socketErrors!,
+    p50Ms: p50! / 1000,
+    p95Ms: p95! / 1000,
+    p99Ms: p99! / 1000,
+  };
+}
+
+function approvedSales(path: string): { approved: number; declined: number; ledgerOk: boolean; violations: string[] } {
+  const store = openStore({ path });
+  try {
+    const counts = store.read((tx) => tx.sqlite.query("SELECT SUM(status = 'approved') AS approved, SUM(status = 'declined') AS declined FROM sales").get() as { approved: number; declined: number });
+    const check = store.read((tx) => checkLedger(tx));
+    return { approved: counts.approved ?? 0, declined: counts.declined ?? 0, ledgerOk: check.ok, violations: check.violations };
+  } finally {
+    void store.close();
+  }
+}
+
+async function saleOverHttp(label: string, env: Record<string, string>): Promise<LoadResult & { label: string; approved: number; ledgerOk: boolean }> {
+  const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
+  const port = await freePort();
+  const server = await startProcess([bun, "server/main.ts"], { NODE_ENV: "production", SEED_DEMO: "false", HOST: "127.0.0.1", PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
+  const result = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
+  await stopProcess(server);
+  const sales = approvedSales(path);
+  if (!sales.ledgerOk) throw new Error(`ledger check failed after ${label}: ${sales.violations.join("; ")}`);
+  return { label, ...result, approved: sales.approved, ledgerOk: sales.ledgerOk };
+}
+
+/** The ledger's own sale rate: 64 in-process tills calling recordSale through the writer, no HTTP. */
+async function inProcess(maxBatch: number): Promise<{ salesPerSecond: number; commits: number; sales: number }> {
+  const { path, terminal } = await prepareDatabase(`in-process-${maxBatch}`);
+  const store: Store = openStore({ path, synchronous: "FULL", writer: { maxBatch } });
+  const commitsBefore = store.writer.stats.commits;
+  const deadline = performance.now() + Math.min(SECONDS, 5) * 1000;
+  let sales = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: TILLS }, async (_, till) => {
+      while (performance.now() < deadline) {
+        const saleId = `inproc-${till}-${sales}`;
+        const card = cardNumber(Math.floor(Math.random() * CARDS));
+        await store.write((tx) => recordSale(tx, terminal, { saleId, cardNumber: card, amountOre: SALE_ORE }, { maxSaleOre: 100_000 }));
+        sales += 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const commits = store.writer.stats.commits - commitsBefore;
+  await store.close();
+  return { salesPerSecond: sales / seconds, commits, sales };
+}
+
+const format = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  if (!Bun.which("wrk")) throw new Error("wrk is not installed: apt-get install -y wrk");
+  console.log(`Kantinekort POS benchmark — ${CARDS} cards, ${TILLS} concurrent tills (wrk -t2 -c${TILLS}), ${SECONDS} s per HTTP run.`);
+  console.log("Note: 2 cores; wrk and the server share them, so absolute figures are low and ratios are what to compare.\n");
+
+  console.log("In-process ledger sale rate (recordSale through the writer, synchronous=FULL, no HTTP):");
+  const inProcessBatched = await inProcess(256);
+  console.log(`  group commit (≤256/txn): ${format(inProcessBatched.salesPerSecond)} sales/s, ${format(inProcessBatched.sales / Math.max(1, inProcessBatched.commits), 1)} sales per commit`);
+  const inProcessPlain = await inProcess(1);
+  console.log(`  plain (1 sale/txn):      ${format(inProcessPlain.salesPerSecond)} sales/s`);
+
+  const port = await freePort();
+  const bare = await startProcess([bun, "bench/bare-server.ts"], { PORT: String(port) }, `http://127.0.0.1:${port}/`);
+  const bareResult = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
+  await stopProcess(bare);
+  console.log(`\nBare Bun.serve JSON POST: ${format(bareResult.requestsPerSecond)} req/s, p50 ${format(bareResult.p50Ms, 2)} ms, p99 ${format(bareResult.p99Ms, 2)} ms`);
+
+  const runs = [
+    await saleOverHttp("pos.sale FULL, group commit", { SQLITE_SYNCHRONOUS: "FULL", WRITE_BATCH_MAX: "256" }),
+    await saleOverHttp("pos.sale FULL, plain", { SQLITE_SYNCHRONOUS: "FULL", WRITE_BATCH_MAX: "1" }),
+    await saleOverHttp("pos.sale NORMAL, group commit", { SQLITE_SYNCHRONOUS: "NORMAL", WRITE_BATCH_MAX: "256" }),
+  ];
+
+  console.log("\npos.sale over real HTTP:");
+  console.log("  run                              sales/s     p50 ms   p95 ms   p99 ms   approved  non-2xx  socket errors");
+  for (const run of runs) {
+    console.log(
+      `  ${run.label.padEnd(32)} ${format(run.requestsPerSecond).padStart(8)}   ${format(run.p50Ms, 2).padStart(6)}   ${format(run.p95Ms, 2).padStart(6)}   ${format(run.p99Ms, 2).padStart(6)}   ${String(run.approved).padStart(8)}  ${String(run.non2xx).padStart(7)}  ${String(run.socketErrors).padStart(6)}`,
+    );
+  }
+  const durable = runs[0]!;
+  console.log("\nRatios (FULL, group commit — the configuration we ship):");
+  console.log(`  sale-over-HTTP / bare HTTP:        ${format(durable.requestsPerSecond / bareResult.requestsPerSecond, 2)}`);
+  console.log(`  sale-over-HTTP / in-process:       ${format(durable.requestsPerSecond / inProcessBatched.salesPerSecond, 2)}`);
+  console.log(`  group commit / plain (HTTP, FULL): ${format(durable.requestsPerSecond / runs[1]!.requestsPerSecond, 2)}`);
+  console.log(`  FULL / NORMAL (HTTP, batched):     ${format(durable.requestsPerSecond / runs[2]!.requestsPerSecond, 2)}`);
+  const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
+  console.log(`\nledger:check after every run: OK${allApproved ? "; every request was an approved sale" : ""}.`);
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGKILL");
+  rmSync(workDirectory, { recursive: true, force: true });
+}
