@@ -9,14 +9,15 @@ export interface DemoCard {
   balanceOre: number;
   status: "active" | "blocked";
   name: string | null;
+  email: string | null;
 }
 
 /** Listed in the README's demo table; keep the two in step. */
 export const demoCards: readonly DemoCard[] = [
-  { cardNumber: "12345678901234", verificationCode: "482913", balanceOre: 25_000, status: "active", name: "Testbruger A" },
-  { cardNumber: "12345678901235", verificationCode: "730155", balanceOre: 0, status: "active", name: null },
-  { cardNumber: "12345678901236", verificationCode: "615004", balanceOre: 10_000, status: "blocked", name: "Testbruger C" },
-  { cardNumber: "12345678901237", verificationCode: "209384", balanceOre: 5_000, status: "active", name: null },
+  { cardNumber: "12345678901234", verificationCode: "482913", balanceOre: 25_000, status: "active", name: "Testbruger A", email: "testbruger.a@example.dk" },
+  { cardNumber: "12345678901235", verificationCode: "730155", balanceOre: 0, status: "active", name: null, email: null },
+  { cardNumber: "12345678901236", verificationCode: "615004", balanceOre: 10_000, status: "blocked", name: "Testbruger C", email: "testbruger.c@example.dk" },
+  { cardNumber: "12345678901237", verificationCode: "209384", balanceOre: 5_000, status: "active", name: null, email: null },
 ];
 
 const demoProducts = [
@@ -49,8 +50,8 @@ export async function seedDemo(store: Store, options: { posDemoKey: string }): P
     demoCards.forEach((card, index) => {
       const userId = Number(
         tx.sqlite
-          .query("INSERT INTO users (tenant_id, role, name, school, class_name, track, created_at) VALUES (?, 'cardholder', ?, ?, ?, ?, ?)")
-          .run(tenantId, card.name, "Demo Skole", "1", "B", now).lastInsertRowid,
+          .query("INSERT INTO users (tenant_id, role, name, email, school, class_name, track, created_at) VALUES (?, 'cardholder', ?, ?, ?, ?, ?, ?)")
+          .run(tenantId, card.name, card.email, "Demo Skole", "1", "B", now).lastInsertRowid,
       );
       const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, now);
       tx.sqlite

@@ -7,12 +7,23 @@ import type { Config } from "./config.ts";
 import { createInProcessBus } from "./events/bus.ts";
 import { createHttpHandler } from "./http.ts";
 import type { AppServices } from "./trpc.ts";
+import { CprCipher } from "./auth/cpr.ts";
+import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
+
+/** Production refuses to start without a real CPR key; development uses a fixed, public one and says so. */
+export function cprCipherFor(config: Config): CprCipher {
+  if (config.cprEncryptionKey) return new CprCipher(config.cprEncryptionKey);
+  if (config.production) throw new Error("CPR_ENCRYPTION_KEY must be set in production (32 bytes as 64 hex characters)");
+  return CprCipher.development();
+}
 
 export async function createServices(config: Config): Promise<AppServices> {
+  const cpr = cprCipherFor(config);
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey });
-  return { store, bus: createInProcessBus(), config };
+  const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
+  return { store, bus: createInProcessBus(), config, mailer, cpr };
 }
 
 export interface RunningServer {

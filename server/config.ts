@@ -15,6 +15,10 @@ const environmentSchema = z.object({
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   CLIENT_DIST: z.string().default("./client/dist"),
+  CPR_ENCRYPTION_KEY: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("Kantinekort <no-reply@kantinekort.local>"),
+  PUBLIC_URL: z.string().url().optional(),
 });
 
 export interface Config {
@@ -30,6 +34,13 @@ export interface Config {
   maxSaleOre: number;
   maxBodyBytes: number;
   clientDist: string;
+  /** 32 bytes (hex or base64) for CPR encryption; required in production. */
+  cprEncryptionKey: string | null;
+  /** SMTP connection URL; without it mail goes to the outbox table (shown at /dev/outbox outside production). */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** The public base URL used in e-mailed links; by default the request's own origin. */
+  publicUrl: string | null;
 }
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
@@ -52,5 +63,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     maxSaleOre: env.MAX_SALE_ORE,
     maxBodyBytes: env.MAX_BODY_BYTES,
     clientDist: env.CLIENT_DIST,
+    cprEncryptionKey: env.CPR_ENCRYPTION_KEY ?? null,
+    smtpUrl: env.SMTP_URL ?? null,
+    mailFrom: env.MAIL_FROM,
+    publicUrl: env.PUBLIC_URL ?? null,
   };
 }

@@ -3,6 +3,10 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { resolve, sep } from "node:path";
 import { appRouter } from "./routers/_app.ts";
 import type { AppServices } from "./trpc.ts";
+import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
+import { ownsAccount, readPhoto, statementMonth } from "./services/portal.ts";
+import { readOutbox } from "./mail/mailer.ts";
+import { kroner, toCsv } from "./services/backoffice.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -89,11 +93,78 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
         endpoint: "/trpc",
         req: request,
         router: appRouter,
-        createContext: () => ({ services: options.services, headers: request.headers, clientAddress: options.clientAddress?.(request) ?? null }),
+        createContext: ({ resHeaders }) => ({
+          services: options.services,
+          headers: request.headers,
+          clientAddress: options.clientAddress?.(request) ?? null,
+          resHeaders,
+          secure: isHttps(request),
+        }),
       });
       return withSecurityHeaders(response);
     }
+    const routed = await portalRoute(options.services, request, url);
+    if (routed) return withSecurityHeaders(routed);
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
     return withSecurityHeaders(await serveClient(url.pathname));
   };
+}
+
+function signedInUser(services: AppServices, request: Request): number | null {
+  const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
+  if (!token) return null;
+  return services.store.read((tx) => findSession(tx, token))?.session.userId ?? null;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
+}
+
+/** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */
+async function portalRoute(services: AppServices, request: Request, url: URL): Promise<Response | null> {
+  if (request.method !== "GET") return null;
+  if (url.pathname === "/statement.csv") {
+    const userId = signedInUser(services, request);
+    if (userId === null) return new Response("Log på først / Sign in first", { status: 401 });
+    const accountId = Number(url.searchParams.get("accountId"));
+    const year = Number(url.searchParams.get("year"));
+    const month = Number(url.searchParams.get("month"));
+    if (!Number.isInteger(accountId) || !Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12 || year < 2000 || year > 2100) {
+      return new Response("Ugyldig forespørgsel / Bad request", { status: 400 });
+    }
+    const statement = services.store.read((tx) => (ownsAccount(tx, userId, accountId) ? statementMonth(tx, accountId, year, month) : null));
+    if (!statement) return new Response("Ikke fundet / Not found", { status: 404 });
+    const dateFormat = new Intl.DateTimeFormat("da-DK", { timeZone: "Europe/Copenhagen", dateStyle: "short", timeStyle: "short" });
+    const csv = toCsv(
+      ["Dato", "Tekst", "Beløb", "Saldo"],
+      statement.lines.map((line) => [dateFormat.format(new Date(line.createdAt)), line.text, kroner(line.amountOre), kroner(line.balanceAfterOre)]),
+    );
+    return new Response("\uFEFF" + csv, {
+      headers: {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="kontoudtog-${year}-${String(month).padStart(2, "0")}.csv"`,
+        "cache-control": "no-store",
+      },
+    });
+  }
+  const photo = /^\/photos\/(\d+)$/.exec(url.pathname);
+  if (photo) {
+    const userId = signedInUser(services, request);
+    // Only the owner sees their photo; anyone else gets the same answer as for a missing one.
+    if (userId === null || userId !== Number(photo[1])) return new Response("Not found", { status: 404 });
+    const stored = services.store.read((tx) => readPhoto(tx, userId));
+    if (!stored) return new Response("Not found", { status: 404 });
+    return new Response(new Uint8Array(stored.bytes), { headers: { "content-type": stored.mime, "cache-control": "private, max-age=3600" } });
+  }
+  if (url.pathname === "/dev/outbox") {
+    if (services.config.production) return new Response("Not found", { status: 404 });
+    const mails = readOutbox(services.store);
+    const items = mails
+      .map((mail) => `<article><h2>${escapeHtml(mail.subject)}</h2><p>Til: ${escapeHtml(mail.recipient)} · ${new Date(mail.createdAt).toISOString()}</p><pre>${escapeHtml(mail.body)}</pre></article>`)
+      .join("");
+    return new Response(`<!doctype html><html lang="da"><meta charset="utf-8"><title>Udbakke (udvikling)</title><h1>Udbakke (kun udvikling)</h1>${items || "<p>Ingen e-mails.</p>"}</html>`, {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+    });
+  }
+  return null;
 }

@@ -6,12 +6,18 @@ import type { Config } from "./config.ts";
 import type { EventBus } from "./events/bus.ts";
 import { bearerToken, findTerminalByKey } from "./auth/terminal.ts";
 import { IdempotencyConflictError } from "./services/pos.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import type { CprCipher } from "./auth/cpr.ts";
+import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
+import { findMe, InvalidCprError } from "./services/portal.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
 
 export interface AppServices {
   store: Store;
   bus: EventBus;
   config: Config;
+  mailer: Mailer;
+  cpr: CprCipher;
 }
 
 export interface Context {
@@ -19,7 +25,14 @@ export interface Context {
   headers: Headers;
   /** The client's address as the server saw it; used for rate limits and logs. */
   clientAddress: string | null;
+  /** Response headers (Set-Cookie); absent for createCaller in tests that do not need them. */
+  resHeaders?: Headers;
+  /** Whether the request came over HTTPS, so cookies get the Secure flag. */
+  secure?: boolean;
 }
+
+/** The header every browser mutation carries; a cross-site form cannot set it. */
+export const CSRF_HEADER = "x-kantinekort-csrf";
 
 export interface InputIssue {
   path: string;
@@ -62,6 +75,9 @@ const domainErrors = t.middleware(async ({ next, path }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: readableInputError(cause), cause });
+    if (cause instanceof InvalidCprError) {
+      throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+    }
     if (cause instanceof IdempotencyConflictError || cause instanceof TransferConflictError) {
       throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
     }
@@ -82,4 +98,36 @@ export const terminalProcedure = publicProcedure.use(({ ctx, next }) => {
   const terminal = ctx.services.store.read((tx) => findTerminalByKey(tx, key));
   if (!terminal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Unknown or revoked terminal key" });
   return next({ ctx: { terminal } });
+});
+
+/** Portal procedures without a session (login, password reset): mutations must carry the CSRF header. */
+export const portalPublicProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.headers.get(CSRF_HEADER) !== "1") throw new TRPCError({ code: "FORBIDDEN", message: "Missing CSRF header" });
+  return next();
+});
+
+/** The signed-in cardholder, from the session cookie; sliding expiry is extended here. */
+export const cardholderProcedure = portalPublicProcedure.use(async ({ ctx, next }) => {
+  const token = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
+  const { store } = ctx.services;
+  const found = token ? store.read((tx) => findSession(tx, token)) : null;
+  if (!token || !found) {
+    if (token) ctx.resHeaders?.append("set-cookie", clearedSessionCookie(ctx.secure ?? false));
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
+  }
+  let session: Session = found.session;
+  if (found.needsExtension) {
+    await store.write((tx) => extendSession(tx, session.id));
+    session = store.read((tx) => findSession(tx, token))?.session ?? session;
+    ctx.resHeaders?.append("set-cookie", sessionCookie(token, session.expiresAt, ctx.secure ?? false));
+  }
+  return next({ ctx: { session, userId: session.userId, sessionToken: token } });
+});
+
+/** Cardholder procedures that need Brugerinfo's name and e-mail first (the first login lands there). */
+export const profileCompleteProcedure = cardholderProcedure.use(({ ctx, next }) => {
+  const me = ctx.services.store.read((tx) => findMe(tx, ctx.userId));
+  if (!me) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
+  if (!me.profileComplete) throw new TRPCError({ code: "FORBIDDEN", message: "profile_incomplete" });
+  return next();
 });

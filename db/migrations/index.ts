@@ -4,10 +4,12 @@ import * as foundation from "./20261124T2130_foundation.ts";
 import * as payments from "./20261124T2300_payments.ts";
 import * as webshop from "./20261124T2310_webshop.ts";
 import * as backoffice from "./20261124T2320_backoffice.ts";
+import * as portal from "./20261124T2330_portal.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
   "20261124T2300_payments": payments,
   "20261124T2310_webshop": webshop,
   "20261124T2320_backoffice": backoffice,
+  "20261124T2330_portal": portal,
 };

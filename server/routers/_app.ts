@@ -1,6 +1,11 @@
 // The application router: one sub-router per domain noun. Clients import only its type.
 import { publicProcedure, router } from "../trpc.ts";
 import { posRouter } from "./pos.ts";
+import { authRouter } from "./auth.ts";
+import { profileRouter } from "./profile.ts";
+import { accountsRouter } from "./accounts.ts";
+import { statementRouter } from "./statement.ts";
+import { supportRouter } from "./support.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -9,6 +14,11 @@ export const appRouter = router({
     return { ok: true as const, time: new Date().toISOString(), cards: row.cards };
   }),
   pos: posRouter,
+  auth: authRouter,
+  profile: profileRouter,
+  accounts: accountsRouter,
+  statement: statementRouter,
+  support: supportRouter,
 });
 
 export type AppRouter = typeof appRouter;

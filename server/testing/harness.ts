@@ -12,6 +12,8 @@ import { createInProcessBus } from "../events/bus.ts";
 import { appRouter } from "../routers/_app.ts";
 import { createCallerFactory, type AppServices } from "../trpc.ts";
 import type { WriterOptions } from "../../db/writer.ts";
+import { OutboxMailer } from "../mail/mailer.ts";
+import { CprCipher } from "../auth/cpr.ts";
 
 export function tempDatabasePath(): { path: string; cleanup: () => void } {
   const directory = mkdtempSync(join(tmpdir(), "kantinekort-test-"));
@@ -106,7 +108,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Services for createCaller tests: a real store and bus, no HTTP. */
 export function servicesFor(store: Store, overrides: Partial<Config> = {}): AppServices {
-  return { store, bus: createInProcessBus(), config: testConfig(overrides) };
+  return { store, bus: createInProcessBus(), config: testConfig(overrides), mailer: new OutboxMailer(store), cpr: CprCipher.development() };
 }
 
 const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,60 @@
+// Outgoing mail behind one interface: SMTP (nodemailer) when SMTP_URL is set, otherwise an outbox table (dev page, tests).
+import nodemailer, { type Transporter } from "nodemailer";
+import type { Store } from "../../db/connect.ts";
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+export class OutboxMailer implements Mailer {
+  constructor(private readonly store: Store) {}
+
+  async send(message: MailMessage): Promise<void> {
+    await this.store.write((tx) =>
+      tx.sqlite.query("INSERT INTO outbox (recipient, subject, body_text, created_at) VALUES (?, ?, ?, ?)").run(message.to, message.subject, message.text, Date.now()),
+    );
+  }
+}
+
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+
+  constructor(smtpUrl: string, private readonly from: string) {
+    this.transport = nodemailer.createTransport(smtpUrl);
+  }
+
+  async send(message: MailMessage): Promise<void> {
+    await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text });
+  }
+}
+
+export interface OutboxEntry {
+  id: number;
+  recipient: string;
+  subject: string;
+  body: string;
+  createdAt: number;
+}
+
+export function readOutbox(store: Store, limit = 50): OutboxEntry[] {
+  return store.read((tx) =>
+    (tx.sqlite.query("SELECT id, recipient, subject, body_text, created_at FROM outbox ORDER BY id DESC LIMIT ?").all(limit) as Array<{
+      id: number;
+      recipient: string;
+      subject: string;
+      body_text: string;
+      created_at: number;
+    }>).map((row) => ({ id: row.id, recipient: row.recipient, subject: row.subject, body: row.body_text, createdAt: row.created_at })),
+  );
+}
+
+/** Mail must never break the action that sends it: failures are logged (without the body) and swallowed. */
+export function sendQuietly(mailer: Mailer, message: MailMessage): Promise<void> {
+  return mailer.send(message).catch((error) => console.error(`mail to a recipient failed (subject "${message.subject}"):`, error instanceof Error ? error.message : error));
+}
