@@ -81,19 +81,25 @@ let cardCounter = 0;
 export async function createCard(
   store: Store,
   fixture: Fixture,
-  options: { balanceOre?: number; status?: "active" | "blocked"; limits?: { daily?: number; weekly?: number; monthly?: number } } = {},
+  options: { balanceOre?: number; status?: "active" | "blocked"; limits?: { daily?: number; weekly?: number; monthly?: number }; code?: string; name?: string; email?: string } = {},
 ): Promise<TestCard> {
   cardCounter += 1;
+  // Only cards that tests log in with pay for a real (slow) argon2id hash.
+  const codeHash = options.code ? await Bun.password.hash(options.code, { algorithm: "argon2id" }) : "not-a-real-hash";
   const cardNumber = `4${String(cardCounter).padStart(13, "0")}`;
   return store.write((tx) => {
     const now = Date.now();
-    const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, name, created_at) VALUES (?, 'cardholder', ?, ?)").run(fixture.tenantId, `Bruger ${cardCounter}`, now).lastInsertRowid);
+    const userId = Number(
+      tx.sqlite
+        .query("INSERT INTO users (tenant_id, role, name, email, created_at) VALUES (?, 'cardholder', ?, ?, ?)")
+        .run(fixture.tenantId, options.name === undefined ? `Bruger ${cardCounter}` : options.name || null, options.email ?? null, now).lastInsertRowid,
+    );
     const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, now);
     tx.sqlite
       .query(
-        "INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at) VALUES (?, ?, ?, 'not-a-real-hash', ?, ?, ?, ?, ?)",
+        "INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(cardNumber, userId, accountId, options.status ?? "active", options.limits?.daily ?? null, options.limits?.weekly ?? null, options.limits?.monthly ?? null, now);
+      .run(cardNumber, userId, accountId, codeHash, options.status ?? "active", options.limits?.daily ?? null, options.limits?.weekly ?? null, options.limits?.monthly ?? null, now);
     if (options.balanceOre) {
       const result = postTransfer(tx, { id: `fund:${cardNumber}`, debitAccountId: fixture.clearingAccountId, creditAccountId: accountId, amountOre: options.balanceOre, kind: "deposit" }, now);
       if (result.status !== "posted") throw new Error("funding failed");
@@ -146,4 +152,62 @@ export function tableCounts(store: Store): Record<string, number> {
     counts.balanceSum = (tx.sqlite.query("SELECT COALESCE(SUM(ABS(balance_ore)), 0) AS n FROM ledger_accounts").get() as { n: number }).n;
     return counts;
   });
+}
+
+export interface PortalResponse<T = any> {
+  status: number;
+  text: string;
+  data: T;
+  error: { message: string; data: { code: string; issues?: Array<{ path: string; message: string }> } } | undefined;
+}
+
+/** A browser-like portal client over real HTTP: keeps the session cookie and sends the CSRF header on mutations. */
+export class PortalClient {
+  cookie: string | null = null;
+
+  constructor(readonly baseUrl: string) {}
+
+  private remember(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(";");
+      const [, value] = pair!.split("=");
+      this.cookie = value ? `kk_session=${value}` : null;
+    }
+  }
+
+  async query<T = any>(path: string, input?: unknown): Promise<PortalResponse<T>> {
+    const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const response = await fetch(`${this.baseUrl}/trpc/${path}${query}`, { headers: this.cookie ? { cookie: this.cookie } : {} });
+    return this.read<T>(response);
+  }
+
+  async mutate<T = any>(path: string, input?: unknown, options: { csrf?: boolean } = {}): Promise<PortalResponse<T>> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.csrf !== false) headers["x-kantinekort-csrf"] = "1";
+    if (this.cookie) headers.cookie = this.cookie;
+    const response = await fetch(`${this.baseUrl}/trpc/${path}`, { method: "POST", headers, body: input === undefined ? undefined : JSON.stringify(input) });
+    return this.read<T>(response);
+  }
+
+  async get(path: string): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { headers: this.cookie ? { cookie: this.cookie } : {} });
+  }
+
+  private async read<T>(response: Response): Promise<PortalResponse<T>> {
+    this.remember(response);
+    const text = await response.text();
+    const body = text ? JSON.parse(text) : {};
+    return { status: response.status, text, data: body.result?.data, error: body.error };
+  }
+
+  async login(cardNumber: string, password: string): Promise<PortalResponse> {
+    return this.mutate("auth.login", { cardNumber, password });
+  }
+}
+
+/** Reads the newest mail to a recipient from the outbox table. */
+export function lastMailTo(store: Store, recipient: string): { subject: string; body: string } | null {
+  return store.read(
+    (tx) => (tx.sqlite.query("SELECT subject, body_text AS body FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1").get(recipient) as { subject: string; body: string } | null),
+  );
 }
