@@ -33,7 +33,7 @@ function subscribe(cookie: string, lastEventId: string | null) {
       httpSubscriptionLink({
         url: `${server.url}/trpc`,
         EventSource,
-        eventSourceOptions: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } }) } as never,
+        eventSourceOptions: { fetch: (url: string | URL, init: RequestInit) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } }) } as never,
       }),
     ],
   });
