@@ -28,6 +28,14 @@ export const resetPasswordInputSchema = z
 
 export const emailSchema = z.email({ error: "Ugyldig e-mail / Invalid e-mail" }).max(200);
 
+/** DDMMYY with a day 1–31 and a month 1–12 (the century is not in the number, so the exact day count is not checked). */
+export function plausibleCprDate(value: string): boolean {
+  const digits = value.replace(/\D/g, "");
+  const day = Number(digits.slice(0, 2));
+  const month = Number(digits.slice(2, 4));
+  return day >= 1 && day <= 31 && month >= 1 && month <= 12;
+}
+
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 const limitSchema = z.number().int().min(0).max(MAX_AMOUNT_ORE).nullable();
 
@@ -39,6 +47,8 @@ export const profileUpdateSchema = z.strictObject({
     .string()
     .trim()
     .regex(/^\d{6}-?\d{4}$/, { error: "CPR-nummer skal være DDMMÅÅ-XXXX / CPR must be DDMMYY-XXXX" })
+    // The first six digits are a date; a day or month that cannot exist is a typing error worth flagging on the field.
+    .refine((value) => !/^\d{6}-?\d{4}$/.test(value) || plausibleCprDate(value), { error: "CPR-nummeret er ikke gyldigt / The CPR number is not valid" })
     .optional(),
   address: optionalText(200),
   postalCode: z.string().trim().regex(/^(\d{4})?$/, { error: "Postnummer er 4 cifre / Postal code is 4 digits" }).nullable().optional(),

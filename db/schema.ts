@@ -165,6 +165,65 @@ export interface RefundsTable {
   created_at: number;
 }
 
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session token; the token itself lives only in the user's cookie. */
+  id: string;
+  user_id: number;
+  /** Idle expiry (ms since epoch), slid forward on use but never past absolute_expires_at. */
+  expires_at: number;
+  absolute_expires_at: number;
+  created_at: number;
+}
+
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  /** The card number typed as username (whether or not such a card exists). */
+  username: string;
+  client_address: string | null;
+  success: number;
+  created_at: number;
+}
+
+export interface PasswordResetTokensTable {
+  /** SHA-256 (hex) of the token e-mailed to the user; single use, short-lived. */
+  token_hash: string;
+  user_id: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  recipient: string;
+  subject: string;
+  body_text: string;
+  created_at: number;
+}
+
+export interface SupportCasesTable {
+  /** Shown to the cardholder as the case number "S-000123". */
+  id: Generated<number>;
+  user_id: number;
+  account_id: number;
+  name: string;
+  email: string;
+  phone: string | null;
+  description: string;
+  status: "open" | "closed";
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface UserPhotosTable {
+  user_id: number;
+  mime: "image/jpeg" | "image/png" | "image/webp";
+  bytes: Uint8Array;
+  /** Bumped on every upload so the photo URL changes and caches refresh. */
+  version: number;
+  updated_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   canteens: CanteensTable;
@@ -177,4 +236,10 @@ export interface Database {
   declined_transfers: DeclinedTransfersTable;
   sales: SalesTable;
   refunds: RefundsTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  outbox: OutboxTable;
+  support_cases: SupportCasesTable;
+  user_photos: UserPhotosTable;
 }

@@ -14,11 +14,14 @@ import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
 export function cprCipherFor(config: Config): CprCipher {
   if (config.cprEncryptionKey) return new CprCipher(config.cprEncryptionKey);
   if (config.production) throw new Error("CPR_ENCRYPTION_KEY must be set in production (32 bytes as 64 hex characters)");
+  console.warn("CPR_ENCRYPTION_KEY is not set: CPR numbers are encrypted with a fixed development key. Never use this database for real data.");
   return CprCipher.development();
 }
 
 export async function createServices(config: Config): Promise<AppServices> {
   const cpr = cprCipherFor(config);
+  // Reset links must not be built from a request's Host header in production, so without PUBLIC_URL they are refused.
+  if (config.production && !config.publicUrl) console.warn("PUBLIC_URL is not set: password-reset requests will fail until it is.");
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey });

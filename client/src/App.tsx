@@ -1,36 +1,125 @@
-// First page: shows that the server is up (tRPC health query), with loading and error states.
-import { createResource, Match, Switch } from "solid-js";
-import { trpc } from "./trpc.ts";
+// The portal shell: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
+import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
+import { createEffect, For, Match, Show, Switch, type JSX } from "solid-js";
+import { language, setLanguage, t } from "./i18n.ts";
+import { session } from "./session.ts";
+import { LoginPage } from "./pages/Login.tsx";
+import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordReset.tsx";
+import { AccountsPage } from "./pages/Accounts.tsx";
+import { UserInfoPage } from "./pages/UserInfo.tsx";
+import { StatementPage } from "./pages/Statement.tsx";
+import { SupportPage } from "./pages/Support.tsx";
+import { ComingSoonPage } from "./pages/ComingSoon.tsx";
+
+const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
+
+function LanguageSwitch() {
+  return (
+    <label class="language">
+      <span class="visually-hidden">{t().language}</span>
+      <select value={language()} onChange={(event) => setLanguage(event.currentTarget.value as "da" | "en")} aria-label={t().language}>
+        <option value="da">Dansk</option>
+        <option value="en">English</option>
+      </select>
+    </label>
+  );
+}
+
+const menu = [
+  { path: "/konti", label: () => t().accounts },
+  { path: "/indbetal", label: () => t().deposit },
+  { path: "/brugerinfo", label: () => t().userInfo },
+  { path: "/kontoudtog", label: () => t().statement },
+  { path: "/webshop", label: () => t().webshop },
+  { path: "/support", label: () => t().support },
+];
+
+function Layout(props: RouteSectionProps): JSX.Element {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const isPublic = () => PUBLIC_PATHS.includes(location.pathname);
+
+  // Guards: signed out → Log på; first login (no name/e-mail yet) → Brugerinfo.
+  createEffect(() => {
+    if (session.me.loading || session.me.error) return;
+    const me = session.me();
+    if (!me && !isPublic()) navigate("/log-ind", { replace: true });
+    else if (me && isPublic() && location.pathname === "/log-ind") navigate(me.profileComplete ? "/konti" : "/brugerinfo", { replace: true });
+    else if (me && !me.profileComplete && !isPublic() && location.pathname !== "/brugerinfo") navigate("/brugerinfo", { replace: true });
+  });
+  createEffect(() => {
+    const me = session.me();
+    if (me?.profileComplete) session.startLive();
+  });
+
+  return (
+    <div class="app">
+      <header class="topbar">
+        <A href="/" class="brand">
+          Kantinekort
+        </A>
+        <div class="topbar-right">
+          <Show when={session.me()}>{(me) => <span class="user-name">{me().name ?? ""}</span>}</Show>
+          <LanguageSwitch />
+          <Show when={session.me()}>
+            <button type="button" class="link-button" onClick={async () => { await session.logout(); navigate("/log-ind"); }}>
+              {t().logout}
+            </button>
+          </Show>
+        </div>
+      </header>
+      <Switch>
+        <Match when={session.me.state === "errored"}>
+          <main class="content">
+            <p role="alert">{t().serverDown}</p>
+            <button type="button" onClick={() => session.refetchMe()}>{t().retry}</button>
+          </main>
+        </Match>
+        <Match when={session.me.state === "pending" || session.me.state === "unresolved"}>
+          <main class="content"><p role="status">{t().loading}</p></main>
+        </Match>
+        <Match when={isPublic() || !session.me()}>
+          <main class="content narrow">{props.children}</main>
+        </Match>
+        <Match when={session.me()}>
+          <div class="shell">
+            <nav class="side-menu" aria-label={t().menu}>
+              <ul>
+                <For each={menu}>
+                  {(item) => (
+                    <li>
+                      <A href={item.path} activeClass="active">
+                        {item.label()}
+                      </A>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </nav>
+            <main class="content">{props.children}</main>
+          </div>
+        </Match>
+      </Switch>
+    </div>
+  );
+}
 
 export function App() {
-  const [health, { refetch }] = createResource(() => trpc.health.query());
   return (
-    <main class="page">
-      <header class="brand">
-        <h1>Kantinekort</h1>
-        <p>Kantinekort til skole og arbejdsplads</p>
-      </header>
-      <section aria-live="polite" class="status-card">
-        <h2>Serverstatus</h2>
-        <Switch>
-          <Match when={health.loading}>
-            <p role="status">Henter status …</p>
-          </Match>
-          <Match when={health.error}>
-            <p role="alert">Serveren svarer ikke. Prøv igen om lidt.</p>
-            <button type="button" onClick={() => refetch()}>
-              Prøv igen
-            </button>
-          </Match>
-          <Match when={health()}>
-            {(status) => (
-              <p role="status" data-testid="server-status">
-                Serveren kører · {status().cards} kort · {new Date(status().time).toLocaleString("da-DK")}
-              </p>
-            )}
-          </Match>
-        </Switch>
-      </section>
-    </main>
+    <Router root={Layout}>
+      <Route path="/" component={() => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; }} />
+      <Route path="/log-ind" component={LoginPage} />
+      <Route path="/glemt-adgangskode" component={ForgotPasswordPage} />
+      <Route path="/nulstil-adgangskode" component={ResetPasswordPage} />
+      <Route path="/konti" component={AccountsPage} />
+      <Route path="/brugerinfo" component={UserInfoPage} />
+      <Route path="/kontoudtog" component={StatementPage} />
+      <Route path="/support" component={SupportPage} />
+      <Route path="/indbetal" component={() => <ComingSoonPage title={t().deposit} />} />
+      <Route path="/overfoer" component={() => <ComingSoonPage title={t().transfer} />} />
+      <Route path="/udbetal" component={() => <ComingSoonPage title={t().payout} />} />
+      <Route path="/webshop" component={() => <ComingSoonPage title={t().webshop} />} />
+      <Route path="*" component={() => <ComingSoonPage title="404" />} />
+    </Router>
   );
 }

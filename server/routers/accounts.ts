@@ -2,23 +2,25 @@
 import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
-import { accountIdsOf, blockAccountCards, listAccounts } from "../services/portal.ts";
+import { accountIdsOf, balanceEventsAfter, blockAccountCards, isAfterPosition, listAccounts, type StreamPosition } from "../services/portal.ts";
 import type { BalanceEvent } from "../events/bus.ts";
-import { balanceEventsOf } from "../ledger/events.ts";
-import { toTransfer } from "../ledger/ledger.ts";
 
-/** Event ids are "<transfer seq>-<account id>": a transfer between two of the user's accounts yields two events. */
-function eventId(event: BalanceEvent): string {
+/** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
+export const BACKFILL_PAGE_TRANSFERS = 500;
+
+/** Event ids are "<transfer seq>-<account id>": a transfer between two of the user's own accounts yields two events. */
+export function eventId(event: BalanceEvent): string {
   return `${event.seq}-${event.accountId}`;
 }
 
-function parseEventId(id: string | null | undefined): [number, number] | null {
-  const match = /^(\d{1,15})-(\d{1,15})$/.exec(id ?? "");
-  return match ? [Number(match[1]), Number(match[2])] : null;
-}
-
-function isAfter(event: BalanceEvent, position: [number, number]): boolean {
-  return event.seq > position[0] || (event.seq === position[0] && event.accountId > position[1]);
+/**
+ * Reads a client's last event id. A bare "<seq>" (the form the contract first described) means "after the whole
+ * transfer", so either form resumes without loss; anything else starts a fresh stream without replay.
+ */
+export function parseEventId(id: string | null | undefined): StreamPosition | null {
+  const match = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(id ?? "");
+  if (!match) return null;
+  return { seq: Number(match[1]), accountId: match[2] === undefined ? Number.POSITIVE_INFINITY : Number(match[2]) };
 }
 
 export const accountsRouter = router({
@@ -33,52 +35,50 @@ export const accountsRouter = router({
   onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(40).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
     const accountIds = store.read((tx) => accountIdsOf(tx, ctx.userId));
-    // Listen first, then backfill from the database, then stream: nothing committed in between is lost.
+    // Listen first, then backfill from the database, then stream: nothing committed in between is lost,
+    // and anything heard during the backfill that the backfill already delivered is dropped by position.
     const pending: BalanceEvent[] = [];
     let wake: (() => void) | null = null;
+    const notify = () => {
+      const resolve = wake;
+      wake = null;
+      resolve?.();
+    };
     const unsubscribe = accountIds.map((accountId) =>
       bus.subscribe("balance", accountId, (event) => {
         pending.push(event);
-        wake?.();
+        notify();
       }),
     );
+    // One abort listener for the whole stream (not one per wait), removed again in `finally`.
+    signal?.addEventListener("abort", notify, { once: true });
     try {
       let position = parseEventId(input?.lastEventId);
-      if (position) {
-        const missed = store.read((tx) =>
-          accountIds.length === 0
-            ? []
-            : (tx.sqlite
-                .query(
-                  `SELECT seq, id, debit_account_id, credit_account_id, amount_ore, kind, reference, description, debit_balance_after_ore, credit_balance_after_ore, created_at
-                   FROM transfers WHERE seq >= ? AND (debit_account_id IN (${accountIds.join(",")}) OR credit_account_id IN (${accountIds.join(",")})) ORDER BY seq LIMIT 1000`,
-                )
-                .all(position![0]) as Parameters<typeof toTransfer>[0][]),
-        );
-        const events = missed
-          .flatMap((row) => balanceEventsOf(toTransfer(row)))
-          .filter((event) => accountIds.includes(event.accountId))
-          .sort((a, b) => a.seq - b.seq || a.accountId - b.accountId);
-        for (const event of events) {
-          if (!isAfter(event, position)) continue;
-          position = [event.seq, event.accountId];
+      // Later pages start at a fresh transfer (accountId -1 = before all of its events).
+      let cursor: StreamPosition | null = position;
+      while (cursor && !signal?.aborted) {
+        const from: StreamPosition = cursor;
+        const page = store.read((tx) => balanceEventsAfter(tx, accountIds, from, BACKFILL_PAGE_TRANSFERS));
+        for (const event of page.events) {
+          position = { seq: event.seq, accountId: event.accountId };
           yield tracked(eventId(event), event);
         }
+        cursor = page.nextSeq === null ? null : { seq: page.nextSeq, accountId: -1 };
       }
       while (!signal?.aborted) {
         while (pending.length > 0) {
           const event = pending.shift()!;
-          if (position && !isAfter(event, position)) continue;
-          position = [event.seq, event.accountId];
+          if (position && !isAfterPosition(event, position)) continue;
+          position = { seq: event.seq, accountId: event.accountId };
           yield tracked(eventId(event), event);
         }
+        if (signal?.aborted) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          signal?.addEventListener("abort", () => resolve(), { once: true });
         });
-        wake = null;
       }
     } finally {
+      signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();
     }
   }),

@@ -1,8 +1,27 @@
 // Brugerinfo: the cardholder's own details, masked CPR, spending limits and photo.
-import { TRPCError } from "@trpc/server";
+import * as z from "zod";
 import { MAX_PHOTO_BYTES, photoInputSchema, profileUpdateSchema } from "../../common/portal.ts";
 import { cardholderProcedure, router } from "../trpc.ts";
 import { decodePhoto, getProfile, savePhoto, updateProfile } from "../services/portal.ts";
+
+/**
+ * The photo is checked as part of input validation, so a bad file is a BAD_REQUEST with a field issue on `dataUrl`
+ * (like every other field error) and nothing is written. The declared type must match the file's first bytes.
+ */
+const photoUploadSchema = photoInputSchema.transform((input, context) => {
+  const photo = decodePhoto(input.dataUrl, MAX_PHOTO_BYTES);
+  if (photo.ok) return { mime: photo.mime, bytes: photo.bytes };
+  context.issues.push({
+    code: "custom",
+    path: ["dataUrl"],
+    input: input.dataUrl.slice(0, 40),
+    message:
+      photo.reason === "too_large"
+        ? "Billedet er for stort (højst 300 kB) / The photo is too large (300 kB at most)"
+        : "Kun JPEG, PNG eller WebP / Only JPEG, PNG or WebP images",
+  });
+  return z.NEVER;
+});
 
 export const profileRouter = router({
   get: cardholderProcedure.query(({ ctx }) => ctx.services.store.read((tx) => getProfile(tx, ctx.userId, ctx.services.cpr))),
@@ -13,18 +32,8 @@ export const profileRouter = router({
     return store.read((tx) => getProfile(tx, ctx.userId, cpr));
   }),
 
-  uploadPhoto: cardholderProcedure.input(photoInputSchema).mutation(async ({ ctx, input }) => {
-    const photo = decodePhoto(input.dataUrl, MAX_PHOTO_BYTES);
-    if (!photo.ok) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message:
-          photo.reason === "too_large"
-            ? "Invalid input: dataUrl: Billedet er for stort (højst 300 kB) / The photo is too large (300 kB at most)"
-            : "Invalid input: dataUrl: Kun JPEG, PNG eller WebP / Only JPEG, PNG or WebP images",
-      });
-    }
-    const version = await ctx.services.store.write((tx) => savePhoto(tx, ctx.userId, photo.mime, photo.bytes));
+  uploadPhoto: cardholderProcedure.input(photoUploadSchema).mutation(async ({ ctx, input }) => {
+    const version = await ctx.services.store.write((tx) => savePhoto(tx, ctx.userId, input.mime, input.bytes));
     return { photoUrl: `/photos/${ctx.userId}?v=${version}` };
   }),
 });

@@ -4,6 +4,9 @@ import type * as z from "zod";
 import type { profileUpdateSchema, supportInputSchema } from "../../common/portal.ts";
 import { copenhagenMidnight } from "../ledger/calendar.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "../auth/cpr.ts";
+import type { BalanceEvent } from "../events/bus.ts";
+import { balanceEventsOf } from "../ledger/events.ts";
+import { toTransfer } from "../ledger/ledger.ts";
 
 export interface Me {
   userId: number;
@@ -130,7 +133,7 @@ export function decodePhoto(dataUrl: string, maxBytes: number): { ok: true; mime
   const starts = (...signature: number[]) => signature.every((byte, index) => bytes[index] === byte);
   const mime = match[1]!;
   const real =
-    mime === "image/jpeg" ? starts(0xff, 0xd8, 0xff) : mime === "image/png" ? starts(0x89, 0x50, 0x4e, 0x47) : starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45;
+    mime === "image/jpeg" ? starts(0xff, 0xd8, 0xff) : mime === "image/png" ? starts(0x89, 0x50, 0x4e, 0x47) : starts(0x52, 0x49, 0x46, 0x46) && [0x57, 0x45, 0x42, 0x50].every((byte, index) => bytes[8 + index] === byte);
   return real ? { ok: true, mime, bytes } : { ok: false, reason: "bad_type" };
 }
 
@@ -161,6 +164,38 @@ export function ownsAccount(tx: Tx, userId: number, accountId: number): boolean 
 
 export function accountIdsOf(tx: Tx, userId: number): number[] {
   return (tx.sqlite.query("SELECT id FROM ledger_accounts WHERE owner_user_id = ? AND kind = 'cardholder'").all(userId) as Array<{ id: number }>).map((row) => row.id);
+}
+
+/** A place in the balance stream: after the event of `accountId` in transfer `seq` (accountId Infinity = after the whole transfer). */
+export interface StreamPosition {
+  seq: number;
+  accountId: number;
+}
+
+export function isAfterPosition(event: BalanceEvent, position: StreamPosition): boolean {
+  return event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
+}
+
+/**
+ * One page of committed balance events for the given accounts after `position`, in stream order (seq, then account).
+ * `nextSeq` is where the next page starts, or null when this page reached the end of the table.
+ */
+export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], position: StreamPosition, pageTransfers: number): { events: BalanceEvent[]; nextSeq: number | null } {
+  if (accountIds.length === 0) return { events: [], nextSeq: null };
+  const owned = new Set(accountIds);
+  // The ids are integers from our own table, so inlining them is safe; SQLite has no array parameters.
+  const list = accountIds.map((id) => Number(id)).join(",");
+  const rows = tx.sqlite
+    .query(
+      `SELECT seq, id, debit_account_id, credit_account_id, amount_ore, kind, reference, description, debit_balance_after_ore, credit_balance_after_ore, created_at
+       FROM transfers WHERE seq >= ? AND (debit_account_id IN (${list}) OR credit_account_id IN (${list})) ORDER BY seq LIMIT ?`,
+    )
+    .all(position.seq, pageTransfers) as Parameters<typeof toTransfer>[0][];
+  const events = rows
+    .flatMap((row) => balanceEventsOf(toTransfer(row)))
+    .filter((event) => owned.has(event.accountId) && isAfterPosition(event, position))
+    .sort((a, b) => a.seq - b.seq || a.accountId - b.accountId);
+  return { events, nextSeq: rows.length === pageTransfers ? rows[rows.length - 1]!.seq + 1 : null };
 }
 
 /** "Spær kort": blocks every card on the account at once; the next sale at a till is declined. */

@@ -1,0 +1,98 @@
+// Konti: each account ("Madkort") with card number, live balance, status, its actions, and "Spær kort" with confirmation.
+import { A } from "@solidjs/router";
+import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { t } from "../i18n.ts";
+import { session, type Account } from "../session.ts";
+import { trpc } from "../trpc.ts";
+import { formatOre } from "../format.ts";
+
+function BlockDialog(props: { account: Account; onDone: () => void }) {
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal(false);
+  let dialog!: HTMLDialogElement;
+  onMount(() => dialog.showModal());
+  async function confirm() {
+    setBusy(true);
+    try {
+      const updated = await trpc.accounts.block.mutate({ accountId: props.account.accountId });
+      const index = session.accounts.findIndex((account) => account.accountId === updated.accountId);
+      if (index >= 0) session.setAccounts(index, "status", updated.status);
+      dialog.close();
+      props.onDone();
+    } catch {
+      setError(true);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <dialog ref={dialog} aria-labelledby="block-title" onClose={() => props.onDone()}>
+      <h2 id="block-title">{t().blockCard}</h2>
+      <p>{t().blockConfirm}</p>
+      <p>
+        {t().cardNumber}: <strong>{props.account.cardNumber}</strong>
+      </p>
+      <Show when={error()}><p role="alert" class="error">{t().error}</p></Show>
+      <div class="actions">
+        <button type="button" class="secondary" onClick={() => dialog.close()}>{t().cancel}</button>
+        <button type="button" class="danger" disabled={busy()} onClick={confirm}>{t().confirm}</button>
+      </div>
+    </dialog>
+  );
+}
+
+export function AccountsPage() {
+  const [blocking, setBlocking] = createSignal<Account | null>(null);
+  onMount(() => void session.loadAccounts());
+  return (
+    <section>
+      <h1>{t().accountFor(session.me()?.name ?? "")}</h1>
+      <p class="hint">{t().live}</p>
+      <Switch>
+        <Match when={session.accountsState() === "loading" && session.accounts.length === 0}>
+          <p role="status">{t().loading}</p>
+        </Match>
+        <Match when={session.accountsState() === "error"}>
+          <p role="alert" class="error">{t().error}</p>
+          <button type="button" onClick={() => session.loadAccounts()}>{t().retry}</button>
+        </Match>
+        <Match when={session.accountsState() === "ready" && session.accounts.length === 0}>
+          <p>{t().noAccounts}</p>
+        </Match>
+        <Match when={session.accounts.length > 0}>
+          <ul class="account-list">
+            <For each={session.accounts}>
+              {(account) => (
+                <li class="account-card" data-testid={`account-${account.accountId}`}>
+                  <h2>{account.name}</h2>
+                  <dl>
+                    <dt>{t().cardNumber}</dt>
+                    <dd>{account.cardNumber}</dd>
+                    <dt>{t().balance}</dt>
+                    <dd>
+                      <output class={session.flashAccount() === account.accountId ? "balance flash" : "balance"} aria-live="polite" aria-label={`${t().balance} ${account.name}`}>
+                        {formatOre(account.balanceOre)}
+                      </output>
+                    </dd>
+                    <dt>{t().status}</dt>
+                    <dd class={account.status === "active" ? "status-active" : "status-blocked"}>{account.status === "active" ? t().active : t().blocked}</dd>
+                  </dl>
+                  <div class="actions">
+                    <A class="button-link" href="/indbetal">{t().deposit}</A>
+                    <A class="button-link" href="/brugerinfo">{t().userDetails}</A>
+                    <A class="button-link" href="/overfoer">{t().transfer}</A>
+                    <A class="button-link" href="/udbetal">{t().payout}</A>
+                    <Show when={account.status === "active"}>
+                      <button type="button" class="danger" onClick={() => setBlocking(account)}>{t().blockCard}</button>
+                    </Show>
+                  </div>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Match>
+      </Switch>
+      <Show when={blocking()}>{(account) => <BlockDialog account={account()} onDone={() => setBlocking(null)} />}</Show>
+    </section>
+  );
+}

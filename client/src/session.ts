@@ -1,0 +1,61 @@
+// Who is signed in, the user's accounts, and the tab's single live stream (accounts.onBalance) that keeps balances current.
+import { createResource, createRoot, createSignal } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { trpc } from "./trpc.ts";
+
+export type Me = Awaited<ReturnType<typeof trpc.auth.me.query>>;
+export type Account = Awaited<ReturnType<typeof trpc.accounts.list.query>>[number];
+
+export const session = createRoot(() => {
+  const [me, { refetch: refetchMe, mutate: setMe }] = createResource(() => trpc.auth.me.query());
+  const [accounts, setAccounts] = createStore<Account[]>([]);
+  const [accountsState, setAccountsState] = createSignal<"idle" | "loading" | "ready" | "error">("idle");
+  /** The account whose balance just changed, for a short highlight. */
+  const [flashAccount, setFlashAccount] = createSignal<number | null>(null);
+  let stream: { unsubscribe(): void } | null = null;
+  let flashTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async function loadAccounts(): Promise<void> {
+    setAccountsState("loading");
+    try {
+      setAccounts(reconcile(await trpc.accounts.list.query()));
+      setAccountsState("ready");
+    } catch {
+      setAccountsState("error");
+    }
+  }
+
+  /** One SSE stream per tab; tRPC resumes it from the last event id after a network drop. */
+  function startLive(): void {
+    if (stream) return;
+    stream = trpc.accounts.onBalance.subscribe(undefined, {
+      onData: (envelope) => {
+        const event = envelope.data;
+        const index = accounts.findIndex((account) => account.accountId === event.accountId);
+        if (index >= 0) setAccounts(index, "balanceOre", event.balanceOre);
+        setFlashAccount(event.accountId);
+        clearTimeout(flashTimer);
+        flashTimer = setTimeout(() => setFlashAccount(null), 1_500);
+        window.dispatchEvent(new CustomEvent("kantinekort:balance", { detail: event }));
+      },
+    });
+  }
+
+  function stopLive(): void {
+    stream?.unsubscribe();
+    stream = null;
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      await trpc.auth.logout.mutate();
+    } finally {
+      stopLive();
+      setAccounts([]);
+      setAccountsState("idle");
+      setMe(null);
+    }
+  }
+
+  return { me, refetchMe, setMe, accounts, setAccounts, accountsState, loadAccounts, flashAccount, startLive, stopLive, logout };
+});

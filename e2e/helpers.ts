@@ -1,0 +1,30 @@
+// Shared steps for the portal specs: sign in through the real form, and sell at the demo till over HTTP.
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+export const DEMO_KEY = "demo-terminal-key-kantinen-0001";
+
+export async function signIn(page: Page, cardNumber: string, password: string): Promise<void> {
+  await page.goto("/log-ind");
+  await expect(page.getByRole("heading", { name: "Log på med bruger" })).toBeVisible();
+  await page.getByLabel("Brugernavn").fill(cardNumber);
+  await page.getByLabel("Adgangskode", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Login" }).click();
+}
+
+export async function sell(request: APIRequestContext, cardNumber: string, amountOre: number): Promise<{ status: string; reason?: string; balanceOre: number }> {
+  const response = await request.post("/trpc/pos.sale", {
+    headers: { authorization: `Bearer ${DEMO_KEY}`, "content-type": "application/json" },
+    data: { saleId: `e2e-${crypto.randomUUID()}`, cardNumber, amountOre },
+  });
+  expect(response.status()).toBe(200);
+  return (await response.json()).result.data;
+}
+
+/** The newest mail to a recipient, read from the development outbox page. */
+export async function lastMail(request: APIRequestContext, recipient: string): Promise<string> {
+  const html = await (await request.get("/dev/outbox")).text();
+  const articles = html.split("<article>").slice(1);
+  const mine = articles.find((article) => article.includes(`Til: ${recipient}`));
+  if (!mine) throw new Error(`no mail to ${recipient}`);
+  return mine.replace(/&amp;/g, "&");
+}
