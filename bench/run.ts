@@ -144,7 +144,7 @@ function approvedSales(path: string): { approved: number; declined: number; ledg
 async function saleOverHttp(label: string, env: Record<string, string>): Promise<LoadResult & { label: string; approved: number; ledgerOk: boolean }> {
   const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
   const port = await freePort();
-  const server = await startProcess([bun, "server/main.ts"], { NODE_ENV: "production", SEED_DEMO: "false", CPR_ENCRYPTION_KEY: "11".repeat(32), PUBLIC_URL: "http://127.0.0.1", HOST: "127.0.0.1", PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
+  const server = await startProcess([bun, "server/main.ts"], { NODE_ENV: "production", SEED_DEMO: "false", CPR_ENCRYPTION_KEY: "11".repeat(32), ACQUIRER_SECRET: "bench-acquirer-secret-0001", PUBLIC_URL: "http://127.0.0.1", HOST: "127.0.0.1", PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
   const result = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
   await stopProcess(server);
   const sales = approvedSales(path);

@@ -9,6 +9,18 @@ import { createHttpHandler } from "./http.ts";
 import type { AppServices } from "./trpc.ts";
 import { CprCipher } from "./auth/cpr.ts";
 import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
+import { AcquirerSimulator } from "./payments/simulator.ts";
+import type { Acquirer } from "./payments/acquirer.ts";
+
+/** The acquirer named by ACQUIRER; the simulator is the embedded default. A real adapter plugs in here. */
+export function acquirerFor(config: Config): Acquirer {
+  if (!config.acquirerSecret && config.production) throw new Error("ACQUIRER_SECRET must be set in production");
+  return new AcquirerSimulator({
+    secret: config.acquirerSecret ?? "development-acquirer-secret",
+    duplicateCallbacks: config.simulatorDuplicateCallbacks,
+    timeoutMs: config.simulatorTimeoutMs,
+  });
+}
 
 /** Production refuses to start without a real CPR key; development uses a fixed, public one and says so. */
 export function cprCipherFor(config: Config): CprCipher {
@@ -20,13 +32,14 @@ export function cprCipherFor(config: Config): CprCipher {
 
 export async function createServices(config: Config): Promise<AppServices> {
   const cpr = cprCipherFor(config);
+  const acquirer = acquirerFor(config);
   // Reset links must not be built from a request's Host header in production, so without PUBLIC_URL they are refused.
   if (config.production && !config.publicUrl) console.warn("PUBLIC_URL is not set: password-reset requests will fail until it is.");
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
-  return { store, bus: createInProcessBus(), config, mailer, cpr };
+  return { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
 }
 
 export interface RunningServer {

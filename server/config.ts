@@ -19,6 +19,10 @@ const environmentSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Kantinekort <no-reply@kantinekort.local>"),
   PUBLIC_URL: z.string().url().optional(),
+  ACQUIRER: z.enum(["simulator"]).default("simulator"),
+  ACQUIRER_SECRET: z.string().min(16).optional(),
+  SIMULATOR_DUPLICATE_CALLBACKS: z.enum(["true", "false"]).default("false"),
+  SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
 });
 
 export interface Config {
@@ -41,6 +45,11 @@ export interface Config {
   mailFrom: string;
   /** The public base URL used in e-mailed links; by default the request's own origin. */
   publicUrl: string | null;
+  acquirer: "simulator";
+  /** Shared secret for acquirer callback signatures; required in production. */
+  acquirerSecret: string | null;
+  simulatorDuplicateCallbacks: boolean;
+  simulatorTimeoutMs: number;
 }
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
@@ -67,5 +76,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     smtpUrl: env.SMTP_URL ?? null,
     mailFrom: env.MAIL_FROM,
     publicUrl: env.PUBLIC_URL ?? null,
+    acquirer: env.ACQUIRER,
+    acquirerSecret: env.ACQUIRER_SECRET ?? null,
+    simulatorDuplicateCallbacks: env.SIMULATOR_DUPLICATE_CALLBACKS === "true",
+    simulatorTimeoutMs: env.SIMULATOR_TIMEOUT_MS,
   };
 }

@@ -7,6 +7,8 @@ import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session
 import { ownsAccount, readPhoto, statementMonth } from "./services/portal.ts";
 import { readOutbox } from "./mail/mailer.ts";
 import { kroner, toCsv } from "./services/backoffice.ts";
+import { handlePaymentCallback } from "./services/money.ts";
+import { AcquirerSimulator } from "./payments/simulator.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -102,6 +104,14 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
         }),
       });
       return withSecurityHeaders(response);
+    }
+    if (url.pathname === "/payments/callback" && request.method === "POST") {
+      const answer = await handlePaymentCallback(options.services, request.headers, await request.text());
+      return withSecurityHeaders(new Response(answer.body, { status: answer.status }));
+    }
+    if (url.pathname.startsWith("/acquirer/") && options.services.acquirer instanceof AcquirerSimulator) {
+      const page = await options.services.acquirer.handle(request);
+      if (page) return withSecurityHeaders(page);
     }
     const routed = await portalRoute(options.services, request, url);
     if (routed) return withSecurityHeaders(routed);

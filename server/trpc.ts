@@ -7,6 +7,7 @@ import type { EventBus } from "./events/bus.ts";
 import { bearerToken, findTerminalByKey } from "./auth/terminal.ts";
 import { IdempotencyConflictError } from "./services/pos.ts";
 import type { Mailer } from "./mail/mailer.ts";
+import type { Acquirer } from "./payments/acquirer.ts";
 import type { CprCipher } from "./auth/cpr.ts";
 import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
 import { findMe, InvalidCprError } from "./services/portal.ts";
@@ -18,6 +19,7 @@ export interface AppServices {
   config: Config;
   mailer: Mailer;
   cpr: CprCipher;
+  acquirer: Acquirer;
 }
 
 export interface Context {

@@ -12,9 +12,25 @@ export interface BalanceEvent {
   createdAt: number;
 }
 
+/** The result of one automatic top-up attempt (see server/services/payments.ts). */
+export interface AutoTopUpEvent {
+  seq: number;
+  userId: number;
+  accountId: number;
+  paymentId: string;
+  status: "captured" | "declined" | "failed";
+  reason: string | null;
+  amountOre: number;
+  balanceOre: number;
+  agreementPaused: boolean;
+  createdAt: number;
+}
+
 export interface EventMap {
   /** Keyed by ledger account id. */
   balance: BalanceEvent;
+  /** Keyed by user id. */
+  autoTopUp: AutoTopUpEvent;
 }
 
 export type Listener<T> = (event: T) => void;

@@ -6,6 +6,7 @@ import { profileRouter } from "./profile.ts";
 import { accountsRouter } from "./accounts.ts";
 import { statementRouter } from "./statement.ts";
 import { supportRouter } from "./support.ts";
+import { autoTopUpRouter, paymentsRouter, payoutsRouter, transfersRouter } from "./money.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -19,6 +20,10 @@ export const appRouter = router({
   accounts: accountsRouter,
   statement: statementRouter,
   support: supportRouter,
+  payments: paymentsRouter,
+  autoTopUp: autoTopUpRouter,
+  payouts: payoutsRouter,
+  transfers: transfersRouter,
 });
 
 export type AppRouter = typeof appRouter;

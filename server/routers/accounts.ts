@@ -2,25 +2,39 @@
 import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
-import { accountIdsOf, balanceEventsAfter, blockAccountCards, isAfterPosition, listAccounts, type StreamPosition } from "../services/portal.ts";
-import type { BalanceEvent } from "../events/bus.ts";
+import { accountIdsOf, balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
 
 /** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
 export const BACKFILL_PAGE_TRANSFERS = 500;
+import type { AutoTopUpEvent, BalanceEvent } from "../events/bus.ts";
 
-/** Event ids are "<transfer seq>-<account id>": a transfer between two of the user's own accounts yields two events. */
-export function eventId(event: BalanceEvent): string {
-  return `${event.seq}-${event.accountId}`;
-}
+/** What the tab's one live stream carries: balance changes and automatic top-up results. */
+export type PortalEvent = ({ type: "balance" } & BalanceEvent) | ({ type: "autoTopUp" } & AutoTopUpEvent);
 
 /**
- * Reads a client's last event id. A bare "<seq>" (the form the contract first described) means "after the whole
- * transfer", so either form resumes without loss; anything else starts a fresh stream without replay.
+ * A stream position: the last balance event (transfer seq and account — a transfer between two of the user's
+ * accounts yields two events) and the last top-up result. Written as "<seq>-<account>.<top-up seq>".
  */
-export function parseEventId(id: string | null | undefined): StreamPosition | null {
-  const match = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(id ?? "");
-  if (!match) return null;
-  return { seq: Number(match[1]), accountId: match[2] === undefined ? Number.POSITIVE_INFINITY : Number(match[2]) };
+interface Position {
+  seq: number;
+  accountId: number;
+  topUpSeq: number;
+}
+
+function formatPosition(position: Position): string {
+  return `${position.seq}-${position.accountId}.${position.topUpSeq}`;
+}
+
+function parsePosition(id: string | null | undefined): Position | null {
+  const match = /^(\d{1,15})-(\d{1,15})\.(\d{1,15})$/.exec(id ?? "");
+  return match ? { seq: Number(match[1]), accountId: Number(match[2]), topUpSeq: Number(match[3]) } : null;
+}
+
+/** Whether the event is after the position; if so, the position it moves the stream to. */
+function advance(position: Position, event: PortalEvent): Position | null {
+  if (event.type === "autoTopUp") return event.seq > position.topUpSeq ? { ...position, topUpSeq: event.seq } : null;
+  const later = event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
+  return later ? { ...position, seq: event.seq, accountId: event.accountId } : null;
 }
 
 export const accountsRouter = router({
@@ -32,53 +46,87 @@ export const accountsRouter = router({
     return account;
   }),
 
-  onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(40).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
+  onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(60).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
-    const accountIds = store.read((tx) => accountIdsOf(tx, ctx.userId));
-    // Listen first, then backfill from the database, then stream: nothing committed in between is lost,
-    // and anything heard during the backfill that the backfill already delivered is dropped by position.
-    const pending: BalanceEvent[] = [];
+    const userId = ctx.userId;
+    const accountIds = store.read((tx) => accountIdsOf(tx, userId));
+    // Listen first, then backfill from the database, then stream: nothing committed in between is lost.
+    const pending: PortalEvent[] = [];
     let wake: (() => void) | null = null;
-    const notify = () => {
-      const resolve = wake;
-      wake = null;
-      resolve?.();
+    const push = (event: PortalEvent) => {
+      pending.push(event);
+      wake?.();
     };
-    const unsubscribe = accountIds.map((accountId) =>
-      bus.subscribe("balance", accountId, (event) => {
-        pending.push(event);
-        notify();
-      }),
-    );
-    // One abort listener for the whole stream (not one per wait), removed again in `finally`.
-    signal?.addEventListener("abort", notify, { once: true });
+    const unsubscribe = [
+      ...accountIds.map((accountId) => bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event }))),
+      bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
+    ];
     try {
-      let position = parseEventId(input?.lastEventId);
-      // Later pages start at a fresh transfer (accountId -1 = before all of its events).
-      let cursor: StreamPosition | null = position;
-      while (cursor && !signal?.aborted) {
-        const from: StreamPosition = cursor;
-        const page = store.read((tx) => balanceEventsAfter(tx, accountIds, from, BACKFILL_PAGE_TRANSFERS));
-        for (const event of page.events) {
-          position = { seq: event.seq, accountId: event.accountId };
-          yield tracked(eventId(event), event);
+      const resumeFrom = parsePosition(input?.lastEventId);
+      // A fresh stream starts at "now": the current ends of both logs.
+      let position: Position =
+        resumeFrom ??
+        store.read((tx) => ({
+          seq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers").get() as { seq: number }).seq,
+          accountId: Number.MAX_SAFE_INTEGER,
+          topUpSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM auto_top_up_results WHERE user_id = ?").get(userId) as { seq: number }).seq,
+        }));
+      if (resumeFrom) {
+        // Balance events page by page (a client away for long is caught up on every movement), then top-up results.
+        let page: { events: BalanceEvent[]; nextSeq: number | null } = { events: [], nextSeq: resumeFrom.seq };
+        const missed: PortalEvent[] = [];
+        while (page.nextSeq !== null) {
+          const from: StreamPosition = page.nextSeq === resumeFrom.seq ? resumeFrom : { seq: page.nextSeq, accountId: -1 };
+          page = store.read((tx) => balanceEventsAfter(tx, accountIds, from, BACKFILL_PAGE_TRANSFERS));
+          for (const event of page.events) missed.push({ type: "balance", ...event });
         }
-        cursor = page.nextSeq === null ? null : { seq: page.nextSeq, accountId: -1 };
+        const topUps = store.read(
+          (tx) =>
+            tx.sqlite
+              .query(
+                "SELECT seq, user_id, account_id, payment_id, status, reason, amount_ore, balance_after_ore, agreement_paused, created_at FROM auto_top_up_results WHERE user_id = ? AND seq > ? ORDER BY seq",
+              )
+              .all(userId, resumeFrom.topUpSeq) as Array<Record<string, any>>,
+        );
+        for (const row of topUps) {
+          missed.push({
+            type: "autoTopUp",
+            seq: row.seq,
+            userId: row.user_id,
+            accountId: row.account_id,
+            paymentId: row.payment_id,
+            status: row.status,
+            reason: row.reason,
+            amountOre: row.amount_ore,
+            balanceOre: row.balance_after_ore,
+            agreementPaused: row.agreement_paused === 1,
+            createdAt: row.created_at,
+          });
+        }
+        // Stable sort: balance events keep their (seq, account) order; a top-up result follows the movements before it.
+        missed.sort((a, b) => a.createdAt - b.createdAt);
+        for (const event of missed) {
+          const next = advance(position, event);
+          if (!next) continue;
+          position = next;
+          yield tracked(formatPosition(position), event);
+        }
       }
       while (!signal?.aborted) {
         while (pending.length > 0) {
           const event = pending.shift()!;
-          if (position && !isAfterPosition(event, position)) continue;
-          position = { seq: event.seq, accountId: event.accountId };
-          yield tracked(eventId(event), event);
+          const next = advance(position, event);
+          if (!next) continue;
+          position = next;
+          yield tracked(formatPosition(position), event);
         }
-        if (signal?.aborted) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
+          signal?.addEventListener("abort", () => resolve(), { once: true });
         });
+        wake = null;
       }
     } finally {
-      signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();
     }
   }),

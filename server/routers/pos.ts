@@ -3,6 +3,7 @@ import { balanceInputSchema, refundInputSchema, saleInputSchema } from "../../co
 import { publishTransfers } from "../ledger/events.ts";
 import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
 import { router, terminalProcedure } from "../trpc.ts";
+import { maybeAutoTopUp } from "../services/money.ts";
 
 export const posRouter = router({
   /** One atomic, idempotent debit of a card. Declines are results with a reason code, not errors. */
@@ -10,6 +11,8 @@ export const posRouter = router({
     const { store, bus, config } = ctx.services;
     const outcome = await store.write((tx) => recordSale(tx, ctx.terminal, input, { maxSaleOre: config.maxSaleOre }));
     publishTransfers(bus, outcome.transfers);
+    // Auto-optank runs after the answer is on its way: the till never waits for the acquirer.
+    for (const transfer of outcome.transfers) void maybeAutoTopUp(ctx.services, transfer.debitAccountId);
     return outcome.result;
   }),
 

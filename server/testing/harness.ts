@@ -14,6 +14,7 @@ import { createCallerFactory, type AppServices } from "../trpc.ts";
 import type { WriterOptions } from "../../db/writer.ts";
 import { OutboxMailer } from "../mail/mailer.ts";
 import { CprCipher } from "../auth/cpr.ts";
+import { AcquirerSimulator } from "../payments/simulator.ts";
 
 export function tempDatabasePath(): { path: string; cleanup: () => void } {
   const directory = mkdtempSync(join(tmpdir(), "kantinekort-test-"));
@@ -114,7 +115,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Services for createCaller tests: a real store and bus, no HTTP. */
 export function servicesFor(store: Store, overrides: Partial<Config> = {}): AppServices {
-  return { store, bus: createInProcessBus(), config: testConfig(overrides), mailer: new OutboxMailer(store), cpr: CprCipher.development() };
+  return { store, bus: createInProcessBus(), config: testConfig(overrides), mailer: new OutboxMailer(store), cpr: CprCipher.development(), acquirer: new AcquirerSimulator({ secret: "test-acquirer-secret", callbackRetryDelaysMs: [0, 20, 50], timeoutMs: 50 }) };
 }
 
 const createCaller = createCallerFactory(appRouter);

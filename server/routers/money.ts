@@ -1,0 +1,119 @@
+// Money in and out for cardholders: Indbetal (hosted card payment), Auto-optank, Udbetal and Overfør.
+import { TRPCError } from "@trpc/server";
+import * as z from "zod";
+import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchema, transferInputSchema, wholeKronerSchema } from "../../common/payments.ts";
+import { emailSchema } from "../../common/portal.ts";
+import { profileCompleteProcedure, router, type Context } from "../trpc.ts";
+import { startPayment } from "../services/money.ts";
+import { cancelAgreement, findPayment, getAgreement, listPayouts, ownedAccount, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
+import { publishTransfers } from "../ledger/events.ts";
+import { sendQuietly } from "../mail/mailer.ts";
+import { formatOre } from "../../common/money.ts";
+
+function baseUrl(ctx: Context): string {
+  if (ctx.services.config.publicUrl) return ctx.services.config.publicUrl.replace(/\/$/, "");
+  if (ctx.services.config.production) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "PUBLIC_URL is not configured" });
+  return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
+}
+
+const accountInput = z.strictObject({ accountId: z.number().int().positive() });
+const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not found" });
+
+export const paymentsRouter = router({
+  /** Indbetal → Næste: returns the hosted payment page to send the browser to. */
+  startDeposit: profileCompleteProcedure.input(depositInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await startPayment(ctx.services, {
+      userId: ctx.userId,
+      accountId: input.accountId,
+      amountOre: kronerToOre(input.amountKr),
+      receiptEmail: input.receiptEmail,
+      idempotencyKey: input.idempotencyKey,
+      purpose: "deposit",
+      baseUrl: baseUrl(ctx),
+    });
+    if (!result.ok) throw notFound();
+    return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
+  }),
+
+  /** The return page asks how the payment ended (the callback, not the browser, decides). */
+  get: profileCompleteProcedure.input(z.strictObject({ paymentId: z.string().uuid() })).query(({ ctx, input }) => {
+    const payment = ctx.services.store.read((tx) => findPayment(tx, input.paymentId));
+    if (!payment || payment.userId !== ctx.userId) throw new TRPCError({ code: "NOT_FOUND", message: "Payment not found" });
+    const { receiptEmail: _email, redirectUrl: _redirect, userId: _user, ...visible } = payment;
+    return visible;
+  }),
+});
+
+export const autoTopUpRouter = router({
+  get: profileCompleteProcedure.input(accountInput).query(({ ctx, input }) =>
+    ctx.services.store.read((tx) => {
+      if (!ownedAccount(tx, ctx.userId, input.accountId)) throw notFound();
+      return getAgreement(tx, ctx.userId, input.accountId);
+    }),
+  ),
+
+  /** Saves the agreement and sends the browser to the hosted page, which charges the amount once and saves the card. */
+  setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await startPayment(ctx.services, {
+      userId: ctx.userId,
+      accountId: input.accountId,
+      amountOre: kronerToOre(input.amountKr),
+      receiptEmail: input.receiptEmail,
+      idempotencyKey: input.idempotencyKey,
+      purpose: "auto_top_up_setup",
+      baseUrl: baseUrl(ctx),
+    });
+    if (!result.ok) throw notFound();
+    return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
+  }),
+
+  update: profileCompleteProcedure
+    .input(z.strictObject({ accountId: z.number().int().positive(), amountKr: wholeKronerSchema, receiptEmail: emailSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const changed = await ctx.services.store.write((tx) => updateAgreement(tx, ctx.userId, { accountId: input.accountId, amountOre: kronerToOre(input.amountKr), receiptEmail: input.receiptEmail }));
+      if (!changed) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });
+      return ctx.services.store.read((tx) => getAgreement(tx, ctx.userId, input.accountId));
+    }),
+
+  cancel: profileCompleteProcedure.input(accountInput).mutation(async ({ ctx, input }) => {
+    const cancelled = await ctx.services.store.write((tx) => cancelAgreement(tx, ctx.userId, input.accountId));
+    if (!cancelled) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });
+    return { ok: true as const };
+  }),
+});
+
+export const payoutsRouter = router({
+  /** Udbetal: the amount leaves the card at once and waits in payout clearing for the back office. */
+  request: profileCompleteProcedure.input(payoutInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await ctx.services.store.write((tx) => requestPayout(tx, ctx.userId, input));
+    if (!result.ok) {
+      if (result.reason === "account_not_found") throw notFound();
+      return { ok: false as const, reason: result.reason };
+    }
+    publishTransfers(ctx.services.bus, result.transfers);
+    const email = ctx.services.store.read((tx) => (tx.sqlite.query("SELECT email FROM users WHERE id = ?").get(ctx.userId) as { email: string | null }).email);
+    if (email && result.transfers.length > 0) {
+      await sendQuietly(ctx.services.mailer, {
+        to: email,
+        subject: `Udbetaling på ${formatOre(input.amountOre)} er modtaget`,
+        text: `Vi har modtaget din anmodning om udbetaling af ${formatOre(input.amountOre)} til reg.nr. ${input.registrationNumber}. Beløbet er trukket fra kortet og overføres, når kantinen har godkendt.\n\n---\nYour payout request has been received.`,
+      });
+    }
+    return { ok: true as const, payout: result.payout };
+  }),
+
+  list: profileCompleteProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listPayouts(tx, ctx.userId))),
+});
+
+export const transfersRouter = router({
+  /** Overfør between two accounts the user holds; idempotent, never below zero. */
+  create: profileCompleteProcedure.input(transferInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await ctx.services.store.write((tx) => transferBetweenOwnAccounts(tx, ctx.userId, input));
+    if (!result.ok) {
+      if (result.reason === "account_not_found") throw notFound();
+      return { ok: false as const, reason: result.reason };
+    }
+    if (!result.replayed) publishTransfers(ctx.services.bus, [result.transfer]);
+    return { ok: true as const, amountOre: result.transfer.amountOre };
+  }),
+});

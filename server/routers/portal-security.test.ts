@@ -1,0 +1,181 @@
+// Portal security over real HTTP beyond the main suite: cookie flags, CSRF on login, session rotation and expiry, CPR in no response, outbox page.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
+import type { Store } from "../../db/connect.ts";
+import { sessionIdOf } from "../auth/session.ts";
+import { createHttpHandler } from "../http.ts";
+
+let server: TestServer;
+let store: Store;
+let canteen: Fixture;
+
+beforeAll(async () => {
+  server = await startTestServer({ publicUrl: "https://kantine.example.dk" });
+  store = server.services.store;
+  canteen = await createCanteen(store);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+let codeCounter = 200000;
+async function newCard(options: { name?: string; email?: string; balanceOre?: number } = {}) {
+  const code = String(++codeCounter);
+  const card = await createCard(store, canteen, { code, name: options.name ?? "Cecilie Carlsen", email: options.email ?? `${crypto.randomUUID()}@example.dk`, balanceOre: options.balanceOre ?? 2_000 });
+  return { card, code };
+}
+
+function loginRequest(cardNumber: string, password: string, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}/trpc/auth.login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-kantinekort-csrf": "1", ...headers },
+    body: JSON.stringify({ cardNumber, password }),
+  });
+}
+
+const countRows = (table: string) => store.read((tx) => (tx.sqlite.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+
+describe("the session cookie", () => {
+  test("login sets kk_session HttpOnly, SameSite=Lax, Path=/; Secure when the request came over HTTPS", async () => {
+    const { card, code } = await newCard();
+    const plain = (await loginRequest(card.cardNumber, code)).headers.getSetCookie();
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).toMatch(/^kk_session=[a-z2-7]{32}; /);
+    for (const flag of ["Path=/", "HttpOnly", "SameSite=Lax"]) expect(plain[0]).toContain(flag);
+    expect(plain[0]).not.toContain("Secure");
+    const proxied = (await loginRequest(card.cardNumber, code, { "x-forwarded-proto": "https" })).headers.getSetCookie();
+    expect(proxied[0]).toMatch(/; Secure/);
+  });
+
+  test("login without the CSRF header is refused before the password is even checked", async () => {
+    const { card, code } = await newCard();
+    const attemptsBefore = countRows("login_attempts");
+    const response = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ cardNumber: card.cardNumber, password: code }),
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(countRows("login_attempts")).toBe(attemptsBefore);
+  });
+
+  test("every login issues a new token and ends the session the browser brought along", async () => {
+    const { card, code } = await newCard();
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, code);
+    const first = client.cookie!;
+    await client.login(card.cardNumber, code);
+    expect(client.cookie).not.toBe(first);
+    const stale = new PortalClient(server.url);
+    stale.cookie = first;
+    expect((await stale.query("profile.get")).error?.data.code).toBe("UNAUTHORIZED");
+    expect((await client.query("profile.get")).status).toBe(200);
+  });
+
+  test("a session used in its second half is extended (new cookie expiry); past the absolute limit it is dead and the cookie cleared", async () => {
+    const { card, code } = await newCard();
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, code);
+    const id = sessionIdOf(client.cookie!.split("=")[1]!);
+    const soon = Date.now() + 3 * 86_400_000;
+    await store.write((tx) => tx.sqlite.query("UPDATE sessions SET expires_at = ? WHERE id = ?").run(soon, id));
+    const response = await fetch(`${server.url}/trpc/profile.get`, { headers: { cookie: client.cookie! } });
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()[0]).toMatch(/^kk_session=[a-z2-7]{32};.*Expires=/);
+    const extended = store.read((tx) => tx.sqlite.query("SELECT expires_at FROM sessions WHERE id = ?").get(id) as { expires_at: number });
+    expect(extended.expires_at).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+
+    await store.write((tx) => tx.sqlite.query("UPDATE sessions SET absolute_expires_at = ? WHERE id = ?").run(Date.now() - 1, id));
+    const dead = await fetch(`${server.url}/trpc/profile.get`, { headers: { cookie: client.cookie! } });
+    expect(dead.status).toBe(401);
+    expect(dead.headers.getSetCookie()[0]).toMatch(/^kk_session=; .*Max-Age=0/);
+  });
+
+  test("mutations without a session are UNAUTHORIZED and change nothing", async () => {
+    const { card } = await newCard();
+    const anonymous = new PortalClient(server.url);
+    for (const [path, input] of [
+      ["auth.logout", undefined],
+      ["auth.changePassword", { currentPassword: "x", newPassword: "Sommer2026", repeatPassword: "Sommer2026" }],
+      ["accounts.block", { accountId: card.accountId }],
+      ["profile.update", { name: "X", email: "x@example.dk", limits: { dailyOre: 0, weeklyOre: 0, monthlyOre: 0 } }],
+    ] as const) {
+      expect((await anonymous.mutate(path, input)).error?.data.code).toBe("UNAUTHORIZED");
+    }
+    const row = store.read((tx) => tx.sqlite.query("SELECT status, limit_daily_ore FROM cards WHERE id = (SELECT id FROM cards WHERE account_id = ?)").get(card.accountId));
+    expect(row).toEqual({ status: "active", limit_daily_ore: null });
+  });
+});
+
+describe("CPR", () => {
+  test("after saving, the full CPR number appears in no response body of any procedure or route", async () => {
+    const { card, code } = await newCard({ email: "cpr-owner@example.dk" });
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, code);
+    const cpr = "0703881357";
+    const saved = await client.mutate("profile.update", { name: "Cecilie Carlsen", email: "cpr-owner@example.dk", cpr: "070388-1357", limits: { dailyOre: null, weeklyOre: null, monthlyOre: null } });
+    expect(saved.data.cprMasked).toBe("070388-XXXX");
+    const now = new Date();
+    const bodies = [
+      saved.text,
+      (await client.mutate("profile.update", { name: "Cecilie Carlsen", email: "cpr-owner@example.dk", limits: { dailyOre: null, weeklyOre: null, monthlyOre: null } })).text,
+      (await client.query("profile.get")).text,
+      (await client.query("auth.me")).text,
+      (await client.query("accounts.list")).text,
+      (await client.query("statement.months", { accountId: card.accountId })).text,
+      (await client.query("statement.month", { accountId: card.accountId, year: now.getFullYear(), month: now.getMonth() + 1 })).text,
+      (await client.login(card.cardNumber, code)).text,
+      (await client.mutate("support.create", { name: "Cecilie", email: "cpr-owner@example.dk", accountId: card.accountId, description: "Hvad er mit CPR-nummer?" })).text,
+      (await client.mutate("accounts.block", { accountId: card.accountId })).text,
+      await (await client.get(`/statement.csv?accountId=${card.accountId}&year=${now.getFullYear()}&month=${now.getMonth() + 1}`)).text(),
+      await (await fetch(`${server.url}/dev/outbox`)).text(),
+    ];
+    for (const body of bodies) {
+      expect(body.length).toBeGreaterThan(0);
+      expect(body.replace(/\D/g, " ")).not.toMatch(/0703881357|070388 1357/);
+    }
+    // Kept unchanged when the update leaves the CPR out.
+    expect((await client.query("profile.get")).data.cprMasked).toBe("070388-XXXX");
+    const stored = store.read((tx) => (tx.sqlite.query("SELECT cpr_encrypted FROM users WHERE id = ?").get(card.userId) as { cpr_encrypted: string }).cpr_encrypted);
+    expect(stored).not.toContain(cpr);
+    expect(server.services.cpr.decrypt(stored)).toBe(cpr);
+  });
+});
+
+describe("mail", () => {
+  test("reset links use PUBLIC_URL, not the request's Host; e-mail matching ignores case", async () => {
+    const { card } = await newCard({ email: "Mixed.Case@example.dk" });
+    const response = await fetch(`${server.url}/trpc/auth.requestPasswordReset`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-kantinekort-csrf": "1", "x-forwarded-host": "evil.example" },
+      body: JSON.stringify({ email: "mixed.case@example.dk" }),
+    });
+    expect(response.status).toBe(200);
+    const mail = lastMailTo(store, "mixed.case@example.dk");
+    expect(mail?.subject).toBe("Nulstil adgangskode");
+    expect(mail?.body).toMatch(/https:\/\/kantine\.example\.dk\/nulstil-adgangskode\?token=[a-z2-7]{32}/);
+    expect(mail?.body).not.toContain("evil.example");
+    // The reset token is no password: it does not log in.
+    const token = /token=([a-z2-7]+)/.exec(mail!.body)![1]!;
+    expect((await new PortalClient(server.url).login(card.cardNumber, token)).data).toEqual({ ok: false, reason: "invalid_credentials" });
+  });
+
+  test("the outbox page escapes what users typed", async () => {
+    const { card, code } = await newCard({ email: "escape@example.dk" });
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, code);
+    await client.mutate("support.create", { name: "<img src=x onerror=alert(1)>", email: "escape@example.dk", accountId: card.accountId, description: "<script>alert('x')</script> virker ikke" });
+    const page = await (await fetch(`${server.url}/dev/outbox`)).text();
+    expect(page).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+    expect(page).not.toContain("<script>");
+    expect(page).not.toContain("<img src=x");
+  });
+
+  test("the outbox page does not exist in production", async () => {
+    // The HTTP handler alone, with production settings: starting a whole production server needs every production secret.
+    const handler = createHttpHandler({ services: { ...server.services, config: { ...server.services.config, production: true } }, clientDist: "./client/dist" });
+    expect((await handler(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(404);
+    expect((await createHttpHandler({ services: server.services, clientDist: "./client/dist" })(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(200);
+  });
+});
