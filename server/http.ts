@@ -130,6 +130,14 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 }
 
+/**
+ * Line texts come partly from tills (item names); a text starting with = + - @ would run as a formula when the
+ * cardholder opens the CSV in a spreadsheet, so such a text is prefixed with an apostrophe.
+ */
+export function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 /** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */
 async function portalRoute(services: AppServices, request: Request, url: URL): Promise<Response | null> {
   if (request.method !== "GET") return null;
@@ -147,7 +155,7 @@ async function portalRoute(services: AppServices, request: Request, url: URL): P
     const dateFormat = new Intl.DateTimeFormat("da-DK", { timeZone: "Europe/Copenhagen", dateStyle: "short", timeStyle: "short" });
     const csv = toCsv(
       ["Dato", "Tekst", "Beløb", "Saldo"],
-      statement.lines.map((line) => [dateFormat.format(new Date(line.createdAt)), line.text, kroner(line.amountOre), kroner(line.balanceAfterOre)]),
+      statement.lines.map((line) => [dateFormat.format(new Date(line.createdAt)), spreadsheetSafe(line.text), kroner(line.amountOre), kroner(line.balanceAfterOre)]),
     );
     return new Response("\uFEFF" + csv, {
       headers: {

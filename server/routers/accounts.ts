@@ -3,10 +3,10 @@ import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
 import { accountIdsOf, balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
+import type { AutoTopUpEvent, BalanceEvent } from "../events/bus.ts";
 
 /** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
 export const BACKFILL_PAGE_TRANSFERS = 500;
-import type { AutoTopUpEvent, BalanceEvent } from "../events/bus.ts";
 
 /** What the tab's one live stream carries: balance changes and automatic top-up results. */
 export type PortalEvent = ({ type: "balance" } & BalanceEvent) | ({ type: "autoTopUp" } & AutoTopUpEvent);
@@ -53,10 +53,17 @@ export const accountsRouter = router({
     // Listen first, then backfill from the database, then stream: nothing committed in between is lost.
     const pending: PortalEvent[] = [];
     let wake: (() => void) | null = null;
+    const notify = () => {
+      const resolve = wake;
+      wake = null;
+      resolve?.();
+    };
     const push = (event: PortalEvent) => {
       pending.push(event);
-      wake?.();
+      notify();
     };
+    // One abort listener for the whole stream (not one per wait, which would pile up on a long-lived stream).
+    signal?.addEventListener("abort", notify, { once: true });
     const unsubscribe = [
       ...accountIds.map((accountId) => bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event }))),
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
@@ -120,13 +127,13 @@ export const accountsRouter = router({
           position = next;
           yield tracked(formatPosition(position), event);
         }
+        if (signal?.aborted) break;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          signal?.addEventListener("abort", () => resolve(), { once: true });
         });
-        wake = null;
       }
     } finally {
+      signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();
     }
   }),

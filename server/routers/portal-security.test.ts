@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
 import { sessionIdOf } from "../auth/session.ts";
-import { createHttpHandler } from "../http.ts";
+import { createHttpHandler, spreadsheetSafe } from "../http.ts";
+import { postTransfer } from "../ledger/ledger.ts";
 
 let server: TestServer;
 let store: Store;
@@ -140,6 +141,23 @@ describe("CPR", () => {
     const stored = store.read((tx) => (tx.sqlite.query("SELECT cpr_encrypted FROM users WHERE id = ?").get(card.userId) as { cpr_encrypted: string }).cpr_encrypted);
     expect(stored).not.toContain(cpr);
     expect(server.services.cpr.decrypt(stored)).toBe(cpr);
+  });
+});
+
+describe("statement CSV", () => {
+  test("a line text that a spreadsheet would run as a formula is neutralised; amounts stay numbers", async () => {
+    const { card, code } = await newCard({ balanceOre: 0 });
+    await store.write((tx) => {
+      const result = postTransfer(tx, { id: `formula-${card.accountId}`, debitAccountId: canteen.clearingAccountId, creditAccountId: card.accountId, amountOre: 1_250, kind: "deposit", description: '=HYPERLINK("https://evil.example","Klik")' });
+      if (result.status !== "posted") throw new Error("deposit failed");
+    });
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, code);
+    const now = new Date();
+    const csv = await (await client.get(`/statement.csv?accountId=${card.accountId}&year=${now.getFullYear()}&month=${now.getMonth() + 1}`)).text();
+    expect(csv).toContain(`"'=HYPERLINK(""https://evil.example"",""Klik"")";12,50;12,50`);
+    expect(spreadsheetSafe("-5")).toBe("'-5");
+    expect(spreadsheetSafe("Kantinen: Dagens ret")).toBe("Kantinen: Dagens ret");
   });
 });
 
