@@ -3,6 +3,7 @@ import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } fr
 import { createEffect, For, Match, Show, Switch, type JSX } from "solid-js";
 import { language, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
+import { formatOre } from "./format.ts";
 import { LoginPage } from "./pages/Login.tsx";
 import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordReset.tsx";
 import { AccountsPage } from "./pages/Accounts.tsx";
@@ -10,6 +11,9 @@ import { UserInfoPage } from "./pages/UserInfo.tsx";
 import { StatementPage } from "./pages/Statement.tsx";
 import { SupportPage } from "./pages/Support.tsx";
 import { ComingSoonPage } from "./pages/ComingSoon.tsx";
+import { AutoTopUpPage, DepositPage, DepositResultPage } from "./pages/Deposit.tsx";
+import { PayoutPage } from "./pages/Payout.tsx";
+import { TransferPage } from "./pages/Transfer.tsx";
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -96,7 +100,17 @@ function Layout(props: RouteSectionProps): JSX.Element {
                 </For>
               </ul>
             </nav>
-            <main class="content">{props.children}</main>
+            <main class="content">
+              <Show when={session.lastTopUp()}>
+                {(result) => (
+                  <p role="status" aria-live="polite" class={result().status === "captured" ? "notice success" : "notice error"}>
+                    {result().status === "captured" ? t().topUpSucceeded(formatOre(result().amountOre), formatOre(result().balanceOre)) : t().topUpFailed(result().reason ?? "")}
+                    {result().agreementPaused ? ` ${t().agreementPaused}` : ""}
+                  </p>
+                )}
+              </Show>
+              {props.children}
+            </main>
           </div>
         </Match>
       </Switch>
@@ -115,9 +129,11 @@ export function App() {
       <Route path="/brugerinfo" component={UserInfoPage} />
       <Route path="/kontoudtog" component={StatementPage} />
       <Route path="/support" component={SupportPage} />
-      <Route path="/indbetal" component={() => <ComingSoonPage title={t().deposit} />} />
-      <Route path="/overfoer" component={() => <ComingSoonPage title={t().transfer} />} />
-      <Route path="/udbetal" component={() => <ComingSoonPage title={t().payout} />} />
+      <Route path="/indbetal" component={DepositPage} />
+      <Route path="/indbetal/resultat" component={DepositResultPage} />
+      <Route path="/indbetal/auto-optank" component={AutoTopUpPage} />
+      <Route path="/overfoer" component={TransferPage} />
+      <Route path="/udbetal" component={PayoutPage} />
       <Route path="/webshop" component={() => <ComingSoonPage title={t().webshop} />} />
       <Route path="*" component={() => <ComingSoonPage title="404" />} />
     </Router>

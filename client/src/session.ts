@@ -5,6 +5,7 @@ import { trpc } from "./trpc.ts";
 
 export type Me = Awaited<ReturnType<typeof trpc.auth.me.query>>;
 export type Account = Awaited<ReturnType<typeof trpc.accounts.list.query>>[number];
+type PortalEvent = import("../../server/routers/accounts.ts").PortalEvent;
 
 export const session = createRoot(() => {
   const [me, { refetch: refetchMe, mutate: setMe }] = createResource(() => trpc.auth.me.query());
@@ -12,6 +13,8 @@ export const session = createRoot(() => {
   const [accountsState, setAccountsState] = createSignal<"idle" | "loading" | "ready" | "error">("idle");
   /** The account whose balance just changed, for a short highlight. */
   const [flashAccount, setFlashAccount] = createSignal<number | null>(null);
+  /** The latest automatic top-up result, shown live at the top of every page. */
+  const [lastTopUp, setLastTopUp] = createSignal<Extract<PortalEvent, { type: "autoTopUp" }> | null>(null);
   let stream: { unsubscribe(): void } | null = null;
   let flashTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -31,6 +34,7 @@ export const session = createRoot(() => {
     stream = trpc.accounts.onBalance.subscribe(undefined, {
       onData: (envelope) => {
         const event = envelope.data;
+        if (event.type === "autoTopUp") setLastTopUp(event);
         const index = accounts.findIndex((account) => account.accountId === event.accountId);
         if (index >= 0) setAccounts(index, "balanceOre", event.balanceOre);
         setFlashAccount(event.accountId);
@@ -57,5 +61,5 @@ export const session = createRoot(() => {
     }
   }
 
-  return { me, refetchMe, setMe, accounts, setAccounts, accountsState, loadAccounts, flashAccount, startLive, stopLive, logout };
+  return { me, refetchMe, setMe, lastTopUp, accounts, setAccounts, accountsState, loadAccounts, flashAccount, startLive, stopLive, logout };
 });

@@ -29,6 +29,24 @@ export function lockoutSeconds(tx: Tx, username: string, clientAddress: string |
   return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
 }
 
-export function recordLoginAttempt(tx: WriteTx, username: string, clientAddress: string | null, success: boolean, nowMs: number = Date.now()): void {
-  tx.sqlite.query("INSERT INTO login_attempts (username, client_address, success, created_at) VALUES (?, ?, ?, ?)").run(username, clientAddress, success ? 1 : 0, nowMs);
+export function recordLoginAttempt(tx: WriteTx, username: string, clientAddress: string | null, success: boolean, nowMs: number = Date.now()): number {
+  return Number(
+    tx.sqlite.query("INSERT INTO login_attempts (username, client_address, success, created_at) VALUES (?, ?, ?, ?)").run(username, clientAddress, success ? 1 : 0, nowMs)
+      .lastInsertRowid,
+  );
+}
+
+/**
+ * Checks the limits and, when not locked, records the attempt as failed, in one write job. The writer runs jobs one
+ * at a time, so a burst of parallel guesses cannot all pass the check while their (slow) hashes are being verified:
+ * each guess counts against the limit before its password is even looked at. A right password then marks it a success.
+ */
+export function reserveLoginAttempt(tx: WriteTx, username: string, clientAddress: string | null, nowMs: number = Date.now()): { lockedSeconds: number; attemptId: number | null } {
+  const lockedSeconds = lockoutSeconds(tx, username, clientAddress, nowMs);
+  if (lockedSeconds > 0) return { lockedSeconds, attemptId: null };
+  return { lockedSeconds: 0, attemptId: recordLoginAttempt(tx, username, clientAddress, false, nowMs) };
+}
+
+export function markLoginSucceeded(tx: WriteTx, attemptId: number): void {
+  tx.sqlite.query("UPDATE login_attempts SET success = 1 WHERE id = ?").run(attemptId);
 }

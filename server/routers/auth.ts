@@ -1,27 +1,18 @@
 // Cardholder sign-in: login (card number + code or password), logout, me, change password, forgotten password.
 import { TRPCError } from "@trpc/server";
-import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { changePasswordInputSchema, emailSchema, loginInputSchema, resetPasswordInputSchema } from "../../common/portal.ts";
 import * as z from "zod";
 import { cardholderProcedure, portalPublicProcedure, publicProcedure, router, type Context } from "../trpc.ts";
-import { clearedSessionCookie, createSession, deleteSession, deleteUserSessions, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
-import { lockoutSeconds, recordLoginAttempt } from "../auth/login-limit.ts";
+import { clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
+import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { findLoginCandidate, findMe } from "../services/portal.ts";
+import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 
-const RESET_TOKEN_TTL_MS = 60 * 60_000;
 /** Verified against when the card is unknown, so a wrong card number takes as long as a wrong code. */
 const dummyHash = Bun.password.hash("not-a-real-password-0", { algorithm: "argon2id" });
 
-function hashPassword(password: string): Promise<string> {
-  return Bun.password.hash(password, { algorithm: "argon2id" });
-}
-
-function tokenHash(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
-}
-
+/** Logs name the card by its last four digits only. */
 function maskedUsername(cardNumber: string): string {
   return `…${cardNumber.slice(-4)}`;
 }
@@ -33,38 +24,39 @@ function publicBaseUrl(ctx: Context): string {
   return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
 }
 
-async function startSession(ctx: Context, userId: number): Promise<void> {
-  const token = generateSessionToken();
-  const session = await ctx.services.store.write((tx) => createSession(tx, token, userId));
-  ctx.resHeaders?.append("set-cookie", sessionCookie(token, session.expiresAt, ctx.secure ?? false));
+function setSessionCookie(ctx: Context, token: string, expiresAt: number): void {
+  ctx.resHeaders?.append("set-cookie", sessionCookie(token, expiresAt, ctx.secure ?? false));
 }
 
 export const authRouter = router({
   login: portalPublicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
     const address = ctx.clientAddress;
-    const locked = store.read((tx) => lockoutSeconds(tx, input.cardNumber, address));
-    if (locked > 0) {
+    const reservation = await store.write((tx) => reserveLoginAttempt(tx, input.cardNumber, address));
+    if (reservation.attemptId === null) {
       console.info(`login refused (locked) for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
-      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: locked };
+      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
     }
+    const attemptId = reservation.attemptId;
     const candidate = store.read((tx) => findLoginCandidate(tx, input.cardNumber));
     const valid = candidate
       ? await Bun.password.verify(input.password, candidate.passwordHash ?? candidate.verificationCodeHash)
       : (await Bun.password.verify(input.password, await dummyHash)) && false;
-    await store.write((tx) => recordLoginAttempt(tx, input.cardNumber, address, valid));
     console.info(`login ${valid ? "succeeded" : "failed"} for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
     if (!valid || !candidate) {
       const lockedNow = store.read((tx) => lockoutSeconds(tx, input.cardNumber, address));
       return lockedNow > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: lockedNow } : { ok: false as const, reason: "invalid_credentials" as const };
     }
-    // A new token on every login, so a token planted before login is worthless.
+    // A new token on every login, so a token planted before login is worthless; the session the browser brought ends.
     const oldToken = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
-    if (oldToken) {
-      const old = store.read((tx) => findSession(tx, oldToken));
-      if (old) await store.write((tx) => deleteSession(tx, old.session.id));
-    }
-    await startSession(ctx, candidate.userId);
+    const token = generateSessionToken();
+    const session = await store.write((tx) => {
+      markLoginSucceeded(tx, attemptId);
+      const old = oldToken ? findSession(tx, oldToken) : null;
+      if (old) deleteSession(tx, old.session.id);
+      return createSession(tx, token, candidate.userId);
+    });
+    setSessionCookie(ctx, token, session.expiresAt);
     return { ok: true as const, me: store.read((tx) => findMe(tx, candidate.userId))! };
   }),
 
@@ -85,39 +77,29 @@ export const authRouter = router({
 
   changePassword: cardholderProcedure.input(changePasswordInputSchema).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
-    const current = store.read(
-      (tx) =>
-        tx.sqlite
-          .query("SELECT u.password_hash, c.verification_code_hash FROM users u JOIN cards c ON c.user_id = u.id WHERE u.id = ? ORDER BY c.status = 'active' DESC, c.id DESC LIMIT 1")
-          .get(ctx.userId) as { password_hash: string | null; verification_code_hash: string } | null,
-    );
-    if (!current || !(await Bun.password.verify(input.currentPassword, current.password_hash ?? current.verification_code_hash))) {
+    const current = store.read((tx) => currentPasswordHash(tx, ctx.userId));
+    if (!current || !(await Bun.password.verify(input.currentPassword, current))) {
       return { ok: false as const, reason: "wrong_password" as const };
     }
     const newHash = await hashPassword(input.newPassword);
-    await store.write((tx) => {
-      tx.sqlite.query("UPDATE users SET password_hash = ? WHERE id = ?").run(newHash, ctx.userId);
-      // Every session ends, on every device; this one continues under a new token.
-      deleteUserSessions(tx, ctx.userId);
-    });
-    await startSession(ctx, ctx.userId);
+    // Every session ends, on every device; this one continues under a new token, in the same transaction.
+    const token = generateSessionToken();
+    const session = await store.write((tx) => setPassword(tx, ctx.userId, newHash, { newSessionToken: token }));
+    setSessionCookie(ctx, token, session!.expiresAt);
     return { ok: true as const };
   }),
 
   requestPasswordReset: portalPublicProcedure.input(z.strictObject({ email: emailSchema })).mutation(async ({ ctx, input }) => {
     const { store, mailer } = ctx.services;
-    const users = store.read((tx) => tx.sqlite.query("SELECT id, name FROM users WHERE lower(email) = lower(?) AND role = 'cardholder'").all(input.email) as Array<{ id: number; name: string | null }>);
     const base = publicBaseUrl(ctx);
-    for (const user of users) {
-      const token = encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(20)));
-      const now = Date.now();
-      await store.write((tx) =>
-        tx.sqlite.query("INSERT INTO password_reset_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)").run(tokenHash(token), user.id, now + RESET_TOKEN_TTL_MS, now),
-      );
+    const recipients = store.read((tx) => cardholdersByEmail(tx, input.email));
+    for (const recipient of recipients) {
+      const token = generateResetToken();
+      await store.write((tx) => storeResetToken(tx, token, recipient.userId));
       await sendQuietly(mailer, {
         to: input.email,
         subject: "Nulstil adgangskode",
-        text: `Hej ${user.name ?? ""}\n\nKlik på linket for at vælge en ny adgangskode til Kantinekort (gyldigt i 1 time, kan bruges én gang):\n${base}/nulstil-adgangskode?token=${token}\n\nHar du ikke bedt om det, kan du se bort fra denne e-mail.\n\n---\nReset your Kantinekort password with the link above (valid for 1 hour, single use).`,
+        text: `Hej ${recipient.name ?? ""}\n\nKlik på linket for at vælge en ny adgangskode til Kantinekort (gyldigt i 1 time, kan bruges én gang):\n${base}/nulstil-adgangskode?token=${token}\n\nHar du ikke bedt om det, kan du se bort fra denne e-mail.\n\n---\nReset your Kantinekort password with the link above (valid for 1 hour, single use).`,
       });
     }
     // The same answer whether or not the address is known.
@@ -126,15 +108,7 @@ export const authRouter = router({
 
   resetPassword: portalPublicProcedure.input(resetPasswordInputSchema).mutation(async ({ ctx, input }) => {
     const newHash = await hashPassword(input.newPassword);
-    const hash = tokenHash(input.token);
-    const done = await ctx.services.store.write((tx) => {
-      const row = tx.sqlite.query("SELECT user_id FROM password_reset_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?").get(hash, Date.now()) as { user_id: number } | null;
-      if (!row) return false;
-      tx.sqlite.query("UPDATE password_reset_tokens SET used_at = ? WHERE token_hash = ?").run(Date.now(), hash);
-      tx.sqlite.query("UPDATE users SET password_hash = ? WHERE id = ?").run(newHash, row.user_id);
-      deleteUserSessions(tx, row.user_id);
-      return true;
-    });
+    const done = await ctx.services.store.write((tx) => resetPasswordWithToken(tx, input.token, newHash));
     return done ? { ok: true as const } : { ok: false as const, reason: "invalid_or_expired" as const };
   }),
 });

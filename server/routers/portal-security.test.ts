@@ -61,6 +61,23 @@ describe("the session cookie", () => {
     expect(countRows("login_attempts")).toBe(attemptsBefore);
   });
 
+  test("a burst of parallel guesses cannot get past the limit of 10 per card while hashes are being checked", async () => {
+    const { card, code } = await newCard();
+    const guesses = await Promise.all(Array.from({ length: 40 }, (_, index) => new PortalClient(server.url).login(card.cardNumber, String(900000 + index))));
+    const answered = guesses.map((guess) => guess.data.reason);
+    expect(answered.filter((reason) => reason === "invalid_credentials").length).toBeLessThanOrEqual(10);
+    expect(answered.filter((reason) => reason === "locked").length).toBeGreaterThanOrEqual(30);
+    const recorded = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(success) AS ok FROM login_attempts WHERE username = ?").get(card.cardNumber) as { n: number; ok: number });
+    expect(recorded).toEqual({ n: 10, ok: 0 });
+    expect((await new PortalClient(server.url).login(card.cardNumber, code)).data).toMatchObject({ ok: false, reason: "locked" });
+  });
+
+  test("a successful login is recorded as one successful attempt", async () => {
+    const { card, code } = await newCard();
+    await new PortalClient(server.url).login(card.cardNumber, code);
+    expect(store.read((tx) => tx.sqlite.query("SELECT success, client_address FROM login_attempts WHERE username = ?").all(card.cardNumber))).toEqual([{ success: 1, client_address: "127.0.0.1" }]);
+  });
+
   test("every login issues a new token and ends the session the browser brought along", async () => {
     const { card, code } = await newCard();
     const client = new PortalClient(server.url);
@@ -177,6 +194,31 @@ describe("mail", () => {
     // The reset token is no password: it does not log in.
     const token = /token=([a-z2-7]+)/.exec(mail!.body)![1]!;
     expect((await new PortalClient(server.url).login(card.cardNumber, token)).data).toEqual({ ok: false, reason: "invalid_credentials" });
+  });
+
+  test("a new password voids every other outstanding reset link of the user", async () => {
+    const email = `links-${crypto.randomUUID()}@example.dk`;
+    const { card, code } = await newCard({ email });
+    const anonymous = new PortalClient(server.url);
+    const tokens: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      await anonymous.mutate("auth.requestPasswordReset", { email });
+      tokens.push(/token=([a-z2-7]+)/.exec(lastMailTo(store, email)!.body)![1]!);
+    }
+    expect(new Set(tokens).size).toBe(3);
+    expect((await anonymous.mutate("auth.resetPassword", { token: tokens[1], newPassword: "Efterår2026", repeatPassword: "Efterår2026" })).data).toEqual({ ok: true });
+    for (const token of [tokens[0], tokens[2]]) {
+      expect((await anonymous.mutate("auth.resetPassword", { token, newPassword: "Vinter2027", repeatPassword: "Vinter2027" })).data).toEqual({ ok: false, reason: "invalid_or_expired" });
+    }
+    // The same after "Skift adgangskode": a link requested before the change no longer works.
+    await anonymous.mutate("auth.requestPasswordReset", { email });
+    const beforeChange = /token=([a-z2-7]+)/.exec(lastMailTo(store, email)!.body)![1]!;
+    const client = new PortalClient(server.url);
+    expect((await client.login(card.cardNumber, "Efterår2026")).data).toMatchObject({ ok: true });
+    expect((await client.login(card.cardNumber, code)).data).toMatchObject({ ok: false });
+    expect((await client.mutate("auth.changePassword", { currentPassword: "Efterår2026", newPassword: "Forår2027x", repeatPassword: "Forår2027x" })).data).toEqual({ ok: true });
+    expect((await anonymous.mutate("auth.resetPassword", { token: beforeChange, newPassword: "Vinter2027", repeatPassword: "Vinter2027" })).data).toEqual({ ok: false, reason: "invalid_or_expired" });
+    expect((await client.query("auth.me")).data).toMatchObject({ userId: card.userId });
   });
 
   test("the outbox page escapes what users typed", async () => {

@@ -1,0 +1,231 @@
+// Indbetal: deposit by card through the hosted payment page, its result, and the Auto-optank agreement (two tabs as in the guide).
+import { A, useLocation, useSearchParams } from "@solidjs/router";
+import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
+import { localise, t } from "../i18n.ts";
+import { session } from "../session.ts";
+import { fieldIssues, trpc } from "../trpc.ts";
+import { formatOre } from "../format.ts";
+
+function Tabs() {
+  const location = useLocation();
+  return (
+    <nav class="tabs" aria-label={t().deposit}>
+      <A href="/indbetal" class={location.pathname === "/indbetal" || location.pathname === "/indbetal/resultat" ? "tab active" : "tab"}>
+        {t().depositTitle}
+      </A>
+      <A href="/indbetal/auto-optank" class={location.pathname === "/indbetal/auto-optank" ? "tab active" : "tab"}>
+        {t().autoTopUp}
+      </A>
+    </nav>
+  );
+}
+
+/** Shared fields of both forms: account (preselected), receipt e-mail (prefilled), amount in whole kroner, terms. */
+function PaymentFields(props: {
+  accountId: () => number | null;
+  setAccountId: (id: number) => void;
+  email: () => string;
+  setEmail: (value: string) => void;
+  amount: () => string;
+  setAmount: (value: string) => void;
+  accepted: () => boolean;
+  setAccepted: (value: boolean) => void;
+  errors: () => Record<string, string>;
+  amountLabel: string;
+  showTerms?: boolean;
+}): JSX.Element {
+  const account = () => session.accounts.find((candidate) => candidate.accountId === props.accountId());
+  const error = (key: string) => <Show when={props.errors()[key]}><p role="alert" class="error">{localise(props.errors()[key]!)}</p></Show>;
+  return (
+    <>
+      <label for="payment-account">{t().depositAccount}</label>
+      <select id="payment-account" value={props.accountId() ?? ""} onChange={(event) => props.setAccountId(Number(event.currentTarget.value))}>
+        <For each={session.accounts}>{(candidate) => <option value={candidate.accountId}>{session.me()?.name} - {candidate.name} - {candidate.cardNumber}</option>}</For>
+      </select>
+      <Show when={account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
+      <label for="payment-email">{t().receiptEmail}</label>
+      <input id="payment-email" type="email" autocomplete="email" value={props.email()} onInput={(event) => props.setEmail(event.currentTarget.value)} />
+      {error("receiptEmail")}
+      <label for="payment-amount">{props.amountLabel}</label>
+      <input id="payment-amount" inputmode="numeric" value={props.amount()} onInput={(event) => props.setAmount(event.currentTarget.value)} />
+      {error("amountKr")}
+      <p class="hint">{t().cardsAccepted}</p>
+      <Show when={props.showTerms !== false}>
+        <label class="checkbox">
+          <input type="checkbox" checked={props.accepted()} onChange={(event) => props.setAccepted(event.currentTarget.checked)} />
+          {t().acceptTerms}
+        </label>
+        {error("acceptedTerms")}
+      </Show>
+    </>
+  );
+}
+
+function usePaymentForm() {
+  onMount(() => {
+    if (session.accounts.length === 0) void session.loadAccounts();
+  });
+  const [accountId, setAccountId] = createSignal<number | null>(null);
+  createEffect(() => {
+    if (accountId() === null && session.accounts.length > 0) setAccountId(session.accounts[0]!.accountId);
+  });
+  const [email, setEmail] = createSignal(session.me()?.email ?? "");
+  const [amount, setAmount] = createSignal("");
+  const [accepted, setAccepted] = createSignal(false);
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [busy, setBusy] = createSignal(false);
+  const [failed, setFailed] = createSignal(false);
+  // One key per form: a double-clicked "Næste" starts one payment.
+  const idempotencyKey = crypto.randomUUID();
+  const amountKr = () => (/^\d+$/.test(amount().trim()) ? Number(amount().trim()) : Number.NaN);
+  async function submit(start: (input: { accountId: number; amountKr: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
+    setErrors({});
+    setFailed(false);
+    const clientErrors: Record<string, string> = {};
+    if (Number.isNaN(amountKr())) clientErrors.amountKr = "Beløbet skal være i hele kroner / The amount must be whole kroner";
+    if (!accepted()) clientErrors.acceptedTerms = "Betalingsbetingelserne skal accepteres / The payment terms must be accepted";
+    if (Object.keys(clientErrors).length > 0) return setErrors(clientErrors);
+    setBusy(true);
+    try {
+      const { redirectUrl } = await start({ accountId: accountId()!, amountKr: amountKr(), receiptEmail: email().trim(), acceptedTerms: true, idempotencyKey });
+      window.location.assign(redirectUrl);
+    } catch (caught) {
+      const issues = fieldIssues(caught);
+      setErrors(issues);
+      if (Object.keys(issues).length === 0) setFailed(true);
+      setBusy(false);
+    }
+  }
+  return { accountId, setAccountId, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountKr };
+}
+
+export function DepositPage() {
+  const form = usePaymentForm();
+  return (
+    <section>
+      <h1>{t().depositTitle}</h1>
+      <Tabs />
+      <form class="card-panel" novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.payments.startDeposit.mutate(input)); }}>
+        <p>{t().depositIntro}</p>
+        <PaymentFields {...form} amountLabel={t().depositAmount} />
+        <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
+        <button type="submit" disabled={form.busy()}>{form.busy() ? t().redirecting : t().next}</button>
+      </form>
+    </section>
+  );
+}
+
+export function DepositResultPage() {
+  const [params] = useSearchParams();
+  const paymentId = String(params.paymentId ?? "");
+  const [payment, { refetch }] = createResource(async () => (paymentId ? await trpc.payments.get.query({ paymentId }) : null));
+  // The acquirer's callback decides, not the browser's return: ask until the payment is final.
+  const timer = setInterval(() => {
+    if (payment()?.status === "pending" || payment.loading) void refetch();
+  }, 500);
+  onCleanup(() => clearInterval(timer));
+  createEffect(() => {
+    if (payment() && payment()!.status !== "pending") {
+      clearInterval(timer);
+      void session.loadAccounts();
+    }
+  });
+  return (
+    <section>
+      <h1>{t().depositTitle}</h1>
+      <Tabs />
+      <div class="card-panel" aria-live="polite">
+        <Show when={payment()} fallback={<p role="status">{payment.error ? t().error : t().paymentPending}</p>}>
+          {(shown) => (
+            <Show when={shown().status !== "pending"} fallback={<p role="status">{t().paymentPending}</p>}>
+              <p role={shown().status === "captured" ? "status" : "alert"} class={shown().status === "captured" ? "success" : "error"}>
+                {shown().status === "captured"
+                  ? t().paymentCaptured(formatOre(shown().amountOre))
+                  : shown().reason === "cancelled"
+                    ? t().paymentCancelled
+                    : shown().status === "declined"
+                      ? t().paymentDeclined
+                      : t().paymentFailed}
+              </p>
+            </Show>
+          )}
+        </Show>
+        <A href="/konti">{t().accounts}</A>
+      </div>
+    </section>
+  );
+}
+
+export function AutoTopUpPage() {
+  const form = usePaymentForm();
+  const [params] = useSearchParams();
+  const [agreement, { refetch }] = createResource(form.accountId, (accountId) => trpc.autoTopUp.get.query({ accountId }));
+  const [notice, setNotice] = createSignal<string | null>(null);
+  createEffect(() => {
+    const current = agreement();
+    if (current && form.amount() === "") {
+      form.setAmount(String(current.amountOre / 100));
+      form.setEmail(current.receiptEmail);
+    }
+  });
+  // Returning from the hosted page: the agreement becomes active when the callback arrives.
+  const timer = setInterval(() => {
+    if (params.paymentId && agreement()?.status === "awaiting_card") void refetch();
+  }, 500);
+  onCleanup(() => clearInterval(timer));
+  const hasCard = () => agreement()?.status === "active" || agreement()?.status === "paused";
+
+  async function update() {
+    try {
+      await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountKr: form.amountKr(), receiptEmail: form.email().trim() });
+      await refetch();
+      setNotice(t().saved);
+    } catch {
+      setNotice(t().error);
+    }
+  }
+  async function cancel() {
+    if (!window.confirm(t().cancelAgreement + "?")) return;
+    await trpc.autoTopUp.cancel.mutate({ accountId: form.accountId()! });
+    await refetch();
+    setNotice(t().agreementCancelled);
+  }
+
+  return (
+    <section>
+      <h1>{t().depositTitle}</h1>
+      <Tabs />
+      <div class="card-panel">
+        <p>{t().autoTopUpIntro}</p>
+        <p class="notice">{t().autoTopUpNote}</p>
+        <Show when={agreement()}>
+          {(current) => (
+            <div role="status" class="agreement" aria-live="polite">
+              <Show when={current().status === "active"}>
+                <p class="success">{t().agreementActive(formatOre(current().amountOre), `•••• ${current().cardLast4 ?? ""}`)}</p>
+                <Show when={!current().inEffect}><p>{t().agreementNotInEffect(formatOre(current().depositedOre))}</p></Show>
+              </Show>
+              <Show when={current().status === "paused"}><p class="error">{t().agreementPaused}</p></Show>
+              <Show when={current().status === "awaiting_card"}><p>{t().agreementAwaitingCard}</p></Show>
+              <Show when={current().status === "cancelled"}><p>{t().agreementCancelled}</p></Show>
+            </div>
+          )}
+        </Show>
+        <form novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.autoTopUp.setUp.mutate(input)); }}>
+          <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} />
+          <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
+          <div class="actions">
+            <Show when={!hasCard()}>
+              <button type="submit" disabled={form.busy()}>{form.busy() ? t().redirecting : t().next}</button>
+            </Show>
+            <Show when={hasCard()}>
+              <button type="button" onClick={update}>{t().updateAgreement}</button>
+              <button type="button" class="danger" onClick={cancel}>{t().cancelAgreement}</button>
+            </Show>
+          </div>
+        </form>
+        <Show when={notice()}><p role="status">{notice()}</p></Show>
+      </div>
+    </section>
+  );
+}
