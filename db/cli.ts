@@ -17,7 +17,7 @@ if (command === "migrate") {
 } else if (command === "seed") {
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
-  const seeded = await seedDemo(store, { posDemoKey: config.posDemoKey });
+  const seeded = await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   console.log(seeded ? "Demo data loaded." : "The database already holds data; nothing seeded.");
   await store.close();
 } else {

@@ -2,6 +2,7 @@
 import type { Store } from "./connect.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
+import { addDays, copenhagenDate } from "../server/ledger/calendar.ts";
 
 export interface DemoCard {
   cardNumber: string;
@@ -33,7 +34,7 @@ export function isSeeded(store: Store): boolean {
 }
 
 /** Loads the demo data into an empty database; does nothing when any tenant exists. Returns whether it seeded. */
-export async function seedDemo(store: Store, options: { posDemoKey: string }): Promise<boolean> {
+export async function seedDemo(store: Store, options: { posDemoKey: string; kitchenDemoToken?: string }): Promise<boolean> {
   if (isSeeded(store)) return false;
   // Hash outside the write transaction: argon2id is deliberately slow.
   const codeHashes = await Promise.all(demoCards.map((card) => Bun.password.hash(card.verificationCode, { algorithm: "argon2id" })));
@@ -69,10 +70,22 @@ export async function seedDemo(store: Store, options: { posDemoKey: string }): P
     tx.sqlite
       .query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, ?, ?, ?)")
       .run(canteenId, "Kasse 1 (demo)", hashApiKey(options.posDemoKey), now);
-    for (const product of demoProducts) {
-      tx.sqlite
-        .query("INSERT INTO products (canteen_id, name, description, category, price_ore, allergens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .run(canteenId, product.name, product.description, product.category, product.priceOre, product.allergens, now);
+    const productIds = demoProducts.map((product) =>
+      Number(
+        tx.sqlite
+          .query("INSERT INTO products (canteen_id, name, description, category, price_ore, allergens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+          .run(canteenId, product.name, product.description, product.category, product.priceOre, product.allergens, now).lastInsertRowid,
+      ),
+    );
+    // A week of menus from today: everything every day, with 40 portions of the day's dish.
+    const menu = tx.sqlite.query("INSERT INTO menu_items (canteen_id, delivery_day, product_id, quantity_limit) VALUES (?, ?, ?, ?)");
+    const today = copenhagenDate(now);
+    for (let offset = 0; offset < 8; offset += 1) {
+      const day = addDays(today, offset);
+      productIds.forEach((productId, index) => menu.run(canteenId, day, productId, demoProducts[index]!.category === "Dagens ret" ? 40 : null));
+    }
+    if (options.kitchenDemoToken) {
+      tx.sqlite.query("INSERT INTO kitchen_screens (canteen_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)").run(canteenId, "Køkkenskærm (demo)", hashApiKey(options.kitchenDemoToken), now);
     }
     return true;
   });

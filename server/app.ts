@@ -37,7 +37,7 @@ export async function createServices(config: Config): Promise<AppServices> {
   if (config.production && !config.publicUrl) console.warn("PUBLIC_URL is not set: password-reset requests will fail until it is.");
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
-  if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey });
+  if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   return { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
 }

@@ -12,6 +12,7 @@ const environmentSchema = z.object({
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
   SEED_DEMO: booleanText.default("auto"),
   POS_DEMO_KEY: z.string().min(16).default("demo-terminal-key-kantinen-0001"),
+  KITCHEN_DEMO_TOKEN: z.string().min(16).default("demo-kitchen-screen-token-0001"),
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   CLIENT_DIST: z.string().default("./client/dist"),
@@ -35,6 +36,7 @@ export interface Config {
   /** Whether demo data is loaded into an empty database at start. */
   seedDemo: boolean;
   posDemoKey: string;
+  kitchenDemoToken: string;
   maxSaleOre: number;
   maxBodyBytes: number;
   clientDist: string;
@@ -69,6 +71,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     // Demo data is never loaded in production unless asked for explicitly.
     seedDemo: env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production),
     posDemoKey: env.POS_DEMO_KEY,
+    kitchenDemoToken: env.KITCHEN_DEMO_TOKEN,
     maxSaleOre: env.MAX_SALE_ORE,
     maxBodyBytes: env.MAX_BODY_BYTES,
     clientDist: env.CLIENT_DIST,

@@ -11,6 +11,7 @@ import type { Acquirer } from "./payments/acquirer.ts";
 import type { CprCipher } from "./auth/cpr.ts";
 import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
 import { findMe, InvalidCprError } from "./services/portal.ts";
+import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
 
 export interface AppServices {
@@ -132,4 +133,13 @@ export const profileCompleteProcedure = cardholderProcedure.use(({ ctx, next }) 
   if (!me) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
   if (!me.profileComplete) throw new TRPCError({ code: "FORBIDDEN", message: "profile_incomplete" });
   return next();
+});
+
+/** Kitchen screens: the screen token from the kk_kitchen cookie; mutations need the CSRF header too. */
+export const kitchenProcedure = portalPublicProcedure.use(({ ctx, next }) => {
+  const raw = readCookie(ctx.headers.get("cookie"), KITCHEN_COOKIE);
+  const token = raw ? decodeURIComponent(raw) : null;
+  const screen = token ? ctx.services.store.read((tx) => findKitchenScreen(tx, token)) : null;
+  if (!screen) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen not signed in" });
+  return next({ ctx: { screen } });
 });

@@ -34,6 +34,10 @@ export const session = createRoot(() => {
     stream = trpc.accounts.onBalance.subscribe(undefined, {
       onData: (envelope) => {
         const event = envelope.data;
+        if (event.type === "order") {
+          window.dispatchEvent(new CustomEvent("kantinekort:order", { detail: event }));
+          return;
+        }
         if (event.type === "autoTopUp") setLastTopUp(event);
         const index = accounts.findIndex((account) => account.accountId === event.accountId);
         if (index >= 0) setAccounts(index, "balanceOre", event.balanceOre);

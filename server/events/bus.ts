@@ -26,7 +26,15 @@ export interface AutoTopUpEvent {
   createdAt: number;
 }
 
+/** An order changed state (placed, moved by the kitchen, delivered, cancelled); the order as it is now. */
+export interface OrderEvent {
+  seq: number;
+  order: import("../services/orders.ts").Order;
+}
+
 export interface EventMap {
+  /** Keyed by user id (the cardholder's Ordrer) and by "<canteen id>:<delivery day>" (the kitchen queue). */
+  order: OrderEvent;
   /** Keyed by ledger account id. */
   balance: BalanceEvent;
   /** Keyed by user id. */

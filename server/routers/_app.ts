@@ -7,6 +7,8 @@ import { accountsRouter } from "./accounts.ts";
 import { statementRouter } from "./statement.ts";
 import { supportRouter } from "./support.ts";
 import { autoTopUpRouter, paymentsRouter, payoutsRouter, transfersRouter } from "./money.ts";
+import { ordersRouter, webshopRouter } from "./webshop.ts";
+import { kitchenRouter } from "./kitchen.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -24,6 +26,9 @@ export const appRouter = router({
   autoTopUp: autoTopUpRouter,
   payouts: payoutsRouter,
   transfers: transfersRouter,
+  webshop: webshopRouter,
+  orders: ordersRouter,
+  kitchen: kitchenRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,13 +3,14 @@ import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
 import { accountIdsOf, balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
-import type { AutoTopUpEvent, BalanceEvent } from "../events/bus.ts";
+import type { AutoTopUpEvent, BalanceEvent, OrderEvent } from "../events/bus.ts";
+import { orderEventsSince } from "../services/orders.ts";
 
 /** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
 export const BACKFILL_PAGE_TRANSFERS = 500;
 
 /** What the tab's one live stream carries: balance changes and automatic top-up results. */
-export type PortalEvent = ({ type: "balance" } & BalanceEvent) | ({ type: "autoTopUp" } & AutoTopUpEvent);
+export type PortalEvent = ({ type: "balance" } & BalanceEvent) | ({ type: "autoTopUp" } & AutoTopUpEvent) | ({ type: "order" } & OrderEvent);
 
 /**
  * A stream position: the last balance event (transfer seq and account — a transfer between two of the user's
@@ -19,20 +20,23 @@ interface Position {
   seq: number;
   accountId: number;
   topUpSeq: number;
+  /** The last order event (webshop orders changing state). */
+  orderSeq: number;
 }
 
 function formatPosition(position: Position): string {
-  return `${position.seq}-${position.accountId}.${position.topUpSeq}`;
+  return `${position.seq}-${position.accountId}.${position.topUpSeq}.${position.orderSeq}`;
 }
 
 function parsePosition(id: string | null | undefined): Position | null {
-  const match = /^(\d{1,15})-(\d{1,15})\.(\d{1,15})$/.exec(id ?? "");
-  return match ? { seq: Number(match[1]), accountId: Number(match[2]), topUpSeq: Number(match[3]) } : null;
+  const match = /^(\d{1,15})-(\d{1,15})\.(\d{1,15})\.(\d{1,15})$/.exec(id ?? "");
+  return match ? { seq: Number(match[1]), accountId: Number(match[2]), topUpSeq: Number(match[3]), orderSeq: Number(match[4]) } : null;
 }
 
 /** Whether the event is after the position; if so, the position it moves the stream to. */
 function advance(position: Position, event: PortalEvent): Position | null {
   if (event.type === "autoTopUp") return event.seq > position.topUpSeq ? { ...position, topUpSeq: event.seq } : null;
+  if (event.type === "order") return event.seq > position.orderSeq ? { ...position, orderSeq: event.seq } : null;
   const later = event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
   return later ? { ...position, seq: event.seq, accountId: event.accountId } : null;
 }
@@ -67,6 +71,7 @@ export const accountsRouter = router({
     const unsubscribe = [
       ...accountIds.map((accountId) => bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event }))),
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
+      bus.subscribe("order", userId, (event) => push({ type: "order", ...event })),
     ];
     try {
       const resumeFrom = parsePosition(input?.lastEventId);
@@ -77,6 +82,7 @@ export const accountsRouter = router({
           seq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers").get() as { seq: number }).seq,
           accountId: Number.MAX_SAFE_INTEGER,
           topUpSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM auto_top_up_results WHERE user_id = ?").get(userId) as { seq: number }).seq,
+          orderSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events WHERE user_id = ?").get(userId) as { seq: number }).seq,
         }));
       if (resumeFrom) {
         // Balance events page by page (a client away for long is caught up on every movement), then top-up results.
@@ -110,8 +116,10 @@ export const accountsRouter = router({
             createdAt: row.created_at,
           });
         }
+        for (const event of store.read((tx) => orderEventsSince(tx, { userId }, resumeFrom.orderSeq))) missed.push({ type: "order", ...event });
         // Stable sort: balance events keep their (seq, account) order; a top-up result follows the movements before it.
-        missed.sort((a, b) => a.createdAt - b.createdAt);
+        const when = (event: PortalEvent) => (event.type === "order" ? event.order.updatedAt : event.createdAt);
+        missed.sort((a, b) => when(a) - when(b));
         for (const event of missed) {
           const next = advance(position, event);
           if (!next) continue;

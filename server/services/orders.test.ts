@@ -141,7 +141,7 @@ describe("after checkout", () => {
     expect(await write((tx) => advanceOrder(tx, canteen.canteenId, orderId, "in_progress", now))).toMatchObject({ ok: true, order: { status: "in_progress", cancellable: false } });
     expect(await write((tx) => advanceOrder(tx, canteen.canteenId, orderId, "ready", now))).toMatchObject({ ok: true, order: { status: "ready" } });
     const events = testStore.store.read((tx) => orderEventsSince(tx, { canteenId: canteen.canteenId, deliveryDay: tomorrow }, 0, now));
-    expect(events.map((event) => event.order.status)).toEqual(["ready", "ready", "ready"]);
+    expect(events.map((event) => event.order.status)).toEqual(["received", "in_progress", "ready"]);
     expect(events.map((event) => event.seq)).toEqual([...events.map((event) => event.seq)].sort((a, b) => a - b));
     const sinceFirst = testStore.store.read((tx) => orderEventsSince(tx, { userId: card.userId }, events[0]!.seq, now));
     expect(sinceFirst).toHaveLength(2);

@@ -368,10 +368,14 @@ export function deliverOrders(tx: WriteTx, canteenId: number, lookup: { orderNum
 export function orderEventsSince(tx: Tx, scope: { canteenId: number; deliveryDay: string } | { userId: number }, afterSeq: number, nowMs: number = Date.now()): OrderEvent[] {
   const rows = (
     "userId" in scope
-      ? tx.sqlite.query("SELECT seq, order_id FROM order_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.userId, afterSeq)
-      : tx.sqlite.query("SELECT seq, order_id FROM order_events WHERE canteen_id = ? AND delivery_day = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.canteenId, scope.deliveryDay, afterSeq)
-  ) as Array<{ seq: number; order_id: number }>;
-  return rows.map((row) => ({ seq: row.seq, order: getOrder(tx, row.order_id, nowMs)! }));
+      ? tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.userId, afterSeq)
+      : tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE canteen_id = ? AND delivery_day = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.canteenId, scope.deliveryDay, afterSeq)
+  ) as Array<{ seq: number; order_id: number; status: OrderStatus }>;
+  // Each replayed event carries the state it recorded, so a resumed screen sees the same sequence a live one saw.
+  return rows.map((row) => {
+    const order = getOrder(tx, row.order_id, nowMs)!;
+    return { seq: row.seq, order: { ...order, status: row.status, cancellable: order.cancellable && row.status === "received" } };
+  });
 }
 
 /** Per-product counts of the open orders, for preparation ("12 × Dagens ret"). */

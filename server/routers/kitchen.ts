@@ -1,0 +1,96 @@
+// The kitchen screen: sign in with a screen token, today's live queue for its canteen, moving orders on, pickup.
+import { TRPCError, tracked } from "@trpc/server";
+import * as z from "zod";
+import { cardNumberSchema } from "../../common/limits.ts";
+import { kitchenProcedure, portalPublicProcedure, router } from "../trpc.ts";
+import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparationCounts, type OrderEvent } from "../services/orders.ts";
+import { findKitchenScreen, KITCHEN_COOKIE, kitchenCookie } from "../services/kitchen-auth.ts";
+import { copenhagenDate } from "../ledger/calendar.ts";
+import { publishOrderChange } from "./webshop.ts";
+
+const statusSchema = z.enum(["in_progress", "ready", "delivered"]);
+const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const kitchenRouter = router({
+  login: portalPublicProcedure.input(z.strictObject({ token: z.string().min(16).max(200) })).mutation(({ ctx, input }) => {
+    const screen = ctx.services.store.read((tx) => findKitchenScreen(tx, input.token));
+    if (!screen) return { ok: false as const };
+    ctx.resHeaders?.append("set-cookie", kitchenCookie(input.token, ctx.secure ?? false));
+    return { ok: true as const, screen };
+  }),
+
+  logout: portalPublicProcedure.mutation(({ ctx }) => {
+    ctx.resHeaders?.append("set-cookie", `${KITCHEN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    return { ok: true as const };
+  }),
+
+  /** A day's queue (default today, Copenhagen date) with per-product counts for preparation. */
+  queue: kitchenProcedure.input(z.strictObject({ deliveryDay: daySchema.optional() }).optional()).query(({ ctx, input }) => {
+    const day = input?.deliveryDay ?? copenhagenDate(Date.now());
+    const orders = ctx.services.store.read((tx) => kitchenQueue(tx, ctx.screen.canteenId, day));
+    const lastSeq = ctx.services.store.read((tx) => (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq);
+    return { screen: ctx.screen, deliveryDay: day, orders, counts: preparationCounts(orders), lastSeq };
+  }),
+
+  advance: kitchenProcedure.input(z.strictObject({ orderId: z.number().int().positive(), to: statusSchema })).mutation(async ({ ctx, input }) => {
+    const result = await ctx.services.store.write((tx) => advanceOrder(tx, ctx.screen.canteenId, input.orderId, input.to));
+    if (!result.ok) {
+      if (result.reason === "not_found") throw new TRPCError({ code: "NOT_FOUND", message: "Order not found" });
+      return { ok: false as const, reason: result.reason };
+    }
+    publishOrderChange(ctx.services, [], result.event);
+    return { ok: true as const, order: result.order };
+  }),
+
+  /** Pickup at the screen: by order number ("O-000123") or by the card's number. */
+  deliver: kitchenProcedure
+    .input(z.union([z.strictObject({ orderNumber: z.string().trim().regex(/^O-\d{1,9}$/i) }), z.strictObject({ cardNumber: cardNumberSchema })]))
+    .mutation(async ({ ctx, input }) => {
+      const events = await ctx.services.store.write((tx) => deliverOrders(tx, ctx.screen.canteenId, input));
+      for (const event of events) publishOrderChange(ctx.services, [], event);
+      return { delivered: events.map((event) => event.order.orderNumber) };
+    }),
+
+  /** The live queue of the screen's canteen and today: resumes from the last order-event id after any drop. */
+  onQueue: kitchenProcedure.input(z.object({ lastEventId: z.string().max(20).nullish(), deliveryDay: daySchema.optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
+    const { store, bus } = ctx.services;
+    const day = input?.deliveryDay ?? copenhagenDate(Date.now());
+    const pending: OrderEvent[] = [];
+    let wake: (() => void) | null = null;
+    const notify = () => {
+      const resolve = wake;
+      wake = null;
+      resolve?.();
+    };
+    const stop = bus.subscribe("order", `${ctx.screen.canteenId}:${day}`, (event) => {
+      pending.push(event);
+      notify();
+    });
+    signal?.addEventListener("abort", notify, { once: true });
+    try {
+      let last = Number(input?.lastEventId ?? NaN);
+      if (Number.isSafeInteger(last)) {
+        for (const event of store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last))) {
+          last = event.seq;
+          yield tracked(String(event.seq), event);
+        }
+      } else {
+        last = store.read((tx) => (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq);
+      }
+      while (!signal?.aborted) {
+        while (pending.length > 0) {
+          const event = pending.shift()!;
+          if (event.seq <= last) continue;
+          last = event.seq;
+          yield tracked(String(event.seq), event);
+        }
+        if (signal?.aborted) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      stop();
+    }
+  }),
+});

@@ -1,0 +1,150 @@
+// Webshop and kitchen over real HTTP and SSE: checkout from the card, kitchen queue live and resumable, cancel with refund.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
+import { EventSource } from "eventsource";
+import type { AppRouter } from "./_app.ts";
+import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { checkLedger } from "../ledger/ledger.ts";
+import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import type { OrderEvent } from "../events/bus.ts";
+
+let server: TestServer;
+let cardholder: PortalClient;
+let kitchenCookie: string;
+const tomorrow = addDays(copenhagenDate(Date.now()), 1);
+
+beforeAll(async () => {
+  server = await startTestServer({ seedDemo: true });
+  cardholder = new PortalClient(server.url);
+  await cardholder.login("12345678901234", "482913");
+  const login = await fetch(`${server.url}/trpc/kitchen.login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-kantinekort-csrf": "1" },
+    body: JSON.stringify({ token: server.services.config.kitchenDemoToken }),
+  });
+  kitchenCookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+});
+afterAll(async () => {
+  expect(server.services.store.read((tx) => checkLedger(tx)).violations).toEqual([]);
+  await server.close();
+});
+
+function kitchenCall(path: string, input?: unknown, mutation = false) {
+  return fetch(`${server.url}/trpc/${path}${mutation ? "" : input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, {
+    method: mutation ? "POST" : "GET",
+    headers: { cookie: kitchenCookie, "content-type": "application/json", "x-kantinekort-csrf": "1" },
+    ...(mutation ? { body: JSON.stringify(input) } : {}),
+  }).then((response) => response.json() as Promise<any>);
+}
+
+function subscribeQueue(lastEventId: string | null) {
+  const events: Array<{ id: string; data: OrderEvent }> = [];
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      httpSubscriptionLink({
+        url: `${server.url}/trpc`,
+        EventSource,
+        eventSourceOptions: { fetch: (url: string | URL, init: RequestInit) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: kitchenCookie } }) } as never,
+      }),
+    ],
+  });
+  let started = false;
+  const subscription = client.kitchen.onQueue.subscribe(
+    { deliveryDay: tomorrow, ...(lastEventId ? { lastEventId } : {}) },
+    { onStarted: () => (started = true), onData: (envelope) => events.push({ id: envelope.id, data: envelope.data as OrderEvent }) },
+  );
+  return { events, stop: () => subscription.unsubscribe(), isStarted: () => started };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
+async function menu() {
+  const days = (await cardholder.query("webshop.days")).data as Array<{ canteenId: number; days: string[] }>;
+  expect(days[0]!.days).toContain(tomorrow);
+  const products = (await cardholder.query("webshop.menu", { canteenId: days[0]!.canteenId, deliveryDay: tomorrow })).data as Array<{ productId: number; name: string; priceOre: number }>;
+  return { canteenId: days[0]!.canteenId, products };
+}
+
+describe("webshop and kitchen", () => {
+  test("an order for tomorrow reaches the kitchen live, moves to Klar, and the cardholder's stream follows", async () => {
+    const { canteenId, products } = await menu();
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number; balanceOre: number }>)[0]!.accountId;
+    const queue = subscribeQueue(null);
+    await until(queue.isStarted, "the kitchen stream");
+    await Bun.sleep(50);
+    const dish = products.find((product) => product.name === "Dagens ret")!;
+    const fruit = products.find((product) => product.name === "Frugt")!;
+    const placed = await cardholder.mutate("webshop.checkout", {
+      accountId,
+      canteenId,
+      deliveryDay: tomorrow,
+      lines: [{ productId: dish.productId, quantity: 1, comment: "Uden løg" }, { productId: fruit.productId, quantity: 2 }],
+      idempotencyKey: "basket-http-0001",
+    });
+    expect(placed.data).toMatchObject({ ok: true, order: { status: "received", totalOre: dish.priceOre + 2 * fruit.priceOre } });
+    await until(() => queue.events.length === 1, "the order on the kitchen screen");
+    expect(queue.events[0]!.data.order.lines[0]).toMatchObject({ name: "Dagens ret", comment: "Uden løg" });
+    const orderId = placed.data.order.orderId as number;
+    expect((await kitchenCall("kitchen.advance", { orderId, to: "in_progress" }, true)).result.data).toMatchObject({ ok: true });
+    expect((await kitchenCall("kitchen.advance", { orderId, to: "ready" }, true)).result.data).toMatchObject({ ok: true, order: { status: "ready" } });
+    await until(() => queue.events.length === 3, "the state changes");
+    queue.stop();
+    const listed = (await cardholder.query("orders.list")).data as Array<{ orderId: number; status: string }>;
+    expect(listed.find((order) => order.orderId === orderId)?.status).toBe("ready");
+    const kitchenView = (await kitchenCall("kitchen.queue", { deliveryDay: tomorrow })).result.data;
+    expect(kitchenView.counts).toEqual(expect.arrayContaining([{ name: "Frugt", quantity: 2 }, { name: "Dagens ret", quantity: 1 }]));
+  });
+
+  test("the kitchen stream resumes after a drop with exactly the missed changes", async () => {
+    const { canteenId, products } = await menu();
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
+    const first = subscribeQueue(null);
+    await until(first.isStarted, "the kitchen stream");
+    await Bun.sleep(50);
+    const order = await cardholder.mutate("webshop.checkout", { accountId, canteenId, deliveryDay: tomorrow, lines: [{ productId: products[0]!.productId, quantity: 1 }], idempotencyKey: "basket-http-0002" });
+    await until(() => first.events.length === 1, "the first event");
+    const lastId = first.events[0]!.id;
+    first.stop();
+    const orderId = order.data.order.orderId as number;
+    await kitchenCall("kitchen.advance", { orderId, to: "in_progress" }, true);
+    await kitchenCall("kitchen.advance", { orderId, to: "ready" }, true);
+    const resumed = subscribeQueue(lastId);
+    await until(() => resumed.events.length >= 2, "the missed events");
+    await Bun.sleep(150);
+    expect(resumed.events.map((event) => event.data.order.status)).toEqual(["in_progress", "ready"]);
+    resumed.stop();
+  });
+
+  test("the same checkout twice makes one order; cancel before cut-off refunds once; bad baskets write nothing", async () => {
+    const { canteenId, products } = await menu();
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
+    const basket = { accountId, canteenId, deliveryDay: tomorrow, lines: [{ productId: products[0]!.productId, quantity: 1 }], idempotencyKey: "basket-http-0003" };
+    const [first, second] = await Promise.all([cardholder.mutate("webshop.checkout", basket), cardholder.mutate("webshop.checkout", basket)]);
+    expect(first.data.order.orderId).toBe(second.data.order.orderId);
+    const orderId = first.data.order.orderId as number;
+    const balanceBefore = ((await cardholder.query("accounts.list")).data as Array<{ balanceOre: number }>)[0]!.balanceOre;
+    expect((await cardholder.mutate("orders.cancel", { orderId })).data).toMatchObject({ ok: true, order: { status: "cancelled" } });
+    expect((await cardholder.mutate("orders.cancel", { orderId })).data).toMatchObject({ ok: true });
+    const balanceAfter = ((await cardholder.query("accounts.list")).data as Array<{ balanceOre: number }>)[0]!.balanceOre;
+    expect(balanceAfter - balanceBefore).toBe(first.data.order.totalOre);
+    const before = tableCounts(server.services.store);
+    expect((await cardholder.mutate("webshop.checkout", { ...basket, idempotencyKey: "basket-http-0004", lines: [] })).status).toBe(400);
+    expect((await cardholder.mutate("webshop.checkout", { ...basket, idempotencyKey: "basket-http-0005", deliveryDay: "2020-01-01" })).data).toMatchObject({ ok: false, reason: "no_menu" });
+    expect((await cardholder.mutate("webshop.checkout", { ...basket, idempotencyKey: "basket-http-0006", lines: [{ productId: products[0]!.productId, quantity: 50 }] })).data).toMatchObject({ ok: false });
+    expect(tableCounts(server.services.store)).toEqual(before);
+  });
+
+  test("the kitchen needs a valid screen token; a cardholder cannot move orders", async () => {
+    const anonymous = await fetch(`${server.url}/trpc/kitchen.queue`);
+    expect(anonymous.status).toBe(401);
+    const wrong = await fetch(`${server.url}/trpc/kitchen.login`, { method: "POST", headers: { "content-type": "application/json", "x-kantinekort-csrf": "1" }, body: JSON.stringify({ token: "not-the-right-token-000" }) });
+    expect((await wrong.json()).result.data).toEqual({ ok: false });
+    expect((await cardholder.mutate("kitchen.advance", { orderId: 1, to: "ready" })).status).toBe(401);
+  });
+});
