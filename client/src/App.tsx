@@ -14,6 +14,8 @@ import { ComingSoonPage } from "./pages/ComingSoon.tsx";
 import { AutoTopUpPage, DepositPage, DepositResultPage } from "./pages/Deposit.tsx";
 import { PayoutPage } from "./pages/Payout.tsx";
 import { TransferPage } from "./pages/Transfer.tsx";
+import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
+import { KitchenPage } from "./pages/Kitchen.tsx";
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -119,6 +121,8 @@ function Layout(props: RouteSectionProps): JSX.Element {
 }
 
 export function App() {
+  // The kitchen screen is its own full-screen app: no portal shell, no cardholder sign-in.
+  if (window.location.pathname.startsWith("/kitchen")) return <KitchenPage />;
   return (
     <Router root={Layout}>
       <Route path="/" component={() => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; }} />
@@ -134,7 +138,9 @@ export function App() {
       <Route path="/indbetal/auto-optank" component={AutoTopUpPage} />
       <Route path="/overfoer" component={TransferPage} />
       <Route path="/udbetal" component={PayoutPage} />
-      <Route path="/webshop" component={() => <ComingSoonPage title={t().webshop} />} />
+      <Route path="/webshop" component={WebshopPage} />
+      <Route path="/webshop/tjek-ud" component={CheckoutPage} />
+      <Route path="/webshop/ordrer" component={OrdersPage} />
       <Route path="*" component={() => <ComingSoonPage title="404" />} />
     </Router>
   );

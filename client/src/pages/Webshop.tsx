@@ -1,0 +1,293 @@
+// Webshop: Udlevering (delivery day), products by category with the basket icon, Kurv/Tjek ud with comments and Fjern, Ordrer live.
+import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createStore } from "solid-js/store";
+import { t } from "../i18n.ts";
+import { session } from "../session.ts";
+import { trpc } from "../trpc.ts";
+import { formatDateTime, formatOre } from "../format.ts";
+
+interface BasketLine {
+  productId: number;
+  name: string;
+  priceOre: number;
+  quantity: number;
+  comment: string;
+}
+
+interface Basket {
+  canteenId: number | null;
+  deliveryDay: string | null;
+  lines: BasketLine[];
+  /** One key per basket: paying twice (double click, retry) makes one order. */
+  idempotencyKey: string;
+}
+
+const STORAGE_KEY = "kantinekort.basket";
+
+function emptyBasket(): Basket {
+  return { canteenId: null, deliveryDay: null, lines: [], idempotencyKey: crypto.randomUUID() };
+}
+
+/** The basket survives a reload: it lives in localStorage, per signed-in user. */
+const [basket, setBasket] = createStore<Basket>(emptyBasket());
+function storageKey(): string {
+  return `${STORAGE_KEY}.${session.me()?.userId ?? "anonymous"}`;
+}
+function loadBasket(): void {
+  try {
+    const stored = JSON.parse(localStorage.getItem(storageKey()) ?? "null") as Basket | null;
+    setBasket(stored && Array.isArray(stored.lines) ? stored : emptyBasket());
+  } catch {
+    setBasket(emptyBasket());
+  }
+}
+function saveBasket(): void {
+  localStorage.setItem(storageKey(), JSON.stringify(basket));
+}
+
+export function formatDay(day: string): string {
+  const [year, month, date] = day.split("-");
+  return `${date}-${month}-${year}`;
+}
+
+function ShopNav() {
+  const count = () => basket.lines.reduce((sum, line) => sum + line.quantity, 0);
+  return (
+    <nav class="shop-nav" aria-label="Webshop">
+      <A href="/webshop/tjek-ud" class="button-link">🛒 {t().basket} ({count()})</A>
+      <A href="/webshop/ordrer" class="button-link">{t().orders}</A>
+      <A href="/webshop/tjek-ud" class="button-link">{t().checkout} ›</A>
+    </nav>
+  );
+}
+
+export function WebshopPage() {
+  onMount(() => {
+    loadBasket();
+    if (session.accounts.length === 0) void session.loadAccounts();
+  });
+  const [days] = createResource(() => trpc.webshop.days.query());
+  const [day, setDay] = createSignal<string | null>(null);
+  const canteen = () => days()?.[0];
+  createEffect(() => {
+    const first = canteen()?.days[0];
+    if (day() === null && first) setDay(basket.deliveryDay && canteen()!.days.includes(basket.deliveryDay) ? basket.deliveryDay : first);
+  });
+  const [menu, { refetch }] = createResource(
+    () => (canteen() && day() ? { canteenId: canteen()!.canteenId, deliveryDay: day()! } : null),
+    (input) => trpc.webshop.menu.query(input),
+  );
+  const categories = createMemo(() => [...new Set((menu() ?? []).map((product) => product.category))]);
+  const [notice, setNotice] = createSignal<string | null>(null);
+
+  function add(product: { productId: number; name: string; priceOre: number }) {
+    if (basket.deliveryDay !== day() || basket.canteenId !== canteen()!.canteenId) setBasket({ ...emptyBasket(), canteenId: canteen()!.canteenId, deliveryDay: day() });
+    const index = basket.lines.findIndex((line) => line.productId === product.productId);
+    if (index >= 0) setBasket("lines", index, "quantity", (quantity) => quantity + 1);
+    else setBasket("lines", basket.lines.length, { productId: product.productId, name: product.name, priceOre: product.priceOre, quantity: 1, comment: "" });
+    saveBasket();
+    setNotice(t().added(product.name));
+    void refetch();
+  }
+
+  return (
+    <section>
+      <h1>{t().shopTitle(session.me()?.name ?? "")}</h1>
+      <ShopNav />
+      <Show when={days.loading}><p role="status">{t().loading}</p></Show>
+      <Show when={days() && !canteen()?.days.length}><p>{t().noDays}</p></Show>
+      <Show when={canteen()?.days.length}>
+        <label for="delivery-day">{t().delivery}</label>
+        <select id="delivery-day" value={day() ?? ""} onChange={(event) => setDay(event.currentTarget.value)}>
+          <For each={canteen()!.days}>{(option) => <option value={option}>{formatDay(option)}</option>}</For>
+        </select>
+      </Show>
+      <Show when={notice()}><p role="status" class="success">{notice()}</p></Show>
+      <For each={categories()}>
+        {(category) => (
+          <section class="category">
+            <h2>{category}</h2>
+            <ul class="product-list">
+              <For each={(menu() ?? []).filter((product) => product.category === category)}>
+                {(product) => (
+                  <li class="product">
+                    <div>
+                      <strong>{product.name}</strong>
+                      <Show when={product.description}><p>{product.description}</p></Show>
+                      <Show when={product.allergens}><small>{t().allergens}: {product.allergens}</small></Show>
+                      <p class="price">{formatOre(product.priceOre)}</p>
+                      <Show when={product.remaining !== null}>
+                        <small>{product.remaining === 0 ? t().soldOut : t().left(product.remaining!)}</small>
+                      </Show>
+                    </div>
+                    <button type="button" aria-label={t().addToBasket(product.name)} disabled={product.remaining === 0} onClick={() => add(product)}>
+                      🛒
+                    </button>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </section>
+        )}
+      </For>
+    </section>
+  );
+}
+
+export function CheckoutPage() {
+  const navigate = useNavigate();
+  onMount(() => {
+    loadBasket();
+    if (session.accounts.length === 0) void session.loadAccounts();
+  });
+  const [error, setError] = createSignal<string | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const total = () => basket.lines.reduce((sum, line) => sum + line.priceOre * line.quantity, 0);
+
+  function remove(productId: number) {
+    setBasket("lines", (lines) => lines.filter((line) => line.productId !== productId));
+    saveBasket();
+  }
+
+  async function pay() {
+    setError(null);
+    const account = session.accounts[0];
+    if (!account || !basket.canteenId || !basket.deliveryDay || basket.lines.length === 0) return;
+    setBusy(true);
+    try {
+      const result = await trpc.webshop.checkout.mutate({
+        accountId: account.accountId,
+        canteenId: basket.canteenId,
+        deliveryDay: basket.deliveryDay,
+        lines: basket.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, ...(line.comment.trim() ? { comment: line.comment.trim() } : {}) })),
+        idempotencyKey: basket.idempotencyKey,
+      });
+      if (result.ok) {
+        setBasket(emptyBasket());
+        saveBasket();
+        navigate(`/webshop/ordrer?ny=${encodeURIComponent(result.order.orderNumber)}`);
+      } else {
+        setError(t().checkoutDeclined[result.reason] ?? t().error);
+        // A declined basket may be changed and paid again: that is a new payment.
+        setBasket("idempotencyKey", crypto.randomUUID());
+        saveBasket();
+      }
+    } catch {
+      setError(t().error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section>
+      <h1>{t().checkout}</h1>
+      <ShopNav />
+      <p>{t().customer}: {session.me()?.name}</p>
+      <Show when={basket.lines.length > 0} fallback={<p>{t().emptyBasket} <A href="/webshop">{t().webshop}</A></p>}>
+        <div class="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t().product}</th>
+                <th scope="col" class="number">{t().price}</th>
+                <th scope="col" class="number">{t().quantity}</th>
+                <th scope="col">{t().date}</th>
+                <th scope="col" class="number">{t().lineTotal}</th>
+                <th scope="col">{t().comment}</th>
+                <th scope="col"><span class="visually-hidden">{t().remove}</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              <For each={basket.lines}>
+                {(line, index) => (
+                  <tr>
+                    <td>{line.name}</td>
+                    <td class="number">{formatOre(line.priceOre)}</td>
+                    <td class="number">{line.quantity}</td>
+                    <td>{formatDay(basket.deliveryDay!)}</td>
+                    <td class="number">{formatOre(line.priceOre * line.quantity)}</td>
+                    <td>
+                      <input
+                        aria-label={`${t().comment} ${line.name}`}
+                        value={line.comment}
+                        maxLength={200}
+                        onInput={(event) => {
+                          setBasket("lines", index(), "comment", event.currentTarget.value);
+                          saveBasket();
+                        }}
+                      />
+                    </td>
+                    <td>
+                      <button type="button" class="secondary" aria-label={`${t().remove} ${line.name}`} onClick={() => remove(line.productId)}>
+                        {t().remove} ✕
+                      </button>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+        <p class="total">
+          {t().total}: <strong>{formatOre(total())}</strong>
+        </p>
+        <Show when={error()}><p role="alert" class="error">{error()}</p></Show>
+        <button type="button" disabled={busy()} onClick={pay}>{busy() ? t().loading : t().pay}</button>
+      </Show>
+    </section>
+  );
+}
+
+export function OrdersPage() {
+  const [orders, { refetch }] = createResource(() => trpc.orders.list.query());
+  const [params] = useSearchParams();
+  const placed = () => (typeof params.ny === "string" ? params.ny : null);
+  const onOrder = () => void refetch();
+  window.addEventListener("kantinekort:order", onOrder);
+  onCleanup(() => window.removeEventListener("kantinekort:order", onOrder));
+  async function cancel(orderId: number) {
+    if (!window.confirm(t().cancelOrderConfirm)) return;
+    await trpc.orders.cancel.mutate({ orderId });
+    await Promise.all([refetch(), session.loadAccounts()]);
+  }
+  return (
+    <section>
+      <h1>{t().orders}</h1>
+      <ShopNav />
+      <Show when={placed()}>{(number) => <p role="status" class="success">{t().orderPlaced(number())}</p>}</Show>
+      <Show when={orders.loading && !orders()}><p role="status">{t().loading}</p></Show>
+      <Show when={orders() && orders()!.length === 0}><p>{t().noOrders}</p></Show>
+      <ul class="order-list">
+        <For each={orders()}>
+          {(order) => (
+            <li class="order-card" data-testid={`order-${order.orderNumber}`}>
+              <h2>
+                {order.orderNumber} · {t().delivery} {formatDay(order.deliveryDay)}
+              </h2>
+              <p>
+                {t().status}: <strong class={`order-status status-${order.status}`} aria-live="polite">{t().orderStatus[order.status]}</strong>
+              </p>
+              <ul>
+                <For each={order.lines}>
+                  {(line) => (
+                    <li>
+                      {line.quantity} × {line.name} ({formatOre(line.lineTotalOre)}){line.comment ? ` – ${line.comment}` : ""}
+                    </li>
+                  )}
+                </For>
+              </ul>
+              <p>
+                {t().total}: {formatOre(order.totalOre)} · <small>{formatDateTime(order.createdAt)}</small>
+              </p>
+              <Show when={order.cancellable}>
+                <button type="button" class="danger" onClick={() => cancel(order.orderId)}>{t().cancelOrder}</button>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </section>
+  );
+}
