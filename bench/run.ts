@@ -7,6 +7,8 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
+import { children, freePort, productionEnv, startProcess, stopProcess } from "./processes.ts";
+import { runWebshopBench } from "./webshop.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
@@ -15,7 +17,6 @@ const KEY = "bench-terminal-key-000000000001";
 const SALE_ORE = 100;
 const bun = process.execPath;
 const workDirectory = mkdtempSync(join(tmpdir(), "kantinekort-bench-"));
-const children: Array<ReturnType<typeof Bun.spawn>> = [];
 
 function cardNumber(index: number): string {
   return `5${String(index).padStart(13, "0")}`;
@@ -46,38 +47,6 @@ async function prepareDatabase(name: string): Promise<{ path: string; terminal: 
   }
   await store.close();
   return { path, terminal };
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    try {
-      const response = await fetch(url);
-      if (response.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    await Bun.sleep(50);
-  }
-  throw new Error(`server at ${url} did not come up`);
-}
-
-async function startProcess(args: string[], env: Record<string, string>, readyUrl: string): Promise<ReturnType<typeof Bun.spawn>> {
-  const child = Bun.spawn(args, { env: { ...process.env, ...env }, stdout: "ignore", stderr: "inherit" });
-  children.push(child);
-  await waitForHttp(readyUrl);
-  return child;
-}
-
-async function stopProcess(child: ReturnType<typeof Bun.spawn>): Promise<void> {
-  child.kill("SIGTERM");
-  await child.exited;
 }
 
 interface LoadResult {
@@ -144,7 +113,7 @@ function approvedSales(path: string): { approved: number; declined: number; ledg
 async function saleOverHttp(label: string, env: Record<string, string>): Promise<LoadResult & { label: string; approved: number; ledgerOk: boolean }> {
   const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
   const port = await freePort();
-  const server = await startProcess([bun, "server/main.ts"], { NODE_ENV: "production", SEED_DEMO: "false", CPR_ENCRYPTION_KEY: "11".repeat(32), ACQUIRER_SECRET: "bench-acquirer-secret-0001", PUBLIC_URL: "http://127.0.0.1", HOST: "127.0.0.1", PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
+  const server = await startProcess([bun, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
   const result = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
   await stopProcess(server);
   const sales = approvedSales(path);
@@ -216,6 +185,8 @@ async function main(): Promise<void> {
   console.log(`  FULL / NORMAL (HTTP, batched):     ${format(durable.requestsPerSecond / runs[2]!.requestsPerSecond, 2)}`);
   const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
   console.log(`\nledger:check after every run: OK${allApproved ? "; every request was an approved sale" : ""}.`);
+
+  await runWebshopBench(workDirectory);
 }
 
 try {

@@ -4,6 +4,10 @@ import { publishTransfers } from "../ledger/events.ts";
 import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
 import { router, terminalProcedure } from "../trpc.ts";
 import { maybeAutoTopUp } from "../services/money.ts";
+import * as z from "zod";
+import { cardNumberSchema } from "../../common/limits.ts";
+import { deliverOrders } from "../services/orders.ts";
+import { publishOrderChange } from "./webshop.ts";
 
 export const posRouter = router({
   /** One atomic, idempotent debit of a card. Declines are results with a reason code, not errors. */
@@ -22,6 +26,15 @@ export const posRouter = router({
     publishTransfers(bus, outcome.transfers);
     return outcome.result;
   }),
+
+  /** Pickup at the till: today's webshop orders of this canteen, by order number or card number, marked Udleveret. */
+  deliver: terminalProcedure
+    .input(z.union([z.strictObject({ orderNumber: z.string().trim().regex(/^O-\d{1,9}$/i) }), z.strictObject({ cardNumber: cardNumberSchema })]))
+    .mutation(async ({ ctx, input }) => {
+      const events = await ctx.services.store.write((tx) => deliverOrders(tx, ctx.terminal.canteenId, input));
+      for (const event of events) publishOrderChange(ctx.services, [], event);
+      return { delivered: events.map((event) => event.order.orderNumber) };
+    }),
 
   balance: terminalProcedure.input(balanceInputSchema).query(({ ctx, input }) => {
     const card = ctx.services.store.read((tx) => lookUpBalance(tx, ctx.terminal, input.cardNumber));

@@ -5,7 +5,8 @@ import { EventSource } from "eventsource";
 import type { AppRouter } from "./_app.ts";
 import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
+import { checkout } from "../services/orders.ts";
 import type { OrderEvent } from "../events/bus.ts";
 
 let server: TestServer;
@@ -138,6 +139,28 @@ describe("webshop and kitchen", () => {
     expect((await cardholder.mutate("webshop.checkout", { ...basket, idempotencyKey: "basket-http-0005", deliveryDay: "2020-01-01" })).data).toMatchObject({ ok: false, reason: "no_menu" });
     expect((await cardholder.mutate("webshop.checkout", { ...basket, idempotencyKey: "basket-http-0006", lines: [{ productId: products[0]!.productId, quantity: 50 }] })).data).toMatchObject({ ok: false });
     expect(tableCounts(server.services.store)).toEqual(before);
+  });
+
+  test("pickup at the till marks today's order Udleveret, by order number or card number", async () => {
+    const { canteenId, products } = await menu();
+    const today = copenhagenDate(Date.now());
+    const me = (await cardholder.query("auth.me")).data as { userId: number };
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
+    // Placed this morning, before today's cut-off.
+    const placed = await server.services.store.write((tx) =>
+      checkout(tx, me.userId, { accountId, canteenId, deliveryDay: today, lines: [{ productId: products[0]!.productId, quantity: 1 }], idempotencyKey: "basket-today-01" }, cutoffInstant(today, "09:30") - 3_600_000),
+    );
+    if (!placed.ok) throw new Error(`checkout failed: ${placed.reason}`);
+    const deliver = (input: object) =>
+      fetch(`${server.url}/trpc/pos.deliver`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${server.services.config.posDemoKey}` },
+        body: JSON.stringify(input),
+      }).then((response) => response.json() as Promise<any>);
+    expect((await deliver({ cardNumber: "12345678901234" })).result.data).toEqual({ delivered: [placed.order.orderNumber] });
+    expect((await deliver({ orderNumber: placed.order.orderNumber })).result.data).toEqual({ delivered: [] });
+    const listed = (await cardholder.query("orders.list")).data as Array<{ orderId: number; status: string }>;
+    expect(listed.find((order) => order.orderId === placed.order.orderId)?.status).toBe("delivered");
   });
 
   test("the kitchen needs a valid screen token; a cardholder cannot move orders", async () => {
