@@ -5,7 +5,8 @@ import { startServer } from "./app.ts";
 const config = loadConfig();
 const running = await startServer(config);
 console.log(`Kantinekort listening on ${running.url} (database ${config.databasePath}, synchronous=${config.synchronous}, batch ≤ ${config.writeBatchMax})`);
-if (config.seedDemo) console.log(`Demo data on; demo terminal key: ${config.posDemoKey}`);
+// Keys are never logged; the README documents the default demo key.
+if (config.seedDemo) console.log("Demo data on (demo cards and the demo till key are listed in the README).");
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

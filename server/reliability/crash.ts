@@ -1,0 +1,182 @@
+// Crash test: the real server under till load is killed with SIGKILL at random moments and restarted; no sale may be lost or doubled.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../db/connect.ts";
+import { migrateToLatest } from "../../db/migrate.ts";
+import { hashApiKey } from "../auth/terminal.ts";
+import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { freePort, productionEnv, waitForHttp } from "../../bench/processes.ts";
+
+const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] || 20) || 20;
+const TILLS = 24;
+const CARDS = 50;
+const FUNDING_ORE = 10_000_000;
+const KEY = "crash-test-terminal-key-000000001";
+const directory = mkdtempSync(join(tmpdir(), "kantinekort-crash-"));
+const path = join(directory, "crash.sqlite");
+
+type Outcome = "approved" | "declined" | "unanswered";
+const sent = new Map<string, { cardIndex: number; amountOre: number; outcome: Outcome }>();
+
+function cardNumber(index: number): string {
+  return `7${String(index).padStart(13, "0")}`;
+}
+
+async function prepare(): Promise<void> {
+  await migrateToLatest(path);
+  const store = openStore({ path });
+  await store.write((tx) => {
+    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Crash', 0)").run().lastInsertRowid);
+    const revenue = openAccount(tx, { kind: "canteen_revenue", name: "Crash revenue" });
+    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenue).lastInsertRowid);
+    tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Kasse', ?, 0)").run(canteenId, hashApiKey(KEY));
+    const clearing = systemAccount(tx, "acquirer_clearing");
+    for (let index = 0; index < CARDS; index += 1) {
+      const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, created_at) VALUES (?, 'cardholder', 0)").run(tenantId).lastInsertRowid);
+      const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
+      tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber(index), userId, accountId);
+      postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: FUNDING_ORE, kind: "deposit" });
+    }
+  });
+  await store.close();
+}
+
+function startServer(port: number) {
+  return Bun.spawn([process.execPath, "server/main.ts"], {
+    env: { ...process.env, ...productionEnv, PORT: String(port), DATABASE_PATH: path },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+}
+
+async function sale(port: number, saleId: string, cardIndex: number, amountOre: number): Promise<Outcome> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/trpc/pos.sale`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ saleId, cardNumber: cardNumber(cardIndex), amountOre }),
+    });
+    const body = (await response.json()) as { result?: { data?: { status?: string } } };
+    const status = body.result?.data?.status;
+    return status === "approved" || status === "declined" ? status : "unanswered";
+  } catch {
+    return "unanswered";
+  }
+}
+
+interface Verification {
+  acknowledged: number;
+  found: number;
+  lost: number;
+  duplicated: number;
+  halfWritten: number;
+  balanceMismatches: number;
+  ledgerOk: boolean;
+}
+
+/** Compares what the tills were told with what is on disk. */
+function verify(): Verification {
+  const store = openStore({ path });
+  try {
+    return store.read((tx) => {
+      const transfersPerSale = new Map<string, number>();
+      for (const row of tx.sqlite.query("SELECT reference, COUNT(*) AS n FROM transfers WHERE kind = 'sale' GROUP BY reference").all() as Array<{ reference: string; n: number }>) {
+        transfersPerSale.set(row.reference, row.n);
+      }
+      const approvedRows = new Set((tx.sqlite.query("SELECT id FROM sales WHERE status = 'approved'").all() as Array<{ id: string }>).map((row) => row.id));
+      let acknowledged = 0;
+      let found = 0;
+      let lost = 0;
+      for (const [saleId, entry] of sent) {
+        if (entry.outcome !== "approved") continue;
+        acknowledged += 1;
+        if (approvedRows.has(saleId) && transfersPerSale.get(saleId) === 1) found += 1;
+        else lost += 1;
+      }
+      const duplicated = [...transfersPerSale.values()].filter((count) => count > 1).length;
+      const halfWritten =
+        (tx.sqlite.query("SELECT COUNT(*) AS n FROM transfers t WHERE t.kind = 'sale' AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.transfer_id = t.id)").get() as { n: number }).n +
+        (tx.sqlite.query("SELECT COUNT(*) AS n FROM sales s WHERE s.status = 'approved' AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = s.transfer_id)").get() as { n: number }).n;
+      let balanceMismatches = 0;
+      for (let index = 0; index < CARDS; index += 1) {
+        const row = tx.sqlite
+          .query(
+            `SELECT a.balance_ore, COALESCE((SELECT SUM(s.amount_ore) FROM sales s WHERE s.card_id = c.id AND s.status = 'approved'), 0) AS spent
+             FROM cards c JOIN ledger_accounts a ON a.id = c.account_id WHERE c.card_number = ?`,
+          )
+          .get(cardNumber(index)) as { balance_ore: number; spent: number };
+        if (row.balance_ore !== FUNDING_ORE - row.spent) balanceMismatches += 1;
+      }
+      return { acknowledged, found, lost, duplicated, halfWritten, balanceMismatches, ledgerOk: checkLedger(tx).ok };
+    });
+  } finally {
+    void store.close();
+  }
+}
+
+let violations = 0;
+let totalRetried = 0;
+let totalRetryMismatches = 0;
+try {
+  await prepare();
+  console.log(`Crash test: ${rounds} rounds, ${TILLS} tills, SIGKILL at a random moment in each round.`);
+  console.log("round  sent  approved  unanswered  retried  retry-mismatch  acknowledged  found  lost  duplicated  half-written  ledger");
+  let counter = 0;
+  for (let round = 1; round <= rounds; round += 1) {
+    const port = await freePort();
+    let server = startServer(port);
+    await waitForHttp(`http://127.0.0.1:${port}/trpc/health`);
+    let running = true;
+    const before = sent.size;
+    const tills = Array.from({ length: TILLS }, async () => {
+      while (running) {
+        const saleId = `crash-${round}-${++counter}-x`;
+        const cardIndex = Math.floor(Math.random() * CARDS);
+        const amountOre = 100 + Math.floor(Math.random() * 400);
+        sent.set(saleId, { cardIndex, amountOre, outcome: "unanswered" });
+        const outcome = await sale(port, saleId, cardIndex, amountOre);
+        sent.get(saleId)!.outcome = outcome;
+        if (outcome === "unanswered") return;
+      }
+    });
+    await Bun.sleep(150 + Math.random() * 550);
+    server.kill("SIGKILL");
+    await server.exited;
+    running = false;
+    await Promise.all(tills);
+    const roundIds = [...sent.keys()].slice(before);
+    const unanswered = roundIds.filter((id) => sent.get(id)!.outcome === "unanswered");
+
+    // Restart, then retry every sale the tills never heard back about: each must get one answer, the same twice.
+    server = startServer(port);
+    await waitForHttp(`http://127.0.0.1:${port}/trpc/health`);
+    let retryMismatches = 0;
+    for (const saleId of unanswered) {
+      const entry = sent.get(saleId)!;
+      const first = await sale(port, saleId, entry.cardIndex, entry.amountOre);
+      const second = await sale(port, saleId, entry.cardIndex, entry.amountOre);
+      if (first === "unanswered" || first !== second) retryMismatches += 1;
+      entry.outcome = first;
+    }
+    server.kill("SIGTERM");
+    await server.exited;
+    const result = verify();
+    totalRetried += unanswered.length;
+    totalRetryMismatches += retryMismatches;
+    const bad = result.lost + result.duplicated + result.halfWritten + result.balanceMismatches + retryMismatches + (result.ledgerOk ? 0 : 1);
+    violations += bad;
+    const approved = roundIds.filter((id) => sent.get(id)!.outcome === "approved").length;
+    console.log(
+      `${String(round).padStart(5)}  ${String(roundIds.length).padStart(4)}  ${String(approved).padStart(8)}  ${String(unanswered.length).padStart(10)}  ${String(unanswered.length).padStart(7)}  ${String(retryMismatches).padStart(14)}  ${String(result.acknowledged).padStart(12)}  ${String(result.found).padStart(5)}  ${String(result.lost).padStart(4)}  ${String(result.duplicated).padStart(10)}  ${String(result.halfWritten).padStart(12)}  ${result.ledgerOk ? "ok" : "BROKEN"}`,
+    );
+  }
+  const final = verify();
+  console.log(
+    `\nTotal: sent ${sent.size}, acknowledged ${final.acknowledged}, found ${final.found}, lost ${final.lost}, duplicated ${final.duplicated}, half-written ${final.halfWritten}, in-flight retried ${totalRetried} (mismatches ${totalRetryMismatches}), balance mismatches ${final.balanceMismatches}, ledger:check ${final.ledgerOk ? "OK" : "BROKEN"}`,
+  );
+  console.log(violations === 0 ? "CRASH TEST PASSED: no sale lost, doubled or half-written." : `CRASH TEST FAILED: ${violations} violations.`);
+  process.exitCode = violations === 0 ? 0 : 1;
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
