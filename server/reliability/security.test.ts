@@ -7,7 +7,7 @@ import { freePort, waitForHttp } from "../../bench/processes.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "kantinekort-security-"));
 let base = "";
-let server: ReturnType<typeof Bun.spawn>;
+let server: Bun.Subprocess<"ignore", "pipe", "pipe">;
 let logs: Promise<[string, string]>;
 const POS_KEY = "security-test-terminal-key-00001";
 
