@@ -9,6 +9,7 @@ import { checkLedger, openAccount, postTransfer, systemAccount } from "../server
 import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
 import { children, freePort, productionEnv, startProcess, stopProcess } from "./processes.ts";
 import { runWebshopBench } from "./webshop.ts";
+import { runSubscriberBench } from "./subscribers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
   const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
   console.log(`\nledger:check after every run: OK${allApproved ? "; every request was an approved sale" : ""}.`);
 
+  await runSubscriberBench(workDirectory);
   await runWebshopBench(workDirectory);
 }
 

@@ -1,0 +1,119 @@
+// Live-balance benchmark: N cardholders subscribed to accounts.onBalance while tills sell; push latency and the most streams held.
+import { join } from "node:path";
+import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
+import { EventSource } from "eventsource";
+import type { AppRouter } from "../server/routers/_app.ts";
+import { openStore } from "../db/connect.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { hashApiKey } from "../server/auth/terminal.ts";
+import { createSession, generateSessionToken } from "../server/auth/session.ts";
+import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
+import { freePort, percentile, productionEnv, startProcess, stopProcess } from "./processes.ts";
+
+const KEY = "bench-subscriber-terminal-key-01";
+const SALE_SECONDS = Number(process.env.BENCH_SUBSCRIBER_SECONDS ?? 5);
+const STEPS = (process.env.BENCH_SUBSCRIBER_STEPS ?? "1000,2000,4000").split(",").map(Number);
+
+async function prepare(path: string, count: number): Promise<Array<{ cardNumber: string; cookie: string }>> {
+  await migrateToLatest(path);
+  const store = openStore({ path, synchronous: "NORMAL" });
+  const users = await store.write((tx) => {
+    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Bench', 0)").run().lastInsertRowid);
+    const revenue = openAccount(tx, { kind: "canteen_revenue", name: "Bench revenue" });
+    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenue).lastInsertRowid);
+    tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Kasse', ?, 0)").run(canteenId, hashApiKey(KEY));
+    const clearing = systemAccount(tx, "acquirer_clearing");
+    return Array.from({ length: count }, (_, index) => {
+      const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, name, email, created_at) VALUES (?, 'cardholder', 'B', 'b@example.dk', 0)").run(tenantId).lastInsertRowid);
+      const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
+      const cardNumber = `9${String(index).padStart(13, "0")}`;
+      tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber, userId, accountId);
+      postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: 100_000_000, kind: "deposit" });
+      const token = generateSessionToken();
+      createSession(tx, token, userId);
+      return { cardNumber, cookie: `kk_session=${token}` };
+    });
+  });
+  await store.close();
+  return users;
+}
+
+interface StepResult {
+  subscribers: number;
+  connected: number;
+  sales: number;
+  events: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function step(workDirectory: string, count: number): Promise<StepResult> {
+  const path = join(workDirectory, `subscribers-${count}.sqlite`);
+  const users = await prepare(path, count);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startProcess([process.execPath, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path }, `${url}/trpc/health`);
+  const latencies: number[] = [];
+  const subscriptions: Array<{ unsubscribe(): void }> = [];
+  let connected = 0;
+  try {
+    for (const user of users) {
+      const client = createTRPCClient<AppRouter>({
+        links: [
+          httpSubscriptionLink({
+            url: `${url}/trpc`,
+            EventSource,
+            eventSourceOptions: { fetch: (target: string | URL, init: RequestInit) => fetch(target, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: user.cookie } }) } as never,
+          }),
+        ],
+      });
+      subscriptions.push(
+        client.accounts.onBalance.subscribe(undefined, {
+          onStarted: () => (connected += 1),
+          // createdAt is the commit time on the server's clock: the same machine's clock as ours.
+          onData: (envelope) => {
+            if (envelope.data.type === "balance") latencies.push(Date.now() - envelope.data.createdAt);
+          },
+        }),
+      );
+    }
+    for (let wait = 0; wait < 400 && connected < count; wait += 1) await Bun.sleep(25);
+    let sales = 0;
+    const deadline = performance.now() + SALE_SECONDS * 1000;
+    // 16 tills selling to random subscribed cardholders, each sale pushed to its owner's stream.
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, till) => {
+        while (performance.now() < deadline) {
+          const user = users[Math.floor(Math.random() * users.length)]!;
+          const response = await fetch(`${url}/trpc/pos.sale`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+            body: JSON.stringify({ saleId: `sub-${till}-${++sales}-x`, cardNumber: user.cardNumber, amountOre: 100 }),
+          });
+          await response.arrayBuffer();
+        }
+      }),
+    );
+    await Bun.sleep(300);
+    latencies.sort((a, b) => a - b);
+    return { subscribers: count, connected, sales, events: latencies.length, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
+  } finally {
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await stopProcess(server);
+  }
+}
+
+export async function runSubscriberBench(workDirectory: string): Promise<void> {
+  console.log(`\nLive balance: accounts.onBalance subscribers while 16 tills sell for ${SALE_SECONDS} s (push latency = commit → event received).`);
+  console.log("  subscribers  connected  sales  events  p50 ms  p99 ms");
+  let held = 0;
+  for (const count of STEPS) {
+    const result = await step(workDirectory, count);
+    console.log(
+      `  ${String(result.subscribers).padStart(11)}  ${String(result.connected).padStart(9)}  ${String(result.sales).padStart(5)}  ${String(result.events).padStart(6)}  ${String(result.p50Ms).padStart(6)}  ${String(result.p99Ms).padStart(6)}`,
+    );
+    if (result.connected === count) held = count;
+    else break;
+  }
+  console.log(`  largest subscriber count held (every stream connected): ${held}`);
+}
