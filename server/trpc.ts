@@ -109,8 +109,8 @@ export const portalPublicProcedure = publicProcedure.use(({ ctx, type, next }) =
   return next();
 });
 
-/** The signed-in cardholder, from the session cookie; sliding expiry is extended here. */
-export const cardholderProcedure = portalPublicProcedure.use(async ({ ctx, next }) => {
+/** Anyone signed in (cardholder or staff), from the session cookie; sliding expiry is extended here. */
+const sessionProcedure = portalPublicProcedure.use(async ({ ctx, next }) => {
   const token = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
   const { store } = ctx.services;
   const found = token ? store.read((tx) => findSession(tx, token)) : null;
@@ -124,7 +124,27 @@ export const cardholderProcedure = portalPublicProcedure.use(async ({ ctx, next 
     session = store.read((tx) => findSession(tx, token))?.session ?? session;
     ctx.resHeaders?.append("set-cookie", sessionCookie(token, session.expiresAt, ctx.secure ?? false));
   }
-  return next({ ctx: { session, userId: session.userId, sessionToken: token } });
+  const user = store.read((tx) => tx.sqlite.query("SELECT role, tenant_id, email FROM users WHERE id = ?").get(session.userId) as { role: string; tenant_id: number; email: string | null } | null);
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
+  return next({ ctx: { session, userId: session.userId, sessionToken: token, role: user.role, tenantId: user.tenant_id, email: user.email } });
+});
+
+/** The signed-in cardholder. A staff session is not a cardholder session. */
+export const cardholderProcedure = sessionProcedure.use(({ ctx, next }) => {
+  if (ctx.role !== "cardholder") throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in as a cardholder" });
+  return next();
+});
+
+/** Canteen staff and administrators (back office); `actor` is who the audit log names. */
+export const staffProcedure = sessionProcedure.use(({ ctx, next }) => {
+  if (ctx.role !== "staff" && ctx.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "Back office only" });
+  return next({ ctx: { actor: { userId: ctx.userId, tenantId: ctx.tenantId, role: ctx.role as "staff" | "admin", label: ctx.email ?? `user:${ctx.userId}` } } });
+});
+
+/** Administrator-only actions (terminals and screens, payouts, corrections). */
+export const adminProcedure = staffProcedure.use(({ ctx, next }) => {
+  if (ctx.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "Administrators only" });
+  return next();
 });
 
 /** Cardholder procedures that need Brugerinfo's name and e-mail first (the first login lands there). */

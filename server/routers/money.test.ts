@@ -180,7 +180,10 @@ describe("Auto-optank", () => {
     await sell(card.cardNumber, 3_000);
     const results = await Promise.all(Array.from({ length: 20 }, () => sell(card.cardNumber, 200)));
     expect(results.every((result) => result.status === "approved")).toBe(true);
-    for (let wait = 0; wait < 100 && store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM payments WHERE account_id = ? AND purpose = 'auto_top_up' AND status = 'pending'").get(card.accountId) as { n: number }).n) > 0; wait += 1) await Bun.sleep(20);
+    // The top-up runs after the till's answer: wait until one has been made and none is still pending.
+    const topUpState = () =>
+      store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS made, COALESCE(SUM(status = 'pending'), 0) AS pending FROM payments WHERE account_id = ? AND purpose = 'auto_top_up'").get(card.accountId) as { made: number; pending: number });
+    for (let wait = 0; wait < 500 && (topUpState().made === 0 || topUpState().pending > 0); wait += 1) await Bun.sleep(20);
     const topUps = store.read((tx) => tx.sqlite.query("SELECT status FROM payments WHERE account_id = ? AND purpose = 'auto_top_up'").all(card.accountId));
     expect(topUps.length).toBeGreaterThanOrEqual(1);
     // Each top-up brings the balance back over 50 kr., so a burst that stays above it after one top-up needs no second.
