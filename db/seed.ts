@@ -13,6 +13,12 @@ export interface DemoCard {
   email: string | null;
 }
 
+/** Back-office demo accounts, listed in the README. */
+export const demoStaff = [
+  { email: "admin@kantinekort.local", password: "Admin2026!", role: "admin" as const, name: "Demo Administrator" },
+  { email: "kantine@kantinekort.local", password: "Kantine2026!", role: "staff" as const, name: "Demo Kantinepersonale" },
+];
+
 /** Listed in the README's demo table; keep the two in step. */
 export const demoCards: readonly DemoCard[] = [
   { cardNumber: "12345678901234", verificationCode: "482913", balanceOre: 25_000, status: "active", name: "Testbruger A", email: "testbruger.a@example.dk" },
@@ -38,6 +44,7 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
   if (isSeeded(store)) return false;
   // Hash outside the write transaction: argon2id is deliberately slow.
   const codeHashes = await Promise.all(demoCards.map((card) => Bun.password.hash(card.verificationCode, { algorithm: "argon2id" })));
+  const staffHashes = await Promise.all(demoStaff.map((staff) => Bun.password.hash(staff.password, { algorithm: "argon2id" })));
   return store.write((tx) => {
     if ((tx.sqlite.query("SELECT COUNT(*) AS n FROM tenants").get() as { n: number }).n > 0) return false;
     const now = Date.now();
@@ -48,6 +55,9 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
         .lastInsertRowid,
     );
     const clearing = systemAccount(tx, "acquirer_clearing", now);
+    demoStaff.forEach((staff, index) => {
+      tx.sqlite.query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(tenantId, staff.role, staff.name, staff.email, staffHashes[index]!, now);
+    });
     demoCards.forEach((card, index) => {
       const userId = Number(
         tx.sqlite

@@ -9,6 +9,7 @@ import { supportRouter } from "./support.ts";
 import { autoTopUpRouter, paymentsRouter, payoutsRouter, transfersRouter } from "./money.ts";
 import { ordersRouter, webshopRouter } from "./webshop.ts";
 import { kitchenRouter } from "./kitchen.ts";
+import { backofficeRouter } from "./backoffice.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -29,6 +30,7 @@ export const appRouter = router({
   webshop: webshopRouter,
   orders: ordersRouter,
   kitchen: kitchenRouter,
+  backoffice: backofficeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -201,7 +201,7 @@ describe("Auto-optank", () => {
     await store.write((tx) => tx.sqlite.query("UPDATE auto_top_up_agreements SET card_token = ? WHERE account_id = ?").run(declining, card.accountId));
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await sell(card.cardNumber, attempt === 0 ? 8_000 : 100);
-      for (let wait = 0; wait < 50; wait += 1) {
+      for (let wait = 0; wait < 400; wait += 1) {
         const done = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM auto_top_up_results WHERE account_id = ?").get(card.accountId) as { n: number }).n);
         if (done > attempt) break;
         await Bun.sleep(20);

@@ -326,3 +326,242 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
 export function kroner(amountOre: number): string {
   return (amountOre / 100).toFixed(2).replace(".", ",");
 }
+
+/** A new random key or screen token (160 bits), shown to staff once; only its SHA-256 is stored. */
+export function newSecret(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  return `${prefix}-${Buffer.from(bytes).toString("base64url")}`;
+}
+
+export function canteensOfTenant(tx: Tx, tenantId: number): Array<{ canteenId: number; name: string; orderCutoffTime: string }> {
+  return (tx.sqlite.query("SELECT id, name, order_cutoff_time FROM canteens WHERE tenant_id = ? ORDER BY id").all(tenantId) as Array<{ id: number; name: string; order_cutoff_time: string }>).map(
+    (row) => ({ canteenId: row.id, name: row.name, orderCutoffTime: row.order_cutoff_time }),
+  );
+}
+
+function ownCanteen(tx: Tx, actor: Actor, canteenId: number): boolean {
+  return Boolean(tx.sqlite.query("SELECT 1 FROM canteens WHERE id = ? AND tenant_id = ?").get(canteenId, actor.tenantId));
+}
+
+export type DeviceKind = "terminal" | "screen";
+
+export interface Device {
+  id: number;
+  kind: DeviceKind;
+  canteenId: number;
+  canteen: string;
+  name: string;
+  revoked: boolean;
+  createdAt: number;
+}
+
+export function listDevices(tx: Tx, actor: Actor): Device[] {
+  const rows = tx.sqlite
+    .query(
+      `SELECT 'terminal' AS kind, t.id, t.canteen_id, c.name AS canteen, t.name, t.revoked_at, t.created_at FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE c.tenant_id = ?1
+       UNION ALL
+       SELECT 'screen' AS kind, k.id, k.canteen_id, c.name AS canteen, k.name, k.revoked_at, k.created_at FROM kitchen_screens k JOIN canteens c ON c.id = k.canteen_id WHERE c.tenant_id = ?1
+       ORDER BY kind, id`,
+    )
+    .all(actor.tenantId) as Array<{ kind: DeviceKind; id: number; canteen_id: number; canteen: string; name: string; revoked_at: number | null; created_at: number }>;
+  return rows.map((row) => ({ id: row.id, kind: row.kind, canteenId: row.canteen_id, canteen: row.canteen, name: row.name, revoked: row.revoked_at !== null, createdAt: row.created_at }));
+}
+
+/** Creates a POS terminal or kitchen screen; the caller shows `secret` once. */
+export function createDevice(tx: WriteTx, actor: Actor, kind: DeviceKind, canteenId: number, name: string, secretHash: string, nowMs: number = Date.now()): number | null {
+  if (!ownCanteen(tx, actor, canteenId)) return null;
+  const table = kind === "terminal" ? "terminals (canteen_id, name, api_key_hash, created_at)" : "kitchen_screens (canteen_id, name, token_hash, created_at)";
+  const id = Number(tx.sqlite.query(`INSERT INTO ${table} VALUES (?, ?, ?, ?)`).run(canteenId, name, secretHash, nowMs).lastInsertRowid);
+  audit(tx, actor, `${kind}.create`, `${kind}:${id}`, { canteenId, name }, nowMs);
+  return id;
+}
+
+export function revokeDevice(tx: WriteTx, actor: Actor, kind: DeviceKind, id: number, nowMs: number = Date.now()): boolean {
+  const table = kind === "terminal" ? "terminals" : "kitchen_screens";
+  const result = tx.sqlite
+    .query(`UPDATE ${table} SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL AND canteen_id IN (SELECT id FROM canteens WHERE tenant_id = ?)`)
+    .run(nowMs, id, actor.tenantId);
+  if (result.changes === 1) audit(tx, actor, `${kind}.revoke`, `${kind}:${id}`, {}, nowMs);
+  return result.changes === 1;
+}
+
+export interface ProductInput {
+  canteenId: number;
+  name: string;
+  description?: string | undefined;
+  category: string;
+  priceOre: number;
+  allergens?: string | undefined;
+  active: boolean;
+}
+
+export interface CatalogueProduct extends ProductInput {
+  productId: number;
+}
+
+export function listProducts(tx: Tx, actor: Actor): CatalogueProduct[] {
+  const rows = tx.sqlite
+    .query(
+      `SELECT p.id, p.canteen_id, p.name, p.description, p.category, p.price_ore, p.allergens, p.active FROM products p JOIN canteens c ON c.id = p.canteen_id
+       WHERE c.tenant_id = ? ORDER BY p.category, p.name`,
+    )
+    .all(actor.tenantId) as Array<{ id: number; canteen_id: number; name: string; description: string | null; category: string; price_ore: number; allergens: string | null; active: number }>;
+  return rows.map((row) => ({
+    productId: row.id,
+    canteenId: row.canteen_id,
+    name: row.name,
+    description: row.description ?? undefined,
+    category: row.category,
+    priceOre: row.price_ore,
+    allergens: row.allergens ?? undefined,
+    active: row.active === 1,
+  }));
+}
+
+/** Creates (no id) or updates a product of the staff member's own canteens. */
+export function saveProduct(tx: WriteTx, actor: Actor, product: ProductInput & { productId?: number | undefined }, nowMs: number = Date.now()): number | null {
+  if (!ownCanteen(tx, actor, product.canteenId)) return null;
+  const values = [product.name, product.description ?? null, product.category, product.priceOre, product.allergens ?? null, product.active ? 1 : 0] as const;
+  if (product.productId) {
+    const result = tx.sqlite
+      .query("UPDATE products SET name = ?, description = ?, category = ?, price_ore = ?, allergens = ?, active = ? WHERE id = ? AND canteen_id = ?")
+      .run(...values, product.productId, product.canteenId);
+    if (result.changes !== 1) return null;
+    audit(tx, actor, "product.update", `product:${product.productId}`, { name: product.name, priceOre: product.priceOre }, nowMs);
+    return product.productId;
+  }
+  const id = Number(
+    tx.sqlite.query("INSERT INTO products (canteen_id, name, description, category, price_ore, allergens, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(product.canteenId, ...values, nowMs)
+      .lastInsertRowid,
+  );
+  audit(tx, actor, "product.create", `product:${id}`, { name: product.name, priceOre: product.priceOre }, nowMs);
+  return id;
+}
+
+/** The menu of a run of days: for each day, the products offered and their quantity limits. */
+export function menuWeek(tx: Tx, actor: Actor, canteenId: number, days: readonly string[]): Record<string, Array<{ productId: number; quantityLimit: number | null }>> {
+  if (!ownCanteen(tx, actor, canteenId)) return {};
+  const week: Record<string, Array<{ productId: number; quantityLimit: number | null }>> = {};
+  for (const day of days) {
+    week[day] = (tx.sqlite.query("SELECT product_id, quantity_limit FROM menu_items WHERE canteen_id = ? AND delivery_day = ?").all(canteenId, day) as Array<{ product_id: number; quantity_limit: number | null }>).map(
+      (row) => ({ productId: row.product_id, quantityLimit: row.quantity_limit }),
+    );
+  }
+  return week;
+}
+
+export function setMenuItem(
+  tx: WriteTx,
+  actor: Actor,
+  item: { canteenId: number; deliveryDay: string; productId: number; offered: boolean; quantityLimit: number | null },
+  nowMs: number = Date.now(),
+): boolean {
+  if (!ownCanteen(tx, actor, item.canteenId)) return false;
+  if (!tx.sqlite.query("SELECT 1 FROM products WHERE id = ? AND canteen_id = ?").get(item.productId, item.canteenId)) return false;
+  if (item.offered) {
+    tx.sqlite
+      .query(
+        `INSERT INTO menu_items (canteen_id, delivery_day, product_id, quantity_limit) VALUES (?, ?, ?, ?)
+         ON CONFLICT (canteen_id, delivery_day, product_id) DO UPDATE SET quantity_limit = excluded.quantity_limit`,
+      )
+      .run(item.canteenId, item.deliveryDay, item.productId, item.quantityLimit);
+  } else {
+    tx.sqlite.query("DELETE FROM menu_items WHERE canteen_id = ? AND delivery_day = ? AND product_id = ?").run(item.canteenId, item.deliveryDay, item.productId);
+  }
+  audit(tx, actor, "menu.set", `canteen:${item.canteenId}`, item, nowMs);
+  return true;
+}
+
+export function setOrderCutoff(tx: WriteTx, actor: Actor, canteenId: number, time: string, nowMs: number = Date.now()): boolean {
+  const result = tx.sqlite.query("UPDATE canteens SET order_cutoff_time = ? WHERE id = ? AND tenant_id = ?").run(time, canteenId, actor.tenantId);
+  if (result.changes === 1) audit(tx, actor, "canteen.cutoff", `canteen:${canteenId}`, { time }, nowMs);
+  return result.changes === 1;
+}
+
+export interface PendingPayout {
+  payoutId: number;
+  cardholder: string | null;
+  name: string;
+  registrationNumber: string;
+  bankAccountNumber: string;
+  message: string | null;
+  amountOre: number;
+  status: string;
+  createdAt: number;
+}
+
+/** Payout requests with full bank details, for the back office of the tenant. */
+export function listPayoutRequests(tx: Tx, actor: Actor, status: "pending" | "all" = "pending"): PendingPayout[] {
+  const rows = tx.sqlite
+    .query(
+      `SELECT p.id, u.name AS cardholder, p.name, p.registration_number, p.bank_account_number, p.message, p.amount_ore, p.status, p.created_at
+       FROM payouts p JOIN users u ON u.id = p.user_id WHERE u.tenant_id = ? AND (? = 'all' OR p.status = 'pending') ORDER BY p.id`,
+    )
+    .all(actor.tenantId, status) as Array<{
+    id: number;
+    cardholder: string | null;
+    name: string;
+    registration_number: string;
+    bank_account_number: string;
+    message: string | null;
+    amount_ore: number;
+    status: string;
+    created_at: number;
+  }>;
+  return rows.map((row) => ({
+    payoutId: row.id,
+    cardholder: row.cardholder,
+    name: row.name,
+    registrationNumber: row.registration_number,
+    bankAccountNumber: row.bank_account_number,
+    message: row.message,
+    amountOre: row.amount_ore,
+    status: row.status,
+    createdAt: row.created_at,
+  }));
+}
+
+export function payoutBelongsToTenant(tx: Tx, actor: Actor, payoutId: number): boolean {
+  return Boolean(tx.sqlite.query("SELECT 1 FROM payouts p JOIN users u ON u.id = p.user_id WHERE p.id = ? AND u.tenant_id = ?").get(payoutId, actor.tenantId));
+}
+
+export interface SupportCase {
+  caseId: number;
+  caseNumber: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  cardNumber: string | null;
+  description: string;
+  status: "open" | "closed";
+  createdAt: number;
+}
+
+export function listSupportCases(tx: Tx, actor: Actor): SupportCase[] {
+  const rows = tx.sqlite
+    .query(
+      `SELECT s.id, s.name, s.email, s.phone, s.description, s.status, s.created_at,
+         (SELECT card_number FROM cards c WHERE c.account_id = s.account_id ORDER BY c.id DESC LIMIT 1) AS card_number
+       FROM support_cases s JOIN users u ON u.id = s.user_id WHERE u.tenant_id = ? ORDER BY s.status = 'open' DESC, s.id DESC LIMIT 200`,
+    )
+    .all(actor.tenantId) as Array<{ id: number; name: string; email: string; phone: string | null; description: string; status: "open" | "closed"; created_at: number; card_number: string | null }>;
+  return rows.map((row) => ({
+    caseId: row.id,
+    caseNumber: `S-${String(row.id).padStart(6, "0")}`,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    cardNumber: row.card_number,
+    description: row.description,
+    status: row.status,
+    createdAt: row.created_at,
+  }));
+}
+
+export function closeSupportCase(tx: WriteTx, actor: Actor, caseId: number, nowMs: number = Date.now()): boolean {
+  const result = tx.sqlite
+    .query("UPDATE support_cases SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open' AND user_id IN (SELECT id FROM users WHERE tenant_id = ?)")
+    .run(nowMs, caseId, actor.tenantId);
+  if (result.changes === 1) audit(tx, actor, "support.close", `support:${caseId}`, {}, nowMs);
+  return result.changes === 1;
+}
