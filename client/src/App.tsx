@@ -16,6 +16,7 @@ import { PayoutPage } from "./pages/Payout.tsx";
 import { TransferPage } from "./pages/Transfer.tsx";
 import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
 import { KitchenPage } from "./pages/Kitchen.tsx";
+import { AdminPage } from "./pages/Admin.tsx";
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -123,6 +124,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
 export function App() {
   // The kitchen screen is its own full-screen app: no portal shell, no cardholder sign-in.
   if (window.location.pathname.startsWith("/kitchen")) return <KitchenPage />;
+  if (window.location.pathname.startsWith("/admin")) return <AdminPage />;
   return (
     <Router root={Layout}>
       <Route path="/" component={() => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; }} />

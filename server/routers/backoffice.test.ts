@@ -99,6 +99,8 @@ describe("devices, payouts, corrections, reports", () => {
     const created = await admin.mutate("backoffice.createDevice", { kind: "terminal", canteenId: me.canteens[0].canteenId, name: "Kasse 2" });
     expect(created.data.secret).toMatch(/^pos-/);
     expect((await sale(created.data.secret, "12345678901234", 100)).status).toBe(200);
+    const devices = (await admin.query("backoffice.devices")).data as Array<{ id: number; kind: string; name: string; revoked: boolean }>;
+    expect(devices).toEqual(expect.arrayContaining([expect.objectContaining({ id: created.data.id, kind: "terminal", name: "Kasse 2", revoked: false }), expect.objectContaining({ kind: "screen" })]));
     expect((await admin.mutate("backoffice.revokeDevice", { kind: "terminal", id: created.data.id })).data).toEqual({ ok: true });
     expect((await sale(created.data.secret, "12345678901234", 100)).status).toBe(401);
     const stored = server.services.store.read((tx) => JSON.stringify(tx.sqlite.query("SELECT * FROM terminals").all()));

@@ -358,10 +358,11 @@ export interface Device {
 export function listDevices(tx: Tx, actor: Actor): Device[] {
   const rows = tx.sqlite
     .query(
-      `SELECT 'terminal' AS kind, t.id, t.canteen_id, c.name AS canteen, t.name, t.revoked_at, t.created_at FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE c.tenant_id = ?1
+      `SELECT 'terminal' AS kind, t.id AS id, t.canteen_id AS canteen_id, c.name AS canteen, t.name AS name, t.revoked_at AS revoked_at, t.created_at AS created_at
+         FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE c.tenant_id = ?1
        UNION ALL
-       SELECT 'screen' AS kind, k.id, k.canteen_id, c.name AS canteen, k.name, k.revoked_at, k.created_at FROM kitchen_screens k JOIN canteens c ON c.id = k.canteen_id WHERE c.tenant_id = ?1
-       ORDER BY kind, id`,
+       SELECT 'screen', k.id, k.canteen_id, c.name, k.name, k.revoked_at, k.created_at FROM kitchen_screens k JOIN canteens c ON c.id = k.canteen_id WHERE c.tenant_id = ?1
+       ORDER BY 1, 2`,
     )
     .all(actor.tenantId) as Array<{ kind: DeviceKind; id: number; canteen_id: number; canteen: string; name: string; revoked_at: number | null; created_at: number }>;
   return rows.map((row) => ({ id: row.id, kind: row.kind, canteenId: row.canteen_id, canteen: row.canteen, name: row.name, revoked: row.revoked_at !== null, createdAt: row.created_at }));

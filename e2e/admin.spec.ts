@@ -1,0 +1,78 @@
+// The back office in a real browser: issue a card and sign in with it, terminal keys, class-list import, payouts.
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./helpers.ts";
+
+async function adminSignIn(page: Page): Promise<void> {
+  await page.goto("/admin");
+  await page.getByLabel("E-mail").fill("admin@kantinekort.local");
+  await page.getByLabel("Adgangskode").fill("Admin2026!");
+  await page.getByRole("button", { name: "Log på" }).click();
+  await expect(page.getByRole("navigation", { name: "Administration" })).toBeVisible();
+}
+
+test("issue a card → the new cardholder signs in with the shown code", async ({ page, browser }) => {
+  await adminSignIn(page);
+  const form = page.getByRole("form", { name: "Udsted kort" });
+  await form.getByLabel("Navn").fill("Ole Olsen");
+  await form.getByLabel("Klasse").fill("4B");
+  await form.getByRole("button", { name: "Udsted kort" }).click();
+  const cardNumber = (await page.getByTestId("issued-card-number").textContent())!;
+  const code = (await page.getByTestId("issued-code").textContent())!;
+  expect(cardNumber).toMatch(/^\d{14}$/);
+  const context = await browser.newContext();
+  const cardholder = await context.newPage();
+  await signIn(cardholder, cardNumber, code);
+  await expect(cardholder).toHaveURL(/\/brugerinfo$/);
+  await expect(cardholder.getByLabel("Navn", { exact: true })).toHaveValue("Ole Olsen");
+  await context.close();
+});
+
+test("a new terminal key sells at the till; revoked, it is refused", async ({ page, request }) => {
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Kasser og skærme" }).click();
+  await page.getByLabel("Navn").fill("Kasse E2E");
+  await page.getByRole("button", { name: "Opret" }).click();
+  const key = (await page.getByTestId("device-secret").textContent())!;
+  const sale = () =>
+    request.post("/trpc/pos.sale", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, data: { saleId: `admin-e2e-${crypto.randomUUID()}`, cardNumber: "12345678901234", amountOre: 100 } });
+  expect((await sale()).status()).toBe(200);
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Tilbagekald Kasse E2E" }).click();
+  await expect(page.getByText("Kasse E2E (Kantinen) – tilbagekaldt")).toBeVisible();
+  expect((await sale()).status()).toBe(401);
+});
+
+test("a class list with one bad row writes nothing and names the row", async ({ page }) => {
+  await adminSignIn(page);
+  await page.getByLabel(/CSV med kolonnerne/).fill("navn;e-mail;klasse\nKaren Kjær;karen@example.dk;5A\nLars;ikke-en-mail;5A\n");
+  await page.getByRole("button", { name: "Importér", exact: true }).click();
+  await expect(page.getByText("Linje 3: Ugyldig e-mail")).toBeVisible();
+  await expect(page.getByText("Intet er gemt.")).toBeVisible();
+  await page.getByLabel(/Søg/).fill("Karen");
+  await expect(page.getByRole("cell", { name: "Karen Kjær" })).toHaveCount(0);
+});
+
+test("approve one payout and reject another", async ({ page, request }) => {
+  const login = await request.post("/trpc/auth.login", { headers: { "x-kantinekort-csrf": "1" }, data: { cardNumber: "12345678901234", password: "482913" } });
+  expect((await login.json()).result.data.ok).toBe(true);
+  const accounts = await (await request.get("/trpc/accounts.list")).json();
+  const accountId = accounts.result.data[0].accountId;
+  for (const key of ["admin-payout-1", "admin-payout-2"]) {
+    const response = await request.post("/trpc/payouts.request", {
+      headers: { "x-kantinekort-csrf": "1" },
+      data: { accountId, name: "Testbruger A", registrationNumber: "4321", bankAccountNumber: "9876543210", amountOre: 100, idempotencyKey: key },
+    });
+    expect((await response.json()).result.data.ok).toBe(true);
+  }
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Udbetalinger" }).click();
+  const rows = page.getByRole("row").filter({ hasText: "9876543210" });
+  await expect(rows).toHaveCount(2);
+  await rows.first().getByRole("button", { name: /som udbetalt/ }).click();
+  page.once("dialog", (dialog) => void dialog.accept("Forkert kontonummer"));
+  await rows.last().getByRole("button", { name: /^Afvis/ }).click();
+  await expect(rows.first()).toContainText("Udbetalt");
+  await expect(rows.last()).toContainText("Afvist");
+  await page.getByRole("button", { name: "Revisionslog" }).click();
+  await expect(page.getByText(/payout\.rejected/)).toBeVisible();
+});
