@@ -1,8 +1,6 @@
 // Live-balance benchmark: N cardholders subscribed to accounts.onBalance while tills sell; push latency and the most streams held.
 import { join } from "node:path";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
-import type { AppRouter } from "../server/routers/_app.ts";
+import { sseClient } from "../server/testing/sse-client.ts";
 import { openStore } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
@@ -58,15 +56,7 @@ async function step(workDirectory: string, count: number): Promise<StepResult> {
   let connected = 0;
   try {
     for (const user of users) {
-      const client = createTRPCClient<AppRouter>({
-        links: [
-          httpSubscriptionLink({
-            url: `${url}/trpc`,
-            EventSource,
-            eventSourceOptions: { fetch: (target: string | URL, init: RequestInit) => fetch(target, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: user.cookie } }) } as never,
-          }),
-        ],
-      });
+      const client = sseClient(url, user.cookie);
       subscriptions.push(
         client.accounts.onBalance.subscribe(undefined, {
           onStarted: () => (connected += 1),

@@ -1,8 +1,6 @@
 // Webshop benchmark: 20 kitchen screens subscribed while 200 cardholders check out concurrently; checkouts/s and order-to-screen latency.
 import { join } from "node:path";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
-import type { AppRouter } from "../server/routers/_app.ts";
+import { sseClient } from "../server/testing/sse-client.ts";
 import { openStore } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
@@ -69,15 +67,7 @@ export async function runWebshopBench(workDirectory: string): Promise<void> {
   let started = 0;
   try {
     for (let screen = 0; screen < SCREENS; screen += 1) {
-      const client = createTRPCClient<AppRouter>({
-        links: [
-          httpSubscriptionLink({
-            url: `${url}/trpc`,
-            EventSource,
-            eventSourceOptions: { fetch: (target: string | URL, init: RequestInit) => fetch(target, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: screenCookie } }) } as never,
-          }),
-        ],
-      });
+      const client = sseClient(url, screenCookie);
       subscriptions.push(
         client.kitchen.onQueue.subscribe(
           { deliveryDay: prepared.day },

@@ -13,18 +13,7 @@ export interface BalanceEvent {
 }
 
 /** The result of one automatic top-up attempt (see server/services/payments.ts). */
-export interface AutoTopUpEvent {
-  seq: number;
-  userId: number;
-  accountId: number;
-  paymentId: string;
-  status: "captured" | "declined" | "failed";
-  reason: string | null;
-  amountOre: number;
-  balanceOre: number;
-  agreementPaused: boolean;
-  createdAt: number;
-}
+export type AutoTopUpEvent = import("../services/payments.ts").AutoTopUpResult;
 
 /** An order changed state (placed, moved by the kitchen, delivered, cancelled); the order as it is now. */
 export interface OrderEvent {

@@ -3,9 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
-import type { AppRouter } from "../routers/_app.ts";
+import { sseClient } from "../testing/sse-client.ts";
 import { openStore } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { hashApiKey } from "../auth/terminal.ts";
@@ -99,15 +97,7 @@ const live = new Map<number, { unsubscribe(): void }>();
 
 function subscribe(index: number) {
   const user = fixture.users[index]!;
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpSubscriptionLink({
-        url: `${base}/trpc`,
-        EventSource,
-        eventSourceOptions: { fetch: (target: string | URL, init: RequestInit) => fetch(target, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: user.cookie } }) } as never,
-      }),
-    ],
-  });
+  const client = sseClient(base, user.cookie);
   live.set(index, client.accounts.onBalance.subscribe(undefined, { onData: () => (counters.events += 1), onError: () => (counters.errors += 1) }));
 }
 

@@ -16,24 +16,32 @@ function baseUrl(ctx: Context): string {
   return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
 }
 
-const accountInput = z.strictObject({ accountId: z.number().int().positive() });
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not found" });
+
+/** Indbetal and Auto-optank both start with the hosted page: the browser is sent to `redirectUrl`. */
+async function startHostedPayment(
+  ctx: Context & { userId: number },
+  input: { accountId: number; amountKr: number; receiptEmail: string; idempotencyKey: string },
+  purpose: "deposit" | "auto_top_up_setup",
+): Promise<{ paymentId: string; redirectUrl: string }> {
+  const result = await startPayment(ctx.services, {
+    userId: ctx.userId,
+    accountId: input.accountId,
+    amountOre: kronerToOre(input.amountKr),
+    receiptEmail: input.receiptEmail,
+    idempotencyKey: input.idempotencyKey,
+    purpose,
+    baseUrl: baseUrl(ctx),
+  });
+  if (!result.ok) throw notFound();
+  return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
+}
+
+const accountInput = z.strictObject({ accountId: z.number().int().positive() });
 
 export const paymentsRouter = router({
   /** Indbetal → Næste: returns the hosted payment page to send the browser to. */
-  startDeposit: profileCompleteProcedure.input(depositInputSchema).mutation(async ({ ctx, input }) => {
-    const result = await startPayment(ctx.services, {
-      userId: ctx.userId,
-      accountId: input.accountId,
-      amountOre: kronerToOre(input.amountKr),
-      receiptEmail: input.receiptEmail,
-      idempotencyKey: input.idempotencyKey,
-      purpose: "deposit",
-      baseUrl: baseUrl(ctx),
-    });
-    if (!result.ok) throw notFound();
-    return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
-  }),
+  startDeposit: profileCompleteProcedure.input(depositInputSchema).mutation(({ ctx, input }) => startHostedPayment(ctx, input, "deposit")),
 
   /** The return page asks how the payment ended (the callback, not the browser, decides). */
   get: profileCompleteProcedure.input(z.strictObject({ paymentId: z.string().uuid() })).query(({ ctx, input }) => {
@@ -53,19 +61,7 @@ export const autoTopUpRouter = router({
   ),
 
   /** Saves the agreement and sends the browser to the hosted page, which charges the amount once and saves the card. */
-  setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(async ({ ctx, input }) => {
-    const result = await startPayment(ctx.services, {
-      userId: ctx.userId,
-      accountId: input.accountId,
-      amountOre: kronerToOre(input.amountKr),
-      receiptEmail: input.receiptEmail,
-      idempotencyKey: input.idempotencyKey,
-      purpose: "auto_top_up_setup",
-      baseUrl: baseUrl(ctx),
-    });
-    if (!result.ok) throw notFound();
-    return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
-  }),
+  setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(({ ctx, input }) => startHostedPayment(ctx, input, "auto_top_up_setup")),
 
   update: profileCompleteProcedure
     .input(z.strictObject({ accountId: z.number().int().positive(), amountKr: wholeKronerSchema, receiptEmail: emailSchema }))

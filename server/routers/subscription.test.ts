@@ -1,9 +1,7 @@
 // accounts.onBalance over real SSE: live events after a sale, and resume from the last event id with nothing lost or doubled.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
-import type { AppRouter } from "./_app.ts";
 import type { BalanceEvent } from "../events/bus.ts";
+import { collectPortalEvents, until } from "../testing/sse-client.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 
 let server: TestServer;
@@ -27,34 +25,8 @@ async function sell(cardNumber: string, amountOre: number, saleId: string) {
 
 /** A subscriber like a browser tab: its own EventSource with the session cookie, collecting tracked events. */
 function subscribe(cookie: string, lastEventId: string | null) {
-  const events: Array<{ id: string; data: BalanceEvent }> = [];
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpSubscriptionLink({
-        url: `${server.url}/trpc`,
-        EventSource,
-        eventSourceOptions: { fetch: (url: string | URL, init: RequestInit) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } }) } as never,
-      }),
-    ],
-  });
-  let started = false;
-  const subscription = client.accounts.onBalance.subscribe(lastEventId ? { lastEventId } : undefined, {
-    onStarted: () => {
-      started = true;
-    },
-    onData: (envelope) => {
-      events.push({ id: envelope.id, data: envelope.data as BalanceEvent });
-    },
-  });
-  return { events, stop: () => subscription.unsubscribe(), isStarted: () => started };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
+  const stream = collectPortalEvents(server.url, cookie, lastEventId);
+  return { ...stream, events: stream.events as unknown as Array<{ id: string; data: BalanceEvent }> };
 }
 
 test("a sale shows up live; after a disconnect, resuming from the last id delivers exactly the missed sales, in order", async () => {

@@ -1,13 +1,11 @@
 // Webshop and kitchen over real HTTP and SSE: checkout from the card, kitchen queue live and resumable, cancel with refund.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
-import { EventSource } from "eventsource";
-import type { AppRouter } from "./_app.ts";
 import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
 import { checkout } from "../services/orders.ts";
 import type { OrderEvent } from "../events/bus.ts";
+import { sseClient, until } from "../testing/sse-client.ts";
 
 let server: TestServer;
 let cardholder: PortalClient;
@@ -40,15 +38,7 @@ function kitchenCall(path: string, input?: unknown, mutation = false) {
 
 function subscribeQueue(lastEventId: string | null) {
   const events: Array<{ id: string; data: OrderEvent }> = [];
-  const client = createTRPCClient<AppRouter>({
-    links: [
-      httpSubscriptionLink({
-        url: `${server.url}/trpc`,
-        EventSource,
-        eventSourceOptions: { fetch: (url: string | URL, init: RequestInit) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), cookie: kitchenCookie } }) } as never,
-      }),
-    ],
-  });
+  const client = sseClient(server.url, kitchenCookie);
   let started = false;
   const subscription = client.kitchen.onQueue.subscribe(
     { deliveryDay: tomorrow, ...(lastEventId ? { lastEventId } : {}) },
@@ -57,13 +47,6 @@ function subscribeQueue(lastEventId: string | null) {
   return { events, stop: () => subscription.unsubscribe(), isStarted: () => started };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 async function menu() {
   const days = (await cardholder.query("webshop.days")).data as Array<{ canteenId: number; days: string[] }>;
