@@ -77,6 +77,8 @@ describe("cards", () => {
     const nina = new PortalClient(server.url);
     expect((await nina.login(issued.data.cardNumber, issued.data.verificationCode)).data).toMatchObject({ ok: true, me: { name: "Nina Nielsen" } });
     expect((await staff.query("backoffice.searchCards", { query: "Nina" })).data).toMatchObject([{ cardNumber: issued.data.cardNumber, className: "2A" }]);
+    expect((await staff.mutate("backoffice.setSchooling", { userId: issued.data.userId, school: "Demo Skole", className: "3A", track: "C" })).data).toEqual({ ok: true });
+    expect((await nina.query("profile.get")).data).toMatchObject({ school: "Demo Skole", className: "3A", track: "C" });
     expect((await staff.mutate("backoffice.setCardStatus", { cardId: issued.data.cardId, status: "blocked" })).data).toEqual({ ok: true });
     const replaced = await staff.mutate("backoffice.replaceCard", { cardId: issued.data.cardId });
     expect(replaced.data.cardNumber).not.toBe(issued.data.cardNumber);
@@ -138,7 +140,7 @@ describe("devices, payouts, corrections, reports", () => {
     expect(report.ledger.ok).toBe(true);
     expect(report.salesByCanteen[0].canteen).toBe("Kantinen");
     const actions = ((await admin.query("backoffice.audit")).data as Array<{ action: string; actor: string }>).map((entry) => entry.action);
-    for (const action of ["card.issue", "card.block", "card.replace", "cards.import", "terminal.create", "terminal.revoke", "payout.paid", "payout.rejected", "ledger.correction"]) {
+    for (const action of ["card.issue", "cardholder.schooling", "card.block", "card.replace", "cards.import", "terminal.create", "terminal.revoke", "payout.paid", "payout.rejected", "ledger.correction"]) {
       expect(actions, action).toContain(action);
     }
   });

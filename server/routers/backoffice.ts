@@ -39,6 +39,7 @@ import {
   setMenuItem,
   setOrderCutoff,
   toCsv,
+  updateCardholderSchooling,
 } from "../services/backoffice.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });
@@ -102,6 +103,13 @@ export const backofficeRouter = router({
     const issued = await ctx.services.store.write((tx) => issueCard(tx, ctx.actor, input, codeHash));
     return { ...issued, verificationCode: code };
   }),
+
+  setSchooling: staffProcedure
+    .input(z.strictObject({ userId: z.number().int().positive(), school: z.string().trim().max(100).nullable(), className: z.string().trim().max(40).nullable(), track: z.string().trim().max(40).nullable() }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await ctx.services.store.write((tx) => updateCardholderSchooling(tx, ctx.actor, input)))) throw notFound("Cardholder");
+      return { ok: true as const };
+    }),
 
   setCardStatus: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), status: z.enum(["active", "blocked"]) })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.store.write((tx) => setCardStatus(tx, ctx.actor, input.cardId, input.status)))) throw notFound("Card");

@@ -566,3 +566,17 @@ export function closeSupportCase(tx: WriteTx, actor: Actor, caseId: number, nowM
   if (result.changes === 1) audit(tx, actor, "support.close", `support:${caseId}`, {}, nowMs);
   return result.changes === 1;
 }
+
+/** School, class and track are the canteen's to set; the cardholder sees them read-only in Brugerinfo. */
+export function updateCardholderSchooling(
+  tx: WriteTx,
+  actor: Actor,
+  change: { userId: number; school: string | null; className: string | null; track: string | null },
+  nowMs: number = Date.now(),
+): boolean {
+  const result = tx.sqlite
+    .query("UPDATE users SET school = ?, class_name = ?, track = ? WHERE id = ? AND tenant_id = ? AND role = 'cardholder'")
+    .run(change.school, change.className, change.track, change.userId, actor.tenantId);
+  if (result.changes === 1) audit(tx, actor, "cardholder.schooling", `user:${change.userId}`, { school: change.school, className: change.className, track: change.track }, nowMs);
+  return result.changes === 1;
+}

@@ -62,6 +62,13 @@ function Cards() {
     setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: name ?? "" });
     void refetch();
   }
+  async function schooling(row: { userId: number; school: string | null; className: string | null; track: string | null }) {
+    const answer = window.prompt("Skole; Klasse; Spor", [row.school, row.className, row.track].map((value) => value ?? "").join("; "));
+    if (answer === null) return;
+    const [school, className, track] = answer.split(";").map((value) => value.trim() || null);
+    await trpc.backoffice.setSchooling.mutate({ userId: row.userId, school: school ?? null, className: className ?? null, track: track ?? null });
+    void refetch();
+  }
   async function runImport(commit: boolean) {
     setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit }));
     if (commit) void refetch();
@@ -92,6 +99,7 @@ function Cards() {
                   <td class="actions">
                     <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? "Spær" : "Åbn"}</button>
                     <button type="button" class="secondary" onClick={() => replace(row.cardId, row.name)}>Erstat kort</button>
+                    <button type="button" class="secondary" onClick={() => schooling(row)}>Skole/klasse</button>
                   </td>
                 </tr>
               )}
