@@ -105,7 +105,8 @@ describe("over SSE", () => {
     await portal.login(card.cardNumber, code);
     const first = subscribe(portal.cookie!, null);
     await until(first.isStarted, "the stream to start");
-    await Bun.sleep(50);
+    // "Started" can arrive just before the server attaches its listener; leave it a moment.
+    await Bun.sleep(250);
     await sell(card.cardNumber, 100);
     await until(() => first.events.length === 1, "the live event");
     const lastId = first.events[0]!.id;

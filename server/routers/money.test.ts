@@ -191,7 +191,10 @@ describe("Auto-optank", () => {
     expect(balanceOf(card.accountId)).toBe(8_000 - 3_000 - 20 * 200 + 6_000);
     const kinds = store.read((tx) => (tx.sqlite.query("SELECT kind FROM transfers WHERE credit_account_id = ? ORDER BY seq").all(card.accountId) as Array<{ kind: string }>).map((row) => row.kind));
     expect(kinds).toEqual(["deposit", "deposit", "auto_top_up"]);
-    expect(lastMailTo(store, email)?.subject).toBe(`Kvittering: Auto-optankning på ${formatOre(6_000)}`);
+    // The receipt is mailed after the top-up commits: give it a moment.
+    const receipt = `Kvittering: Auto-optankning på ${formatOre(6_000)}`;
+    for (let wait = 0; wait < 250 && lastMailTo(store, email)?.subject !== receipt; wait += 1) await Bun.sleep(20);
+    expect(lastMailTo(store, email)?.subject).toBe(receipt);
   });
 
   test("a declining saved card: three failures pause the agreement and the cardholder is told", async () => {
@@ -208,6 +211,7 @@ describe("Auto-optank", () => {
       }
     }
     expect((await client.query("autoTopUp.get", { accountId: card.accountId })).data).toMatchObject({ status: "paused", consecutiveFailures: 3 });
+    for (let wait = 0; wait < 250 && !lastMailTo(store, email)?.body.includes("Aftalen er sat på pause"); wait += 1) await Bun.sleep(20);
     expect(lastMailTo(store, email)?.body).toContain("Aftalen er sat på pause");
     expect((await client.mutate("autoTopUp.cancel", { accountId: card.accountId })).data).toEqual({ ok: true });
   });

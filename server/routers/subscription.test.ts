@@ -38,7 +38,8 @@ test("a sale shows up live; after a disconnect, resuming from the last id delive
 
   const first = subscribe(cookie, null);
   await until(first.isStarted, "the stream to start");
-  await Bun.sleep(50);
+  // "Started" can arrive just before the server attaches its listener; leave it a moment.
+  await Bun.sleep(250);
   await sell(card.cardNumber, 1_000, "live-sale-00001");
   await until(() => first.events.length === 1, "the live event");
   expect(first.events[0]!.data).toMatchObject({ accountId: card.accountId, amountOre: -1_000, balanceOre: 9_000, kind: "sale" });
@@ -76,7 +77,8 @@ test("a subscription without a session is refused, and another user's sales neve
   await portal.login(mine.cardNumber, code);
   const stream = subscribe(portal.cookie!, null);
   await until(stream.isStarted, "the stream to start");
-  await Bun.sleep(50);
+  // "Started" can arrive just before the server attaches its listener; leave it a moment.
+  await Bun.sleep(250);
   await sell(other.cardNumber, 100, "other-user-sale-1");
   await sell(mine.cardNumber, 100, "my-own-sale-00001");
   await until(() => stream.events.length === 1, "my event");

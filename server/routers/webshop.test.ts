@@ -61,7 +61,8 @@ describe("webshop and kitchen", () => {
     const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number; balanceOre: number }>)[0]!.accountId;
     const queue = subscribeQueue(null);
     await until(queue.isStarted, "the kitchen stream");
-    await Bun.sleep(50);
+    // "Started" can arrive just before the server attaches its listener; leave it a moment.
+    await Bun.sleep(250);
     const dish = products.find((product) => product.name === "Dagens ret")!;
     const fruit = products.find((product) => product.name === "Frugt")!;
     const placed = await cardholder.mutate("webshop.checkout", {
@@ -90,7 +91,8 @@ describe("webshop and kitchen", () => {
     const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
     const first = subscribeQueue(null);
     await until(first.isStarted, "the kitchen stream");
-    await Bun.sleep(50);
+    // "Started" can arrive just before the server attaches its listener; leave it a moment.
+    await Bun.sleep(250);
     const order = await cardholder.mutate("webshop.checkout", { accountId, canteenId, deliveryDay: tomorrow, lines: [{ productId: products[0]!.productId, quantity: 1 }], idempotencyKey: "basket-http-0002" });
     await until(() => first.events.length === 1, "the first event");
     const lastId = first.events[0]!.id;
