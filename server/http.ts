@@ -9,6 +9,7 @@ import { readOutbox } from "./mail/mailer.ts";
 import { kroner, toCsv } from "./services/backoffice.ts";
 import { handlePaymentCallback } from "./services/money.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
+import { escapeHtml } from "./html.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -124,10 +125,6 @@ function signedInUser(services: AppServices, request: Request): number | null {
   const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
   if (!token) return null;
   return services.store.read((tx) => findSession(tx, token))?.session.userId ?? null;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 }
 
 /**

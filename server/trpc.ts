@@ -163,3 +163,10 @@ export const kitchenProcedure = portalPublicProcedure.use(({ ctx, next }) => {
   if (!screen) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen not signed in" });
   return next({ ctx: { screen } });
 });
+
+/** Links the server hands out (mails, payment return and callback URLs) start with PUBLIC_URL; only outside production may the request's own Host stand in for it. */
+export function publicBaseUrl(ctx: Context): string {
+  if (ctx.services.config.publicUrl) return ctx.services.config.publicUrl.replace(/\/$/, "");
+  if (ctx.services.config.production) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "PUBLIC_URL is not configured" });
+  return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
+}

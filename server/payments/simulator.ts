@@ -6,6 +6,7 @@ import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/
 import * as z from "zod";
 import type { Acquirer, CallbackEvent, CallbackVerification, ChargeTokenRequest, CreatePaymentRequest, PaymentOutcome } from "./acquirer.ts";
 import { SIGNATURE_HEADER, signatureProblem, signPayload } from "./signature.ts";
+import { escapeHtml } from "../html.ts";
 
 type TestOutcome = "success" | "decline" | "timeout";
 
@@ -46,10 +47,6 @@ const callbackBodySchema = z.strictObject({
 });
 
 const tokenPayloadSchema = z.object({ outcome: z.enum(["success", "decline", "timeout"]), brand: z.string(), last4: z.string(), nonce: z.string() });
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
-}
 
 function formatKroner(amountOre: number): string {
   return new Intl.NumberFormat("da-DK", { style: "currency", currency: "DKK" }).format(amountOre / 100);

@@ -1,8 +1,7 @@
 // Cardholder sign-in: login (card number + code or password), logout, me, change password, forgotten password.
-import { TRPCError } from "@trpc/server";
 import { changePasswordInputSchema, emailSchema, loginInputSchema, resetPasswordInputSchema } from "../../common/portal.ts";
 import * as z from "zod";
-import { cardholderProcedure, portalPublicProcedure, publicProcedure, router, type Context } from "../trpc.ts";
+import { cardholderProcedure, portalPublicProcedure, publicBaseUrl, publicProcedure, router, type Context } from "../trpc.ts";
 import { clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
 import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { findLoginCandidate, findMe } from "../services/portal.ts";
@@ -15,13 +14,6 @@ const dummyHash = Bun.password.hash("not-a-real-password-0", { algorithm: "argon
 /** Logs name the card by its last four digits only. */
 function maskedUsername(cardNumber: string): string {
   return `…${cardNumber.slice(-4)}`;
-}
-
-/** Links in mails point at PUBLIC_URL; only outside production may the request's own Host stand in for it. */
-function publicBaseUrl(ctx: Context): string {
-  if (ctx.services.config.publicUrl) return ctx.services.config.publicUrl.replace(/\/$/, "");
-  if (ctx.services.config.production) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "PUBLIC_URL is not configured" });
-  return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
 }
 
 function setSessionCookie(ctx: Context, token: string, expiresAt: number): void {

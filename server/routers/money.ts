@@ -3,18 +3,12 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchema, transferInputSchema, wholeKronerSchema } from "../../common/payments.ts";
 import { emailSchema } from "../../common/portal.ts";
-import { profileCompleteProcedure, router, type Context } from "../trpc.ts";
+import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
 import { startPayment } from "../services/money.ts";
 import { cancelAgreement, findPayment, getAgreement, listPayouts, ownedAccount, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 import { formatOre } from "../../common/money.ts";
-
-function baseUrl(ctx: Context): string {
-  if (ctx.services.config.publicUrl) return ctx.services.config.publicUrl.replace(/\/$/, "");
-  if (ctx.services.config.production) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "PUBLIC_URL is not configured" });
-  return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
-}
 
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not found" });
 
@@ -31,7 +25,7 @@ async function startHostedPayment(
     receiptEmail: input.receiptEmail,
     idempotencyKey: input.idempotencyKey,
     purpose,
-    baseUrl: baseUrl(ctx),
+    baseUrl: publicBaseUrl(ctx),
   });
   if (!result.ok) throw notFound();
   return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
