@@ -51,11 +51,20 @@ export function formatDay(day: string): string {
   return `${date}-${month}-${year}`;
 }
 
+/** The basket icon of the guide, drawn inline so it shows without an emoji font. */
+function BasketIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+      <path fill="currentColor" d="M7 18a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm10 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4zM5.2 4l.6 3H21l-2 8H7.4L4.4 2H1v2h3.2zM8.1 13h9.3l1.2-4H7.3l.8 4z" />
+    </svg>
+  );
+}
+
 function ShopNav() {
   const count = () => basket.lines.reduce((sum, line) => sum + line.quantity, 0);
   return (
     <nav class="shop-nav" aria-label="Webshop">
-      <A href="/webshop/tjek-ud" class="button-link">🛒 {t().basket} ({count()})</A>
+      <A href="/webshop/tjek-ud" class="button-link"><BasketIcon /> {t().basket} ({count()})</A>
       <A href="/webshop/ordrer" class="button-link">{t().orders}</A>
       <A href="/webshop/tjek-ud" class="button-link">{t().checkout} ›</A>
     </nav>
@@ -122,7 +131,7 @@ export function WebshopPage() {
                       </Show>
                     </div>
                     <button type="button" aria-label={t().addToBasket(product.name)} disabled={product.remaining === 0} onClick={() => add(product)}>
-                      🛒
+                      <BasketIcon />
                     </button>
                   </li>
                 )}
