@@ -7,12 +7,16 @@ import { checkLedger } from "../ledger/ledger.ts";
 
 let server: TestServer;
 let sessionCookie: string;
+let staffCookie: string;
 
 beforeAll(async () => {
   server = await startTestServer({ seedDemo: true });
   const portal = new PortalClient(server.url);
   await portal.login("12345678901234", "482913");
   sessionCookie = portal.cookie!;
+  const staff = new PortalClient(server.url);
+  await staff.mutate("backoffice.login", { email: "admin@kantinekort.local", password: "Admin2026!" });
+  staffCookie = staff.cookie!;
 });
 afterAll(async () => {
   await server.close();
@@ -53,10 +57,11 @@ const hostilePrimitives = fc.oneof(
   fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 5 }),
 );
 
-function send(procedure: ProcedureInfo, input: unknown, credentials: "none" | "terminal" | "session") {
+function send(procedure: ProcedureInfo, input: unknown, credentials: "none" | "terminal" | "session" | "staff") {
   const headers: Record<string, string> = { "content-type": "application/json", "x-kantinekort-csrf": "1" };
   if (credentials === "terminal") headers.authorization = `Bearer ${server.services.config.posDemoKey}`;
   if (credentials === "session") headers.cookie = sessionCookie;
+  if (credentials === "staff") headers.cookie = staffCookie;
   const encoded = JSON.stringify(input);
   if (procedure.type === "mutation") return fetch(`${server.url}/trpc/${procedure.path}`, { method: "POST", headers, body: encoded });
   return fetch(`${server.url}/trpc/${procedure.path}?input=${encodeURIComponent(encoded)}`, { headers });
@@ -70,7 +75,7 @@ test("every procedure answers hostile input with a 4xx and changes nothing", asy
   const failures: string[] = [];
   for (const procedure of targets) {
     for (const input of [...hostileObjects, ...primitives]) {
-      for (const credentials of ["none", "terminal", "session"] as const) {
+      for (const credentials of ["none", "terminal", "session", "staff"] as const) {
         const response = await send(procedure, input, credentials);
         const body = await response.text();
         if (response.status < 400 || response.status >= 500) failures.push(`${procedure.path} (${credentials}) → ${response.status}: ${body.slice(0, 120)}`);

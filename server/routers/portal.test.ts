@@ -277,6 +277,15 @@ describe("Glemt adgangskode", () => {
     expect((await new PortalClient(server.url).mutate("auth.resetPassword", { token, newPassword: "Sommer2026", repeatPassword: "Sommer2026" })).data).toEqual({ ok: false, reason: "invalid_or_expired" });
   });
 
+  test("at most three reset mails per hour reach one user; the answer never changes", async () => {
+    const email = `flood-${crypto.randomUUID()}@example.dk`;
+    await signedIn({ email });
+    const anonymous = new PortalClient(server.url);
+    for (let attempt = 0; attempt < 6; attempt += 1) expect((await anonymous.mutate("auth.requestPasswordReset", { email })).data).toEqual({ ok: true });
+    const mails = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?").get(email) as { n: number }).n);
+    expect(mails).toBe(3);
+  });
+
   test("the development outbox page lists the mail, escaped", async () => {
     const page = await fetch(`${server.url}/dev/outbox`);
     expect(page.status).toBe(200);

@@ -57,10 +57,17 @@ export function cardholdersByEmail(tx: Tx, email: string): ResetRecipient[] {
   );
 }
 
-export function storeResetToken(tx: WriteTx, token: string, userId: number, nowMs: number = Date.now()): void {
+/** At most this many reset mails per user per hour, so nobody can flood an inbox through "Glemt adgangskode". */
+export const MAX_RESET_MAILS_PER_HOUR = 3;
+
+/** Stores a reset token unless the user already got the hourly maximum; returns whether a mail may be sent. */
+export function storeResetToken(tx: WriteTx, token: string, userId: number, nowMs: number = Date.now()): boolean {
+  const recent = (tx.sqlite.query("SELECT COUNT(*) AS n FROM password_reset_tokens WHERE user_id = ? AND created_at > ?").get(userId, nowMs - 3_600_000) as { n: number }).n;
+  if (recent >= MAX_RESET_MAILS_PER_HOUR) return false;
   tx.sqlite
     .query("INSERT INTO password_reset_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)")
     .run(resetTokenHash(token), userId, nowMs + RESET_TOKEN_TTL_MS, nowMs);
+  return true;
 }
 
 /** Uses a reset token once: sets the password and ends all sessions. False when the token is unknown, used or expired. */
