@@ -76,3 +76,12 @@ test("approve one payout and reject another", async ({ page, request }) => {
   await page.getByRole("button", { name: "Revisionslog" }).click();
   await expect(page.getByText(/payout\.rejected/)).toBeVisible();
 });
+
+test("the back office speaks English when asked", async ({ page }) => {
+  await adminSignIn(page);
+  await page.getByLabel("Sprog").selectOption("en");
+  await expect(page.getByRole("button", { name: "Tills and screens" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Cards and cardholders" })).toBeVisible();
+  await page.getByLabel("Language").selectOption("da");
+  await expect(page.getByRole("heading", { name: "Kort og kortholdere" })).toBeVisible();
+});

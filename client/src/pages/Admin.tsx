@@ -2,7 +2,8 @@
 import { createResource, createSignal, For, Match, Show, Switch, type JSX } from "solid-js";
 import { errorCode, fieldIssues, trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
-import { localise } from "../i18n.ts";
+import { language, localise, setLanguage } from "../i18n.ts";
+import { a } from "../admin-i18n.ts";
 
 type Me = Awaited<ReturnType<typeof trpc.backoffice.me.query>>;
 
@@ -14,17 +15,17 @@ function SignIn(props: { onDone: () => void }) {
     event.preventDefault();
     const result = await trpc.backoffice.login.mutate({ email: email().trim(), password: password() }).catch(() => null);
     if (result?.ok) props.onDone();
-    else setMessage(result && result.reason === "locked" ? `For mange forsøg. Prøv igen om ${Math.ceil(result.retryAfterSeconds / 60)} minutter.` : "Forkert e-mail eller adgangskode.");
+    else setMessage(result && result.reason === "locked" ? a().locked(Math.ceil(result.retryAfterSeconds / 60)) : a().wrongLogin);
   }
   return (
     <form class="card-panel narrow-panel" onSubmit={submit} novalidate>
-      <h1>Kantinekort – administration</h1>
-      <label for="staff-email">E-mail</label>
+      <h1>{a().title}</h1>
+      <label for="staff-email">{a().email}</label>
       <input id="staff-email" type="email" autocomplete="username" value={email()} onInput={(event) => setEmail(event.currentTarget.value)} />
-      <label for="staff-password">Adgangskode</label>
+      <label for="staff-password">{a().password}</label>
       <input id="staff-password" type="password" autocomplete="current-password" value={password()} onInput={(event) => setPassword(event.currentTarget.value)} />
       <Show when={message()}><p role="alert" class="error">{message()}</p></Show>
-      <button type="submit">Log på</button>
+      <button type="submit">{a().signIn}</button>
     </form>
   );
 }
@@ -49,7 +50,7 @@ function Cards() {
       setResult(null);
       void refetch();
     } catch (error) {
-      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || "Noget gik galt." });
+      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || a().somethingWrong });
     }
   }
   async function status(cardId: number, next: "active" | "blocked") {
@@ -57,13 +58,13 @@ function Cards() {
     void refetch();
   }
   async function replace(cardId: number, name: string | null) {
-    if (!window.confirm("Erstat kortet? Det gamle kort spærres, saldoen følger med.")) return;
+    if (!window.confirm(a().replaceConfirm)) return;
     const card = await trpc.backoffice.replaceCard.mutate({ cardId });
     setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: name ?? "" });
     void refetch();
   }
   async function schooling(row: { userId: number; school: string | null; className: string | null; track: string | null }) {
-    const answer = window.prompt("Skole; Klasse; Spor", [row.school, row.className, row.track].map((value) => value ?? "").join("; "));
+    const answer = window.prompt(a().schoolingPrompt, [row.school, row.className, row.track].map((value) => value ?? "").join("; "));
     if (answer === null) return;
     const [school, className, track] = answer.split(";").map((value) => value.trim() || null);
     await trpc.backoffice.setSchooling.mutate({ userId: row.userId, school: school ?? null, className: className ?? null, track: track ?? null });
@@ -81,12 +82,12 @@ function Cards() {
   );
   return (
     <section>
-      <h2>Kort og kortholdere</h2>
-      <label for="card-search">Søg (navn, kortnummer, skole, klasse)</label>
+      <h2>{a().cardsTitle}</h2>
+      <label for="card-search">{a().search}</label>
       <input id="card-search" type="search" value={query()} onInput={(event) => setQuery(event.currentTarget.value)} />
       <div class="table-scroll">
         <table>
-          <thead><tr><th scope="col">Navn</th><th scope="col">Kortnummer</th><th scope="col">Klasse</th><th scope="col" class="number">Saldo</th><th scope="col">Status</th><th scope="col">Handling</th></tr></thead>
+          <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={results()}>
               {(row) => (
@@ -95,11 +96,11 @@ function Cards() {
                   <td>{row.cardNumber}</td>
                   <td>{[row.school, row.className, row.track].filter(Boolean).join(" / ")}</td>
                   <td class="number">{formatOre(row.balanceOre)}</td>
-                  <td>{row.status === "active" ? "Aktiv" : "Spærret"}</td>
+                  <td>{row.status === "active" ? a().active : a().blocked}</td>
                   <td class="actions">
-                    <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? "Spær" : "Åbn"}</button>
-                    <button type="button" class="secondary" onClick={() => replace(row.cardId, row.name)}>Erstat kort</button>
-                    <button type="button" class="secondary" onClick={() => schooling(row)}>Skole/klasse</button>
+                    <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? a().block : a().unblock}</button>
+                    <button type="button" class="secondary" onClick={() => replace(row.cardId, row.name)}>{a().replaceCard}</button>
+                    <button type="button" class="secondary" onClick={() => schooling(row)}>{a().schooling}</button>
                   </td>
                 </tr>
               )}
@@ -107,47 +108,47 @@ function Cards() {
           </tbody>
         </table>
       </div>
-      <form class="card-panel" onSubmit={issue} novalidate aria-label="Udsted kort">
-        <h3>Udsted kort</h3>
-        {field("name", "Navn")}
-        {field("email", "E-mail")}
-        {field("school", "Skole")}
-        {field("className", "Klasse")}
-        {field("track", "Spor")}
-        <button type="submit">Udsted kort</button>
+      <form class="card-panel" onSubmit={issue} novalidate aria-label={a().issueCard}>
+        <h3>{a().issueCard}</h3>
+        {field("name", a().name)}
+        {field("email", a().email)}
+        {field("school", a().school)}
+        {field("className", a().class)}
+        {field("track", a().track)}
+        <button type="submit">{a().issueCard}</button>
       </form>
       <Result value={result()} />
       <Show when={issued()}>
         {(card) => (
-          <div class="card-letter" role="status" aria-label="Kortbrev">
-            <h3>Kortbrev – {card().name}</h3>
-            <p>Brugernavn (kortnummer): <strong data-testid="issued-card-number">{card().cardNumber}</strong></p>
-            <p>Verifikationskode: <strong data-testid="issued-code">{card().verificationCode}</strong></p>
-            <p class="hint">Koden vises kun denne ene gang. Udskriv brevet og giv det til kortholderen.</p>
-            <button type="button" class="secondary" onClick={() => window.print()}>Udskriv kortbrev</button>
+          <div class="card-letter" role="status" aria-label={a().cardLetterLabel}>
+            <h3>{a().cardLetter(card().name)}</h3>
+            <p>{a().username}: <strong data-testid="issued-card-number">{card().cardNumber}</strong></p>
+            <p>{a().code}: <strong data-testid="issued-code">{card().verificationCode}</strong></p>
+            <p class="hint">{a().codeOnce}</p>
+            <button type="button" class="secondary" onClick={() => window.print()}>{a().printLetter}</button>
           </div>
         )}
       </Show>
       <div class="card-panel">
-        <h3>Importér klasseliste (CSV)</h3>
-        <label for="import-csv">CSV med kolonnerne navn; e-mail; skole; klasse; spor</label>
+        <h3>{a().importTitle}</h3>
+        <label for="import-csv">{a().importLabel}</label>
         <textarea id="import-csv" rows="6" value={csv()} onInput={(event) => setCsv(event.currentTarget.value)} />
         <div class="actions">
-          <button type="button" class="secondary" onClick={() => runImport(false)}>Forhåndsvis</button>
-          <button type="button" onClick={() => runImport(true)}>Importér</button>
+          <button type="button" class="secondary" onClick={() => runImport(false)}>{a().preview}</button>
+          <button type="button" onClick={() => runImport(true)}>{a().import}</button>
         </div>
         <Show when={importResult()}>
           {(shown) => (
             <div role="status">
               <Show when={shown().errors.length > 0}>
                 <ul class="error">
-                  <For each={shown().errors}>{(error) => <li>Linje {error.line}: {localise(error.message)}</li>}</For>
+                  <For each={shown().errors}>{(error) => <li>{a().line(error.line, localise(error.message))}</li>}</For>
                 </ul>
-                <p class="error">Intet er gemt. Ret fejlene og prøv igen.</p>
+                <p class="error">{a().nothingSaved}</p>
               </Show>
-              <Show when={shown().ok && shown().issued.length === 0}><p>{shown().rows.length} elever er klar til import.</p></Show>
+              <Show when={shown().ok && shown().issued.length === 0}><p>{a().readyToImport(shown().rows.length)}</p></Show>
               <Show when={shown().issued.length > 0}>
-                <p class="success">{shown().issued.length} kort er udstedt.</p>
+                <p class="success">{a().issued(shown().issued.length)}</p>
                 <ul>
                   <For each={shown().issued}>{(card) => <li>{card.name}: {card.cardNumber} / kode {card.verificationCode}</li>}</For>
                 </ul>
@@ -172,34 +173,34 @@ function Devices(props: { me: Me }) {
     void refetch();
   }
   async function revoke(deviceKind: "terminal" | "screen", id: number) {
-    if (!window.confirm("Tilbagekald? Nøglen virker ikke længere.")) return;
+    if (!window.confirm(a().revokeConfirm)) return;
     await trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id });
     void refetch();
   }
   return (
     <section>
-      <h2>Kasser og køkkenskærme</h2>
-      <form class="card-panel" onSubmit={create} aria-label="Opret enhed">
-        <label for="device-kind">Type</label>
+      <h2>{a().devicesTitle}</h2>
+      <form class="card-panel" onSubmit={create} aria-label={a().createDevice}>
+        <label for="device-kind">{a().type}</label>
         <select id="device-kind" onChange={(event) => setKind(event.currentTarget.value as "terminal" | "screen")}>
-          <option value="terminal">Kasse (POS)</option>
-          <option value="screen">Køkkenskærm</option>
+          <option value="terminal">{a().terminal}</option>
+          <option value="screen">{a().screen}</option>
         </select>
-        <label for="device-name">Navn</label>
+        <label for="device-name">{a().name}</label>
         <input id="device-name" value={name()} onInput={(event) => setName(event.currentTarget.value)} />
-        <button type="submit">Opret</button>
+        <button type="submit">{a().create}</button>
       </form>
       <Show when={secret()}>
-        <p role="status" class="notice">Nøgle (vises kun nu): <code data-testid="device-secret">{secret()}</code></p>
+        <p role="status" class="notice">{a().secretOnce} <code data-testid="device-secret">{secret()}</code></p>
       </Show>
       <ul>
         <For each={devices()}>
           {(device) => (
             <li>
-              {device.kind === "terminal" ? "Kasse" : "Skærm"}: {device.name} ({device.canteen}) – {device.revoked ? "tilbagekaldt" : "aktiv"}
+              {a().deviceLine(device.kind, device.name, device.canteen, device.revoked)}
               <Show when={!device.revoked}>
                 {" "}
-                <button type="button" class="secondary" onClick={() => revoke(device.kind, device.id)} aria-label={`Tilbagekald ${device.name}`}>Tilbagekald</button>
+                <button type="button" class="secondary" onClick={() => revoke(device.kind, device.id)} aria-label={a().revokeLabel(device.name)}>{a().revoke}</button>
               </Show>
             </li>
           )}
@@ -222,10 +223,10 @@ function Catalogue(props: { me: Me }) {
     const priceOre = Math.round(Number(form().price.replace(",", ".")) * 100);
     try {
       await trpc.backoffice.saveProduct.mutate({ canteenId, name: form().name, category: form().category, priceOre, allergens: form().allergens || undefined, active: true });
-      setResult({ ok: true, text: "Produktet er gemt." });
+      setResult({ ok: true, text: a().productSaved });
       void refetch();
     } catch (error) {
-      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || "Noget gik galt." });
+      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || a().somethingWrong });
     }
   }
   async function toggle(day: string, productId: number, offered: boolean) {
@@ -234,29 +235,29 @@ function Catalogue(props: { me: Me }) {
   }
   return (
     <section>
-      <h2>Katalog og menuer</h2>
-      <form class="card-panel" onSubmit={add} aria-label="Nyt produkt">
-        <label for="product-name">Navn</label>
+      <h2>{a().catalogue}</h2>
+      <form class="card-panel" onSubmit={add} aria-label={a().newProduct}>
+        <label for="product-name">{a().name}</label>
         <input id="product-name" value={form().name} onInput={(event) => setForm({ ...form(), name: event.currentTarget.value })} />
-        <label for="product-category">Kategori</label>
+        <label for="product-category">{a().category}</label>
         <input id="product-category" value={form().category} onInput={(event) => setForm({ ...form(), category: event.currentTarget.value })} />
-        <label for="product-price">Pris (kr.)</label>
+        <label for="product-price">{a().price}</label>
         <input id="product-price" inputmode="decimal" value={form().price} onInput={(event) => setForm({ ...form(), price: event.currentTarget.value })} />
-        <label for="product-allergens">Allergener</label>
+        <label for="product-allergens">{a().allergens}</label>
         <input id="product-allergens" value={form().allergens} onInput={(event) => setForm({ ...form(), allergens: event.currentTarget.value })} />
-        <button type="submit">Gem produkt</button>
+        <button type="submit">{a().saveProduct}</button>
       </form>
       <Result value={result()} />
-      <form class="card-panel" onSubmit={async (event) => { event.preventDefault(); await trpc.backoffice.setOrderCutoff.mutate({ canteenId, time: cutoff() }); setResult({ ok: true, text: "Bestillingsfristen er gemt." }); }}>
-        <label for="cutoff">Bestillingsfrist (samme dag, tt:mm)</label>
+      <form class="card-panel" onSubmit={async (event) => { event.preventDefault(); await trpc.backoffice.setOrderCutoff.mutate({ canteenId, time: cutoff() }); setResult({ ok: true, text: a().cutoffSaved }); }}>
+        <label for="cutoff">{a().cutoff}</label>
         <input id="cutoff" value={cutoff()} onInput={(event) => setCutoff(event.currentTarget.value)} />
-        <button type="submit">Gem frist</button>
+        <button type="submit">{a().saveCutoff}</button>
       </form>
       <div class="table-scroll">
-        <table aria-label="Ugens menu">
+        <table aria-label={a().weekMenu}>
           <thead>
             <tr>
-              <th scope="col">Produkt</th>
+              <th scope="col">{a().product}</th>
               <For each={days}>{(day) => <th scope="col">{day.slice(5)}</th>}</For>
             </tr>
           </thead>
@@ -289,7 +290,7 @@ function Payouts() {
   const [payouts, { refetch }] = createResource(() => trpc.backoffice.payouts.query({ status: "all" }));
   async function decide(payoutId: number, status: "paid" | "rejected") {
     if (status === "rejected") {
-      const reason = window.prompt("Årsag til afvisning");
+      const reason = window.prompt(a().rejectReason);
       if (!reason) return;
       await trpc.backoffice.decidePayout.mutate({ payoutId, status, reason });
     } else await trpc.backoffice.decidePayout.mutate({ payoutId, status });
@@ -304,11 +305,11 @@ function Payouts() {
   }
   return (
     <section>
-      <h2>Udbetalinger</h2>
-      <button type="button" class="secondary" onClick={exportCsv}>Eksportér ventende som CSV</button>
+      <h2>{a().payouts}</h2>
+      <button type="button" class="secondary" onClick={exportCsv}>{a().exportCsv}</button>
       <div class="table-scroll">
         <table>
-          <thead><tr><th scope="col">Kortholder</th><th scope="col">Konto</th><th scope="col" class="number">Beløb</th><th scope="col">Status</th><th scope="col">Handling</th></tr></thead>
+          <thead><tr><th scope="col">{a().cardholder}</th><th scope="col">{a().account}</th><th scope="col" class="number">{a().amount}</th><th scope="col">{a().status}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={payouts()}>
               {(payout) => (
@@ -316,11 +317,11 @@ function Payouts() {
                   <td>{payout.cardholder ?? payout.name}</td>
                   <td>{payout.registrationNumber} {payout.bankAccountNumber}</td>
                   <td class="number">{formatOre(payout.amountOre)}</td>
-                  <td>{({ pending: "Afventer", paid: "Udbetalt", rejected: "Afvist" } as Record<string, string>)[payout.status]}</td>
+                  <td>{a().payoutStatus[payout.status]}</td>
                   <td class="actions">
                     <Show when={payout.status === "pending"}>
-                      <button type="button" onClick={() => decide(payout.payoutId, "paid")} aria-label={`Marker ${payout.payoutId} som udbetalt`}>Udbetalt</button>
-                      <button type="button" class="danger" onClick={() => decide(payout.payoutId, "rejected")} aria-label={`Afvis ${payout.payoutId}`}>Afvis</button>
+                      <button type="button" onClick={() => decide(payout.payoutId, "paid")} aria-label={a().markPaidLabel(payout.payoutId)}>{a().markPaid}</button>
+                      <button type="button" class="danger" onClick={() => decide(payout.payoutId, "rejected")} aria-label={a().rejectLabel(payout.payoutId)}>{a().reject}</button>
                     </Show>
                   </td>
                 </tr>
@@ -338,20 +339,20 @@ function Support() {
   const [reply, setReply] = createSignal<Record<number, string>>({});
   return (
     <section>
-      <h2>Supportsager</h2>
-      <Show when={cases()?.length === 0}><p>Ingen sager.</p></Show>
+      <h2>{a().supportTitle}</h2>
+      <Show when={cases()?.length === 0}><p>{a().noCases}</p></Show>
       <For each={cases()}>
         {(supportCase) => (
           <article class="card-panel">
-            <h3>{supportCase.caseNumber} – {supportCase.name} ({supportCase.status === "open" ? "åben" : "lukket"})</h3>
-            <p>{supportCase.email} {supportCase.phone ?? ""} · kort {supportCase.cardNumber} · {formatDateTime(supportCase.createdAt)}</p>
+            <h3>{supportCase.caseNumber} – {supportCase.name} ({supportCase.status === "open" ? a().open : a().closed})</h3>
+            <p>{supportCase.email} {supportCase.phone ?? ""} · {a().card} {supportCase.cardNumber} · {formatDateTime(supportCase.createdAt)}</p>
             <p>{supportCase.description}</p>
             <Show when={supportCase.status === "open"}>
-              <label for={`reply-${supportCase.caseId}`}>Svar</label>
+              <label for={`reply-${supportCase.caseId}`}>{a().reply}</label>
               <textarea id={`reply-${supportCase.caseId}`} rows="3" value={reply()[supportCase.caseId] ?? ""} onInput={(event) => setReply({ ...reply(), [supportCase.caseId]: event.currentTarget.value })} />
               <div class="actions">
-                <button type="button" onClick={async () => { await trpc.backoffice.replySupport.mutate({ caseId: supportCase.caseId, message: reply()[supportCase.caseId] ?? "" }); setReply({ ...reply(), [supportCase.caseId]: "" }); }}>Send svar</button>
-                <button type="button" class="secondary" onClick={async () => { await trpc.backoffice.closeSupport.mutate({ caseId: supportCase.caseId }); void refetch(); }}>Luk sag</button>
+                <button type="button" onClick={async () => { await trpc.backoffice.replySupport.mutate({ caseId: supportCase.caseId, message: reply()[supportCase.caseId] ?? "" }); setReply({ ...reply(), [supportCase.caseId]: "" }); }}>{a().sendReply}</button>
+                <button type="button" class="secondary" onClick={async () => { await trpc.backoffice.closeSupport.mutate({ caseId: supportCase.caseId }); void refetch(); }}>{a().closeCase}</button>
               </div>
             </Show>
           </article>
@@ -367,20 +368,20 @@ function Reports() {
   const max = () => Math.max(1, ...(report()?.salesByProduct.map((row) => row.amountOre) ?? [1]));
   return (
     <section>
-      <h2>Rapporter</h2>
-      <label for="report-day">Dag</label>
+      <h2>{a().reports}</h2>
+      <label for="report-day">{a().day}</label>
       <input id="report-day" type="date" value={day()} onInput={(event) => setDay(event.currentTarget.value)} />
       <Show when={report()}>
         {(shown) => (
           <>
             <dl class="totals">
-              <For each={shown().salesByCanteen}>{(row) => <><dt>Salg {row.canteen}</dt><dd>{formatOre(row.salesOre)} ({row.count})</dd></>}</For>
-              <dt>Indbetalinger</dt><dd>{formatOre(shown().depositsOre)}</dd>
-              <dt>Udbetalinger</dt><dd>{formatOre(shown().payoutsOre)}</dd>
-              <dt>Tilgodehavende på kort (forpligtelse)</dt><dd>{formatOre(shown().liabilityOre)}</dd>
+              <For each={shown().salesByCanteen}>{(row) => <><dt>{a().sales(row.canteen)}</dt><dd>{formatOre(row.salesOre)} ({row.count})</dd></>}</For>
+              <dt>{a().deposits}</dt><dd>{formatOre(shown().depositsOre)}</dd>
+              <dt>{a().payoutsTotal}</dt><dd>{formatOre(shown().payoutsOre)}</dd>
+              <dt>{a().liability}</dt><dd>{formatOre(shown().liabilityOre)}</dd>
               <dt>ledger:check</dt><dd class={shown().ledger.ok ? "success" : "error"}>{shown().ledger.ok ? "OK" : shown().ledger.violations.join("; ")}</dd>
             </dl>
-            <figure aria-label="Salg pr. produkt">
+            <figure aria-label={a().chart}>
               <For each={shown().salesByProduct}>
                 {(row) => (
                   <div class="bar-row">
@@ -391,7 +392,7 @@ function Reports() {
                 )}
               </For>
             </figure>
-            <a class="button-link" download={`salg-${day()}.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(shown().csv)}`}>Download CSV</a>
+            <a class="button-link" download={`salg-${day()}.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(shown().csv)}`}>{a().downloadCsv}</a>
           </>
         )}
       </Show>
@@ -412,27 +413,27 @@ function Correction() {
         reason: values().reason,
         idempotencyKey: crypto.randomUUID(),
       });
-      setResult(answer.ok ? { ok: true, text: "Korrektionen er bogført." } : { ok: false, text: "Ikke penge nok på kontoen." });
+      setResult(answer.ok ? { ok: true, text: a().posted } : { ok: false, text: a().insufficient });
     } catch (error) {
-      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || (errorCode(error) === "NOT_FOUND" ? "Kontoen findes ikke." : "Noget gik galt.") });
+      setResult({ ok: false, text: Object.values(fieldIssues(error)).map(localise).join(" ") || (errorCode(error) === "NOT_FOUND" ? a().noAccount : a().somethingWrong) });
     }
   }
   const set = (key: string, value: string) => setValues({ ...values(), [key]: value });
   return (
-    <form class="card-panel" onSubmit={submit} aria-label="Korrektion">
-      <h2>Manuel korrektion</h2>
-      <label for="correction-account">Konto-id</label>
+    <form class="card-panel" onSubmit={submit} aria-label={a().correction}>
+      <h2>{a().correctionTitle}</h2>
+      <label for="correction-account">{a().accountId}</label>
       <input id="correction-account" inputmode="numeric" value={values().accountId} onInput={(event) => set("accountId", event.currentTarget.value)} />
-      <label for="correction-amount">Beløb (kr.)</label>
+      <label for="correction-amount">{a().amountKr}</label>
       <input id="correction-amount" inputmode="decimal" value={values().amount} onInput={(event) => set("amount", event.currentTarget.value)} />
-      <label for="correction-direction">Retning</label>
+      <label for="correction-direction">{a().direction}</label>
       <select id="correction-direction" onChange={(event) => set("direction", event.currentTarget.value)}>
-        <option value="credit">Indsæt på kortet</option>
-        <option value="debit">Træk fra kortet</option>
+        <option value="credit">{a().credit}</option>
+        <option value="debit">{a().debit}</option>
       </select>
-      <label for="correction-reason">Årsag (skal udfyldes)</label>
+      <label for="correction-reason">{a().reason}</label>
       <input id="correction-reason" value={values().reason} onInput={(event) => set("reason", event.currentTarget.value)} />
-      <button type="submit">Bogfør korrektion</button>
+      <button type="submit">{a().post}</button>
       <Result value={result()} />
     </form>
   );
@@ -442,7 +443,7 @@ function AuditLog() {
   const [entries] = createResource(() => trpc.backoffice.audit.query());
   return (
     <section>
-      <h2>Revisionslog</h2>
+      <h2>{a().audit}</h2>
       <ul>
         <For each={entries()}>{(entry) => <li>{formatDateTime(entry.createdAt)} · {entry.actor} · {entry.action} {entry.target ?? ""}</li>}</For>
       </ul>
@@ -450,15 +451,15 @@ function AuditLog() {
   );
 }
 
-const sections: Array<{ key: string; label: string; adminOnly?: boolean; render: (me: Me) => JSX.Element }> = [
-  { key: "cards", label: "Kort", render: () => <Cards /> },
-  { key: "devices", label: "Kasser og skærme", adminOnly: true, render: (me) => <Devices me={me} /> },
-  { key: "catalogue", label: "Katalog og menuer", render: (me) => <Catalogue me={me} /> },
-  { key: "payouts", label: "Udbetalinger", adminOnly: true, render: () => <Payouts /> },
-  { key: "support", label: "Support", render: () => <Support /> },
-  { key: "reports", label: "Rapporter", render: () => <Reports /> },
-  { key: "correction", label: "Korrektion", adminOnly: true, render: () => <Correction /> },
-  { key: "audit", label: "Revisionslog", adminOnly: true, render: () => <AuditLog /> },
+const sections: Array<{ key: string; label: () => string; adminOnly?: boolean; render: (me: Me) => JSX.Element }> = [
+  { key: "cards", label: () => a().cards, render: () => <Cards /> },
+  { key: "devices", label: () => a().devices, adminOnly: true, render: (me) => <Devices me={me} /> },
+  { key: "catalogue", label: () => a().catalogue, render: (me) => <Catalogue me={me} /> },
+  { key: "payouts", label: () => a().payouts, adminOnly: true, render: () => <Payouts /> },
+  { key: "support", label: () => a().support, render: () => <Support /> },
+  { key: "reports", label: () => a().reports, render: () => <Reports /> },
+  { key: "correction", label: () => a().correction, adminOnly: true, render: () => <Correction /> },
+  { key: "audit", label: () => a().audit, adminOnly: true, render: () => <AuditLog /> },
 ];
 
 export function AdminPage() {
@@ -481,15 +482,19 @@ export function AdminPage() {
           {(staff) => (
             <>
               <header class="topbar">
-                <span class="brand">Kantinekort · administration</span>
-                <span>{staff().email} ({staff().role === "admin" ? "administrator" : "kantinepersonale"})</span>
-                <button type="button" class="link-button" onClick={async () => { await trpc.backoffice.logout.mutate(); void refetch(); }}>Log ud</button>
+                <span class="brand">{a().brand}</span>
+                <span>{staff().email} ({staff().role === "admin" ? a().roleAdmin : a().roleStaff})</span>
+                <select aria-label={a().language} value={language()} onChange={(event) => setLanguage(event.currentTarget.value as "da" | "en")}>
+                  <option value="da">Dansk</option>
+                  <option value="en">English</option>
+                </select>
+                <button type="button" class="link-button" onClick={async () => { await trpc.backoffice.logout.mutate(); void refetch(); }}>{a().signOut}</button>
               </header>
-              <nav class="tabs" aria-label="Administration">
+              <nav class="tabs" aria-label={a().nav}>
                 <For each={sections.filter((candidate) => !candidate.adminOnly || staff().role === "admin")}>
                   {(candidate) => (
                     <button type="button" class={section() === candidate.key ? "tab active" : "tab"} aria-pressed={section() === candidate.key ? "true" : "false"} onClick={() => setSection(candidate.key)}>
-                      {candidate.label}
+                      {candidate.label()}
                     </button>
                   )}
                 </For>
