@@ -3,6 +3,10 @@ import * as z from "zod";
 
 const booleanText = z.enum(["true", "false", "auto"]);
 
+/** The README publishes these, so a production server never accepts them. */
+const PUBLIC_DEMO_POS_KEY = "demo-terminal-key-kantinen-0001";
+const PUBLIC_DEMO_KITCHEN_TOKEN = "demo-kitchen-screen-token-0001";
+
 const environmentSchema = z.object({
   NODE_ENV: z.string().default("development"),
   HOST: z.string().default("127.0.0.1"),
@@ -11,8 +15,8 @@ const environmentSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL", "EXTRA"]).default("FULL"),
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
   SEED_DEMO: booleanText.default("auto"),
-  POS_DEMO_KEY: z.string().min(16).default("demo-terminal-key-kantinen-0001"),
-  KITCHEN_DEMO_TOKEN: z.string().min(16).default("demo-kitchen-screen-token-0001"),
+  POS_DEMO_KEY: z.string().min(16).default(PUBLIC_DEMO_POS_KEY),
+  KITCHEN_DEMO_TOKEN: z.string().min(16).default(PUBLIC_DEMO_KITCHEN_TOKEN),
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   CLIENT_DIST: z.string().default("./client/dist"),
@@ -61,6 +65,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   const env = parsed.data;
   const production = env.NODE_ENV === "production";
+  // Demo data is never loaded in production unless asked for explicitly.
+  const seedDemo = env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production);
+  // A production server with demo data would otherwise accept a till key and a screen token printed in the README.
+  if (production && seedDemo && (env.POS_DEMO_KEY === PUBLIC_DEMO_POS_KEY || env.KITCHEN_DEMO_TOKEN === PUBLIC_DEMO_KITCHEN_TOKEN)) {
+    throw new Error("Invalid configuration: with NODE_ENV=production and SEED_DEMO=true, set POS_DEMO_KEY and KITCHEN_DEMO_TOKEN to secrets of your own (the defaults are public)");
+  }
   return {
     production,
     host: env.HOST,
@@ -68,8 +78,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     databasePath: env.DATABASE_PATH,
     synchronous: env.SQLITE_SYNCHRONOUS,
     writeBatchMax: env.WRITE_BATCH_MAX,
-    // Demo data is never loaded in production unless asked for explicitly.
-    seedDemo: env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production),
+    seedDemo,
     posDemoKey: env.POS_DEMO_KEY,
     kitchenDemoToken: env.KITCHEN_DEMO_TOKEN,
     maxSaleOre: env.MAX_SALE_ORE,
