@@ -50,18 +50,28 @@ function startServer(port: number) {
   });
 }
 
-async function sale(port: number, saleId: string, cardIndex: number, amountOre: number): Promise<Outcome> {
+interface Answer {
+  outcome: Outcome;
+  /** The whole answer but `replayed`, so that a retry can be compared with the first answer field by field. */
+  fingerprint: string;
+  replayed: boolean;
+}
+
+async function sale(port: number, saleId: string, cardIndex: number, amountOre: number): Promise<Answer> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/trpc/pos.sale`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
       body: JSON.stringify({ saleId, cardNumber: cardNumber(cardIndex), amountOre }),
     });
-    const body = (await response.json()) as { result?: { data?: { status?: string } } };
-    const status = body.result?.data?.status;
-    return status === "approved" || status === "declined" ? status : "unanswered";
+    const body = (await response.json()) as { result?: { data?: { status?: string; replayed?: boolean } & Record<string, unknown> } };
+    const data = body.result?.data;
+    const status = data?.status;
+    if (status !== "approved" && status !== "declined") return { outcome: "unanswered", fingerprint: "", replayed: false };
+    const { replayed, ...rest } = data!;
+    return { outcome: status, fingerprint: JSON.stringify(rest), replayed: replayed === true };
   } catch {
-    return "unanswered";
+    return { outcome: "unanswered", fingerprint: "", replayed: false };
   }
 }
 
@@ -115,7 +125,7 @@ function verify(): Verification {
   }
 }
 
-let violations = 0;
+let brokenLedgerRounds = 0;
 let totalRetried = 0;
 let totalRetryMismatches = 0;
 try {
@@ -135,7 +145,7 @@ try {
         const cardIndex = Math.floor(Math.random() * CARDS);
         const amountOre = 100 + Math.floor(Math.random() * 400);
         sent.set(saleId, { cardIndex, amountOre, outcome: "unanswered" });
-        const outcome = await sale(port, saleId, cardIndex, amountOre);
+        const { outcome } = await sale(port, saleId, cardIndex, amountOre);
         sent.get(saleId)!.outcome = outcome;
         if (outcome === "unanswered") return;
       }
@@ -148,7 +158,8 @@ try {
     const roundIds = [...sent.keys()].slice(before);
     const unanswered = roundIds.filter((id) => sent.get(id)!.outcome === "unanswered");
 
-    // Restart, then retry every sale the tills never heard back about: each must get one answer, the same twice.
+    // Restart, then retry every sale the tills never heard back about: each must get one answer, the same twice
+    // (status, reason and balance), and the second time it must say it is a replay.
     server = startServer(port);
     await waitForHttp(`http://127.0.0.1:${port}/trpc/health`);
     let retryMismatches = 0;
@@ -156,22 +167,23 @@ try {
       const entry = sent.get(saleId)!;
       const first = await sale(port, saleId, entry.cardIndex, entry.amountOre);
       const second = await sale(port, saleId, entry.cardIndex, entry.amountOre);
-      if (first === "unanswered" || first !== second) retryMismatches += 1;
-      entry.outcome = first;
+      if (first.outcome === "unanswered" || first.fingerprint !== second.fingerprint || !second.replayed) retryMismatches += 1;
+      entry.outcome = first.outcome;
     }
     server.kill("SIGTERM");
     await server.exited;
     const result = verify();
     totalRetried += unanswered.length;
     totalRetryMismatches += retryMismatches;
-    const bad = result.lost + result.duplicated + result.halfWritten + result.balanceMismatches + retryMismatches + (result.ledgerOk ? 0 : 1);
-    violations += bad;
+    if (!result.ledgerOk) brokenLedgerRounds += 1;
     const approved = roundIds.filter((id) => sent.get(id)!.outcome === "approved").length;
     console.log(
       `${String(round).padStart(5)}  ${String(roundIds.length).padStart(4)}  ${String(approved).padStart(8)}  ${String(unanswered.length).padStart(10)}  ${String(unanswered.length).padStart(7)}  ${String(retryMismatches).padStart(14)}  ${String(result.acknowledged).padStart(12)}  ${String(result.found).padStart(5)}  ${String(result.lost).padStart(4)}  ${String(result.duplicated).padStart(10)}  ${String(result.halfWritten).padStart(12)}  ${result.ledgerOk ? "ok" : "BROKEN"}`,
     );
   }
+  // Lost, doubled and half-written sales are counted once, over the whole run; a round's row shows the state after it.
   const final = verify();
+  const violations = final.lost + final.duplicated + final.halfWritten + final.balanceMismatches + totalRetryMismatches + brokenLedgerRounds + (final.ledgerOk ? 0 : 1);
   console.log(
     `\nTotal: sent ${sent.size}, acknowledged ${final.acknowledged}, found ${final.found}, lost ${final.lost}, duplicated ${final.duplicated}, half-written ${final.halfWritten}, in-flight retried ${totalRetried} (mismatches ${totalRetryMismatches}), balance mismatches ${final.balanceMismatches}, ledger:check ${final.ledgerOk ? "OK" : "BROKEN"}`,
   );
