@@ -194,7 +194,17 @@ try {
   const check = store.read((tx) => checkLedger(tx));
   await store.close();
   console.log(`ledger:check ${check.ok ? "OK" : `BROKEN: ${check.violations.join("; ")}`}`);
-  process.exitCode = check.ok && after <= baselineConnections + 2 ? 0 : 1;
+  // Flat memory: the median of the last third of the samples may not exceed the first third's by more than a quarter.
+  // Medians, not single samples, because the garbage collector makes single readings jump by tens of megabytes.
+  const third = Math.max(1, Math.floor(series.length / 3));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const earlyMb = median(series.slice(0, third).map((sample) => sample.rss));
+  const lateMb = median(series.slice(-third).map((sample) => sample.rss));
+  const memoryFlat = lateMb <= earlyMb * 1.25;
+  const streamsClosed = after <= baselineConnections + 2;
+  console.log(`Memory median, first third ${earlyMb.toFixed(1)} MB, last third ${lateMb.toFixed(1)} MB: ${memoryFlat ? "flat" : "GROWING"}.`);
+  console.log(`SSE streams after the clients left: ${streamsClosed ? "all closed" : "LEAKED"}.`);
+  process.exitCode = check.ok && streamsClosed && memoryFlat ? 0 : 1;
 } finally {
   for (const subscription of live.values()) subscription.unsubscribe();
   server.kill("SIGTERM");
