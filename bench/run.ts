@@ -142,7 +142,9 @@ async function inProcess(maxBatch: number): Promise<{ salesPerSecond: number; co
   );
   const seconds = (performance.now() - start) / 1000;
   const commits = store.writer.stats.commits - commitsBefore;
+  const check = store.read((tx) => checkLedger(tx));
   await store.close();
+  if (!check.ok) throw new Error(`ledger check failed after the in-process run: ${check.violations.join("; ")}`);
   return { salesPerSecond: sales / seconds, commits, sales };
 }
 
@@ -164,6 +166,11 @@ async function main(): Promise<void> {
   const bareResult = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
   await stopProcess(bare);
   console.log(`\nBare Bun.serve JSON POST: ${format(bareResult.requestsPerSecond)} req/s, p50 ${format(bareResult.p50Ms, 2)} ms, p99 ${format(bareResult.p99Ms, 2)} ms`);
+  const trpcPort = await freePort();
+  const bareTrpc = await startProcess([bun, "bench/bare-trpc-server.ts"], { PORT: String(trpcPort) }, `http://127.0.0.1:${trpcPort}/`);
+  const bareTrpcResult = await runWrk(`http://127.0.0.1:${trpcPort}`, SECONDS);
+  await stopProcess(bareTrpc);
+  console.log(`Bare tRPC no-op mutation on Bun.serve: ${format(bareTrpcResult.requestsPerSecond)} req/s, p50 ${format(bareTrpcResult.p50Ms, 2)} ms, p99 ${format(bareTrpcResult.p99Ms, 2)} ms`);
 
   const runs = [
     await saleOverHttp("pos.sale FULL, group commit", { SQLITE_SYNCHRONOUS: "FULL", WRITE_BATCH_MAX: "256" }),
@@ -182,10 +189,12 @@ async function main(): Promise<void> {
   console.log("\nRatios (FULL, group commit — the configuration we ship):");
   console.log(`  sale-over-HTTP / bare HTTP:        ${format(durable.requestsPerSecond / bareResult.requestsPerSecond, 2)}`);
   console.log(`  sale-over-HTTP / in-process:       ${format(durable.requestsPerSecond / inProcessBatched.salesPerSecond, 2)}`);
+  console.log(`  sale-over-HTTP / bare tRPC no-op:  ${format(durable.requestsPerSecond / bareTrpcResult.requestsPerSecond, 2)}`);
+  console.log(`  bare tRPC no-op / bare HTTP:       ${format(bareTrpcResult.requestsPerSecond / bareResult.requestsPerSecond, 2)}`);
   console.log(`  group commit / plain (HTTP, FULL): ${format(durable.requestsPerSecond / runs[1]!.requestsPerSecond, 2)}`);
   console.log(`  FULL / NORMAL (HTTP, batched):     ${format(durable.requestsPerSecond / runs[2]!.requestsPerSecond, 2)}`);
   const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
-  console.log(`\nledger:check after every run: OK${allApproved ? "; every request was an approved sale" : ""}.`);
+  console.log(`\nledger:check after every run (in-process and HTTP): OK${allApproved ? "; every request was an approved sale" : ""}.`);
 
   await runSubscriberBench(workDirectory);
   await runWebshopBench(workDirectory);
