@@ -31,7 +31,10 @@ export type CallbackVerification = { ok: true; event: CallbackEvent } | { ok: fa
 
 export interface Acquirer {
   readonly name: string;
-  /** Registers a payment and returns the hosted payment page the browser is sent to. */
+  /**
+   * Registers a payment and returns the hosted payment page the browser is sent to. Must be idempotent on
+   * `paymentId` (the same page again): two concurrent starts of one payment may both ask.
+   */
   createPayment(request: CreatePaymentRequest): Promise<{ redirectUrl: string }>;
   /** Charges a saved card server to server (no browser). */
   chargeToken(request: ChargeTokenRequest): Promise<PaymentOutcome>;

@@ -93,6 +93,25 @@ describe("hosted payment page", () => {
     expect(outcomes["pay-c"]).toMatchObject({ status: "declined", reason: "cancelled" });
   });
 
+  test("a double click on the page sends one result, never a decline and a capture", async () => {
+    const { simulator, base, received, start } = await setUp();
+    const { redirectUrl } = await start("pay-twice");
+    const submit = (cardNumber: string) =>
+      simulator.handle(new Request(`${base}${redirectUrl}`, { method: "POST", body: new URLSearchParams({ action: "pay", cardNumber, expiry: "12/30", cvc: "123" }) }));
+    // Both requests start in the same tick, so both pass the first check before either has read its form.
+    const answers = await Promise.all([submit("4000000000000002"), submit("4571000000000001")]);
+    expect(answers.map((answer) => answer!.status).sort()).toEqual([303, 404]);
+    await simulator.settle();
+    expect(received).toHaveLength(1);
+  });
+
+  test("asking twice for the same payment gives the same hosted page", async () => {
+    const { start } = await setUp();
+    const [first, second] = await Promise.all([start("pay-same"), start("pay-same")]);
+    expect(second.redirectUrl).toBe(first.redirectUrl);
+    expect((await start("pay-other")).redirectUrl).not.toBe(first.redirectUrl);
+  });
+
   test("bad card details re-show the form with a clear message", async () => {
     const { start, pay } = await setUp();
     const { redirectUrl } = await start("pay-bad");

@@ -55,6 +55,8 @@ function formatKroner(amountOre: number): string {
 export class AcquirerSimulator implements Acquirer {
   readonly name = "simulator";
   private readonly sessions = new Map<string, Session>();
+  /** Our payment id → its session: asking twice for one payment gives the same hosted page, never a second one. */
+  private readonly sessionByPayment = new Map<string, string>();
   private readonly encoder = new TextEncoder();
   /** Callback deliveries still running, so tests and shutdown can wait for them. */
   private readonly deliveries = new Set<Promise<void>>();
@@ -62,8 +64,13 @@ export class AcquirerSimulator implements Acquirer {
   constructor(private readonly options: SimulatorOptions) {}
 
   async createPayment(request: CreatePaymentRequest): Promise<{ redirectUrl: string }> {
-    const sessionId = crypto.randomUUID();
-    this.sessions.set(sessionId, { ...request, sessionId, done: false });
+    // Idempotent on the payment id, as a real acquirer's order id is: two pages for one payment could be paid twice.
+    let sessionId = this.sessionByPayment.get(request.paymentId);
+    if (!sessionId) {
+      sessionId = crypto.randomUUID();
+      this.sessions.set(sessionId, { ...request, sessionId, done: false });
+      this.sessionByPayment.set(request.paymentId, sessionId);
+    }
     return { redirectUrl: `/acquirer/pay/${sessionId}` };
   }
 
@@ -115,6 +122,9 @@ export class AcquirerSimulator implements Acquirer {
     if (request.method === "GET") return this.paymentForm(session);
     if (request.method !== "POST") return new Response("Method not allowed", { status: 405 });
     const form = await request.formData();
+    // Checked again after the await: a double click sends two POSTs that both passed the first check. From here to
+    // `session.done = true` nothing awaits, so only one of them can deliver a result.
+    if (session.done) return this.page("Betalingen findes ikke eller er afsluttet", "<p>Gå tilbage til portalen og prøv igen.</p>", 404);
     if (form.get("action") === "cancel") {
       session.done = true;
       this.deliver(session, { paymentId: session.paymentId, amountOre: session.amountOre, status: "declined", reason: "cancelled" });

@@ -1,5 +1,5 @@
 // Money in and out over real HTTP: deposits through the hosted page, callback security, auto top-up under load, payouts.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, tableCounts, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
 import { checkLedger } from "../ledger/ledger.ts";
@@ -17,9 +17,12 @@ beforeAll(async () => {
   store = server.services.store;
   canteen = await createCanteen(store);
 });
-afterAll(async () => {
+// The ledger must hold after every test, so a broken invariant points at the test that broke it.
+afterEach(async () => {
   await (server.services.acquirer as AcquirerSimulator).settle();
   expect(store.read((tx) => checkLedger(tx)).violations).toEqual([]);
+});
+afterAll(async () => {
   await server.close();
 });
 
@@ -147,11 +150,15 @@ describe("callback security", () => {
     expect(deposits.n).toBe(1);
   });
 
-  test("a decline that arrives first wins over a late capture", async () => {
+  test("a timeout, then a late capture (delivered twice): the card was charged, so exactly one deposit", async () => {
     const { card, paymentId } = await pendingPayment();
-    await callback({ paymentId, amountOre: 10_000, status: "failed", reason: "timeout" });
-    await callback({ paymentId, amountOre: 10_000, status: "captured" });
+    expect((await callback({ paymentId, amountOre: 10_000, status: "failed", reason: "timeout" })).status).toBe(200);
     expect(balanceOf(card.accountId)).toBe(0);
+    expect((await callback({ paymentId, amountOre: 10_000, status: "captured" })).status).toBe(200);
+    expect((await callback({ paymentId, amountOre: 10_000, status: "captured" })).status).toBe(200);
+    expect(balanceOf(card.accountId)).toBe(10_000);
+    const deposits = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM transfers WHERE reference = ?").get(paymentId) as { n: number });
+    expect(deposits.n).toBe(1);
   });
 });
 

@@ -1,6 +1,8 @@
 // Webshop and kitchen over real HTTP and SSE: checkout from the card, kitchen queue live and resumable, cancel with refund.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { createCard, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import type { AcquirerSimulator } from "../payments/simulator.ts";
+import { createPendingPayment, saveAgreement } from "../services/payments.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
 import { checkout } from "../services/orders.ts";
@@ -23,8 +25,11 @@ beforeAll(async () => {
   });
   kitchenCookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
 });
-afterAll(async () => {
+// The ledger must hold after every test, so a broken invariant points at the test that broke it.
+afterEach(() => {
   expect(server.services.store.read((tx) => checkLedger(tx)).violations).toEqual([]);
+});
+afterAll(async () => {
   await server.close();
 });
 
@@ -77,13 +82,16 @@ describe("webshop and kitchen", () => {
     expect(queue.events[0]!.data.order.lines[0]).toMatchObject({ name: "Dagens ret", comment: "Uden løg" });
     const orderId = placed.data.order.orderId as number;
     expect((await kitchenCall("kitchen.advance", { orderId, to: "in_progress" }, true)).result.data).toMatchObject({ ok: true });
+    const cooking = (await kitchenCall("kitchen.queue", { deliveryDay: tomorrow })).result.data;
+    expect(cooking.counts).toEqual(expect.arrayContaining([{ name: "Frugt", quantity: 2 }, { name: "Dagens ret", quantity: 1 }]));
     expect((await kitchenCall("kitchen.advance", { orderId, to: "ready" }, true)).result.data).toMatchObject({ ok: true, order: { status: "ready" } });
     await until(() => queue.events.length === 3, "the state changes");
     queue.stop();
     const listed = (await cardholder.query("orders.list")).data as Array<{ orderId: number; status: string }>;
     expect(listed.find((order) => order.orderId === orderId)?.status).toBe("ready");
+    // The order is Klar, so there is nothing left to make for it.
     const kitchenView = (await kitchenCall("kitchen.queue", { deliveryDay: tomorrow })).result.data;
-    expect(kitchenView.counts).toEqual(expect.arrayContaining([{ name: "Frugt", quantity: 2 }, { name: "Dagens ret", quantity: 1 }]));
+    expect(kitchenView.counts).toEqual([]);
   });
 
   test("the kitchen stream resumes after a drop with exactly the missed changes", async () => {
@@ -146,6 +154,41 @@ describe("webshop and kitchen", () => {
     expect((await deliver({ orderNumber: placed.order.orderNumber })).result.data).toEqual({ delivered: [] });
     const listed = (await cardholder.query("orders.list")).data as Array<{ orderId: number; status: string }>;
     expect(listed.find((order) => order.orderId === placed.order.orderId)?.status).toBe("delivered");
+  });
+
+  test("a checkout that takes the balance under 50 kr. starts the automatic top-up", async () => {
+    const store = server.services.store;
+    const demo = store.read(
+      (tx) =>
+        tx.sqlite
+          .query("SELECT c.id AS canteenId, c.tenant_id AS tenantId, c.revenue_account_id AS revenueAccountId FROM canteens c ORDER BY c.id LIMIT 1")
+          .get() as { canteenId: number; tenantId: number; revenueAccountId: number },
+    );
+    const clearingAccountId = store.read((tx) => (tx.sqlite.query("SELECT id FROM ledger_accounts WHERE kind = 'acquirer_clearing'").get() as { id: number }).id);
+    // 100 kr. deposited, so the agreement is in effect; its saved card is a simulator test card that succeeds.
+    const card = await createCard(store, { ...demo, clearingAccountId, terminalId: 0, terminalKey: "" }, { balanceOre: 10_000, code: "246810", name: "Auto Optank", email: "auto@example.dk" });
+    const token = (server.services.acquirer as AcquirerSimulator).tokenForTestCard("4571000000000001");
+    await store.write((tx) => {
+      const setup = createPendingPayment(tx, { userId: card.userId, accountId: card.accountId, idempotencyKey: "setup-webshop-1", purpose: "auto_top_up_setup", amountOre: 6_000, receiptEmail: "auto@example.dk" });
+      saveAgreement(tx, card.userId, { accountId: card.accountId, amountOre: 6_000, receiptEmail: "auto@example.dk", setupPaymentId: setup.payment.paymentId });
+      tx.sqlite.query("UPDATE auto_top_up_agreements SET status = 'active', card_token = ? WHERE account_id = ?").run(token, card.accountId);
+    });
+    const client = new PortalClient(server.url);
+    await client.login(card.cardNumber, "246810");
+    const { canteenId, products } = await menu();
+    // Spend between 50 and 100 kr., so the balance ends under the 50 kr. threshold.
+    const product = products.filter((candidate) => candidate.priceOre <= 4_000).sort((a, b) => b.priceOre - a.priceOre)[0]!;
+    const quantity = Math.min(50, Math.floor(9_000 / product.priceOre));
+    const totalOre = quantity * product.priceOre;
+    expect(totalOre).toBeGreaterThan(5_000);
+    const placed = await client.mutate("webshop.checkout", { accountId: card.accountId, canteenId, deliveryDay: tomorrow, lines: [{ productId: product.productId, quantity }], idempotencyKey: "basket-top-up-01" });
+    expect(placed.data).toMatchObject({ ok: true });
+    // The top-up runs after the checkout's answer: wait for it to finish.
+    const topUps = () => store.read((tx) => tx.sqlite.query("SELECT status FROM payments WHERE account_id = ? AND purpose = 'auto_top_up'").all(card.accountId));
+    for (let wait = 0; wait < 250 && JSON.stringify(topUps()) !== JSON.stringify([{ status: "captured" }]); wait += 1) await Bun.sleep(20);
+    expect(topUps()).toEqual([{ status: "captured" }]);
+    const balance = store.read((tx) => (tx.sqlite.query("SELECT balance_ore FROM ledger_accounts WHERE id = ?").get(card.accountId) as { balance_ore: number }).balance_ore);
+    expect(balance).toBe(10_000 - totalOre + 6_000);
   });
 
   test("the kitchen needs a valid screen token; a cardholder cannot move orders", async () => {

@@ -6,6 +6,7 @@ import { formatOre } from "../../common/money.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 import {
   applyPaymentOutcome,
+  autoTopUpMayBeDue,
   claimAutoTopUp,
   createPendingPayment,
   ownedAccount,
@@ -13,6 +14,7 @@ import {
   recordRedirect,
   saveAgreement,
   type AutoTopUpResult,
+  type ClaimedTopUp,
   type OutcomeApplied,
   type Payment,
   type PaymentPurpose,
@@ -76,10 +78,12 @@ async function sendReceipt(services: AppServices, payment: Payment, topUp: AutoT
   const amount = formatOre(payment.amountOre);
   if (payment.status === "captured") {
     const what = payment.purpose === "auto_top_up" ? "Auto-optankning" : "Indbetaling";
+    // The top-up happened without the cardholder doing anything, so the receipt says where the balance now stands.
+    const balance = topUp ? formatOre(topUp.balanceOre) : null;
     await sendQuietly(services.mailer, {
       to: payment.receiptEmail,
       subject: `Kvittering: ${what} på ${amount}`,
-      text: `${what} på ${amount} er gennemført${payment.cardLast4 ? ` med kort der ender på ${payment.cardLast4}` : ""}.\nBetalings-id: ${payment.paymentId}\n\n---\nReceipt: ${amount} has been added to your canteen card.`,
+      text: `${what} på ${amount} er gennemført${payment.cardLast4 ? ` med kort der ender på ${payment.cardLast4}` : ""}.${balance ? `\nNy saldo: ${balance}` : ""}\nBetalings-id: ${payment.paymentId}\n\n---\nReceipt: ${amount} has been added to your canteen card.${balance ? ` New balance: ${balance}.` : ""}`,
     });
   } else if (payment.purpose === "auto_top_up") {
     await sendQuietly(services.mailer, {
@@ -117,24 +121,55 @@ export async function handlePaymentCallback(services: AppServices, headers: Head
 const running = new Set<number>();
 
 /**
+ * How long a saved-card charge may take. A hung acquirer must not hold the account's in-flight mark for ever; after
+ * this the outcome is unknown ("timeout"), the account is freed, and a capture that still arrives is deposited.
+ */
+export const CHARGE_TOKEN_TIMEOUT_MS = 30_000;
+
+/**
+ * Asks the acquirer to charge the saved card, giving up after `timeoutMs` with an unknown outcome. Should the charge
+ * still answer "captured" after we gave up, that capture is applied then (once, by the payment id).
+ */
+async function chargeWithTimeout(services: AppServices, claim: ClaimedTopUp, timeoutMs: number): Promise<PaymentOutcome> {
+  const charge = services.acquirer.chargeToken({ paymentId: claim.paymentId, token: claim.cardToken, amountOre: claim.amountOre, description: "Auto-optank" });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([charge, timedOut]);
+    if (outcome !== "timeout") return outcome;
+    void charge
+      .then((late) => (late.status === "captured" ? applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...late }) : undefined))
+      .catch((error) => console.error("late automatic top-up result could not be applied", error));
+    return { status: "failed", reason: "timeout" };
+  } catch (error) {
+    return { status: "failed", reason: error instanceof Error ? error.message.slice(0, 100) : "acquirer_error" };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Applies an acquirer result in one write and then tells the cardholder (bus, receipt). */
+async function applyOutcome(services: AppServices, event: CallbackEvent): Promise<OutcomeApplied> {
+  const applied = await services.store.write((tx) => applyPaymentOutcome(tx, event));
+  await afterOutcome(services, applied);
+  return applied;
+}
+
+/**
  * After a purchase: if the account's agreement says so, charge the saved card once. Never awaited by the till;
  * the result goes to the cardholder live (bus) and by e-mail.
  */
-export async function maybeAutoTopUp(services: AppServices, accountId: number): Promise<AutoTopUpResult | null> {
+export async function maybeAutoTopUp(services: AppServices, accountId: number, chargeTimeoutMs: number = CHARGE_TOKEN_TIMEOUT_MS): Promise<AutoTopUpResult | null> {
   if (running.has(accountId)) return null;
   running.add(accountId);
   try {
+    if (!services.store.read((tx) => autoTopUpMayBeDue(tx, accountId))) return null;
     const claim = await services.store.write((tx) => claimAutoTopUp(tx, accountId));
     if (!claim) return null;
-    let outcome: PaymentOutcome;
-    try {
-      outcome = await services.acquirer.chargeToken({ paymentId: claim.paymentId, token: claim.cardToken, amountOre: claim.amountOre, description: "Auto-optank" });
-    } catch (error) {
-      outcome = { status: "failed", reason: error instanceof Error ? error.message.slice(0, 100) : "acquirer_error" };
-    }
-    const event: CallbackEvent = { paymentId: claim.paymentId, amountOre: claim.amountOre, ...outcome };
-    const applied = await services.store.write((tx) => applyPaymentOutcome(tx, event));
-    await afterOutcome(services, applied);
+    const outcome = await chargeWithTimeout(services, claim, chargeTimeoutMs);
+    const applied = await applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...outcome });
     return applied.autoTopUpResult;
   } catch (error) {
     console.error("automatic top-up failed unexpectedly", error);

@@ -67,6 +67,17 @@ describe("checkout", () => {
     expect(balanceOf(card.accountId)).toBe(4_900);
   });
 
+  test("an empty or blank comment counts as no comment, so the identical retry is a replay, not a conflict", async () => {
+    const card = await createCard(testStore.store, canteen, { balanceOre: 10_000 });
+    const lines = (comment?: string) => [{ productId: products.fruit, quantity: 1, ...(comment === undefined ? {} : { comment }) }];
+    const first = await write((tx) => checkout(tx, card.userId, basket(card, "basket-blank", lines("")), now));
+    expect(first).toMatchObject({ ok: true, replayed: false });
+    for (const comment of ["", "   ", undefined]) {
+      expect(await write((tx) => checkout(tx, card.userId, basket(card, "basket-blank", lines(comment)), now))).toMatchObject({ ok: true, replayed: true });
+    }
+    expect(balanceOf(card.accountId)).toBe(9_200);
+  });
+
   test("no orders after the cut-off, for days without a menu, or for products not on the menu", async () => {
     const card = await createCard(testStore.store, canteen, { balanceOre: 10_000 });
     const before = tableCounts(testStore.store);
@@ -145,6 +156,21 @@ describe("after checkout", () => {
     expect(events.map((event) => event.seq)).toEqual([...events.map((event) => event.seq)].sort((a, b) => a - b));
     const sinceFirst = testStore.store.read((tx) => orderEventsSince(tx, { userId: card.userId }, events[0]!.seq, now));
     expect(sinceFirst).toHaveLength(2);
+    // Klar means made: "Skal laves" no longer counts it.
+    expect(preparationCounts(testStore.store.read((tx) => kitchenQueue(tx, canteen.canteenId, tomorrow, now)))).toEqual([]);
+  });
+
+  test("a screen that missed more than one page of events gets all of them", async () => {
+    const card = await createCard(testStore.store, canteen, { balanceOre: 10_000 });
+    const placed = await write((tx) => checkout(tx, card.userId, basket(card, "basket-pages"), now));
+    if (!placed.ok) throw new Error("checkout failed");
+    // A busy day's worth of events (more than one page of 1000), written directly to keep the test quick.
+    await write((tx) => {
+      const insert = tx.sqlite.query("INSERT INTO order_events (order_id, user_id, canteen_id, delivery_day, status, created_at) VALUES (?, ?, ?, ?, 'received', ?)");
+      for (let index = 0; index < 2_100; index += 1) insert.run(placed.order.orderId, card.userId, canteen.canteenId, tomorrow, now);
+    });
+    expect(testStore.store.read((tx) => orderEventsSince(tx, { canteenId: canteen.canteenId, deliveryDay: tomorrow }, 0, now))).toHaveLength(2_101);
+    expect(testStore.store.read((tx) => orderEventsSince(tx, { userId: card.userId }, 0, now))).toHaveLength(2_101);
   });
 
   test("pickup by order number or card number marks today's orders delivered", async () => {

@@ -198,8 +198,9 @@ export type CheckoutResult =
   | { ok: true; order: Order; transfers: Transfer[]; event: OrderEvent | null; replayed: boolean }
   | { ok: false; reason: CheckoutDecline; productId?: number; message?: { da: string; en: string } };
 
+/** An empty or blank comment is stored as none, so it must compare as none: otherwise an identical retry is a conflict. */
 function canonicalLines(lines: CheckoutRequest["lines"]): string {
-  return JSON.stringify(lines.map((line) => [line.productId, line.quantity, line.comment ?? null]));
+  return JSON.stringify(lines.map((line) => [line.productId, line.quantity, line.comment?.trim() || null]));
 }
 
 function appendEvent(tx: WriteTx, orderId: number, nowMs: number): OrderEvent {
@@ -366,11 +367,18 @@ export function deliverOrders(tx: WriteTx, canteenId: number, lookup: { orderNum
 
 /** Events after `afterSeq` for a kitchen (canteen and day) or a cardholder: what a reconnecting screen missed. */
 export function orderEventsSince(tx: Tx, scope: { canteenId: number; deliveryDay: string } | { userId: number }, afterSeq: number, nowMs: number = Date.now()): OrderEvent[] {
-  const rows = (
-    "userId" in scope
-      ? tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.userId, afterSeq)
-      : tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE canteen_id = ? AND delivery_day = ? AND seq > ? ORDER BY seq LIMIT 1000").all(scope.canteenId, scope.deliveryDay, afterSeq)
-  ) as Array<{ seq: number; order_id: number; status: OrderStatus }>;
+  // Read in pages, so a screen that was away for a busy day gets everything it missed, not the first page only.
+  const pageSize = 1000;
+  const page = (after: number) =>
+    (
+      "userId" in scope
+        ? tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(scope.userId, after, pageSize)
+        : tx.sqlite
+            .query("SELECT seq, order_id, status FROM order_events WHERE canteen_id = ? AND delivery_day = ? AND seq > ? ORDER BY seq LIMIT ?")
+            .all(scope.canteenId, scope.deliveryDay, after, pageSize)
+    ) as Array<{ seq: number; order_id: number; status: OrderStatus }>;
+  const rows: Array<{ seq: number; order_id: number; status: OrderStatus }> = [];
+  for (let next = page(afterSeq); next.length > 0; next = next.length === pageSize ? page(next[next.length - 1]!.seq) : []) rows.push(...next);
   // Each replayed event carries the state it recorded, so a resumed screen sees the same sequence a live one saw.
   return rows.map((row) => {
     const order = getOrder(tx, row.order_id, nowMs)!;
@@ -378,11 +386,11 @@ export function orderEventsSince(tx: Tx, scope: { canteenId: number; deliveryDay
   });
 }
 
-/** Per-product counts of the open orders, for preparation ("12 × Dagens ret"). */
+/** Per-product counts of what is still to be made ("Skal laves: 12 × Dagens ret"): orders already Klar are done. */
 export function preparationCounts(orders: readonly Order[]): Array<{ name: string; quantity: number }> {
   const counts = new Map<string, number>();
   for (const order of orders) {
-    if (order.status === "delivered" || order.status === "cancelled") continue;
+    if (order.status !== "received" && order.status !== "in_progress") continue;
     for (const line of order.lines) counts.set(line.name, (counts.get(line.name) ?? 0) + line.quantity);
   }
   return [...counts].map(([name, quantity]) => ({ name, quantity })).sort((a, b) => b.quantity - a.quantity || a.name.localeCompare(b.name, "da"));

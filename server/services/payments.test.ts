@@ -53,13 +53,28 @@ describe("card deposits", () => {
     expect(late.payment).toMatchObject({ status: "captured", cardLast4: "0001" });
   });
 
-  test("a decline first, then a late capture: the payment stays declined and no money moves", async () => {
+  test("a decline first, then a signed capture: the card was charged, so the money is deposited once and the change noted", async () => {
     const card = await createCard(testStore.store, canteen);
     const payment = await pendingDeposit(card.userId, card.accountId, 5_000);
-    await write((tx) => applyPaymentOutcome(tx, { paymentId: payment.paymentId, amountOre: 5_000, status: "declined", reason: "card_declined" }));
+    await write((tx) => applyPaymentOutcome(tx, { paymentId: payment.paymentId, amountOre: 5_000, status: "declined", reason: "cancelled" }));
     const late = await write((tx) => applyPaymentOutcome(tx, { paymentId: payment.paymentId, amountOre: 5_000, status: "captured" }));
-    expect(late.changed).toBe(false);
-    expect(balanceOf(card.accountId)).toBe(0);
+    expect(late.changed).toBe(true);
+    expect(late.payment).toMatchObject({ status: "captured", reason: "captured_after_declined:cancelled" });
+    expect(balanceOf(card.accountId)).toBe(5_000);
+  });
+
+  test("a timeout then a late capture deposits exactly once, also when the capture is delivered twice", async () => {
+    const card = await createCard(testStore.store, canteen);
+    const payment = await pendingDeposit(card.userId, card.accountId, 5_000);
+    await write((tx) => applyPaymentOutcome(tx, { paymentId: payment.paymentId, amountOre: 5_000, status: "failed", reason: "timeout" }));
+    const captured = { paymentId: payment.paymentId, amountOre: 5_000, status: "captured" as const };
+    const late = await Promise.all([write((tx) => applyPaymentOutcome(tx, captured)), write((tx) => applyPaymentOutcome(tx, captured))]);
+    expect(late.map((result) => result.changed).sort()).toEqual([false, true]);
+    // A decline after the capture changes nothing: the money stays.
+    expect((await write((tx) => applyPaymentOutcome(tx, { paymentId: payment.paymentId, amountOre: 5_000, status: "declined", reason: "late" }))).changed).toBe(false);
+    expect(balanceOf(card.accountId)).toBe(5_000);
+    const deposits = testStore.store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM transfers WHERE reference = ?").get(payment.paymentId));
+    expect(deposits).toEqual({ n: 1 });
   });
 
   test("a callback for another amount or an unknown payment is refused", async () => {
@@ -133,7 +148,13 @@ describe("auto top-up", () => {
     const claim = await write((tx) => claimAutoTopUp(tx, card.accountId));
     expect(claim).not.toBeNull();
     expect(await write((tx) => recoverInterruptedTopUps(tx, 0, Date.now() + 1))).toBe(1);
-    expect(await write((tx) => claimAutoTopUp(tx, card.accountId))).not.toBeNull();
+    const next = await write((tx) => claimAutoTopUp(tx, card.accountId));
+    expect(next).not.toBeNull();
+    // The interrupted charge did go through after all: its capture is deposited, and the new top-up stays in flight.
+    const late = await write((tx) => applyPaymentOutcome(tx, { paymentId: claim!.paymentId, amountOre: 10_000, status: "captured" }));
+    expect(late.changed).toBe(true);
+    expect(balanceOf(card.accountId)).toBe(11_000);
+    expect(testStore.store.read((tx) => tx.sqlite.query("SELECT in_flight_payment_id AS id FROM auto_top_up_agreements").get())).toEqual({ id: next!.paymentId });
   });
 });
 
@@ -147,6 +168,10 @@ describe("payouts and transfers", () => {
     expect(balanceOf(card.accountId)).toBe(3_000);
     expect(await write((tx) => requestPayout(tx, card.userId, { ...payout, accountId: card.accountId, amountOre: 7_000 }))).toMatchObject({ ok: true });
     expect(balanceOf(card.accountId)).toBe(3_000);
+    // The same key with any other detail is another request, not a replay: the stored one would be paid elsewhere.
+    for (const change of [{ registrationNumber: "9999" }, { name: "En anden" }, { message: "Anden besked" }, { message: undefined }]) {
+      await expect(write((tx) => requestPayout(tx, card.userId, { ...payout, ...change, accountId: card.accountId, amountOre: 7_000 }))).rejects.toBeInstanceOf(IdempotencyConflictError);
+    }
     expect(await write((tx) => requestPayout(tx, card.userId, { ...payout, idempotencyKey: "payout-00002", accountId: card.accountId, amountOre: 3_001 }))).toEqual({ ok: false, reason: "insufficient_funds" });
     const payoutId = (result as { ok: true; payout: { payoutId: number } }).payout.payoutId;
     await write((tx) => decidePayout(tx, payoutId, { status: "rejected", reason: "Forkert kontonummer" }));

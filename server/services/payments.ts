@@ -6,6 +6,10 @@ import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledge
 import { IdempotencyConflictError } from "./pos.ts";
 
 export type PaymentPurpose = "deposit" | "auto_top_up_setup" | "auto_top_up";
+/**
+ * "failed" with reason "timeout" or "interrupted" means the outcome is unknown: the card may still have been charged,
+ * so such a payment stays settleable by a later signed capture (see applyPaymentOutcome).
+ */
 export type PaymentStatus = "pending" | "captured" | "declined" | "failed";
 
 export interface Payment {
@@ -116,7 +120,7 @@ export interface AutoTopUpResult {
 }
 
 export interface OutcomeApplied {
-  /** False for duplicates and late, out-of-order callbacks: a final payment never changes. */
+  /** False for duplicates and for results after a final one; only a late capture still changes a non-captured payment. */
   changed: boolean;
   payment: Payment | null;
   transfers: Transfer[];
@@ -131,15 +135,18 @@ export class PaymentMismatchError extends Error {
 }
 
 /**
- * Applies a verified acquirer result exactly once. Only a pending payment changes; a captured payment posts one
- * transfer (acquirer clearing → card account) whose id is derived from the payment id, so even a bug upstream
- * could not deposit twice.
+ * Applies a verified acquirer result exactly once. A pending payment takes any result. A signed capture is applied to
+ * every payment not yet captured — also one we recorded as failed, declined or cancelled — because a capture means the
+ * card was charged and the cardholder must get the money. It posts one transfer (acquirer clearing → card account)
+ * whose id is derived from the payment id, so even a bug upstream could not deposit twice.
  */
 export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: number = Date.now()): OutcomeApplied {
   const payment = findPayment(tx, event.paymentId);
   if (!payment) return { changed: false, payment: null, transfers: [], autoTopUpResult: null };
   if (payment.amountOre !== event.amountOre) throw new PaymentMismatchError(`payment ${payment.paymentId}: callback amount ${event.amountOre} ≠ ${payment.amountOre}`);
-  if (payment.status !== "pending") return { changed: false, payment, transfers: [], autoTopUpResult: null };
+  if (payment.status === "captured") return { changed: false, payment, transfers: [], autoTopUpResult: null };
+  if (payment.status !== "pending" && event.status !== "captured") return { changed: false, payment, transfers: [], autoTopUpResult: null };
+  const late = payment.status !== "pending";
 
   const transfers: Transfer[] = [];
   if (event.status === "captured") {
@@ -158,9 +165,12 @@ export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: nu
     );
     if (posted.status !== "posted") throw new Error(`deposit transfer declined: ${posted.reason}`);
     transfers.push(posted.transfer);
+    // A late capture keeps a note of what we had recorded before, so the back office can see why it changed.
+    const note = late ? `captured_after_${payment.status}:${payment.reason ?? ""}`.slice(0, 200) : null;
+    if (late) console.warn(`payment ${payment.paymentId}: capture arrived after it was recorded as ${payment.status} (${payment.reason ?? "no reason"}); deposited`);
     tx.sqlite
-      .query("UPDATE payments SET status = 'captured', transfer_id = ?, card_brand = ?, card_last4 = ?, updated_at = ? WHERE id = ?")
-      .run(posted.transfer.id, event.cardBrand ?? null, event.cardLast4 ?? null, nowMs, payment.paymentId);
+      .query("UPDATE payments SET status = 'captured', reason = ?, transfer_id = ?, card_brand = ?, card_last4 = ?, updated_at = ? WHERE id = ?")
+      .run(note, posted.transfer.id, event.cardBrand ?? null, event.cardLast4 ?? null, nowMs, payment.paymentId);
     if (payment.purpose === "auto_top_up_setup" && event.cardToken) {
       tx.sqlite
         .query(
@@ -172,8 +182,9 @@ export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: nu
     tx.sqlite.query("UPDATE payments SET status = ?, reason = ?, updated_at = ? WHERE id = ?").run(event.status, event.reason, nowMs, payment.paymentId);
   }
 
+  // A late capture's top-up was already finished (result recorded, account freed); the deposit itself is what was owed.
   let autoTopUpResult: AutoTopUpResult | null = null;
-  if (payment.purpose === "auto_top_up") autoTopUpResult = finishAutoTopUp(tx, payment, event, nowMs);
+  if (payment.purpose === "auto_top_up" && !late) autoTopUpResult = finishAutoTopUp(tx, payment, event, nowMs);
   return { changed: true, payment: findPayment(tx, payment.paymentId), transfers, autoTopUpResult };
 }
 
@@ -188,10 +199,10 @@ function finishAutoTopUp(tx: WriteTx, payment: Payment, event: CallbackEvent, no
     paused = failures >= AUTO_TOP_UP_MAX_FAILURES;
     tx.sqlite
       .query(
-        `UPDATE auto_top_up_agreements SET in_flight_payment_id = NULL, consecutive_failures = ?,
-           status = CASE WHEN ? AND status = 'active' THEN 'paused' ELSE status END, updated_at = ? WHERE id = ?`,
+        `UPDATE auto_top_up_agreements SET in_flight_payment_id = CASE WHEN in_flight_payment_id = ? THEN NULL ELSE in_flight_payment_id END,
+           consecutive_failures = ?, status = CASE WHEN ? AND status = 'active' THEN 'paused' ELSE status END, updated_at = ? WHERE id = ?`,
       )
-      .run(failures, paused ? 1 : 0, nowMs, agreement.id);
+      .run(payment.paymentId, failures, paused ? 1 : 0, nowMs, agreement.id);
   }
   const balanceOre = getBalance(tx, payment.accountId) ?? 0;
   const reason = event.status === "captured" ? null : event.reason;
@@ -233,6 +244,21 @@ export interface ClaimedTopUp {
 }
 
 /**
+ * A cheap check on the read connection, so a sale on an account without a due agreement (nearly all of them) does
+ * not queue a write transaction. claimAutoTopUp decides for real, inside the write.
+ */
+export function autoTopUpMayBeDue(tx: Tx, accountId: number): boolean {
+  return (
+    tx.sqlite
+      .query(
+        `SELECT 1 FROM auto_top_up_agreements g JOIN ledger_accounts a ON a.id = g.account_id
+         WHERE g.account_id = ? AND g.status = 'active' AND g.card_token IS NOT NULL AND g.in_flight_payment_id IS NULL AND a.balance_ore < ?`,
+      )
+      .get(accountId, AUTO_TOP_UP_THRESHOLD_ORE) !== null
+  );
+}
+
+/**
  * Starts a top-up if the rule says so: an active agreement with a saved card, at least 100 kr. deposited, the
  * balance below 50 kr., and no top-up already in flight (the claim and the in-flight mark are one transaction).
  */
@@ -257,7 +283,8 @@ export function claimAutoTopUp(tx: WriteTx, accountId: number, nowMs: number = D
 
 /**
  * After a crash, a top-up may have been claimed but never answered. We cannot know whether the acquirer charged,
- * so the payment is marked failed ("interrupted") — a real adapter would ask the acquirer — and the account freed.
+ * so the payment is marked failed ("interrupted", an unknown outcome) and the account freed; should the acquirer's
+ * capture still arrive, applyPaymentOutcome deposits it. A real adapter would also ask the acquirer.
  */
 export function recoverInterruptedTopUps(tx: WriteTx, olderThanMs: number, nowMs: number = Date.now()): number {
   const stale = tx.sqlite
@@ -334,7 +361,14 @@ export type PayoutResult = { ok: true; payout: Payout; transfers: Transfer[] } |
 export function requestPayout(tx: WriteTx, userId: number, request: PayoutRequest, nowMs: number = Date.now()): PayoutResult {
   const existing = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE user_id = ? AND idempotency_key = ?`).get(userId, request.idempotencyKey) as PayoutRow | null;
   if (existing) {
-    if (existing.account_id !== request.accountId || existing.amount_ore !== request.amountOre || existing.bank_account_number !== request.bankAccountNumber) {
+    const sameRequest =
+      existing.account_id === request.accountId &&
+      existing.amount_ore === request.amountOre &&
+      existing.bank_account_number === request.bankAccountNumber &&
+      existing.registration_number === request.registrationNumber &&
+      existing.name === request.name &&
+      existing.message === (request.message ?? null);
+    if (!sameRequest) {
       throw new IdempotencyConflictError("this payout request was already made with other details");
     }
     return { ok: true, payout: toPayout(existing), transfers: [] };

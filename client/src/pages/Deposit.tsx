@@ -5,6 +5,7 @@ import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
+import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
 
 function Tabs() {
   const location = useLocation();
@@ -47,7 +48,8 @@ function PaymentFields(props: {
       <input id="payment-email" type="email" autocomplete="email" value={props.email()} onInput={(event) => props.setEmail(event.currentTarget.value)} />
       {error("receiptEmail")}
       <label for="payment-amount">{props.amountLabel}</label>
-      <input id="payment-amount" inputmode="numeric" value={props.amount()} onInput={(event) => props.setAmount(event.currentTarget.value)} />
+      <input id="payment-amount" inputmode="numeric" aria-describedby="payment-amount-limits" value={props.amount()} onInput={(event) => props.setAmount(event.currentTarget.value)} />
+      <p id="payment-amount-limits" class="hint">{t().depositLimits(formatOre(DEPOSIT_MIN_KR * 100), formatOre(DEPOSIT_MAX_KR * 100))}</p>
       {error("amountKr")}
       <p class="hint">{t().cardsAccepted}</p>
       <Show when={props.showTerms !== false}>
@@ -82,7 +84,9 @@ function usePaymentForm() {
     setErrors({});
     setFailed(false);
     const clientErrors: Record<string, string> = {};
+    const amountIssue = wholeKronerSchema.safeParse(amountKr()).error?.issues[0]?.message;
     if (Number.isNaN(amountKr())) clientErrors.amountKr = "Beløbet skal være i hele kroner / The amount must be whole kroner";
+    else if (amountIssue) clientErrors.amountKr = amountIssue;
     if (!accepted()) clientErrors.acceptedTerms = "Betalingsbetingelserne skal accepteres / The payment terms must be accepted";
     if (Object.keys(clientErrors).length > 0) return setErrors(clientErrors);
     setBusy(true);
@@ -145,7 +149,9 @@ export function DepositResultPage() {
                     ? t().paymentCancelled
                     : shown().status === "declined"
                       ? t().paymentDeclined
-                      : t().paymentFailed}
+                      : shown().reason === "timeout" || shown().reason === "interrupted"
+                        ? t().paymentUnknown
+                        : t().paymentFailed}
               </p>
             </Show>
           )}
@@ -186,9 +192,13 @@ export function AutoTopUpPage() {
   }
   async function cancel() {
     if (!window.confirm(t().cancelAgreement + "?")) return;
-    await trpc.autoTopUp.cancel.mutate({ accountId: form.accountId()! });
+    try {
+      await trpc.autoTopUp.cancel.mutate({ accountId: form.accountId()! });
+      setNotice(t().agreementCancelled);
+    } catch {
+      setNotice(t().error);
+    }
     await refetch();
-    setNotice(t().agreementCancelled);
   }
 
   return (

@@ -100,20 +100,35 @@ export function KitchenPage() {
 
   const counts = () => {
     const totals = new Map<string, number>();
-    for (const order of orders) if (order.status !== "delivered") for (const line of order.lines) totals.set(line.name, (totals.get(line.name) ?? 0) + line.quantity);
+    // "Skal laves" is what is still to be made: orders already Klar are done.
+    for (const order of orders) if (order.status === "received" || order.status === "in_progress") for (const line of order.lines) totals.set(line.name, (totals.get(line.name) ?? 0) + line.quantity);
     return [...totals].sort((a, b) => b[1] - a[1]);
   };
 
+  const [actionError, setActionError] = createSignal<string | null>(null);
+
   async function move(order: Order, to: "in_progress" | "ready" | "delivered") {
-    await trpc.kitchen.advance.mutate({ orderId: order.orderId, to });
+    setActionError(null);
+    try {
+      const result = await trpc.kitchen.advance.mutate({ orderId: order.orderId, to });
+      if (result.ok) return;
+    } catch {
+      // Shown below; the refreshed queue tells the kitchen where the order really is.
+    }
+    setActionError(t().kitchenMoveFailed);
+    void refetch();
   }
 
   async function handOut(event: SubmitEvent) {
     event.preventDefault();
     const value = pickup().trim();
-    const result = await trpc.kitchen.deliver.mutate(/^O-/i.test(value) ? { orderNumber: value.toUpperCase() } : { cardNumber: value });
-    setPickupResult(t().delivered(result.delivered.join(", ")));
-    setPickup("");
+    try {
+      const result = await trpc.kitchen.deliver.mutate(/^O-/i.test(value) ? { orderNumber: value.toUpperCase() } : { cardNumber: value });
+      setPickupResult(t().delivered(result.delivered.join(", ")));
+      setPickup("");
+    } catch {
+      setPickupResult(t().error);
+    }
   }
 
   const column = (status: "received" | "in_progress" | "ready", action: { label: string; to: "in_progress" | "ready" | "delivered" }) => (
@@ -158,6 +173,7 @@ export function KitchenPage() {
                 <time class="clock" aria-label="Klokken">{clock().toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })}</time>
               </header>
               <Show when={flash()}><p role="status" class="new-order">{t().newOrder}!</p></Show>
+              <Show when={actionError()}><p role="alert" class="error">{actionError()}</p></Show>
               <section class="prep" aria-label={t().toPrepare}>
                 <h2>{t().toPrepare}</h2>
                 <ul>

@@ -53,7 +53,11 @@ export function PayoutPage() {
         idempotencyKey = crypto.randomUUID();
         setValues({ ...values(), amount: "", message: "" });
         await Promise.all([refetch(), session.loadAccounts()]);
-      } else setResult({ ok: false, text: t().insufficientFunds });
+      } else {
+        setResult({ ok: false, text: t().insufficientFunds });
+        // The server keeps the decline under its key, so a corrected request must be a new one.
+        idempotencyKey = crypto.randomUUID();
+      }
     } catch (caught) {
       setErrors(fieldIssues(caught));
       setResult({ ok: false, text: t().error });

@@ -13,20 +13,41 @@ export function TransferPage() {
   const [to, setTo] = createSignal<number | null>(null);
   const [amount, setAmount] = createSignal("");
   const [message, setMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
-  let idempotencyKey = crypto.randomUUID();
+  const [busy, setBusy] = createSignal(false);
+  // What the selects show is exactly what is sent: both read these, and the default "to" is never the "from" account.
+  const fromId = () => from() ?? session.accounts[0]?.accountId ?? null;
+  const toId = () => to() ?? session.accounts.find((account) => account.accountId !== fromId())?.accountId ?? null;
+  // One key per request: a retry of the same request after a network error reuses it (no double transfer); a changed
+  // request or one after a decline gets a new key, since the server keeps a decline under its key.
+  let attempt: { key: string; request: string } | null = null;
+  const keyFor = (request: string) => {
+    if (!attempt || attempt.request !== request) attempt = { key: crypto.randomUUID(), request };
+    return attempt.key;
+  };
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
-    const fromId = from() ?? session.accounts[0]?.accountId;
-    const toId = to() ?? session.accounts[1]?.accountId;
+    const fromAccountId = fromId();
+    const toAccountId = toId();
     const text = amount().trim().replace(",", ".");
-    if (!fromId || !toId || !/^\d+(\.\d{1,2})?$/.test(text)) return setMessage({ ok: false, text: t().error });
-    const result = await trpc.transfers.create.mutate({ fromAccountId: fromId, toAccountId: toId, amountOre: Math.round(Number(text) * 100), idempotencyKey });
-    if (result.ok) {
-      idempotencyKey = crypto.randomUUID();
-      setMessage({ ok: true, text: t().transferDone });
-      await session.loadAccounts();
-    } else setMessage({ ok: false, text: result.reason === "insufficient_funds" ? t().insufficientFunds : t().error });
+    if (!fromAccountId || !toAccountId || !/^\d+(\.\d{1,2})?$/.test(text)) return setMessage({ ok: false, text: t().error });
+    if (fromAccountId === toAccountId) return setMessage({ ok: false, text: t().transferSameAccount });
+    const amountOre = Math.round(Number(text) * 100);
+    setBusy(true);
+    try {
+      const idempotencyKey = keyFor(JSON.stringify([fromAccountId, toAccountId, amountOre]));
+      const result = await trpc.transfers.create.mutate({ fromAccountId, toAccountId, amountOre, idempotencyKey });
+      attempt = null;
+      if (result.ok) {
+        setMessage({ ok: true, text: t().transferDone });
+        setAmount("");
+        await session.loadAccounts();
+      } else setMessage({ ok: false, text: result.reason === "insufficient_funds" ? t().insufficientFunds : result.reason === "same_account" ? t().transferSameAccount : t().error });
+    } catch {
+      setMessage({ ok: false, text: t().error });
+    } finally {
+      setBusy(false);
+    }
   }
 
   return (
@@ -36,15 +57,27 @@ export function TransferPage() {
         <form class="card-panel" novalidate onSubmit={submit}>
           <label for="transfer-from">{t().transferFrom}</label>
           <select id="transfer-from" onChange={(event) => setFrom(Number(event.currentTarget.value))}>
-            <For each={session.accounts}>{(account) => <option value={account.accountId}>{account.name} - {account.cardNumber} ({formatOre(account.balanceOre)})</option>}</For>
+            <For each={session.accounts}>
+              {(account) => (
+                <option value={account.accountId} selected={account.accountId === fromId()}>
+                  {account.name} - {account.cardNumber} ({formatOre(account.balanceOre)})
+                </option>
+              )}
+            </For>
           </select>
           <label for="transfer-to">{t().transferTo}</label>
           <select id="transfer-to" onChange={(event) => setTo(Number(event.currentTarget.value))}>
-            <For each={[...session.accounts].reverse()}>{(account) => <option value={account.accountId}>{account.name} - {account.cardNumber}</option>}</For>
+            <For each={session.accounts}>
+              {(account) => (
+                <option value={account.accountId} selected={account.accountId === toId()}>
+                  {account.name} - {account.cardNumber}
+                </option>
+              )}
+            </For>
           </select>
           <label for="transfer-amount">{t().amount}</label>
           <input id="transfer-amount" inputmode="decimal" value={amount()} onInput={(event) => setAmount(event.currentTarget.value)} />
-          <button type="submit">{t().transfer}</button>
+          <button type="submit" disabled={busy()}>{t().transfer}</button>
         </form>
       </Show>
       <Show when={message()}>{(shown) => <p role={shown().ok ? "status" : "alert"} class={shown().ok ? "success" : "error"}>{shown().text}</p>}</Show>

@@ -256,16 +256,25 @@ export function OrdersPage() {
   const onOrder = () => void refetch();
   window.addEventListener("kantinekort:order", onOrder);
   onCleanup(() => window.removeEventListener("kantinekort:order", onOrder));
+  const [cancelError, setCancelError] = createSignal<string | null>(null);
   async function cancel(orderId: number) {
     if (!window.confirm(t().cancelOrderConfirm)) return;
-    await trpc.orders.cancel.mutate({ orderId });
-    await Promise.all([refetch(), session.loadAccounts()]);
+    setCancelError(null);
+    try {
+      const result = await trpc.orders.cancel.mutate({ orderId });
+      if (!result.ok) setCancelError(t().cancelOrderFailed);
+    } catch {
+      setCancelError(t().error);
+    }
+    // Refreshed either way: a refused cancel usually means the kitchen has started, which the list should show.
+    await Promise.all([refetch(), session.loadAccounts()]).catch(() => undefined);
   }
   return (
     <section>
       <h1>{t().orders}</h1>
       <ShopNav />
       <Show when={placed()}>{(number) => <p role="status" class="success">{t().orderPlaced(number())}</p>}</Show>
+      <Show when={cancelError()}><p role="alert" class="error">{cancelError()}</p></Show>
       <Show when={orders.loading && !orders()}><p role="status">{t().loading}</p></Show>
       <Show when={orders() && orders()!.length === 0}><p>{t().noOrders}</p></Show>
       <ul class="order-list">
