@@ -292,10 +292,21 @@ export function openAccount(tx: WriteTx, account: NewAccount, nowMs: number = Da
   return Number(result.lastInsertRowid);
 }
 
+/**
+ * The system accounts, by code. `bank_payouts` is the edge where paid-out money leaves for the bank; it is of the
+ * payout-clearing kind, so that payout clearing itself holds exactly the payouts still waiting for a decision.
+ */
+const SYSTEM_ACCOUNTS = {
+  acquirer_clearing: { kind: "acquirer_clearing", name: "Acquirer clearing" },
+  payout_clearing: { kind: "payout_clearing", name: "Payout clearing" },
+  bank_payouts: { kind: "payout_clearing", name: "Paid out to banks" },
+  corrections: { kind: "corrections", name: "Corrections" },
+} as const;
+
 /** The id of the system account with this code, opened on first use. */
-export function systemAccount(tx: WriteTx, code: "acquirer_clearing" | "payout_clearing" | "corrections", nowMs: number = Date.now()): number {
+export function systemAccount(tx: WriteTx, code: keyof typeof SYSTEM_ACCOUNTS, nowMs: number = Date.now()): number {
   const row = tx.sqlite.query("SELECT id FROM ledger_accounts WHERE code = ?").get(code) as { id: number } | null;
   if (row) return row.id;
-  const names = { acquirer_clearing: "Acquirer clearing", payout_clearing: "Payout clearing", corrections: "Corrections" } as const;
-  return openAccount(tx, { kind: code, code, name: names[code] }, nowMs);
+  const account = SYSTEM_ACCOUNTS[code];
+  return openAccount(tx, { kind: account.kind, code, name: account.name }, nowMs);
 }

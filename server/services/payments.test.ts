@@ -182,6 +182,30 @@ describe("payouts and transfers", () => {
     expect(balanceOf(clearing)).toBe(0);
   });
 
+  test("a paid payout leaves payout clearing for the bank-payout account once, so clearing holds only what is pending", async () => {
+    const card = await createCard(testStore.store, canteen, { balanceOre: 10_000 });
+    const clearing = await write((tx) => systemAccount(tx, "payout_clearing"));
+    const bank = await write((tx) => systemAccount(tx, "bank_payouts"));
+    const clearingBefore = balanceOf(clearing);
+    const bankBefore = balanceOf(bank);
+    const first = await write((tx) => requestPayout(tx, card.userId, { ...payout, idempotencyKey: "payout-paid-1", accountId: card.accountId, amountOre: 4_000 }));
+    const second = await write((tx) => requestPayout(tx, card.userId, { ...payout, idempotencyKey: "payout-paid-2", accountId: card.accountId, amountOre: 1_500 }));
+    expect(balanceOf(clearing) - clearingBefore).toBe(5_500);
+    const firstId = (first as { ok: true; payout: { payoutId: number } }).payout.payoutId;
+    const paid = await write((tx) => decidePayout(tx, firstId, { status: "paid" }));
+    expect(paid?.transfers).toHaveLength(1);
+    // Deciding again changes nothing: no second settlement, no return.
+    expect((await write((tx) => decidePayout(tx, firstId, { status: "paid" })))?.transfers).toEqual([]);
+    expect((await write((tx) => decidePayout(tx, firstId, { status: "rejected", reason: "for sent" })))?.transfers).toEqual([]);
+    expect(balanceOf(clearing) - clearingBefore).toBe(1_500);
+    expect(balanceOf(bank) - bankBefore).toBe(4_000);
+    expect(balanceOf(card.accountId)).toBe(4_500);
+    const secondId = (second as { ok: true; payout: { payoutId: number } }).payout.payoutId;
+    await write((tx) => decidePayout(tx, secondId, { status: "rejected", reason: "Forkert konto" }));
+    expect(balanceOf(clearing)).toBe(clearingBefore);
+    expect(balanceOf(card.accountId)).toBe(6_000);
+  });
+
   test("nobody can pay out or transfer from another user's account", async () => {
     const mine = await createCard(testStore.store, canteen, { balanceOre: 5_000 });
     const theirs = await createCard(testStore.store, canteen, { balanceOre: 5_000 });

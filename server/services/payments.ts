@@ -405,8 +405,9 @@ export function listPayouts(tx: Tx, userId: number): Payout[] {
 }
 
 /**
- * The back office's decision. Paid: the money has left for the bank and stays in payout clearing as paid out.
- * Rejected: a correcting transfer returns it to the card account. Either happens once.
+ * The back office's decision. Paid: the money has left for the bank, so it moves on from payout clearing to the
+ * bank-payout edge account (payout clearing then holds exactly what is still pending). Rejected: a correcting
+ * transfer returns it to the card account. Either happens once.
  */
 export function decidePayout(
   tx: WriteTx,
@@ -438,6 +439,21 @@ export function decidePayout(
       .query("UPDATE payouts SET status = 'rejected', reject_reason = ?, return_transfer_id = ?, decided_at = ? WHERE id = ?")
       .run(decision.reason, posted.transfer.id, nowMs, payoutId);
   } else {
+    const posted = postTransfer(
+      tx,
+      {
+        id: `payout-paid:${payoutId}`,
+        debitAccountId: systemAccount(tx, "payout_clearing", nowMs),
+        creditAccountId: systemAccount(tx, "bank_payouts", nowMs),
+        amountOre: row.amount_ore,
+        kind: "payout",
+        reference: `payout:${payoutId}`,
+        description: "Udbetaling sendt til banken",
+      },
+      nowMs,
+    );
+    if (posted.status !== "posted") throw new Error(`payout settlement declined: ${posted.reason}`);
+    transfers.push(posted.transfer);
     tx.sqlite.query("UPDATE payouts SET status = 'paid', decided_at = ? WHERE id = ?").run(nowMs, payoutId);
   }
   const updated = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ?`).get(payoutId) as PayoutRow;
