@@ -1,8 +1,13 @@
-// Command line for the database: `migrate` (to latest), `down` (one step), `seed` (demo data into an empty database).
+// Command line for the database: `migrate` (to latest), `down` (one step), `seed` (demo data into an empty database),
+// `create-admin` (the first back-office administrator).
+import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config.ts";
 import { openStore } from "./connect.ts";
 import { migrateDown, migrateToLatest } from "./migrate.ts";
 import { seedDemo } from "./seed.ts";
+import { passwordSchema } from "../common/portal.ts";
+import { hashPassword } from "../server/services/auth.ts";
+import { createFirstAdministrator } from "../server/services/backoffice.ts";
 
 const command = process.argv[2];
 const config = loadConfig();
@@ -20,7 +25,37 @@ if (command === "migrate") {
   const seeded = await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   console.log(seeded ? "Demo data loaded." : "The database already holds data; nothing seeded.");
   await store.close();
+} else if (command === "create-admin") {
+  // The password may come from ADMIN_PASSWORD instead of --password, so it need not stand in the shell history.
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" }, "tenant-id": { type: "string" }, school: { type: "string" } },
+  });
+  const password = values.password ?? process.env.ADMIN_PASSWORD ?? "";
+  const checked = passwordSchema.safeParse(password);
+  if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email) || !checked.success) {
+    console.error("usage: bun db/cli.ts create-admin --email <e-mail> (--password <password> | ADMIN_PASSWORD=…) [--name <name>] [--tenant-id <id> | --school <name>]");
+    if (!checked.success) console.error(checked.error.issues.map((issue) => issue.message).join("; "));
+    process.exit(2);
+  }
+  await migrateToLatest(config.databasePath);
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
+  const passwordHash = await hashPassword(password);
+  const tenantId = values["tenant-id"] === undefined ? undefined : Number(values["tenant-id"]);
+  const created = await store.write((tx) => createFirstAdministrator(tx, { email: values.email!, name: values.name ?? values.email!, tenantId, school: values.school }, passwordHash));
+  await store.close();
+  if (!created.ok) {
+    const explanations = {
+      email_taken: "a staff account with this e-mail already exists",
+      tenant_not_found: "no tenant has that id",
+      tenant_ambiguous: "the database holds several tenants; choose one with --tenant-id",
+      school_required: "the database is empty; name the school with --school",
+    };
+    console.error(`create-admin failed: ${explanations[created.reason]}`);
+    process.exit(1);
+  }
+  console.log(`Administrator ${values.email.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
 } else {
-  console.error("usage: bun db/cli.ts migrate|down|seed");
+  console.error("usage: bun db/cli.ts migrate|down|seed|create-admin");
   process.exit(2);
 }

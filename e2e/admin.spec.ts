@@ -1,4 +1,5 @@
-// The back office in a real browser: issue a card and sign in with it, terminal keys, class-list import, payouts.
+// The back office in a real browser: issue a card and sign in with it, terminal keys, class-list import, payouts,
+// a correction started from a cardholder's row, staff accounts.
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./helpers.ts";
 
@@ -68,7 +69,10 @@ test("approve one payout and reject another", async ({ page, request }) => {
   await page.getByRole("button", { name: "Udbetalinger" }).click();
   const rows = page.getByRole("row").filter({ hasText: "9876543210" });
   await expect(rows).toHaveCount(2);
+  // Both decisions ask first: "paid" with a confirmation, "reject" with a prompt for the reason.
+  page.once("dialog", (dialog) => void dialog.accept());
   await rows.first().getByRole("button", { name: /som udbetalt/ }).click();
+  await expect(rows.first()).toContainText("Udbetalt");
   page.once("dialog", (dialog) => void dialog.accept("Forkert kontonummer"));
   await rows.last().getByRole("button", { name: /^Afvis/ }).click();
   await expect(rows.first()).toContainText("Udbetalt");
@@ -84,4 +88,44 @@ test("the back office speaks English when asked", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Cards and cardholders" })).toBeVisible();
   await page.getByLabel("Language").selectOption("da");
   await expect(page.getByRole("heading", { name: "Kort og kortholdere" })).toBeVisible();
+});
+
+test("a correction is started from the cardholder's row, confirmed, and posted once", async ({ page }) => {
+  await adminSignIn(page);
+  await page.getByLabel(/Søg/).fill("12345678901237");
+  await page.getByRole("button", { name: "Korrektion for 12345678901237" }).click();
+  await expect(page.getByTestId("correction-target")).toContainText("12345678901237");
+  await page.getByLabel("Beløb (kr.)").fill("2,50");
+  await page.getByLabel("Årsag (skal udfyldes)").fill("Fejl ved kassen");
+  let question = "";
+  page.once("dialog", (dialog) => {
+    question = dialog.message();
+    void dialog.accept();
+  });
+  await page.getByRole("button", { name: "Bogfør korrektion" }).click();
+  await expect(page.getByText("Korrektionen er bogført.")).toBeVisible();
+  expect(question).toContain("2,50");
+  await page.getByRole("button", { name: "Revisionslog" }).click();
+  await expect(page.getByText(/ledger\.correction/)).toHaveCount(1);
+});
+
+test("an administrator creates a staff member, who can then sign in", async ({ page, browser }) => {
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Personale" }).click();
+  const form = page.getByRole("form", { name: "Opret medarbejder" });
+  await form.getByLabel("E-mail").fill("e2e.kok@kantinekort.local");
+  await form.getByLabel("Navn").fill("E2E Kok");
+  await form.getByLabel(/Startadgangskode/).fill("Kokken2026");
+  await form.getByRole("button", { name: "Opret medarbejder" }).click();
+  await expect(page.getByText("Medarbejderen er oprettet.")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "e2e.kok@kantinekort.local" })).toBeVisible();
+  const context = await browser.newContext();
+  const cook = await context.newPage();
+  await cook.goto("/admin");
+  await cook.getByLabel("E-mail").fill("e2e.kok@kantinekort.local");
+  await cook.getByLabel("Adgangskode").fill("Kokken2026");
+  await cook.getByRole("button", { name: "Log på" }).click();
+  await expect(cook.getByRole("navigation", { name: "Administration" })).toBeVisible();
+  await expect(cook.getByRole("button", { name: "Personale" })).toHaveCount(0);
+  await context.close();
 });

@@ -1,6 +1,8 @@
 // Back office over real HTTP: staff roles, cards and class lists, devices, payouts, corrections, reports, and the audit log.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { appRouter } from "./_app.ts";
+import { mapLimited } from "./backoffice.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 
@@ -37,26 +39,25 @@ function sale(key: string, cardNumber: string, amountOre: number) {
 }
 
 describe("authorization", () => {
-  test("a cardholder session cannot call any back-office procedure; staff cannot do administrator-only actions", async () => {
+  // Every back-office procedure but the sign-in must be classified here, so that a new one needs a decision.
+  const adminOnly = ["devices", "createDevice", "revokeDevice", "payouts", "payoutsCsv", "decidePayout", "correct", "audit", "staffMembers", "createStaff", "setStaffRole", "disableStaff"];
+  const staffAllowed = ["logout", "me", "searchCards", "issueCard", "setSchooling", "setCardStatus", "replaceCard", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report"];
+  const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>)
+    .filter(([path]) => path.startsWith("backoffice.") && path !== "backoffice.login")
+    .map(([path, procedure]) => ({ path, name: path.slice("backoffice.".length), type: procedure._def.type }));
+  const call = (client: PortalClient, procedure: { path: string; type: string }) => (procedure.type === "query" ? client.query(procedure.path) : client.mutate(procedure.path, {}));
+
+  test("every back-office procedure is classified as staff or administrator-only", () => {
+    expect(procedures.map((procedure) => procedure.name).sort()).toEqual([...adminOnly, ...staffAllowed].sort());
+  });
+
+  test("no session and a cardholder session are refused by every back-office procedure; staff by every administrator-only one", async () => {
     const before = tableCounts(server.services.store);
-    const calls: Array<[string, "query" | "mutate", unknown]> = [
-      ["backoffice.me", "query", undefined],
-      ["backoffice.searchCards", "query", { query: "" }],
-      ["backoffice.issueCard", "mutate", { name: "X" }],
-      ["backoffice.setCardStatus", "mutate", { cardId: 1, status: "blocked" }],
-      ["backoffice.createDevice", "mutate", { kind: "terminal", canteenId: 1, name: "X" }],
-      ["backoffice.decidePayout", "mutate", { payoutId: 1, status: "paid" }],
-      ["backoffice.correct", "mutate", { accountId: 1, amountOre: 100, direction: "credit", reason: "Forsøg", idempotencyKey: "correction-0001" }],
-      ["backoffice.report", "query", { day: "2026-01-01" }],
-      ["backoffice.audit", "query", undefined],
-    ];
-    for (const [path, kind, input] of calls) {
-      const response = kind === "query" ? await cardholder.query(path, input) : await cardholder.mutate(path, input);
-      expect(response.error?.data.code, path).toBe("FORBIDDEN");
-    }
-    for (const [path, kind, input] of calls.filter(([path]) => ["backoffice.createDevice", "backoffice.decidePayout", "backoffice.correct", "backoffice.audit"].includes(path))) {
-      const response = kind === "query" ? await staff.query(path, input) : await staff.mutate(path, input);
-      expect(response.error?.data.code, path).toBe("FORBIDDEN");
+    const anonymous = new PortalClient(server.url);
+    for (const procedure of procedures) {
+      expect((await call(anonymous, procedure)).error?.data.code, procedure.path).toBe("UNAUTHORIZED");
+      expect((await call(cardholder, procedure)).error?.data.code, procedure.path).toBe("FORBIDDEN");
+      if (adminOnly.includes(procedure.name)) expect((await call(staff, procedure)).error?.data.code, procedure.path).toBe("FORBIDDEN");
     }
     expect(tableCounts(server.services.store)).toEqual(before);
     // And a staff session is not a cardholder session.
@@ -83,6 +84,28 @@ describe("cards", () => {
     const replaced = await staff.mutate("backoffice.replaceCard", { cardId: issued.data.cardId });
     expect(replaced.data.cardNumber).not.toBe(issued.data.cardNumber);
     expect((await new PortalClient(server.url).login(replaced.data.cardNumber, replaced.data.verificationCode)).data).toMatchObject({ ok: true });
+  });
+
+  test("a replaced card logs in neither with its code nor with the password, its holder is signed out, and it cannot be unblocked or replaced", async () => {
+    const issued = (await staff.mutate("backoffice.issueCard", { name: "Ole Olsen", email: "ole@example.dk" })).data;
+    const ole = new PortalClient(server.url);
+    expect((await ole.login(issued.cardNumber, issued.verificationCode)).data).toMatchObject({ ok: true });
+    expect((await ole.mutate("auth.changePassword", { currentPassword: issued.verificationCode, newPassword: "Hemmelig2026", repeatPassword: "Hemmelig2026" })).error).toBeUndefined();
+    // Blocking the card (as "Spær kort" does) keeps the login: the cardholder must still reach Konti.
+    expect((await staff.mutate("backoffice.setCardStatus", { cardId: issued.cardId, status: "blocked" })).data).toEqual({ ok: true });
+    expect((await new PortalClient(server.url).login(issued.cardNumber, "Hemmelig2026")).data).toMatchObject({ ok: true });
+    expect((await ole.query("accounts.list")).error).toBeUndefined();
+    const replaced = (await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId })).data;
+    expect((await ole.query("accounts.list")).error?.data.code).toBe("UNAUTHORIZED");
+    expect((await new PortalClient(server.url).login(issued.cardNumber, "Hemmelig2026")).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
+    expect((await new PortalClient(server.url).login(issued.cardNumber, issued.verificationCode)).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
+    expect((await new PortalClient(server.url).login(replaced.cardNumber, "Hemmelig2026")).data).toMatchObject({ ok: true });
+    const before = tableCounts(server.services.store);
+    const unblock = await staff.mutate("backoffice.setCardStatus", { cardId: issued.cardId, status: "active" });
+    expect(unblock.error?.data.code).toBe("CONFLICT");
+    expect(unblock.error?.message).toMatch(/card_replaced/);
+    expect((await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId })).error?.data.code).toBe("CONFLICT");
+    expect(tableCounts(server.services.store)).toEqual(before);
   });
 
   test("a class list with one bad row writes nothing and names the row; a good one issues every card", async () => {
@@ -121,12 +144,27 @@ describe("devices, payouts, corrections, reports", () => {
     expect(pending).toHaveLength(2);
     expect(pending[0]!.bankAccountNumber).toBe("1234567890");
     expect((await admin.query("backoffice.payoutsCsv")).data).toContain("1234567890");
-    await admin.mutate("backoffice.decidePayout", { payoutId: pending[0]!.payoutId, status: "paid" });
-    await admin.mutate("backoffice.decidePayout", { payoutId: pending[1]!.payoutId, status: "rejected", reason: "Forkert konto" });
-    await admin.mutate("backoffice.decidePayout", { payoutId: pending[1]!.payoutId, status: "rejected", reason: "Igen" });
+    // Name and message are the cardholder's text: a formula is defused with an apostrophe before it reaches a spreadsheet.
+    await cardholder.mutate("payouts.request", { accountId, name: "=HYPERLINK(\"http://x\")", registrationNumber: "1234", bankAccountNumber: "1", message: "@SUM(A1)", amountOre: 100, idempotencyKey: "bo-payout-formula" });
+    const csv = (await admin.query("backoffice.payoutsCsv")).data as string;
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(csv).toContain(";'@SUM(A1)");
+    const formula = ((await admin.query("backoffice.payouts", { status: "pending" })).data as Array<{ payoutId: number; name: string }>).find((payout) => payout.name.startsWith("="))!;
+    await admin.mutate("backoffice.decidePayout", { payoutId: formula.payoutId, status: "rejected", reason: "Prøve" });
+    expect((await admin.mutate("backoffice.decidePayout", { payoutId: pending[0]!.payoutId, status: "paid" })).data).toMatchObject({ payout: { status: "paid" } });
+    expect((await admin.mutate("backoffice.decidePayout", { payoutId: pending[1]!.payoutId, status: "rejected", reason: "Forkert konto" })).data).toMatchObject({ payout: { status: "rejected" } });
+    const auditRows = () => server.services.store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE 'payout.%'").get() as { n: number }).n;
+    const auditedBefore = auditRows();
+    // A second decision on a decided payout changes nothing, says so, and leaves no audit entry.
+    for (const decision of [{ status: "rejected", reason: "Igen" }, { status: "paid" }]) {
+      const again = await admin.mutate("backoffice.decidePayout", { payoutId: pending[1]!.payoutId, ...decision });
+      expect(again.error?.data.code).toBe("CONFLICT");
+      expect(again.error?.message).toMatch(/already_decided/);
+    }
+    expect(auditRows()).toBe(auditedBefore);
     expect(balance()).toBe(start - 1_000);
     const statuses = ((await cardholder.query("payouts.list")).data as Array<{ status: string }>).map((payout) => payout.status).sort();
-    expect(statuses).toEqual(["paid", "rejected"]);
+    expect(statuses).toEqual(["paid", "rejected", "rejected"]);
   });
 
   test("a correction needs a reason, shows in the cardholder's statement, and everything is in the audit log", async () => {
@@ -139,9 +177,105 @@ describe("devices, payouts, corrections, reports", () => {
     const report = (await staff.query("backoffice.report", { day: copenhagenDate(Date.now()) })).data;
     expect(report.ledger.ok).toBe(true);
     expect(report.salesByCanteen[0].canteen).toBe("Kantinen");
+    // Catalogue, menu, cut-off, a card unblocked, a kitchen screen created and revoked: each leaves its own entry.
+    const me = (await staff.query("backoffice.me")).data as { canteens: Array<{ canteenId: number; orderCutoffTime: string }> };
+    const canteenId = me.canteens[0]!.canteenId;
+    const product = await staff.mutate("backoffice.saveProduct", { canteenId, name: "Suppe", category: "Dagens ret", priceOre: 2_500, active: true });
+    expect((await staff.mutate("backoffice.setMenuItem", { canteenId, deliveryDay: copenhagenDate(Date.now()), productId: product.data.productId, offered: true, quantityLimit: 10 })).data).toEqual({ ok: true });
+    expect((await staff.mutate("backoffice.setOrderCutoff", { canteenId, time: me.canteens[0]!.orderCutoffTime })).data).toEqual({ ok: true });
+    const blocked = ((await staff.query("backoffice.searchCards", { query: "12345678901236" })).data as Array<{ cardId: number; status: string }>)[0]!;
+    expect((await staff.mutate("backoffice.setCardStatus", { cardId: blocked.cardId, status: "active" })).data).toEqual({ ok: true });
+    await staff.mutate("backoffice.setCardStatus", { cardId: blocked.cardId, status: "blocked" });
+    const screen = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId, name: "Skærm 2" });
+    expect((await admin.mutate("backoffice.revokeDevice", { kind: "screen", id: screen.data.id })).data).toEqual({ ok: true });
     const actions = ((await admin.query("backoffice.audit")).data as Array<{ action: string; actor: string }>).map((entry) => entry.action);
-    for (const action of ["card.issue", "cardholder.schooling", "card.block", "card.replace", "cards.import", "terminal.create", "terminal.revoke", "payout.paid", "payout.rejected", "ledger.correction"]) {
+    for (const action of [
+      "card.issue",
+      "cardholder.schooling",
+      "card.block",
+      "card.unblock",
+      "card.replace",
+      "cards.import",
+      "terminal.create",
+      "terminal.revoke",
+      "screen.create",
+      "screen.revoke",
+      "payout.paid",
+      "payout.rejected",
+      "ledger.correction",
+      "product.create",
+      "menu.set",
+      "canteen.cutoff",
+    ]) {
       expect(actions, action).toContain(action);
     }
   });
+});
+
+describe("support", () => {
+  test("a reply is audited only after the mailer took it; closing is audited; a closed case takes no reply", async () => {
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
+    await cardholder.mutate("support.create", { name: "Testbruger A", email: "testbruger.a@example.dk", accountId, description: "Mit kort virker ikke" });
+    const supportCase = ((await staff.query("backoffice.supportCases")).data as Array<{ caseId: number; status: string }>).find((candidate) => candidate.status === "open")!;
+    const entries = (action: string) =>
+      server.services.store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND target = ?").get(action, `support:${supportCase.caseId}`) as { n: number }).n);
+    const mailer = server.services.mailer;
+    const send = mailer.send;
+    mailer.send = () => Promise.reject(new Error("smtp down"));
+    try {
+      const failed = await staff.mutate("backoffice.replySupport", { caseId: supportCase.caseId, message: "Vi kigger på det" });
+      expect(failed.error?.data.code).toBe("SERVICE_UNAVAILABLE");
+      expect(failed.error?.message).toMatch(/mail_failed/);
+    } finally {
+      mailer.send = send;
+    }
+    expect(entries("support.reply")).toBe(0);
+    expect((await staff.mutate("backoffice.replySupport", { caseId: supportCase.caseId, message: "Vi kigger på det" })).data).toEqual({ ok: true });
+    expect(entries("support.reply")).toBe(1);
+    expect((await staff.mutate("backoffice.closeSupport", { caseId: supportCase.caseId })).data).toEqual({ ok: true });
+    expect(entries("support.close")).toBe(1);
+    const late = await staff.mutate("backoffice.replySupport", { caseId: supportCase.caseId, message: "For sent" });
+    expect(late.error?.data.code).toBe("CONFLICT");
+    expect(late.error?.message).toMatch(/case_closed/);
+    expect(entries("support.reply")).toBe(1);
+  });
+});
+
+describe("staff accounts", () => {
+  test("an administrator creates, promotes and disables staff, each audited; a disabled account is signed out and cannot sign in", async () => {
+    const created = await admin.mutate("backoffice.createStaff", { email: "Ny.Kok@kantinekort.local", name: "Ny Kok", role: "staff", password: "Kokken2026" });
+    expect(created.error).toBeUndefined();
+    expect((await admin.mutate("backoffice.createStaff", { email: "ny.kok@kantinekort.local", name: "Igen", role: "staff", password: "Kokken2026" })).error?.data.code).toBe("CONFLICT");
+    expect((await admin.mutate("backoffice.createStaff", { email: "svag@kantinekort.local", name: "Svag", role: "staff", password: "kort" })).status).toBe(400);
+    const stored = server.services.store.read((tx) => tx.sqlite.query("SELECT password_hash FROM users WHERE id = ?").get(created.data.userId) as { password_hash: string });
+    expect(stored.password_hash).toMatch(/^\$argon2id\$/);
+    const cook = await staffLogin("ny.kok@kantinekort.local", "Kokken2026");
+    expect((await cook.query("backoffice.audit")).error?.data.code).toBe("FORBIDDEN");
+    expect((await admin.mutate("backoffice.setStaffRole", { userId: created.data.userId, role: "admin" })).data).toEqual({ ok: true });
+    expect((await cook.query("backoffice.audit")).error).toBeUndefined();
+    const self = (await admin.query("backoffice.me")).data as { userId: number };
+    expect((await admin.mutate("backoffice.disableStaff", { userId: self.userId })).error?.data.code).toBe("CONFLICT");
+    expect((await admin.mutate("backoffice.disableStaff", { userId: created.data.userId })).data).toEqual({ ok: true });
+    expect((await cook.query("backoffice.me")).error?.data.code).toBe("UNAUTHORIZED");
+    expect((await new PortalClient(server.url).mutate("backoffice.login", { email: "ny.kok@kantinekort.local", password: "Kokken2026" })).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
+    const members = (await admin.query("backoffice.staffMembers")).data as Array<{ email: string; role: string; disabled: boolean }>;
+    expect(members).toContainEqual(expect.objectContaining({ email: "ny.kok@kantinekort.local", role: "admin", disabled: true }));
+    const audit = (await admin.query("backoffice.audit")).data as Array<{ action: string; target: string }>;
+    expect(audit.filter((entry) => entry.target === `user:${created.data.userId}`).map((entry) => entry.action)).toEqual(["staff.disable", "staff.role", "staff.create"]);
+  });
+});
+
+test("an import hashes at most a few codes at once and keeps their order", async () => {
+  let inFlight = 0;
+  let most = 0;
+  const results = await mapLimited(Array.from({ length: 20 }, (_, index) => index), 4, async (value) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await Promise.resolve();
+    await Promise.resolve();
+    inFlight -= 1;
+    return value * 2;
+  });
+  expect(most).toBe(4);
+  expect(results).toEqual(Array.from({ length: 20 }, (_, index) => index * 2));
 });

@@ -2,17 +2,24 @@
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { amountOreSchema, idempotencyKeySchema } from "../../common/limits.ts";
-import { emailSchema } from "../../common/portal.ts";
+import { emailSchema, passwordSchema } from "../../common/portal.ts";
 import { adminProcedure, portalPublicProcedure, router, staffProcedure, type Context } from "../trpc.ts";
+import { hashPassword } from "../services/auth.ts";
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../auth/session.ts";
 import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { publishTransfers } from "../ledger/events.ts";
-import { sendQuietly } from "../mail/mailer.ts";
 import { decidePayout } from "../services/payments.ts";
 import {
   audit,
   canteensOfTenant,
+  createStaffUser,
+  disableStaff,
+  listStaff,
+  setStaffRole,
+  spreadsheetSafe,
+  type CardChangeRefusal,
+  type StaffChangeRefusal,
   cardholderFieldsSchema,
   closeSupportCase,
   createDevice,
@@ -47,6 +54,33 @@ const hashCode = (code: string) => Bun.password.hash(code, { algorithm: "argon2i
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "Dato skal være ÅÅÅÅ-MM-DD / Date must be YYYY-MM-DD" });
 const notFound = (what: string) => new TRPCError({ code: "NOT_FOUND", message: `${what} not found` });
 
+/** At most this many argon2id hashes at once during an import, so a class list does not starve every other request of CPU. */
+const IMPORT_HASH_CONCURRENCY = 4;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, keeping the order of the results. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function cardRefused(refusal: CardChangeRefusal): TRPCError {
+  if (refusal.reason === "card_not_found") return notFound("Card");
+  return new TRPCError({ code: "CONFLICT", message: "card_replaced: Kortet er erstattet af et nyt kort og kan ikke ændres / The card has been replaced and can no longer be changed" });
+}
+
+function staffRefused(refusal: StaffChangeRefusal): TRPCError {
+  if (refusal.reason === "staff_not_found") return notFound("Staff member");
+  return new TRPCError({ code: "CONFLICT", message: "own_account: Du kan ikke ændre din egen konto / You cannot change your own account" });
+}
+
 function signIn(ctx: Context, userId: number) {
   const token = generateSessionToken();
   return ctx.services.store
@@ -63,7 +97,7 @@ export const backofficeRouter = router({
     if (reservation.attemptId === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
     const staff = store.read(
       (tx) =>
-        tx.sqlite.query("SELECT id, role, name, password_hash FROM users WHERE lower(email) = lower(?) AND role IN ('staff', 'admin')").get(input.email) as {
+        tx.sqlite.query("SELECT id, role, name, password_hash FROM users WHERE lower(email) = lower(?) AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(input.email) as {
           id: number;
           role: "staff" | "admin";
           name: string | null;
@@ -112,7 +146,8 @@ export const backofficeRouter = router({
     }),
 
   setCardStatus: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), status: z.enum(["active", "blocked"]) })).mutation(async ({ ctx, input }) => {
-    if (!(await ctx.services.store.write((tx) => setCardStatus(tx, ctx.actor, input.cardId, input.status)))) throw notFound("Card");
+    const changed = await ctx.services.store.write((tx) => setCardStatus(tx, ctx.actor, input.cardId, input.status));
+    if (!changed.ok) throw cardRefused(changed);
     return { ok: true as const };
   }),
 
@@ -120,8 +155,8 @@ export const backofficeRouter = router({
     const code = newVerificationCode();
     const codeHash = await hashCode(code);
     const replaced = await ctx.services.store.write((tx) => replaceCard(tx, ctx.actor, input.cardId, codeHash));
-    if (!replaced) throw notFound("Card");
-    return { ...replaced, verificationCode: code };
+    if (!replaced.ok) throw cardRefused(replaced);
+    return { cardId: replaced.cardId, cardNumber: replaced.cardNumber, verificationCode: code };
   }),
 
   /** Class-list CSV: a preview with per-row errors; `commit` writes every row or, on any error, nothing. */
@@ -129,7 +164,7 @@ export const backofficeRouter = router({
     const parsed = parseClassList(input.csv);
     if (!parsed.ok || !input.commit) return { ok: parsed.ok, errors: parsed.ok ? [] : parsed.errors, rows: parsed.rows, issued: [] as Array<{ name: string; cardNumber: string; verificationCode: string }> };
     const codes = parsed.rows.map(() => newVerificationCode());
-    const hashes = await Promise.all(codes.map(hashCode));
+    const hashes = await mapLimited(codes, IMPORT_HASH_CONCURRENCY, hashCode);
     const issued = await ctx.services.store.write((tx) => importClassList(tx, ctx.actor, parsed.rows, hashes));
     return { ok: true, errors: [], rows: parsed.rows, issued: issued.map((card, index) => ({ name: parsed.rows[index]!.name, cardNumber: card.cardNumber, verificationCode: codes[index]! })) };
   }),
@@ -193,7 +228,11 @@ export const backofficeRouter = router({
   /** The pending payouts as a CSV for the bank. */
   payoutsCsv: adminProcedure.query(({ ctx }) => {
     const rows = ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, "pending"));
-    return toCsv(["Id", "Navn", "Reg.nr.", "Kontonummer", "Beløb", "Besked"], rows.map((row) => [row.payoutId, row.name, row.registrationNumber, row.bankAccountNumber, kroner(row.amountOre), row.message]));
+    // Name and message are typed by the cardholder; the bank file is opened in a spreadsheet.
+    return toCsv(
+      ["Id", "Navn", "Reg.nr.", "Kontonummer", "Beløb", "Besked"],
+      rows.map((row) => [row.payoutId, spreadsheetSafe(row.name), row.registrationNumber, row.bankAccountNumber, kroner(row.amountOre), row.message === null ? null : spreadsheetSafe(row.message)]),
+    );
   }),
 
   decidePayout: adminProcedure
@@ -201,11 +240,15 @@ export const backofficeRouter = router({
     .mutation(async ({ ctx, input }) => {
       const decided = await ctx.services.store.write((tx) => {
         if (!payoutBelongsToTenant(tx, ctx.actor, input.payoutId)) return null;
+        // decidePayout hands back a payout that is no longer pending unchanged; that is no decision and must not be audited.
+        const current = tx.sqlite.query("SELECT status FROM payouts WHERE id = ?").get(input.payoutId) as { status: string };
+        if (current.status !== "pending") return "already_decided" as const;
         const result = decidePayout(tx, input.payoutId, input.status === "paid" ? { status: "paid" } : { status: "rejected", reason: input.reason });
         if (result) audit(tx, ctx.actor, `payout.${input.status}`, `payout:${input.payoutId}`, input.status === "rejected" ? { reason: input.reason } : {});
         return result;
       });
       if (!decided) throw notFound("Payout");
+      if (decided === "already_decided") throw new TRPCError({ code: "CONFLICT", message: "already_decided: Udbetalingen er allerede afgjort / The payout has already been decided" });
       publishTransfers(ctx.services.bus, decided.transfers);
       return { payout: decided.payout };
     }),
@@ -215,8 +258,15 @@ export const backofficeRouter = router({
   replySupport: staffProcedure.input(z.strictObject({ caseId: z.number().int().positive(), message: z.string().trim().min(2).max(5_000) })).mutation(async ({ ctx, input }) => {
     const supportCase = ctx.services.store.read((tx) => listSupportCases(tx, ctx.actor).find((candidate) => candidate.caseId === input.caseId));
     if (!supportCase) throw notFound("Support case");
+    if (supportCase.status === "closed") throw new TRPCError({ code: "CONFLICT", message: "case_closed: Sagen er lukket / The case is closed" });
+    // The reply is audited only once the mailer has taken it; a failed send is an error the staff member sees and can retry.
+    try {
+      await ctx.services.mailer.send({ to: supportCase.email, subject: `Svar på supportsag ${supportCase.caseNumber}`, text: input.message });
+    } catch (error) {
+      console.error(`support reply mail failed (case ${supportCase.caseNumber}):`, error instanceof Error ? error.message : error);
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "mail_failed: Svaret kunne ikke sendes; prøv igen / The reply could not be sent; try again" });
+    }
     await ctx.services.store.write((tx) => audit(tx, ctx.actor, "support.reply", `support:${input.caseId}`, { length: input.message.length }));
-    await sendQuietly(ctx.services.mailer, { to: supportCase.email, subject: `Svar på supportsag ${supportCase.caseNumber}`, text: input.message });
     return { ok: true as const };
   }),
 
@@ -226,8 +276,8 @@ export const backofficeRouter = router({
   }),
 
   report: staffProcedure.input(z.strictObject({ day: daySchema })).query(({ ctx, input }) => {
-    const report = ctx.services.store.read((tx) => dailyReport(tx, input.day));
-    const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [row.product, row.quantity, kroner(row.amountOre)]));
+    const report = ctx.services.store.read((tx) => dailyReport(tx, ctx.actor.tenantId, input.day));
+    const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [spreadsheetSafe(row.product), row.quantity, kroner(row.amountOre)]));
     return { ...report, csv };
   }),
 
@@ -244,6 +294,30 @@ export const backofficeRouter = router({
       return { ok: true as const };
     }),
 
-  audit: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listAudit(tx))),
+  audit: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listAudit(tx, ctx.actor.tenantId))),
+
+  staffMembers: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listStaff(tx, ctx.actor.tenantId))),
+
+  /** A new staff member or administrator of the administrator's own tenant, with an initial password they should change. */
+  createStaff: adminProcedure
+    .input(z.strictObject({ email: emailSchema, name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100), role: z.enum(["staff", "admin"]), password: passwordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const passwordHash = await hashPassword(input.password);
+      const created = await ctx.services.store.write((tx) => createStaffUser(tx, ctx.actor, ctx.actor.tenantId, input, passwordHash));
+      if (!created.ok) throw new TRPCError({ code: "CONFLICT", message: "email_taken: E-mailen bruges allerede / The e-mail is already in use" });
+      return { userId: created.userId };
+    }),
+
+  setStaffRole: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), role: z.enum(["staff", "admin"]) })).mutation(async ({ ctx, input }) => {
+    const changed = await ctx.services.store.write((tx) => setStaffRole(tx, ctx.actor, input.userId, input.role));
+    if (!changed.ok) throw staffRefused(changed);
+    return { ok: true as const };
+  }),
+
+  disableStaff: adminProcedure.input(z.strictObject({ userId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    const changed = await ctx.services.store.write((tx) => disableStaff(tx, ctx.actor, input.userId));
+    if (!changed.ok) throw staffRefused(changed);
+    return { ok: true as const };
+  }),
 });
 

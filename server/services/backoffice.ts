@@ -3,6 +3,7 @@ import type { Tx, WriteTx } from "../../db/tx.ts";
 import * as z from "zod";
 import { checkLedger, openAccount, postTransfer, systemAccount, type LedgerCheckResult, type Transfer } from "../ledger/ledger.ts";
 import { copenhagenMidnight } from "../ledger/calendar.ts";
+import { deleteUserSessions } from "../auth/session.ts";
 
 export type StaffRole = "staff" | "admin";
 
@@ -16,8 +17,8 @@ export interface Actor {
 
 export function audit(tx: WriteTx, actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}, nowMs: number = Date.now()): void {
   tx.sqlite
-    .query("INSERT INTO audit_log (actor_user_id, actor_label, action, target, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-    .run(actor.userId, actor.label, action, target, JSON.stringify(details), nowMs);
+    .query("INSERT INTO audit_log (tenant_id, actor_user_id, actor_label, action, target, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .run(actor.tenantId, actor.userId, actor.label, action, target, JSON.stringify(details), nowMs);
 }
 
 export interface AuditEntry {
@@ -29,8 +30,9 @@ export interface AuditEntry {
   createdAt: number;
 }
 
-export function listAudit(tx: Tx, limit = 200): AuditEntry[] {
-  const rows = tx.sqlite.query("SELECT id, actor_label, action, target, details_json, created_at FROM audit_log ORDER BY id DESC LIMIT ?").all(limit) as Array<{
+/** The newest entries of one tenant's audit log; another school's staff actions are not theirs to read. */
+export function listAudit(tx: Tx, tenantId: number, limit = 200): AuditEntry[] {
+  const rows = tx.sqlite.query("SELECT id, actor_label, action, target, details_json, created_at FROM audit_log WHERE tenant_id = ? ORDER BY id DESC LIMIT ?").all(tenantId, limit) as Array<{
     id: number;
     actor_label: string;
     action: string;
@@ -93,24 +95,40 @@ export function issueCard(tx: WriteTx, actor: Actor, fields: CardholderFields, v
   return { userId, accountId, cardId, cardNumber };
 }
 
-function cardOfTenant(tx: Tx, tenantId: number, cardId: number): { id: number; user_id: number; account_id: number; status: string; card_number: string } | null {
-  return tx.sqlite
-    .query("SELECT c.id, c.user_id, c.account_id, c.status, c.card_number FROM cards c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND u.tenant_id = ?")
-    .get(cardId, tenantId) as { id: number; user_id: number; account_id: number; status: string; card_number: string } | null;
+/** Why a card could not be changed: unknown in the staff member's tenant, or already replaced (blocked for good). */
+export type CardChangeRefusal = { ok: false; reason: "card_not_found" | "card_replaced" };
+
+/** A card of the tenant that may still be changed; a replaced card is refused, so it can never be unblocked or replaced twice. */
+function changeableCard(tx: Tx, tenantId: number, cardId: number): { ok: true; card: { id: number; user_id: number } } | CardChangeRefusal {
+  const card = tx.sqlite
+    .query("SELECT c.id, c.user_id, c.replaced_by_card_id FROM cards c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND u.tenant_id = ?")
+    .get(cardId, tenantId) as { id: number; user_id: number; replaced_by_card_id: number | null } | null;
+  if (!card) return { ok: false, reason: "card_not_found" };
+  if (card.replaced_by_card_id !== null) return { ok: false, reason: "card_replaced" };
+  return { ok: true, card };
 }
 
-export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status: "active" | "blocked", nowMs: number = Date.now()): boolean {
-  const card = cardOfTenant(tx, actor.tenantId, cardId);
-  if (!card) return false;
+export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status: "active" | "blocked", nowMs: number = Date.now()): { ok: true } | CardChangeRefusal {
+  const found = changeableCard(tx, actor.tenantId, cardId);
+  if (!found.ok) return found;
   tx.sqlite.query("UPDATE cards SET status = ? WHERE id = ?").run(status, cardId);
   audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, {}, nowMs);
-  return true;
+  return { ok: true };
 }
 
-/** A lost card: the old one is blocked for good and a new card number shares the same account, balance and limits. */
-export function replaceCard(tx: WriteTx, actor: Actor, cardId: number, verificationCodeHash: string, nowMs: number = Date.now()): { cardId: number; cardNumber: string } | null {
-  const card = cardOfTenant(tx, actor.tenantId, cardId);
-  if (!card) return null;
+/**
+ * A lost card: the old one is blocked for good and a new card number shares the same account, balance and limits.
+ * Every session of the cardholder ends too, because whoever holds the lost card may have logged in with it.
+ */
+export function replaceCard(
+  tx: WriteTx,
+  actor: Actor,
+  cardId: number,
+  verificationCodeHash: string,
+  nowMs: number = Date.now(),
+): { ok: true; cardId: number; cardNumber: string } | CardChangeRefusal {
+  const found = changeableCard(tx, actor.tenantId, cardId);
+  if (!found.ok) return found;
   const cardNumber = newCardNumber(tx);
   const newCardId = Number(
     tx.sqlite
@@ -121,8 +139,9 @@ export function replaceCard(tx: WriteTx, actor: Actor, cardId: number, verificat
       .run(cardNumber, verificationCodeHash, nowMs, cardId).lastInsertRowid,
   );
   tx.sqlite.query("UPDATE cards SET status = 'blocked', replaced_by_card_id = ? WHERE id = ?").run(newCardId, cardId);
+  deleteUserSessions(tx, found.card.user_id);
   audit(tx, actor, "card.replace", `card:${cardId}`, { newCardId, newCardNumberLast4: cardNumber.slice(-4) }, nowMs);
-  return { cardId: newCardId, cardNumber };
+  return { ok: true, cardId: newCardId, cardNumber };
 }
 
 export interface CardholderRow {
@@ -184,6 +203,9 @@ export interface ImportRowError {
   message: string;
 }
 
+/** The most rows one class-list file may hold: each row costs an argon2id hash, so a huge file would tie up the server. */
+export const MAX_IMPORT_ROWS = 1_000;
+
 export type ParsedClassList = { ok: true; rows: CardholderFields[] } | { ok: false; errors: ImportRowError[]; rows: CardholderFields[] };
 
 /**
@@ -199,6 +221,10 @@ export function parseClassList(csv: string): ParsedClassList {
   const errors: ImportRowError[] = [];
   if (!columns.includes("name")) return { ok: false, errors: [{ line: 1, message: "Kolonnen 'navn' mangler / The 'name' column is missing" }], rows: [] };
   const rows: CardholderFields[] = [];
+  const filled = lines.slice(1).filter((line) => line.trim() !== "").length;
+  if (filled > MAX_IMPORT_ROWS) {
+    return { ok: false, errors: [{ line: 1, message: `Højst ${MAX_IMPORT_ROWS} elever pr. fil (filen har ${filled}) / At most ${MAX_IMPORT_ROWS} rows per file (this file has ${filled})` }], rows: [] };
+  }
   lines.slice(1).forEach((line, index) => {
     if (line.trim() === "") return;
     const cells = line.split(separator);
@@ -264,8 +290,12 @@ export interface DailyReport {
   ledger: LedgerCheckResult;
 }
 
-/** Sales (till and webshop), deposits and payouts of one Copenhagen day, with the outstanding card balances. */
-export function dailyReport(tx: Tx, day: string): DailyReport {
+/**
+ * Sales (till and webshop), deposits and payouts of one Copenhagen day, with the outstanding card balances — all of the
+ * staff member's own tenant only. `ledger` is the whole database's invariant check: the ledger is one book, and a
+ * broken invariant anywhere must show.
+ */
+export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport {
   const [year, month, date] = day.split("-").map(Number) as [number, number, number];
   const from = copenhagenMidnight(year, month, date);
   const to = copenhagenMidnight(year, month, date + 1);
@@ -273,10 +303,15 @@ export function dailyReport(tx: Tx, day: string): DailyReport {
     .query(
       `SELECT c.name AS canteen, COALESCE(SUM(t.amount_ore), 0) AS sales_ore, COUNT(*) AS count
        FROM transfers t JOIN canteens c ON c.revenue_account_id = t.credit_account_id
-       WHERE t.kind IN ('sale', 'order') AND t.created_at >= ? AND t.created_at < ? GROUP BY c.id ORDER BY c.name`,
+       WHERE t.kind IN ('sale', 'order') AND c.tenant_id = ? AND t.created_at >= ? AND t.created_at < ? GROUP BY c.id ORDER BY c.name`,
     )
-    .all(from, to) as Array<{ canteen: string; sales_ore: number; count: number }>;
-  const tillItems = tx.sqlite.query("SELECT items_json, amount_ore FROM sales WHERE status = 'approved' AND created_at >= ? AND created_at < ?").all(from, to) as Array<{
+    .all(tenantId, from, to) as Array<{ canteen: string; sales_ore: number; count: number }>;
+  const tillItems = tx.sqlite
+    .query(
+      `SELECT s.items_json, s.amount_ore FROM sales s JOIN terminals t ON t.id = s.terminal_id JOIN canteens c ON c.id = t.canteen_id
+       WHERE s.status = 'approved' AND c.tenant_id = ? AND s.created_at >= ? AND s.created_at < ?`,
+    )
+    .all(tenantId, from, to) as Array<{
     items_json: string | null;
     amount_ore: number;
   }>;
@@ -294,13 +329,27 @@ export function dailyReport(tx: Tx, day: string): DailyReport {
   }
   const orderLines = tx.sqlite
     .query(
-      `SELECT l.name, SUM(l.quantity) AS quantity, SUM(l.quantity * l.unit_price_ore) AS amount_ore FROM order_lines l JOIN orders o ON o.id = l.order_id
-       WHERE o.status <> 'cancelled' AND o.created_at >= ? AND o.created_at < ? GROUP BY l.name`,
+      `SELECT l.name, SUM(l.quantity) AS quantity, SUM(l.quantity * l.unit_price_ore) AS amount_ore
+       FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN canteens c ON c.id = o.canteen_id
+       WHERE o.status <> 'cancelled' AND c.tenant_id = ? AND o.created_at >= ? AND o.created_at < ? GROUP BY l.name`,
     )
-    .all(from, to) as Array<{ name: string; quantity: number; amount_ore: number }>;
+    .all(tenantId, from, to) as Array<{ name: string; quantity: number; amount_ore: number }>;
   for (const line of orderLines) add(`${line.name} (webshop)`, line.quantity, line.amount_ore);
+  // Deposits, payouts and refunds always move money to or from a cardholder account, whose owner names the tenant.
   const sum = (kinds: string) =>
-    (tx.sqlite.query(`SELECT COALESCE(SUM(amount_ore), 0) AS total FROM transfers WHERE kind IN (${kinds}) AND created_at >= ? AND created_at < ?`).get(from, to) as { total: number }).total;
+    (
+      tx.sqlite
+        .query(
+          `SELECT COALESCE(SUM(t.amount_ore), 0) AS total FROM transfers t
+           WHERE t.kind IN (${kinds}) AND t.created_at >= ? AND t.created_at < ?
+             AND EXISTS (SELECT 1 FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id
+                         WHERE a.id IN (t.debit_account_id, t.credit_account_id) AND a.kind = 'cardholder' AND u.tenant_id = ?)`,
+        )
+        .get(from, to, tenantId) as { total: number }
+    ).total;
+  const liability = tx.sqlite
+    .query("SELECT COALESCE(SUM(a.balance_ore), 0) AS total FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id WHERE a.kind = 'cardholder' AND u.tenant_id = ?")
+    .get(tenantId) as { total: number };
   const ledger = checkLedger(tx);
   return {
     day,
@@ -309,7 +358,7 @@ export function dailyReport(tx: Tx, day: string): DailyReport {
     depositsOre: sum("'deposit', 'auto_top_up'"),
     payoutsOre: sum("'payout'"),
     refundsOre: sum("'refund'"),
-    liabilityOre: ledger.cardholderLiabilityOre,
+    liabilityOre: liability.total,
     ledger,
   };
 }
@@ -321,6 +370,15 @@ export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArr
     return /[;"\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [header, ...rows].map((row) => row.map(cell).join(";")).join("\r\n") + "\r\n";
+}
+
+/**
+ * Texts typed by cardholders or tills (names, messages, item names) may start with = + - @ and would then run as a
+ * formula when the file is opened in a spreadsheet, so such a text is prefixed with an apostrophe. Apply it to text
+ * cells only: a negative amount also starts with "-".
+ */
+export function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 export function kroner(amountOre: number): string {
@@ -579,4 +637,103 @@ export function updateCardholderSchooling(
     .run(change.school, change.className, change.track, change.userId, actor.tenantId);
   if (result.changes === 1) audit(tx, actor, "cardholder.schooling", `user:${change.userId}`, { school: change.school, className: change.className, track: change.track }, nowMs);
   return result.changes === 1;
+}
+
+export interface StaffMember {
+  userId: number;
+  email: string;
+  name: string | null;
+  role: StaffRole;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export function listStaff(tx: Tx, tenantId: number): StaffMember[] {
+  const rows = tx.sqlite
+    .query("SELECT id, email, name, role, disabled_at, created_at FROM users WHERE tenant_id = ? AND role IN ('staff', 'admin') ORDER BY disabled_at IS NOT NULL, email")
+    .all(tenantId) as Array<{ id: number; email: string; name: string | null; role: StaffRole; disabled_at: number | null; created_at: number }>;
+  return rows.map((row) => ({ userId: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled_at !== null, createdAt: row.created_at }));
+}
+
+/**
+ * A staff member or administrator of `tenantId`, signing in with e-mail and password (hashed by the caller, outside the
+ * write job). E-mail addresses are stored in lower case and unique among staff of every tenant, because the sign-in
+ * form asks for the e-mail only. `actor` is null for the command-line bootstrap, which then audits as the new user.
+ */
+export function createStaffUser(
+  tx: WriteTx,
+  actor: Actor | null,
+  tenantId: number,
+  fields: { email: string; name: string; role: StaffRole },
+  passwordHash: string,
+  nowMs: number = Date.now(),
+): { ok: true; userId: number } | { ok: false; reason: "email_taken" } {
+  const email = fields.email.trim().toLowerCase();
+  if (tx.sqlite.query("SELECT 1 FROM users WHERE lower(email) = ? AND role IN ('staff', 'admin')").get(email)) return { ok: false, reason: "email_taken" };
+  const userId = Number(
+    tx.sqlite
+      .query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(tenantId, fields.role, fields.name.trim(), email, passwordHash, nowMs).lastInsertRowid,
+  );
+  const by = actor ?? { userId, tenantId, role: fields.role, label: `cli:${email}` };
+  audit(tx, by, "staff.create", `user:${userId}`, { email, role: fields.role }, nowMs);
+  return { ok: true, userId };
+}
+
+export type StaffChangeRefusal = { ok: false; reason: "staff_not_found" | "own_account" };
+
+/** A staff member of the actor's tenant other than the actor: nobody demotes or disables themselves (the last administrator would lock the tenant out). */
+function otherStaffOfTenant(tx: Tx, actor: Actor, userId: number): { ok: true } | StaffChangeRefusal {
+  if (userId === actor.userId) return { ok: false, reason: "own_account" };
+  const found = tx.sqlite.query("SELECT 1 FROM users WHERE id = ? AND tenant_id = ? AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(userId, actor.tenantId);
+  return found ? { ok: true } : { ok: false, reason: "staff_not_found" };
+}
+
+export function setStaffRole(tx: WriteTx, actor: Actor, userId: number, role: StaffRole, nowMs: number = Date.now()): { ok: true } | StaffChangeRefusal {
+  const found = otherStaffOfTenant(tx, actor, userId);
+  if (!found.ok) return found;
+  // The role is read on every request, so a demotion takes effect at once without ending sessions.
+  tx.sqlite.query("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+  audit(tx, actor, "staff.role", `user:${userId}`, { role }, nowMs);
+  return { ok: true };
+}
+
+/** Disables a staff account: it can no longer sign in, and every session it has ends now. */
+export function disableStaff(tx: WriteTx, actor: Actor, userId: number, nowMs: number = Date.now()): { ok: true } | StaffChangeRefusal {
+  const found = otherStaffOfTenant(tx, actor, userId);
+  if (!found.ok) return found;
+  tx.sqlite.query("UPDATE users SET disabled_at = ? WHERE id = ?").run(nowMs, userId);
+  deleteUserSessions(tx, userId);
+  audit(tx, actor, "staff.disable", `user:${userId}`, {}, nowMs);
+  return { ok: true };
+}
+
+/**
+ * The first administrator, from the command line (`bun db/cli.ts create-admin`). It joins `tenantId`, or the only tenant
+ * when there is exactly one; an empty database gets a new tenant named `school` with one canteen, "Kantinen", so the
+ * back office has somewhere to sell.
+ */
+export function createFirstAdministrator(
+  tx: WriteTx,
+  request: { email: string; name: string; tenantId?: number | undefined; school?: string | undefined },
+  passwordHash: string,
+  nowMs: number = Date.now(),
+): { ok: true; userId: number; tenantId: number } | { ok: false; reason: "email_taken" | "tenant_not_found" | "tenant_ambiguous" | "school_required" } {
+  const tenants = tx.sqlite.query("SELECT id FROM tenants ORDER BY id").all() as Array<{ id: number }>;
+  let tenantId: number;
+  if (request.tenantId !== undefined) {
+    if (!tenants.some((tenant) => tenant.id === request.tenantId)) return { ok: false, reason: "tenant_not_found" };
+    tenantId = request.tenantId;
+  } else if (tenants.length === 1) {
+    tenantId = tenants[0]!.id;
+  } else if (tenants.length > 1) {
+    return { ok: false, reason: "tenant_ambiguous" };
+  } else {
+    if (!request.school?.trim()) return { ok: false, reason: "school_required" };
+    tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run(request.school.trim(), nowMs).lastInsertRowid);
+    const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Kantinen omsætning", code: `revenue:tenant-${tenantId}` }, nowMs);
+    tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, "Kantinen", revenueAccountId, nowMs);
+  }
+  const created = createStaffUser(tx, null, tenantId, { email: request.email, name: request.name, role: "admin" }, passwordHash, nowMs);
+  return created.ok ? { ok: true, userId: created.userId, tenantId } : created;
 }

@@ -27,10 +27,17 @@ export interface LoginCandidate {
   verificationCodeHash: string;
 }
 
-/** The user behind a card number, with what their password is checked against (their own password once set). */
+/**
+ * The user behind a card number, with what their password is checked against (their own password once set).
+ * A replaced card is never a username again: whoever found the lost card must not get in with its printed code or the
+ * cardholder's password. A card that is only blocked still logs in, because "Spær kort" in the portal lets the
+ * cardholder block a lost card themselves and they must still see Konti afterwards.
+ */
 export function findLoginCandidate(tx: Tx, cardNumber: string): LoginCandidate | null {
   const row = tx.sqlite
-    .query("SELECT u.id, u.password_hash, c.verification_code_hash FROM cards c JOIN users u ON u.id = c.user_id WHERE c.card_number = ? AND u.role = 'cardholder'")
+    .query(
+      "SELECT u.id, u.password_hash, c.verification_code_hash FROM cards c JOIN users u ON u.id = c.user_id WHERE c.card_number = ? AND c.replaced_by_card_id IS NULL AND u.role = 'cardholder'",
+    )
     .get(cardNumber) as { id: number; password_hash: string | null; verification_code_hash: string } | null;
   return row ? { userId: row.id, passwordHash: row.password_hash, verificationCodeHash: row.verification_code_hash } : null;
 }
