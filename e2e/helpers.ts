@@ -22,9 +22,12 @@ export async function sell(request: APIRequestContext, cardNumber: string, amoun
 
 /** The newest mail to a recipient, read from the development outbox page. */
 export async function lastMail(request: APIRequestContext, recipient: string): Promise<string> {
-  const html = await (await request.get("/dev/outbox")).text();
-  const articles = html.split("<article>").slice(1);
-  const mine = articles.find((article) => article.includes(`Til: ${recipient}`));
-  if (!mine) throw new Error(`no mail to ${recipient}`);
-  return mine.replace(/&amp;/g, "&");
+  // Some mails (the password-reset mail) are sent after the answer, so the outbox is polled for a few seconds.
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const html = await (await request.get("/dev/outbox")).text();
+    const mine = html.split("<article>").slice(1).find((article) => article.includes(`Til: ${recipient}`));
+    if (mine) return mine.replace(/&amp;/g, "&");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${recipient}`);
 }

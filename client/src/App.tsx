@@ -1,6 +1,6 @@
 // The portal shell: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
 import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, For, Match, Show, Switch, type JSX } from "solid-js";
+import { createEffect, For, Match, onCleanup, Show, Switch, type JSX } from "solid-js";
 import { language, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
 import { formatOre } from "./format.ts";
@@ -58,6 +58,13 @@ function Layout(props: RouteSectionProps): JSX.Element {
     const me = session.me();
     if (me?.profileComplete) session.startLive();
   });
+  // A server call that a page left unhandled and that says UNAUTHORIZED means the session ended (logout elsewhere,
+  // a password change, expiry): sign the tab out, which stops the live stream, and the guard above shows Log på.
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    if (session.endIfSignedOut(event.reason)) event.preventDefault();
+  };
+  window.addEventListener("unhandledrejection", onUnhandled);
+  onCleanup(() => window.removeEventListener("unhandledrejection", onUnhandled));
 
   return (
     <div class="app">

@@ -1,7 +1,7 @@
 // Who is signed in, the user's accounts, and the tab's single live stream (accounts.onBalance) that keeps balances current.
 import { createResource, createRoot, createSignal } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { trpc } from "./trpc.ts";
+import { errorCode, trpc } from "./trpc.ts";
 
 export type Me = Awaited<ReturnType<typeof trpc.auth.me.query>>;
 export type Account = Awaited<ReturnType<typeof trpc.accounts.list.query>>[number];
@@ -23,17 +23,41 @@ export const session = createRoot(() => {
     try {
       setAccounts(reconcile(await trpc.accounts.list.query()));
       setAccountsState("ready");
-    } catch {
-      setAccountsState("error");
+    } catch (error) {
+      if (!endIfSignedOut(error)) setAccountsState("error");
     }
+  }
+
+  /** Forgets the signed-in user locally: the live stream stops, and the shell's guard shows Log på. */
+  function signedOut(): void {
+    stopLive();
+    setAccounts([]);
+    setAccountsState("idle");
+    setMe(null);
+  }
+
+  /**
+   * Call with any error from the server: UNAUTHORIZED means the session ended (logout in another tab, a password
+   * change, expiry), so the tab signs out instead of retrying. Returns whether it did.
+   */
+  function endIfSignedOut(error: unknown): boolean {
+    if (errorCode(error) !== "UNAUTHORIZED") return false;
+    signedOut();
+    return true;
   }
 
   /** One SSE stream per tab; tRPC resumes it from the last event id after a network drop. */
   function startLive(): void {
     if (stream) return;
     stream = trpc.accounts.onBalance.subscribe(undefined, {
+      // The server ends the stream with UNAUTHORIZED when the session ends; any other error is left to tRPC's reconnect.
+      onError: (error) => {
+        endIfSignedOut(error);
+      },
       onData: (envelope) => {
         const event = envelope.data;
+        // The first event only gives the tab a resumable id (tRPC keeps it and sends it on reconnect); nothing to show.
+        if (event.type === "position") return;
         if (event.type === "order") {
           window.dispatchEvent(new CustomEvent("kantinekort:order", { detail: event }));
           return;
@@ -58,12 +82,9 @@ export const session = createRoot(() => {
     try {
       await trpc.auth.logout.mutate();
     } finally {
-      stopLive();
-      setAccounts([]);
-      setAccountsState("idle");
-      setMe(null);
+      signedOut();
     }
   }
 
-  return { me, refetchMe, setMe, lastTopUp, accounts, setAccounts, accountsState, loadAccounts, flashAccount, startLive, stopLive, logout };
+  return { me, refetchMe, setMe, lastTopUp, accounts, setAccounts, accountsState, loadAccounts, flashAccount, startLive, stopLive, logout, endIfSignedOut };
 });

@@ -17,7 +17,17 @@ import {
   sessionCookie,
   sessionIdOf,
 } from "./session.ts";
-import { LOGIN_WINDOW_MS, lockoutSeconds, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, recordLoginAttempt } from "./login-limit.ts";
+import {
+  DAY_WINDOW_MS,
+  LOGIN_WINDOW_MS,
+  lockoutSeconds,
+  MAX_FAILURES_PER_ADDRESS,
+  MAX_FAILURES_PER_USERNAME,
+  MAX_FAILURES_PER_USERNAME_PER_DAY,
+  recordLoginAttempt,
+  recordRefusedLogin,
+} from "./login-limit.ts";
+import { generateResetToken, resetPasswordWithToken, storeResetToken } from "../services/auth.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "./cpr.ts";
 import { cprCipherFor } from "../app.ts";
 
@@ -160,5 +170,50 @@ describe("CPR encryption", () => {
     expect(normaliseCpr("321302-1234")).toBeNull();
     expect(normaliseCpr("0111021")).toBeNull();
     expect(maskCpr("0111021234")).toBe("011102-XXXX");
+  });
+});
+
+describe("login limits over a day", () => {
+  test("30 failures within 24 hours lock the card until the oldest of them is a day old, however they are spread", async () => {
+    const now = 2_000_000_000_000;
+    const card = "12345678909999";
+    // Three bursts of 10, each in its own 15-minute window: the short lock alone would let all of them through.
+    await testStore.store.write((tx) => {
+      for (let burst = 0; burst < 3; burst += 1) {
+        for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card, null, false, now - (3 - burst) * 3_600_000 + attempt);
+      }
+    });
+    const oldest = now - 3 * 3_600_000;
+    expect(MAX_FAILURES_PER_USERNAME_PER_DAY).toBe(30);
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, null, now))).toBe(Math.ceil((oldest + DAY_WINDOW_MS - now) / 1000));
+    // A day after the oldest failure the card may be tried again.
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, null, oldest + DAY_WINDOW_MS + 1_000))).toBe(0);
+  });
+
+  test("tries refused while locked are logged but never extend the lock", async () => {
+    const now = 2_000_000_000_000;
+    const card = "12345678908888";
+    await testStore.store.write((tx) => {
+      for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card, null, false, now - 60_000 + attempt);
+    });
+    const before = testStore.store.read((tx) => lockoutSeconds(tx, card, null, now));
+    await testStore.store.write((tx) => {
+      for (let attempt = 0; attempt < 50; attempt += 1) recordRefusedLogin(tx, card, "203.0.113.50", now + attempt);
+    });
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, "203.0.113.50", now))).toBe(before);
+    expect(testStore.store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND refused = 1").get(card) as { n: number }).n)).toBe(50);
+  });
+
+  test("a password reset through the mailbox lifts the lock of the user's cards", async () => {
+    const fixture = await createCanteen(testStore.store);
+    const card = await createCard(testStore.store, fixture, { email: "locked@example.dk" });
+    await testStore.store.write((tx) => {
+      for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card.cardNumber, null, false, Date.now() - 1_000 + attempt);
+    });
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card.cardNumber, null))).toBeGreaterThan(0);
+    const token = generateResetToken();
+    await testStore.store.write((tx) => storeResetToken(tx, token, card.userId));
+    expect(await testStore.store.write((tx) => resetPasswordWithToken(tx, token, "new-hash"))).toBe(card.userId);
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card.cardNumber, null))).toBe(0);
   });
 });

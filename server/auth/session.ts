@@ -2,6 +2,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import type { Tx, WriteTx } from "../../db/tx.ts";
+import type { EventBus } from "../events/bus.ts";
 
 export const SESSION_COOKIE = "kk_session";
 const DAY_MS = 86_400_000;
@@ -63,6 +64,14 @@ export function deleteSession(tx: WriteTx, sessionId: string): void {
 
 export function deleteUserSessions(tx: WriteTx, userId: number): void {
   tx.sqlite.query("DELETE FROM sessions WHERE user_id = ?").run(userId);
+}
+
+/**
+ * Tells open streams of the user that sessions ended; each re-checks its own and ends if it is gone. Call after the
+ * write that deleted them has committed (the bus is not transactional).
+ */
+export function announceSessionsEnded(bus: EventBus, userId: number): void {
+  bus.publish("sessionsEnded", userId, { userId });
 }
 
 export function readCookie(header: string | null, name: string): string | null {

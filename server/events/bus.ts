@@ -21,6 +21,11 @@ export interface OrderEvent {
   order: import("../services/orders.ts").Order;
 }
 
+/** Some sessions of a user ended (logout, password change or reset, a replaced card): open streams re-check theirs. */
+export interface SessionsEndedEvent {
+  userId: number;
+}
+
 export interface EventMap {
   /** Keyed by user id (the cardholder's Ordrer) and by "<canteen id>:<delivery day>" (the kitchen queue). */
   order: OrderEvent;
@@ -28,6 +33,8 @@ export interface EventMap {
   balance: BalanceEvent;
   /** Keyed by user id. */
   autoTopUp: AutoTopUpEvent;
+  /** Keyed by user id. */
+  sessionsEnded: SessionsEndedEvent;
 }
 
 export type Listener<T> = (event: T) => void;

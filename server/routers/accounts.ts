@@ -5,16 +5,31 @@ import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.t
 import { accountIdsOf, balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
 import type { AutoTopUpEvent, BalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
+import { findSession } from "../auth/session.ts";
+import type { Tx } from "../../db/tx.ts";
 
 /** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
 export const BACKFILL_PAGE_TRANSFERS = 500;
 
-/** What the tab's one live stream carries: balance changes and automatic top-up results. */
-export type PortalEvent = ({ type: "balance" } & BalanceEvent) | ({ type: "autoTopUp" } & AutoTopUpEvent) | ({ type: "order" } & OrderEvent);
+/**
+ * What the tab's one live stream carries: balance changes, automatic top-up results and order changes. The first event
+ * of every stream is a "position" event with no content: it gives the tab a resumable id before anything has
+ * happened, so a tab that drops before its first real event still resumes without losing what it missed.
+ */
+export type PortalEvent =
+  | { type: "position" }
+  | ({ type: "balance" } & BalanceEvent)
+  | ({ type: "autoTopUp" } & AutoTopUpEvent)
+  | ({ type: "order" } & OrderEvent);
+
+/** How often an open stream re-checks its session, so an expired session ends the stream (a bus event ends it at once on logout). */
+export const SESSION_RECHECK_MS = 4_000;
 
 /**
  * A stream position: the last balance event (transfer seq and account — a transfer between two of the user's
- * accounts yields two events) and the last top-up result. Written as "<seq>-<account>.<top-up seq>".
+ * accounts yields two events), the last top-up result and the last order event. Written as
+ * "<seq>-<account>.<top-up seq>.<order seq>". "After the whole transfer N" is written as "before transfer N + 1"
+ * (account 0), so every part stays a small integer that `parsePosition` accepts.
  */
 interface Position {
   seq: number;
@@ -24,21 +39,69 @@ interface Position {
   orderSeq: number;
 }
 
-function formatPosition(position: Position): string {
+export function formatPosition(position: Position): string {
   return `${position.seq}-${position.accountId}.${position.topUpSeq}.${position.orderSeq}`;
 }
 
-function parsePosition(id: string | null | undefined): Position | null {
+export function parsePosition(id: string | null | undefined): Position | null {
   const match = /^(\d{1,15})-(\d{1,15})\.(\d{1,15})\.(\d{1,15})$/.exec(id ?? "");
   return match ? { seq: Number(match[1]), accountId: Number(match[2]), topUpSeq: Number(match[3]), orderSeq: Number(match[4]) } : null;
 }
 
 /** Whether the event is after the position; if so, the position it moves the stream to. */
 function advance(position: Position, event: PortalEvent): Position | null {
+  if (event.type === "position") return null;
   if (event.type === "autoTopUp") return event.seq > position.topUpSeq ? { ...position, topUpSeq: event.seq } : null;
   if (event.type === "order") return event.seq > position.orderSeq ? { ...position, orderSeq: event.seq } : null;
   const later = event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
   return later ? { ...position, seq: event.seq, accountId: event.accountId } : null;
+}
+
+/** The current ends of the three logs: a fresh stream starts here ("before the next transfer"). */
+function currentPosition(tx: Tx, userId: number): Position {
+  return {
+    seq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers").get() as { seq: number }).seq + 1,
+    accountId: 0,
+    topUpSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM auto_top_up_results WHERE user_id = ?").get(userId) as { seq: number }).seq,
+    orderSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events WHERE user_id = ?").get(userId) as { seq: number }).seq,
+  };
+}
+
+/** Everything committed after `from`, in stream order: balance events page by page, then top-up results and orders by time. */
+function eventsAfter(tx: Tx, userId: number, accountIds: readonly number[], from: Position): PortalEvent[] {
+  const missed: PortalEvent[] = [];
+  // Balance events page by page (a client away for long is caught up on every movement, never truncated).
+  let page: { events: BalanceEvent[]; nextSeq: number | null } = { events: [], nextSeq: from.seq };
+  while (page.nextSeq !== null) {
+    const start: StreamPosition = page.nextSeq === from.seq ? from : { seq: page.nextSeq, accountId: -1 };
+    page = balanceEventsAfter(tx, accountIds, start, BACKFILL_PAGE_TRANSFERS);
+    for (const event of page.events) missed.push({ type: "balance", ...event });
+  }
+  const topUps = tx.sqlite
+    .query(
+      "SELECT seq, user_id, account_id, payment_id, status, reason, amount_ore, balance_after_ore, agreement_paused, created_at FROM auto_top_up_results WHERE user_id = ? AND seq > ? ORDER BY seq",
+    )
+    .all(userId, from.topUpSeq) as Array<Record<string, any>>;
+  for (const row of topUps) {
+    missed.push({
+      type: "autoTopUp",
+      seq: row.seq,
+      userId: row.user_id,
+      accountId: row.account_id,
+      paymentId: row.payment_id,
+      status: row.status,
+      reason: row.reason,
+      amountOre: row.amount_ore,
+      balanceOre: row.balance_after_ore,
+      agreementPaused: row.agreement_paused === 1,
+      createdAt: row.created_at,
+    });
+  }
+  for (const event of orderEventsSince(tx, { userId }, from.orderSeq)) missed.push({ type: "order", ...event });
+  // Stable sort: balance events keep their (seq, account) order; a top-up result follows the movements before it.
+  const when = (event: PortalEvent) => (event.type === "order" ? event.order.updatedAt : event.type === "position" ? 0 : event.createdAt);
+  missed.sort((a, b) => when(a) - when(b));
+  return missed;
 }
 
 export const accountsRouter = router({
@@ -52,9 +115,13 @@ export const accountsRouter = router({
 
   onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(60).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
-    const userId = ctx.userId;
+    const { userId, sessionToken } = ctx;
     const accountIds = store.read((tx) => accountIdsOf(tx, userId));
-    // Listen first, then backfill from the database, then stream: nothing committed in between is lost.
+    // The start position is fixed first (the id the client resumes from, or the current ends of the logs); then the
+    // listeners are attached; then everything after the position is read back from the database. An event committed
+    // before the listeners were attached is in that read; one committed after reaches a listener; one in both is
+    // dropped by `advance`. Nothing in between is lost, whatever the timing.
+    let position: Position = parsePosition(input?.lastEventId) ?? store.read((tx) => currentPosition(tx, userId));
     const pending: PortalEvent[] = [];
     let wake: (() => void) | null = null;
     const notify = () => {
@@ -68,79 +135,42 @@ export const accountsRouter = router({
     };
     // One abort listener for the whole stream (not one per wait, which would pile up on a long-lived stream).
     signal?.addEventListener("abort", notify, { once: true });
+    // Logout, a password change or reset ends sessions: the stream re-checks its own at once. The timer catches expiry.
+    let checkSession = false;
+    const recheck = () => {
+      checkSession = true;
+      notify();
+    };
+    const recheckTimer = setInterval(recheck, SESSION_RECHECK_MS);
     const unsubscribe = [
       ...accountIds.map((accountId) => bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event }))),
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
       bus.subscribe("order", userId, (event) => push({ type: "order", ...event })),
+      bus.subscribe("sessionsEnded", userId, recheck),
     ];
     try {
-      const resumeFrom = parsePosition(input?.lastEventId);
-      // A fresh stream starts at "now": the current ends of both logs.
-      let position: Position =
-        resumeFrom ??
-        store.read((tx) => ({
-          seq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers").get() as { seq: number }).seq,
-          accountId: Number.MAX_SAFE_INTEGER,
-          topUpSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM auto_top_up_results WHERE user_id = ?").get(userId) as { seq: number }).seq,
-          orderSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events WHERE user_id = ?").get(userId) as { seq: number }).seq,
-        }));
-      if (resumeFrom) {
-        // Balance events page by page (a client away for long is caught up on every movement), then top-up results.
-        let page: { events: BalanceEvent[]; nextSeq: number | null } = { events: [], nextSeq: resumeFrom.seq };
-        const missed: PortalEvent[] = [];
-        while (page.nextSeq !== null) {
-          const from: StreamPosition = page.nextSeq === resumeFrom.seq ? resumeFrom : { seq: page.nextSeq, accountId: -1 };
-          page = store.read((tx) => balanceEventsAfter(tx, accountIds, from, BACKFILL_PAGE_TRANSFERS));
-          for (const event of page.events) missed.push({ type: "balance", ...event });
-        }
-        const topUps = store.read(
-          (tx) =>
-            tx.sqlite
-              .query(
-                "SELECT seq, user_id, account_id, payment_id, status, reason, amount_ore, balance_after_ore, agreement_paused, created_at FROM auto_top_up_results WHERE user_id = ? AND seq > ? ORDER BY seq",
-              )
-              .all(userId, resumeFrom.topUpSeq) as Array<Record<string, any>>,
-        );
-        for (const row of topUps) {
-          missed.push({
-            type: "autoTopUp",
-            seq: row.seq,
-            userId: row.user_id,
-            accountId: row.account_id,
-            paymentId: row.payment_id,
-            status: row.status,
-            reason: row.reason,
-            amountOre: row.amount_ore,
-            balanceOre: row.balance_after_ore,
-            agreementPaused: row.agreement_paused === 1,
-            createdAt: row.created_at,
-          });
-        }
-        for (const event of store.read((tx) => orderEventsSince(tx, { userId }, resumeFrom.orderSeq))) missed.push({ type: "order", ...event });
-        // Stable sort: balance events keep their (seq, account) order; a top-up result follows the movements before it.
-        const when = (event: PortalEvent) => (event.type === "order" ? event.order.updatedAt : event.createdAt);
-        missed.sort((a, b) => when(a) - when(b));
-        for (const event of missed) {
-          const next = advance(position, event);
-          if (!next) continue;
-          position = next;
-          yield tracked(formatPosition(position), event);
-        }
-      }
+      // The first event names the start position, so the tab can resume even before anything else happens.
+      yield tracked(formatPosition(position), { type: "position" } as PortalEvent);
+      pending.unshift(...store.read((tx) => eventsAfter(tx, userId, accountIds, position)));
       while (!signal?.aborted) {
-        while (pending.length > 0) {
+        if (checkSession) {
+          checkSession = false;
+          if (!store.read((tx) => findSession(tx, sessionToken))) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session ended" });
+        }
+        while (pending.length > 0 && !checkSession) {
           const event = pending.shift()!;
           const next = advance(position, event);
           if (!next) continue;
           position = next;
           yield tracked(formatPosition(position), event);
         }
-        if (signal?.aborted) break;
+        if (signal?.aborted || checkSession) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
     } finally {
+      clearInterval(recheckTimer);
       signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();
     }

@@ -1,11 +1,11 @@
 // Cardholder sign-in: login (card number + code or password), logout, me, change password, forgotten password.
 import { changePasswordInputSchema, emailSchema, loginInputSchema, resetPasswordInputSchema } from "../../common/portal.ts";
 import * as z from "zod";
-import { cardholderProcedure, portalPublicProcedure, publicBaseUrl, publicProcedure, router, type Context } from "../trpc.ts";
-import { clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
-import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../auth/login-limit.ts";
+import { cardholderProcedure, portalPublicProcedure, publicBaseUrl, publicProcedure, router, type AppServices, type Context } from "../trpc.ts";
+import { announceSessionsEnded, clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
+import { AddressRateLimit, lockoutSeconds, markLoginSucceeded, recordRefusedLogin, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { findLoginCandidate, findMe } from "../services/portal.ts";
-import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, setPassword, storeResetToken } from "../services/auth.ts";
+import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, resetTokenUser, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 
 /** Verified against when the card is unknown, so a wrong card number takes as long as a wrong code. */
@@ -14,6 +14,37 @@ const dummyHash = Bun.password.hash("not-a-real-password-0", { algorithm: "argon
 /** Logs name the card by its last four digits only. */
 function maskedUsername(cardNumber: string): string {
   return `…${cardNumber.slice(-4)}`;
+}
+
+/** Password resets per client address in 15 minutes; one limiter per running server (tests start several). */
+export const MAX_RESETS_PER_ADDRESS = 10;
+const resetLimits = new WeakMap<AppServices, AddressRateLimit>();
+
+/**
+ * "Glemt adgangskode" answers before it looks anything up, and sends mails afterwards: a known address (a write and
+ * a mail) and an unknown one (one read) must not be told apart by how long the answer takes. The work still running
+ * is kept here so that tests (and a graceful shutdown) can wait for it.
+ */
+const resetMailWork = new Set<Promise<void>>();
+
+/** Resolves when every "Glemt adgangskode" request answered so far has finished its background work. */
+export async function resetMailsSettled(): Promise<void> {
+  while (resetMailWork.size > 0) await Promise.all([...resetMailWork]);
+}
+
+async function sendResetMails(services: AppServices, email: string, base: string): Promise<void> {
+  const { store, mailer } = services;
+  const recipients = store.read((tx) => cardholdersByEmail(tx, email));
+  for (const recipient of recipients) {
+    const token = generateResetToken();
+    // Over the hourly maximum nothing is sent.
+    if (!(await store.write((tx) => storeResetToken(tx, token, recipient.userId)))) continue;
+    await sendQuietly(mailer, {
+      to: email,
+      subject: "Nulstil adgangskode",
+      text: `Hej ${recipient.name ?? ""}\n\nKlik på linket for at vælge en ny adgangskode til Kantinekort (gyldigt i 1 time, kan bruges én gang):\n${base}/nulstil-adgangskode?token=${token}\n\nHar du ikke bedt om det, kan du se bort fra denne e-mail.\n\n---\nReset your Kantinekort password with the link above (valid for 1 hour, single use).`,
+    });
+  }
 }
 
 function setSessionCookie(ctx: Context, token: string, expiresAt: number): void {
@@ -27,6 +58,8 @@ export const authRouter = router({
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, input.cardNumber, address));
     if (reservation.attemptId === null) {
       console.info(`login refused (locked) for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
+      // Kept in login_attempts as well, so an attack on a locked card shows up in the log table, not just the console.
+      await store.write((tx) => recordRefusedLogin(tx, input.cardNumber, address));
       return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
     }
     const attemptId = reservation.attemptId;
@@ -46,14 +79,17 @@ export const authRouter = router({
       markLoginSucceeded(tx, attemptId);
       const old = oldToken ? findSession(tx, oldToken) : null;
       if (old) deleteSession(tx, old.session.id);
-      return createSession(tx, token, candidate.userId);
+      return { created: createSession(tx, token, candidate.userId), endedUserId: old?.session.userId ?? null };
     });
-    setSessionCookie(ctx, token, session.expiresAt);
+    if (session.endedUserId !== null) announceSessionsEnded(ctx.services.bus, session.endedUserId);
+    setSessionCookie(ctx, token, session.created.expiresAt);
     return { ok: true as const, me: store.read((tx) => findMe(tx, candidate.userId))! };
   }),
 
   logout: cardholderProcedure.mutation(async ({ ctx }) => {
     await ctx.services.store.write((tx) => deleteSession(tx, ctx.session.id));
+    // Streams opened with this session end now, not when the tab happens to reconnect.
+    announceSessionsEnded(ctx.services.bus, ctx.userId);
     ctx.resHeaders?.append("set-cookie", clearedSessionCookie(ctx.secure ?? false));
     return { ok: true as const };
   }),
@@ -77,31 +113,33 @@ export const authRouter = router({
     // Every session ends, on every device; this one continues under a new token, in the same transaction.
     const token = generateSessionToken();
     const session = await store.write((tx) => setPassword(tx, ctx.userId, newHash, { newSessionToken: token }));
+    announceSessionsEnded(ctx.services.bus, ctx.userId);
     setSessionCookie(ctx, token, session!.expiresAt);
     return { ok: true as const };
   }),
 
-  requestPasswordReset: portalPublicProcedure.input(z.strictObject({ email: emailSchema })).mutation(async ({ ctx, input }) => {
-    const { store, mailer } = ctx.services;
-    const base = publicBaseUrl(ctx);
-    const recipients = store.read((tx) => cardholdersByEmail(tx, input.email));
-    for (const recipient of recipients) {
-      const token = generateResetToken();
-      // Over the hourly maximum nothing is sent, and the answer stays the same.
-      if (!(await store.write((tx) => storeResetToken(tx, token, recipient.userId)))) continue;
-      await sendQuietly(mailer, {
-        to: input.email,
-        subject: "Nulstil adgangskode",
-        text: `Hej ${recipient.name ?? ""}\n\nKlik på linket for at vælge en ny adgangskode til Kantinekort (gyldigt i 1 time, kan bruges én gang):\n${base}/nulstil-adgangskode?token=${token}\n\nHar du ikke bedt om det, kan du se bort fra denne e-mail.\n\n---\nReset your Kantinekort password with the link above (valid for 1 hour, single use).`,
-      });
-    }
-    // The same answer whether or not the address is known.
+  requestPasswordReset: portalPublicProcedure.input(z.strictObject({ email: emailSchema })).mutation(({ ctx, input }) => {
+    const work = sendResetMails(ctx.services, input.email, publicBaseUrl(ctx))
+      .catch((error) => console.error("password reset mail failed:", error instanceof Error ? error.message : error))
+      .finally(() => resetMailWork.delete(work));
+    resetMailWork.add(work);
+    // The same answer, at the same moment, whether or not the address is known.
     return { ok: true as const };
   }),
 
   resetPassword: portalPublicProcedure.input(resetPasswordInputSchema).mutation(async ({ ctx, input }) => {
+    const { store } = ctx.services;
+    let limit = resetLimits.get(ctx.services);
+    if (!limit) resetLimits.set(ctx.services, (limit = new AddressRateLimit(MAX_RESETS_PER_ADDRESS, 15 * 60_000)));
+    const retryAfterSeconds = limit.take(ctx.clientAddress ?? "unknown");
+    if (retryAfterSeconds > 0) return { ok: false as const, reason: "rate_limited" as const, retryAfterSeconds };
+    // The token is checked before the (deliberately slow) hash, so a stream of made-up tokens costs one read each;
+    // the write checks it again, since it may have been used or voided while hashing.
+    if (store.read((tx) => resetTokenUser(tx, input.token)) === null) return { ok: false as const, reason: "invalid_or_expired" as const };
     const newHash = await hashPassword(input.newPassword);
-    const done = await ctx.services.store.write((tx) => resetPasswordWithToken(tx, input.token, newHash));
-    return done ? { ok: true as const } : { ok: false as const, reason: "invalid_or_expired" as const };
+    const userId = await store.write((tx) => resetPasswordWithToken(tx, input.token, newHash));
+    if (userId === null) return { ok: false as const, reason: "invalid_or_expired" as const };
+    announceSessionsEnded(ctx.services.bus, userId);
+    return { ok: true as const };
   }),
 });

@@ -1,7 +1,8 @@
 // The onBalance stream's edges: page-by-page backfill, a transfer between two of the user's own accounts, no leaked listeners.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { BalanceEvent } from "../events/bus.ts";
-import { collectPortalEvents, until } from "../testing/sse-client.ts";
+import { until } from "../testing/sse-client.ts";
+import { openPortalStream } from "../testing/portal-stream.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import { balanceEventsAfter } from "../services/portal.ts";
 import { openAccount, postTransfer, type Transfer } from "../ledger/ledger.ts";
@@ -49,8 +50,7 @@ async function userWithTwoAccounts(): Promise<{ card: TestCard; code: string; sa
 }
 
 function subscribe(cookie: string, lastEventId: string | null) {
-  const stream = collectPortalEvents(server.url, cookie, lastEventId);
-  return { ...stream, events: stream.events as unknown as Array<{ id: string; data: BalanceEvent }> };
+  return openPortalStream<BalanceEvent>(server.url, cookie, lastEventId);
 }
 
 describe("backfill from the database", () => {
@@ -104,9 +104,7 @@ describe("over SSE", () => {
     const portal = new PortalClient(server.url);
     await portal.login(card.cardNumber, code);
     const first = subscribe(portal.cookie!, null);
-    await until(first.isStarted, "the stream to start");
-    // "Started" can arrive just before the server attaches its listener; leave it a moment.
-    await Bun.sleep(250);
+    await until(first.ready, "the stream's position");
     await sell(card.cardNumber, 100);
     await until(() => first.events.length === 1, "the live event");
     const lastId = first.events[0]!.id;
@@ -125,13 +123,16 @@ describe("over SSE", () => {
     const resumed = subscribe(portal.cookie!, lastId);
     try {
       await until(() => resumed.events.length >= missedTransfers * 2, "every missed event", 15_000);
-      await Bun.sleep(100);
-      expect(resumed.events).toHaveLength(missedTransfers * 2);
-      const seqs = resumed.events.map((event) => event.data.seq);
+      // A live sale after the backfill marks the end: had anything been doubled, it would come before this one.
+      await sell(card.cardNumber, 100);
+      await until(() => resumed.events.at(-1)?.data.kind === "sale", "the live sale after the backfill");
+      expect(resumed.events).toHaveLength(missedTransfers * 2 + 1);
+      const missed = resumed.events.slice(0, -1);
+      const seqs = missed.map((event) => event.data.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-      expect(new Set(resumed.events.map((event) => event.id)).size).toBe(missedTransfers * 2);
+      expect(new Set(resumed.events.map((event) => event.id)).size).toBe(missedTransfers * 2 + 1);
       // Within one transfer the two sides come in account order; the card's own last event carries its final balance.
-      expect(resumed.events.filter((event) => event.data.accountId === card.accountId).at(-1)!.data).toMatchObject({ balanceOre: 9_900 });
+      expect(missed.filter((event) => event.data.accountId === card.accountId).at(-1)!.data).toMatchObject({ balanceOre: 9_900 });
     } finally {
       resumed.stop();
     }
@@ -143,9 +144,7 @@ describe("over SSE", () => {
     const portal = new PortalClient(server.url);
     await portal.login(card.cardNumber, code);
     const stream = subscribe(portal.cookie!, null);
-    await until(stream.isStarted, "the stream to start");
-    await until(() => server.services.bus.listenerCount() >= 2, "a listener per account");
-    await Bun.sleep(50);
+    await until(stream.ready, "the stream's position");
     await moveBetween(card.accountId, savingsAccountId, 2_500);
     await until(() => stream.events.length === 2, "both sides");
     expect(stream.events.map((event) => [event.data.accountId, event.data.amountOre, event.data.balanceOre])).toEqual([
@@ -162,9 +161,8 @@ describe("over SSE", () => {
     const portal = new PortalClient(server.url);
     await portal.login(card.cardNumber, code);
     const streams = Array.from({ length: 10 }, () => subscribe(portal.cookie!, null));
-    await until(() => streams.every((stream) => stream.isStarted()), "all streams to start");
-    await until(() => server.services.bus.listenerCount() >= 20, "at least two listeners per stream");
-    await Bun.sleep(50);
+    await until(() => streams.every((stream) => stream.ready()), "every stream's position");
+    expect(server.services.bus.listenerCount()).toBeGreaterThanOrEqual(20);
     await sell(card.cardNumber, 100);
     await until(() => streams.every((stream) => stream.events.length === 1), "every tab to hear the sale");
     for (const stream of streams) stream.stop();

@@ -7,6 +7,12 @@ import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparatio
 import { findKitchenScreen, KITCHEN_COOKIE, kitchenCookie } from "../services/kitchen-auth.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { publishOrderChange } from "./webshop.ts";
+import type { Tx } from "../../db/tx.ts";
+
+/** The end of the order-event log: the position a kitchen screen's snapshot is current to. */
+function lastOrderSeq(tx: Tx): number {
+  return (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq;
+}
 
 const statusSchema = z.enum(["in_progress", "ready", "delivered"]);
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -27,8 +33,9 @@ export const kitchenRouter = router({
   /** A day's queue (default today, Copenhagen date) with per-product counts for preparation. */
   queue: kitchenProcedure.input(z.strictObject({ deliveryDay: daySchema.optional() }).optional()).query(({ ctx, input }) => {
     const day = input?.deliveryDay ?? copenhagenDate(Date.now());
-    const orders = ctx.services.store.read((tx) => kitchenQueue(tx, ctx.screen.canteenId, day));
-    const lastSeq = ctx.services.store.read((tx) => (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq);
+    // One read, so the queue and the position it is current to come from the same snapshot: an order saved between two
+    // reads would be missing from the list and then skipped as "already seen" when the screen resumes from lastSeq.
+    const { orders, lastSeq } = ctx.services.store.read((tx) => ({ orders: kitchenQueue(tx, ctx.screen.canteenId, day), lastSeq: lastOrderSeq(tx) }));
     return { screen: ctx.screen, deliveryDay: day, orders, counts: preparationCounts(orders), lastSeq };
   }),
 
@@ -55,6 +62,10 @@ export const kitchenRouter = router({
   onQueue: kitchenProcedure.input(z.object({ lastEventId: z.string().max(20).nullish(), deliveryDay: daySchema.optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
     const day = input?.deliveryDay ?? copenhagenDate(Date.now());
+    // The start position is fixed before the listener is attached, and everything after it is read back afterwards:
+    // an event committed in between is in the read, a later one reaches the listener, and a duplicate is dropped.
+    const resumeFrom = Number(input?.lastEventId ?? NaN);
+    let last = Number.isSafeInteger(resumeFrom) ? resumeFrom : store.read(lastOrderSeq);
     const pending: OrderEvent[] = [];
     let wake: (() => void) | null = null;
     const notify = () => {
@@ -68,15 +79,7 @@ export const kitchenRouter = router({
     });
     signal?.addEventListener("abort", notify, { once: true });
     try {
-      let last = Number(input?.lastEventId ?? NaN);
-      if (Number.isSafeInteger(last)) {
-        for (const event of store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last))) {
-          last = event.seq;
-          yield tracked(String(event.seq), event);
-        }
-      } else {
-        last = store.read((tx) => (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq);
-      }
+      pending.unshift(...store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last)));
       while (!signal?.aborted) {
         while (pending.length > 0) {
           const event = pending.shift()!;
@@ -90,6 +93,7 @@ export const kitchenRouter = router({
         });
       }
     } finally {
+      signal?.removeEventListener("abort", notify);
       stop();
     }
   }),

@@ -1,6 +1,10 @@
 // Portal security over real HTTP beyond the main suite: cookie flags, CSRF on login, session rotation and expiry, CPR in no response, outbox page.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { MAX_RESETS_PER_ADDRESS, resetMailsSettled } from "./auth.ts";
+import { appRouter } from "./_app.ts";
+import { createCallerFactory } from "../trpc.ts";
+import { until } from "../testing/sse-client.ts";
+import { callerFor, createCanteen, createCard, createTestStore, lastMailTo, PortalClient, servicesFor, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
 import { sessionIdOf } from "../auth/session.ts";
 import { createHttpHandler, spreadsheetSafe } from "../http.ts";
@@ -67,8 +71,11 @@ describe("the session cookie", () => {
     const answered = guesses.map((guess) => guess.data.reason);
     expect(answered.filter((reason) => reason === "invalid_credentials").length).toBeLessThanOrEqual(10);
     expect(answered.filter((reason) => reason === "locked").length).toBeGreaterThanOrEqual(30);
-    const recorded = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(success) AS ok FROM login_attempts WHERE username = ?").get(card.cardNumber) as { n: number; ok: number });
+    const recorded = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(success) AS ok FROM login_attempts WHERE username = ? AND refused = 0").get(card.cardNumber) as { n: number; ok: number });
     expect(recorded).toEqual({ n: 10, ok: 0 });
+    // The guesses refused while locked are in the log too, marked so that they never extend the lock.
+    const refused = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND refused = 1").get(card.cardNumber) as { n: number }).n);
+    expect(refused).toBe(guesses.length - recorded.n);
     expect((await new PortalClient(server.url).login(card.cardNumber, code)).data).toMatchObject({ ok: false, reason: "locked" });
   });
 
@@ -186,6 +193,7 @@ describe("mail", () => {
       headers: { "content-type": "application/json", "x-kantinekort-csrf": "1", "x-forwarded-host": "evil.example" },
       body: JSON.stringify({ email: "mixed.case@example.dk" }),
     });
+    await resetMailsSettled();
     expect(response.status).toBe(200);
     const mail = lastMailTo(store, "mixed.case@example.dk");
     expect(mail?.subject).toBe("Nulstil adgangskode");
@@ -203,6 +211,7 @@ describe("mail", () => {
     const tokens: string[] = [];
     for (let index = 0; index < 3; index += 1) {
       await anonymous.mutate("auth.requestPasswordReset", { email });
+      await resetMailsSettled();
       tokens.push(/token=([a-z2-7]+)/.exec(lastMailTo(store, email)!.body)![1]!);
     }
     expect(new Set(tokens).size).toBe(3);
@@ -212,6 +221,7 @@ describe("mail", () => {
     }
     // The same after "Skift adgangskode": a link requested before the change no longer works.
     await anonymous.mutate("auth.requestPasswordReset", { email });
+    await resetMailsSettled();
     const beforeChange = /token=([a-z2-7]+)/.exec(lastMailTo(store, email)!.body)![1]!;
     const client = new PortalClient(server.url);
     expect((await client.login(card.cardNumber, "Efterår2026")).data).toMatchObject({ ok: true });
@@ -222,10 +232,10 @@ describe("mail", () => {
   });
 
   test("the outbox page escapes what users typed", async () => {
-    const { card, code } = await newCard({ email: "escape@example.dk" });
-    const client = new PortalClient(server.url);
-    await client.login(card.cardNumber, code);
-    await client.mutate("support.create", { name: "<img src=x onerror=alert(1)>", email: "escape@example.dk", accountId: card.accountId, description: "<script>alert('x')</script> virker ikke" });
+    // The reset mail greets the user by the name they typed in Brugerinfo: the one user-typed text a mail carries.
+    await newCard({ email: "escape@example.dk", name: "<script>alert('x')</script><img src=x onerror=alert(1)>" });
+    await new PortalClient(server.url).mutate("auth.requestPasswordReset", { email: "escape@example.dk" });
+    await resetMailsSettled();
     const page = await (await fetch(`${server.url}/dev/outbox`)).text();
     expect(page).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
     expect(page).not.toContain("<script>");
@@ -237,5 +247,56 @@ describe("mail", () => {
     const handler = createHttpHandler({ services: { ...server.services, config: { ...server.services.config, production: true } }, clientDist: "./client/dist" });
     expect((await handler(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(404);
     expect((await createHttpHandler({ services: server.services, clientDist: "./client/dist" })(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(200);
+  });
+});
+
+describe("password reset abuse", () => {
+  test("Glemt adgangskode answers before any lookup or mail is done, so a known address takes no longer than an unknown one", async () => {
+    const testStore = await createTestStore();
+    try {
+      const fixture = await createCanteen(testStore.store);
+      await createCard(testStore.store, fixture, { email: "known@example.dk", name: "Kendt" });
+      // A mailer that never finishes: had the answer waited for the mail, the call below would never return.
+      let release = () => {};
+      const sent: string[] = [];
+      const mailer = {
+        send: (message: { to: string }) =>
+          new Promise<void>((resolve) => {
+            sent.push(message.to);
+            release = resolve;
+          }),
+      };
+      const services = { ...servicesFor(testStore.store), mailer };
+      const caller = callerFor(services, { "x-kantinekort-csrf": "1" });
+      expect(await caller.auth.requestPasswordReset({ email: "known@example.dk" })).toEqual({ ok: true });
+      expect(await caller.auth.requestPasswordReset({ email: "unknown@example.dk" })).toEqual({ ok: true });
+      // The work goes on after the answer and does send the mail.
+      await until(() => sent.length === 1, "the mail to be handed to the mailer");
+      expect(sent).toEqual(["known@example.dk"]);
+      release();
+      await resetMailsSettled();
+    } finally {
+      await testStore.close();
+    }
+  });
+
+  test("a made-up reset token is refused before the new password is hashed, and one address is limited to 10 tries per 15 minutes", async () => {
+    const testStore = await createTestStore();
+    const hash = vi.spyOn(Bun.password, "hash");
+    try {
+      const caller = callerFor(servicesFor(testStore.store), { "x-kantinekort-csrf": "1" });
+      const input = { token: "a".repeat(32), newPassword: "Sommer2026", repeatPassword: "Sommer2026" };
+      for (let attempt = 0; attempt < MAX_RESETS_PER_ADDRESS; attempt += 1) expect(await caller.auth.resetPassword(input)).toEqual({ ok: false, reason: "invalid_or_expired" });
+      expect(hash).not.toHaveBeenCalled();
+      const limited = await caller.auth.resetPassword(input);
+      expect(limited).toMatchObject({ ok: false, reason: "rate_limited" });
+      expect((limited as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(14 * 60);
+      // Another address is not affected.
+      const elsewhere = createCallerFactory(appRouter)({ services: servicesFor(testStore.store), headers: new Headers({ "x-kantinekort-csrf": "1" }), clientAddress: "192.0.2.7" });
+      expect(await elsewhere.auth.resetPassword(input)).toEqual({ ok: false, reason: "invalid_or_expired" });
+    } finally {
+      hash.mockRestore();
+      await testStore.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // The cardholder portal over real HTTP: first login, sessions, lockout, ownership, CSRF, CPR masking, reset, support, statement.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { resetMailsSettled } from "./auth.ts";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, tableCounts, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
@@ -156,8 +157,9 @@ describe("sessions", () => {
     expect(tenth.data).toMatchObject({ ok: false, reason: "locked" });
     expect(tenth.data.retryAfterSeconds).toBeGreaterThan(14 * 60);
     expect((await client.login(card.cardNumber, code)).data).toMatchObject({ ok: false, reason: "locked" });
-    const attempts = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ?").get(card.cardNumber) as { n: number });
-    expect(attempts.n).toBe(10);
+    const attempts = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(refused) AS refused FROM login_attempts WHERE username = ?").get(card.cardNumber) as { n: number; refused: number });
+    // Ten counted failures, and the try with the right code, refused while locked, logged as refused.
+    expect(attempts).toEqual({ n: 11, refused: 1 });
   });
 
   test("an unknown card number gets the same answer as a wrong code", async () => {
@@ -247,6 +249,27 @@ describe("Konti, Kontoudtog and support", () => {
     expect((await client.mutate("support.create", { name: "", email: "x", accountId: card.accountId, description: "" })).status).toBe(400);
     expect(tableCounts(store)).toEqual(before);
   });
+
+  test("the confirmation mail repeats nothing the sender typed, and one user opens at most 5 cases an hour", async () => {
+    const { client, card } = await signedIn();
+    const victim = `victim-${crypto.randomUUID()}@example.dk`;
+    const spam = "Vind en iPhone: https://phish.example/login";
+    const first = await client.mutate("support.create", { name: "Køb nu på phish.example", email: victim, accountId: card.accountId, description: spam });
+    expect(first.data).toMatchObject({ ok: true });
+    const mail = lastMailTo(store, victim)!;
+    expect(mail.body).toContain(first.data.caseNumber);
+    expect(mail.body).not.toContain("phish.example");
+    for (let index = 2; index <= 5; index += 1) {
+      expect((await client.mutate("support.create", { name: "Anne", email: victim, accountId: card.accountId, description: `Sag nummer ${index}` })).data).toMatchObject({ ok: true });
+    }
+    const casesBefore = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM support_cases WHERE user_id = ?").get(card.userId) as { n: number }).n);
+    const sixth = await client.mutate("support.create", { name: "Anne", email: victim, accountId: card.accountId, description: "Sag nummer 6" });
+    expect(sixth.data).toMatchObject({ ok: false, reason: "too_many_cases" });
+    expect(sixth.data.retryAfterSeconds).toBeGreaterThan(59 * 60);
+    expect(sixth.data.message).toContain("Prøv igen senere");
+    expect(store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM support_cases WHERE user_id = ?").get(card.userId) as { n: number }).n)).toBe(casesBefore);
+    expect(store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?").get(victim) as { n: number }).n)).toBe(5);
+  });
 });
 
 describe("Glemt adgangskode", () => {
@@ -255,6 +278,7 @@ describe("Glemt adgangskode", () => {
     const { client, card } = await signedIn({ email });
     const anonymous = new PortalClient(server.url);
     expect((await anonymous.mutate("auth.requestPasswordReset", { email })).data).toEqual({ ok: true });
+    await resetMailsSettled();
     const mail = lastMailTo(store, email);
     expect(mail?.subject).toBe("Nulstil adgangskode");
     const token = /nulstil-adgangskode\?token=([a-z2-7]+)/.exec(mail!.body)![1]!;
@@ -268,10 +292,12 @@ describe("Glemt adgangskode", () => {
   test("an unknown address gets the same answer and no mail; an expired token is refused", async () => {
     const outboxBefore = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n);
     expect((await new PortalClient(server.url).mutate("auth.requestPasswordReset", { email: "nobody@example.dk" })).data).toEqual({ ok: true });
+    await resetMailsSettled();
     expect(store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n)).toBe(outboxBefore);
     const email = `expired-${crypto.randomUUID()}@example.dk`;
     await signedIn({ email });
     await new PortalClient(server.url).mutate("auth.requestPasswordReset", { email });
+    await resetMailsSettled();
     const token = /token=([a-z2-7]+)/.exec(lastMailTo(store, email)!.body)![1]!;
     await store.write((tx) => tx.sqlite.run("UPDATE password_reset_tokens SET expires_at = 0"));
     expect((await new PortalClient(server.url).mutate("auth.resetPassword", { token, newPassword: "Sommer2026", repeatPassword: "Sommer2026" })).data).toEqual({ ok: false, reason: "invalid_or_expired" });
@@ -282,6 +308,7 @@ describe("Glemt adgangskode", () => {
     await signedIn({ email });
     const anonymous = new PortalClient(server.url);
     for (let attempt = 0; attempt < 6; attempt += 1) expect((await anonymous.mutate("auth.requestPasswordReset", { email })).data).toEqual({ ok: true });
+    await resetMailsSettled();
     const mails = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = ?").get(email) as { n: number }).n);
     expect(mails).toBe(3);
   });

@@ -3,6 +3,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { createSession, deleteUserSessions, type Session } from "../auth/session.ts";
+import { clearCardLockouts } from "../auth/login-limit.ts";
 
 /** A reset link works for one hour, once. */
 export const RESET_TOKEN_TTL_MS = 60 * 60_000;
@@ -70,12 +71,22 @@ export function storeResetToken(tx: WriteTx, token: string, userId: number, nowM
   return true;
 }
 
-/** Uses a reset token once: sets the password and ends all sessions. False when the token is unknown, used or expired. */
-export function resetPasswordWithToken(tx: WriteTx, token: string, passwordHash: string, nowMs: number = Date.now()): boolean {
+/** The user a reset token belongs to while it is unused and unexpired, else null. */
+export function resetTokenUser(tx: Tx, token: string, nowMs: number = Date.now()): number | null {
   const row = tx.sqlite
     .query("SELECT user_id FROM password_reset_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
     .get(resetTokenHash(token), nowMs) as { user_id: number } | null;
-  if (!row) return false;
-  setPassword(tx, row.user_id, passwordHash, { nowMs });
-  return true;
+  return row?.user_id ?? null;
+}
+
+/**
+ * Uses a reset token once: sets the password, ends all sessions and lifts a login lockout of the user's cards (whoever
+ * can read the mailbox has proven who they are). Returns the user, or null when the token is unknown, used or expired.
+ */
+export function resetPasswordWithToken(tx: WriteTx, token: string, passwordHash: string, nowMs: number = Date.now()): number | null {
+  const userId = resetTokenUser(tx, token, nowMs);
+  if (userId === null) return null;
+  setPassword(tx, userId, passwordHash, { nowMs });
+  clearCardLockouts(tx, userId, nowMs);
+  return userId;
 }

@@ -27,10 +27,22 @@ export function StatementPage() {
   window.addEventListener("kantinekort:balance", onBalance);
   onCleanup(() => window.removeEventListener("kantinekort:balance", onBalance));
   const account = () => session.accounts.find((candidate) => candidate.accountId === accountId());
+  // A session that ended while the page was open: back to Log på rather than an error message.
+  createEffect(() => {
+    if (months.error) session.endIfSignedOut(months.error);
+    if (detail.error) session.endIfSignedOut(detail.error);
+  });
 
   return (
     <section>
       <h1>{t().statement}</h1>
+      <Show when={session.accountsState() === "error"}>
+        <p role="alert" class="error">{t().error}</p>
+        <button type="button" onClick={() => void session.loadAccounts()}>{t().retry}</button>
+      </Show>
+      <Show when={session.accountsState() === "ready" && session.accounts.length === 0}>
+        <p role="status">{t().noAccounts}</p>
+      </Show>
       <Show when={session.accounts.length > 1}>
         <label for="statement-account">{t().account}</label>
         <select id="statement-account" onChange={(event) => { setAccountId(Number(event.currentTarget.value)); setSelected(null); }}>
@@ -60,6 +72,7 @@ export function StatementPage() {
           </For>
         </ul>
       </nav>
+      <Show when={detail.error}><p role="alert" class="error">{t().error}</p></Show>
       <Show when={detail()}>
         {(statement) => (
           <article class="statement">
@@ -70,6 +83,7 @@ export function StatementPage() {
               </a>
               <button type="button" class="secondary" onClick={() => window.print()}>{t().print}</button>
             </div>
+            <Show when={statement().lines.length === 0}><p role="status">{t().noMovementsInMonth}</p></Show>
             <div class="table-scroll">
               <table>
                 <thead>

@@ -12,6 +12,7 @@ export function SupportPage() {
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [caseNumber, setCaseNumber] = createSignal<string | null>(null);
   const [failed, setFailed] = createSignal(false);
+  const [limited, setLimited] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const set = (key: string, value: string) => setValues({ ...values(), [key]: value });
 
@@ -19,12 +20,17 @@ export function SupportPage() {
     event.preventDefault();
     setErrors({});
     setFailed(false);
+    setLimited(false);
+    // Without an account there is nothing a case could be about (and Send is disabled); never send NaN.
+    const accountId = Number(values().accountId || session.accounts[0]?.accountId);
+    if (!Number.isSafeInteger(accountId)) return;
     setBusy(true);
     try {
-      const accountId = Number(values().accountId || session.accounts[0]?.accountId);
       const result = await trpc.support.create.mutate({ name: values().name.trim(), email: values().email.trim(), phone: values().phone.trim() || undefined, accountId, description: values().description.trim() });
-      setCaseNumber(result.caseNumber);
+      if (result.ok) setCaseNumber(result.caseNumber);
+      else setLimited(true);
     } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       const issues = fieldIssues(caught);
       setErrors(issues);
       if (Object.keys(issues).length === 0) setFailed(true);
@@ -46,6 +52,13 @@ export function SupportPage() {
           </p>
         }
       >
+        <Show when={session.accountsState() === "ready" && session.accounts.length === 0}>
+          <p role="status">{t().noAccounts}</p>
+        </Show>
+        <Show when={session.accountsState() === "error"}>
+          <p role="alert" class="error">{t().error}</p>
+          <button type="button" onClick={() => void session.loadAccounts()}>{t().retry}</button>
+        </Show>
         <form onSubmit={submit} novalidate class="card-panel">
           <label for="support-name">{t().name}</label>
           <input id="support-name" autocomplete="name" value={values().name} onInput={(event) => set("name", event.currentTarget.value)} />
@@ -64,7 +77,8 @@ export function SupportPage() {
           <textarea id="support-description" rows="5" value={values().description} onInput={(event) => set("description", event.currentTarget.value)} />
           {error("description")}
           <Show when={failed()}><p role="alert" class="error">{t().error}</p></Show>
-          <button type="submit" disabled={busy()}>{busy() ? t().loading : t().send}</button>
+          <Show when={limited()}><p role="alert" class="error">{t().tooManySupportCases}</p></Show>
+          <button type="submit" disabled={busy() || session.accounts.length === 0}>{busy() ? t().loading : t().send}</button>
         </form>
       </Show>
     </section>
