@@ -32,6 +32,16 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Opens an existing database file for reading only: nothing is created, neither the file nor its directory, and a
+ * missing file is an error (for tools such as ledger:check, where a wrong path must not leave an empty database).
+ */
+export function openSqliteReadOnly(path: string, options: { busyTimeoutMs?: number } = {}): SqliteDatabase {
+  const sqlite = new SqliteDatabase(path, { readonly: true, strict: true });
+  sqlite.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  return sqlite;
+}
+
 export function openSqlite(path: string, options: { synchronous?: SynchronousMode; busyTimeoutMs?: number; queryOnly?: boolean } = {}): SqliteDatabase {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path, { create: true, strict: true });

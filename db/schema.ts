@@ -55,6 +55,8 @@ export interface UsersTable {
   class_name: string | null;
   track: string | null;
   created_at: number;
+  /** Set when an administrator disables a staff account; a disabled account cannot sign in. */
+  disabled_at: number | null;
 }
 
 export interface LedgerAccountsTable {
@@ -163,6 +165,10 @@ export interface RefundsTable {
   reason: string | null;
   transfer_id: string | null;
   created_at: number;
+  /** The amount the till asked for; null when it asked for what remains of the sale. */
+  requested_amount_ore: number | null;
+  /** The card's balance in the original answer (also for declines), returned again on a replay. */
+  balance_after_ore: number | null;
 }
 
 export interface SessionsTable {
@@ -181,6 +187,8 @@ export interface LoginAttemptsTable {
   username: string;
   client_address: string | null;
   success: number;
+  /** 1 when the try was refused because of a lockout (logged, never counted towards a lock). */
+  refused: Generated<number>;
   created_at: number;
 }
 

@@ -5,12 +5,13 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { seedDemo } from "../db/seed.ts";
 import type { Config } from "./config.ts";
 import { createInProcessBus } from "./events/bus.ts";
-import { createHttpHandler } from "./http.ts";
+import { createHttpHandler, withSecurityHeaders } from "./http.ts";
 import type { AppServices } from "./trpc.ts";
 import { CprCipher } from "./auth/cpr.ts";
 import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
+import { recoverInterruptedTopUps } from "./services/payments.ts";
 
 /** The acquirer named by ACQUIRER; the simulator is the embedded default. A real adapter plugs in here. */
 export function acquirerFor(config: Config): Acquirer {
@@ -38,6 +39,9 @@ export async function createServices(config: Config): Promise<AppServices> {
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
+  // A top-up still pending at start was cut off by a crash or restart: free its account, or auto top-up stops for good.
+  const recovered = await store.write((tx) => recoverInterruptedTopUps(tx, 0));
+  if (recovered > 0) console.warn(`recovered ${recovered} automatic top-up(s) interrupted by the last shutdown`);
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   return { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
 }
@@ -49,13 +53,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How long a graceful stop waits for requests in flight before it closes the remaining connections. */
+const STOP_GRACE_MS = 10_000;
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = await createServices(config);
   let server: Server<undefined>;
+  const shutdown = new AbortController();
   const handle = createHttpHandler({
     services,
     clientDist: config.clientDist,
     clientAddress: (request) => server.requestIP(request)?.address ?? null,
+    shutdownSignal: shutdown.signal,
   });
   server = Bun.serve({
     hostname: config.host,
@@ -66,7 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     fetch: handle,
     error(error) {
       console.error("unhandled request error", error);
-      return new Response("Internal server error", { status: 500 });
+      return withSecurityHeaders(new Response("Internal server error", { status: 500 }));
     },
   });
   return {
@@ -74,6 +83,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
     services,
     server,
     async stop() {
+      // A sale queued in the writer still commits, so its till must get the answer: stop accepting connections,
+      // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
+      shutdown.abort();
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, STOP_GRACE_MS);
+      });
+      await Promise.race([server.stop(false), graceOver]);
+      clearTimeout(graceTimer);
       await server.stop(true);
       await services.store.close();
     },

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openStore, type Store } from "../db/connect.ts";
 import { checkLedger } from "./ledger/ledger.ts";
 import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "./testing/harness.ts";
+import { hashApiKey } from "./auth/terminal.ts";
+import { MAX_BATCH_SIZE } from "../common/limits.ts";
 
 let server: TestServer;
 let store: Store;
@@ -112,6 +114,88 @@ describe("pos.sale over HTTP", () => {
     const input = encodeURIComponent(JSON.stringify({ cardNumber: card.cardNumber }));
     const response = await fetch(`${server.url}/trpc/pos.balance?input=${input}`, { headers: { authorization: `Bearer ${canteen.terminalKey}` } });
     expect(await response.json()).toEqual({ result: { data: { cardNumber: card.cardNumber, status: "active", balanceOre: 4_200 } } });
+  });
+});
+
+describe("the HTTP edge", () => {
+  test("an unexpected failure outside tRPC is a plain 500 that still carries the security headers", async () => {
+    const original = store.read;
+    store.read = () => {
+      throw new Error("simulated read failure");
+    };
+    try {
+      const response = await fetch(`${server.url}/dev/outbox`);
+      expect(response.status).toBe(500);
+      expect(await response.text()).toBe("Internal server error");
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+    } finally {
+      store.read = original;
+    }
+  });
+
+  test(`a tRPC batch of more than ${MAX_BATCH_SIZE} calls is refused with a 400 and runs none of them`, async () => {
+    const card = await createCard(store, canteen, { balanceOre: 100_000 });
+    const before = tableCounts(store);
+    const batch = (size: number, prefix: string) => {
+      const inputs = Object.fromEntries(Array.from({ length: size }, (_, index) => [index, { saleId: `${prefix}-${index}-${crypto.randomUUID()}`, cardNumber: card.cardNumber, amountOre: 1 }]));
+      return fetch(`${server.url}/trpc/${Array(size).fill("pos.sale").join(",")}?batch=1`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${canteen.terminalKey}` },
+        body: JSON.stringify(inputs),
+      });
+    };
+    const tooBig = await batch(MAX_BATCH_SIZE + 1, "batch-big");
+    expect(tooBig.status).toBe(400);
+    expect(await tooBig.text()).toContain("Batch call exceeds maximum size");
+    expect(tableCounts(store)).toEqual(before);
+    const allowed = await batch(MAX_BATCH_SIZE, "batch-ok");
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as unknown[]).length).toBe(MAX_BATCH_SIZE);
+  });
+});
+
+describe("graceful stop", () => {
+  test("sales in flight when the server stops are answered, and open event streams end", async () => {
+    const stopping = await startTestServer();
+    const fixture = await createCanteen(stopping.services.store);
+    const card = await createCard(stopping.services.store, fixture, { balanceOre: 10_000 });
+    const screenToken = `stop-test-screen-${crypto.randomUUID()}`;
+    await stopping.services.store.write((tx) =>
+      tx.sqlite.query("INSERT INTO kitchen_screens (canteen_id, name, token_hash, created_at) VALUES (?, 'Skærm', ?, 0)").run(fixture.canteenId, hashApiKey(screenToken)),
+    );
+    const stream = await fetch(`${stopping.url}/trpc/kitchen.onQueue`, { headers: { accept: "text/event-stream", cookie: `kk_kitchen=${screenToken}` } });
+    expect(stream.status).toBe(200);
+    const streamEnded = stream.text();
+
+    // Hold every write at the door until the stop has begun, so that the sales are surely in flight by then.
+    const storeUnderTest = stopping.services.store;
+    const submit = storeUnderTest.write.bind(storeUnderTest);
+    let arrived = 0;
+    let openDoor!: () => void;
+    const door = new Promise<void>((resolve) => {
+      openDoor = resolve;
+    });
+    storeUnderTest.write = async (fn) => {
+      arrived += 1;
+      await door;
+      return submit(fn);
+    };
+    const sales = Array.from({ length: 5 }, (_, index) =>
+      fetch(`${stopping.url}/trpc/pos.sale`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${fixture.terminalKey}` },
+        body: JSON.stringify({ saleId: `stopping-${index}-${crypto.randomUUID()}`, cardNumber: card.cardNumber, amountOre: 100 }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as any })),
+    );
+    while (arrived < sales.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    const closed = stopping.close();
+    openDoor();
+    const answers = await Promise.all(sales);
+    expect(answers.map((answer) => [answer.status, answer.body.result?.data?.status])).toEqual(Array(5).fill([200, "approved"]));
+    await closed;
+    await streamEnded;
   });
 });
 

@@ -10,6 +10,7 @@ import { kroner, toCsv } from "./services/backoffice.ts";
 import { handlePaymentCallback } from "./services/money.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
 import { escapeHtml } from "./html.ts";
+import { MAX_BATCH_SIZE } from "../common/limits.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -20,7 +21,8 @@ export const securityHeaders: Record<string, string> = {
   "Cross-Origin-Opener-Policy": "same-origin",
 };
 
-function withSecurityHeaders(response: Response): Response {
+
+export function withSecurityHeaders(response: Response): Response {
   for (const [name, value] of Object.entries(securityHeaders)) response.headers.set(name, value);
   return response;
 }
@@ -58,18 +60,43 @@ export function csrfRejection(request: Request): Response | null {
   return null;
 }
 
+/**
+ * tRPC ends a subscription when its request's signal aborts, so an event stream gets a request whose signal also
+ * aborts at shutdown; only streams pay for this, never the hot path (sales). The signals are joined by hand because
+ * Bun 1.4's AbortSignal.any on a request's signal broke live streams in our tests.
+ */
+function endsAtShutdown(request: Request, shutdownSignal: AbortSignal): Request {
+  const joined = new AbortController();
+  const abort = () => joined.abort();
+  if (shutdownSignal.aborted) abort();
+  shutdownSignal.addEventListener("abort", abort, { once: true });
+  request.signal.addEventListener("abort", abort, { once: true });
+  // A stream the client closed must not stay registered on the server-wide shutdown signal.
+  joined.signal.addEventListener("abort", () => shutdownSignal.removeEventListener("abort", abort), { once: true });
+  return new Request(request, { signal: joined.signal });
+}
+
 export interface HttpHandlerOptions {
   services: AppServices;
   clientDist: string;
   /** Supplies the peer address (Bun's server.requestIP). */
   clientAddress?: (request: Request) => string | null;
+  /** Aborted when the server shuts down: ends open SSE streams, so that a graceful stop need not wait for them. */
+  shutdownSignal?: AbortSignal;
 }
 
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
   const distRoot = resolve(options.clientDist);
 
   async function serveClient(pathname: string): Promise<Response> {
-    const candidate = resolve(distRoot, "." + decodeURIComponent(pathname));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      // A path that is not valid percent-encoding (e.g. /%E0%A4%A) names no file: the client's mistake, not ours.
+      return new Response("Bad request", { status: 400 });
+    }
+    const candidate = resolve(distRoot, "." + decoded);
     if (candidate.startsWith(distRoot + sep) && !pathname.endsWith("/")) {
       const file = Bun.file(candidate);
       if (await file.exists()) {
@@ -92,10 +119,12 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const rejection = csrfRejection(request);
       if (rejection) return withSecurityHeaders(rejection);
+      const streaming = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream");
       const response = await fetchRequestHandler({
         endpoint: "/trpc",
-        req: request,
+        req: streaming ? endsAtShutdown(request, options.shutdownSignal!) : request,
         router: appRouter,
+        maxBatchSize: MAX_BATCH_SIZE,
         createContext: ({ resHeaders }) => ({
           services: options.services,
           headers: request.headers,

@@ -158,7 +158,13 @@ export const profileCompleteProcedure = cardholderProcedure.use(({ ctx, next }) 
 /** Kitchen screens: the screen token from the kk_kitchen cookie; mutations need the CSRF header too. */
 export const kitchenProcedure = portalPublicProcedure.use(({ ctx, next }) => {
   const raw = readCookie(ctx.headers.get("cookie"), KITCHEN_COOKIE);
-  const token = raw ? decodeURIComponent(raw) : null;
+  let token: string | null = null;
+  try {
+    token = raw ? decodeURIComponent(raw) : null;
+  } catch {
+    // A cookie that is not valid percent-encoding was never set by us: the screen is simply not signed in.
+    token = null;
+  }
   const screen = token ? ctx.services.store.read((tx) => findKitchenScreen(tx, token)) : null;
   if (!screen) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen not signed in" });
   return next({ ctx: { screen } });

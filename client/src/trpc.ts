@@ -1,13 +1,14 @@
 // The browser's tRPC client: batched HTTP (with the CSRF header) for queries and mutations, SSE for the one live stream per tab.
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../../server/routers/_app.ts";
+import { MAX_BATCH_SIZE } from "../../common/limits.ts";
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [
     splitLink({
       condition: (operation) => operation.type === "subscription",
       true: httpSubscriptionLink({ url: "/trpc" }),
-      false: httpBatchLink({ url: "/trpc", headers: () => ({ "x-kantinekort-csrf": "1" }) }),
+      false: httpBatchLink({ url: "/trpc", maxItems: MAX_BATCH_SIZE, headers: () => ({ "x-kantinekort-csrf": "1" }) }),
     }),
   ],
 });

@@ -5,6 +5,9 @@ import * as payments from "./20261124T2300_payments.ts";
 import * as webshop from "./20261124T2310_webshop.ts";
 import * as backoffice from "./20261124T2320_backoffice.ts";
 import * as portal from "./20261124T2330_portal.ts";
+import * as posRefunds from "./20261125T0400_pos_refunds.ts";
+import * as auth from "./20261125T0410_auth.ts";
+import * as backofficeTenant from "./20261125T0430_backoffice_tenant.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -12,4 +15,7 @@ export const migrations: Record<string, Migration> = {
   "20261124T2310_webshop": webshop,
   "20261124T2320_backoffice": backoffice,
   "20261124T2330_portal": portal,
+  "20261125T0400_pos_refunds": posRefunds,
+  "20261125T0410_auth": auth,
+  "20261125T0430_backoffice_tenant": backofficeTenant,
 };

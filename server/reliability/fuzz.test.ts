@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import fc from "fast-check";
 import { appRouter } from "../routers/_app.ts";
-import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 
 let server: TestServer;
@@ -57,12 +57,12 @@ const hostilePrimitives = fc.oneof(
   fc.array(fc.oneof(fc.integer(), fc.string()), { maxLength: 5 }),
 );
 
-function send(procedure: ProcedureInfo, input: unknown, credentials: "none" | "terminal" | "session" | "staff") {
+function send(procedure: ProcedureInfo, input: unknown, credentials: "none" | "terminal" | "session" | "staff", rawBody?: string) {
   const headers: Record<string, string> = { "content-type": "application/json", "x-kantinekort-csrf": "1" };
   if (credentials === "terminal") headers.authorization = `Bearer ${server.services.config.posDemoKey}`;
   if (credentials === "session") headers.cookie = sessionCookie;
   if (credentials === "staff") headers.cookie = staffCookie;
-  const encoded = JSON.stringify(input);
+  const encoded = rawBody ?? JSON.stringify(input);
   if (procedure.type === "mutation") return fetch(`${server.url}/trpc/${procedure.path}`, { method: "POST", headers, body: encoded });
   return fetch(`${server.url}/trpc/${procedure.path}?input=${encodeURIComponent(encoded)}`, { headers });
 }
@@ -70,7 +70,7 @@ function send(procedure: ProcedureInfo, input: unknown, credentials: "none" | "t
 test("every procedure answers hostile input with a 4xx and changes nothing", async () => {
   const targets = procedures().filter((procedure) => procedure.type !== "subscription" && procedure.hasInput);
   expect(targets.length).toBeGreaterThan(25);
-  const before = tableCounts(server.services.store);
+  const before = databaseFingerprint(server.services.store);
   const primitives = fc.sample(hostilePrimitives, { numRuns: 12, seed: 20261124 });
   const failures: string[] = [];
   for (const procedure of targets) {
@@ -85,12 +85,12 @@ test("every procedure answers hostile input with a 4xx and changes nothing", asy
     }
   }
   expect(failures).toEqual([]);
-  expect(tableCounts(server.services.store)).toEqual(before);
+  expect(databaseFingerprint(server.services.store)).toEqual(before);
   expect(server.services.store.read((tx) => checkLedger(tx)).ok).toBe(true);
 }, 120_000);
 
 test("malformed JSON, wrong content types, garbage batches and oversized bodies are refused early", async () => {
-  const before = tableCounts(server.services.store);
+  const before = databaseFingerprint(server.services.store);
   const post = (path: string, body: BodyInit, contentType = "application/json") =>
     fetch(`${server.url}/trpc/${path}`, { method: "POST", headers: { "content-type": contentType, authorization: `Bearer ${server.services.config.posDemoKey}` }, body });
   for (const [body, type] of [["{", "application/json"], ["null", "application/json"], ["[1,2,3]", "application/json"], ["saleId=x", "application/x-www-form-urlencoded"], ["<xml/>", "text/xml"]] as const) {
@@ -105,5 +105,138 @@ test("malformed JSON, wrong content types, garbage batches and oversized bodies 
   expect(huge.status).toBe(413);
   const unknown = await post("no.such.procedure", "{}");
   expect(unknown.status).toBe(404);
-  expect(tableCounts(server.services.store)).toEqual(before);
+  expect(databaseFingerprint(server.services.store)).toEqual(before);
+});
+
+/**
+ * What a hostile value may be in a field of each kind. Text that a person types (names, descriptions) may
+ * legitimately look like SQL or say "NaN", so only values that no field should accept are tried there.
+ */
+const HUGE_TEXT = "x".repeat(100_000);
+const hostileValues = {
+  number: [HUGE_TEXT, 1e308, -1, 0.5, "NaN", "Infinity", "1; DROP TABLE transfers; --", "1 OR 1=1", { __proto__: null, admin: true }, JSON.parse('{"__proto__": {"admin": true}}'), [1], true],
+  token: [HUGE_TEXT, 1e308, -1, 0.5, "NaN", "' OR '1'='1", "x'; DROP TABLE sales; --", JSON.parse('{"__proto__": {"admin": true}}'), ["a"], null],
+  text: [HUGE_TEXT, 1e308, -1, 0.5, JSON.parse('{"__proto__": {"admin": true}}'), ["a"]],
+  list: [HUGE_TEXT, 1e308, -1, 0.5, "NaN", "[]; DROP TABLE sales", JSON.parse('{"__proto__": {"admin": true}}'), [JSON.parse('{"__proto__": {"admin": true}}')]],
+} as const;
+
+type FieldKind = keyof typeof hostileValues;
+
+interface ValidSample {
+  path: string;
+  type: "query" | "mutation";
+  credentials: "terminal" | "session";
+  /** A fresh valid input each call (new idempotency keys), so that a mutated field is the only thing wrong. */
+  input: () => Record<string, unknown>;
+  fields: Record<string, FieldKind>;
+}
+
+test("a valid request with one field made hostile is refused with a 4xx and writes nothing", async () => {
+  const store = server.services.store;
+  const demoCard = "12345678901234";
+  const accountId = store.read((tx) => (tx.sqlite.query("SELECT account_id FROM cards WHERE card_number = ?").get(demoCard) as { account_id: number }).account_id);
+  let counter = 0;
+  const key = (prefix: string) => `${prefix}-${++counter}-${crypto.randomUUID()}`;
+  const saleToRefund = key("fuzz-sale");
+  const samples: ValidSample[] = [
+    {
+      path: "pos.sale",
+      type: "mutation",
+      credentials: "terminal",
+      input: () => ({ saleId: key("fuzz-sale"), cardNumber: demoCard, amountOre: 100, items: [{ name: "Kaffe", quantity: 1, unitPriceOre: 100 }] }),
+      fields: { saleId: "token", cardNumber: "token", amountOre: "number", items: "list" },
+    },
+    { path: "pos.refund", type: "mutation", credentials: "terminal", input: () => ({ refundId: key("fuzz-refund"), saleId: saleToRefund, amountOre: 1 }), fields: { refundId: "token", saleId: "token", amountOre: "number" } },
+    { path: "pos.balance", type: "query", credentials: "terminal", input: () => ({ cardNumber: demoCard }), fields: { cardNumber: "token" } },
+    { path: "pos.deliver", type: "mutation", credentials: "terminal", input: () => ({ orderNumber: "O-999999" }), fields: { orderNumber: "token" } },
+    {
+      path: "profile.update",
+      type: "mutation",
+      credentials: "session",
+      input: () => ({ name: "Testbruger A", email: "testbruger.a@example.dk", limits: { dailyOre: null, weeklyOre: null, monthlyOre: null } }),
+      fields: { name: "text", email: "token", limits: "list" },
+    },
+    {
+      path: "support.create",
+      type: "mutation",
+      credentials: "session",
+      input: () => ({ name: "Testbruger A", email: "testbruger.a@example.dk", accountId, description: "Kortet virker ikke i kantinen" }),
+      fields: { name: "text", email: "token", accountId: "number", description: "text", phone: "text" },
+    },
+    {
+      path: "payouts.request",
+      type: "mutation",
+      credentials: "session",
+      input: () => ({ accountId, name: "Testbruger A", registrationNumber: "1234", bankAccountNumber: "12345678", amountOre: 100, idempotencyKey: key("fuzz-payout") }),
+      fields: { accountId: "number", name: "text", registrationNumber: "token", bankAccountNumber: "token", amountOre: "number", idempotencyKey: "token", message: "text" },
+    },
+  ];
+  const call = (sample: ValidSample, body: string) =>
+    send({ path: sample.path, type: sample.type, hasInput: true }, undefined, sample.credentials, body).then(async (response) => ({ status: response.status, body: await response.text() }));
+
+  // Each sample as it is must be accepted, or the mutations below would only prove that the sample was wrong.
+  await call(samples[0]!, JSON.stringify({ ...samples[0]!.input(), saleId: saleToRefund }));
+  for (const sample of samples) {
+    const answer = await call(sample, JSON.stringify(sample.input()));
+    expect(answer.status, `${sample.path}: ${answer.body.slice(0, 200)}`).toBe(200);
+  }
+
+  const before = databaseFingerprint(store);
+  const failures: string[] = [];
+  for (const sample of samples) {
+    const variants: Array<[string, string]> = [];
+    for (const [field, kind] of Object.entries(sample.fields)) {
+      for (const value of hostileValues[kind]) variants.push([`${field} = ${JSON.stringify(value)?.slice(0, 40)}`, JSON.stringify({ ...sample.input(), [field]: value })]);
+    }
+    // An own "__proto__" key (as JSON.parse makes it) next to valid fields.
+    variants.push(["extra __proto__ key", JSON.stringify(sample.input()).replace(/^\{/, '{"__proto__":{"admin":true},')]);
+    variants.push(["extra constructor key", JSON.stringify({ ...sample.input(), constructor: { prototype: { polluted: true } } })]);
+    for (const [label, body] of variants) {
+      const answer = await call(sample, body);
+      if (answer.status < 400 || answer.status >= 500) failures.push(`${sample.path} with ${label} → ${answer.status}: ${answer.body.slice(0, 160)}`);
+    }
+  }
+  expect(failures).toEqual([]);
+  expect(databaseFingerprint(store)).toEqual(before);
+  expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  expect(store.read((tx) => checkLedger(tx)).ok).toBe(true);
+}, 120_000);
+
+test("malformed paths, cookies and headers are refused with a 4xx, never a 500", async () => {
+  const failures: string[] = [];
+  const check = async (label: string, response: Promise<Response>) => {
+    const answer = await response;
+    const body = await answer.text();
+    if (answer.status >= 500) failures.push(`${label} → ${answer.status}: ${body.slice(0, 120)}`);
+  };
+  for (const path of ["/%E0%A4%A", "/%", "/%zz", "/assets/%E0%A4%A.js", "/%C0%AF..%C0%AF", "/trpc/%E0%A4%A", "/photos/%E0%A4%A"]) {
+    await check(`GET ${path}`, fetch(`${server.url}${path}`));
+  }
+  const malformedCookies = ["kk_kitchen=%E0%A4%A", "kk_kitchen=%", "kk_kitchen===%%", "kk_session=%E0%A4%A", "kk_session=;kk_kitchen=", "=;=;=", "kk_kitchen=x".repeat(500)];
+  for (const cookie of malformedCookies) {
+    const headers = { cookie, "content-type": "application/json", "x-kantinekort-csrf": "1" };
+    await check(`kitchen.queue with ${cookie.slice(0, 30)}`, fetch(`${server.url}/trpc/kitchen.queue`, { headers }));
+    await check(`kitchen.advance with ${cookie.slice(0, 30)}`, fetch(`${server.url}/trpc/kitchen.advance`, { method: "POST", headers, body: JSON.stringify({ orderId: 1, to: "preparing" }) }));
+    await check(`auth.me with ${cookie.slice(0, 30)}`, fetch(`${server.url}/trpc/auth.me`, { headers }));
+    await check(`statement.csv with ${cookie.slice(0, 30)}`, fetch(`${server.url}/statement.csv?accountId=1&year=2026&month=1`, { headers }));
+  }
+  const malformedHeaders: Record<string, string>[] = [
+    { authorization: "Bearer %E0%A4%A" },
+    { authorization: `Bearer ${"k".repeat(10_000)}` },
+    { authorization: "Basic ::::" },
+    { origin: "%E0%A4%A" },
+    { origin: "http://[::1" },
+    { "content-type": "application/json; charset=%E0%A4%A" },
+    { "x-forwarded-for": "%E0%A4%A, not-an-address" },
+    { "x-forwarded-proto": "%E0%A4%A" },
+    { "trpc-accept": "application/jsonl" },
+    { "last-event-id": "%E0%A4%A" },
+  ];
+  for (const extra of malformedHeaders) {
+    const headers = { "content-type": "application/json", "x-kantinekort-csrf": "1", ...extra };
+    const label = JSON.stringify(extra).slice(0, 60);
+    await check(`pos.sale with ${label}`, fetch(`${server.url}/trpc/pos.sale`, { method: "POST", headers, body: JSON.stringify({ saleId: "malformed-1", cardNumber: "12345678901234", amountOre: 1 }) }));
+    await check(`kitchen.queue with ${label}`, fetch(`${server.url}/trpc/kitchen.queue`, { headers }));
+  }
+  expect(failures).toEqual([]);
 });

@@ -157,6 +157,23 @@ describe("pos.refund", () => {
     expect(balanceOf(canteen.revenueAccountId)).toBe(0);
   });
 
+  test("a replayed declined refund equals the original answer, and the same id with another amount is a conflict", async () => {
+    const card = await createCard(testStore.store, canteen, { balanceOre: 10_000 });
+    const sale = saleId();
+    await till().pos.sale({ saleId: sale, cardNumber: card.cardNumber, amountOre: 4_000 });
+    const declined = await till().pos.refund({ refundId: "refund-2001", saleId: sale, amountOre: 5_000 });
+    expect(declined).toMatchObject({ status: "declined", reason: "refund_exceeds_sale", balanceOre: 6_000, replayed: false });
+    expect(await till().pos.refund({ refundId: "refund-2001", saleId: sale, amountOre: 5_000 })).toEqual({ ...declined, replayed: true });
+    await expectTrpcError(till().pos.refund({ refundId: "refund-2001", saleId: sale, amountOre: 1_000 }), "CONFLICT");
+    await expectTrpcError(till().pos.refund({ refundId: "refund-2001", saleId: sale }), "CONFLICT");
+    // "The rest" is a request of its own: replayed as such, and not the same request as its amount spelled out.
+    const rest = await till().pos.refund({ refundId: "refund-2002", saleId: sale });
+    expect(rest).toEqual({ refundId: "refund-2002", saleId: sale, status: "approved", amountOre: 4_000, balanceOre: 10_000, replayed: false });
+    expect(await till().pos.refund({ refundId: "refund-2002", saleId: sale })).toEqual({ ...rest, replayed: true });
+    await expectTrpcError(till().pos.refund({ refundId: "refund-2002", saleId: sale, amountOre: 4_000 }), "CONFLICT");
+    expect(balanceOf(card.accountId)).toBe(10_000);
+  });
+
   test("unknown, declined and other canteens' sales cannot be refunded", async () => {
     const card = await createCard(testStore.store, canteen, { balanceOre: 100 });
     const declined = saleId();

@@ -86,7 +86,12 @@ function findCard(tx: Tx, cardNumber: string, tenantId: number): CardRow | undef
     .get(cardNumber, tenantId) ?? undefined) as CardRow | undefined;
 }
 
-/** Net spending (sales and orders less their refunds) on an account since each period start. */
+/**
+ * Net spending (sales and orders less their refunds) on an account since each period start. A refund counts at
+ * the time of the purchase it reverses, not at its own time: refunding yesterday's sale today must not give the
+ * card extra room today. POS refunds reference the sale id (its transfer is `sale:<id>`); order cancellations
+ * (transfer id `order-refund:<order id>`) reference `order:<order id>`, whose transfer the orders table names.
+ */
 function spentSince(tx: Tx, accountId: number, nowMs: number): { day: number; week: number; month: number } {
   const periods = currentPeriodStarts(nowMs);
   const since = Math.min(periods.weekStartMs, periods.monthStartMs);
@@ -100,8 +105,15 @@ function spentSince(tx: Tx, accountId: number, nowMs: number): { day: number; we
          SELECT created_at, amount_ore AS signed FROM transfers
            WHERE debit_account_id = ?4 AND kind IN ('sale', 'order') AND created_at >= ?5
          UNION ALL
-         SELECT created_at, -amount_ore AS signed FROM transfers
-           WHERE credit_account_id = ?4 AND kind = 'refund' AND created_at >= ?5
+         SELECT purchase.created_at, -refund.amount_ore AS signed
+           FROM transfers refund
+           JOIN transfers purchase ON purchase.id = CASE
+               WHEN refund.id LIKE 'order-refund:%'
+                 THEN (SELECT transfer_id FROM orders WHERE id = CAST(substr(refund.reference, 7) AS INTEGER))
+               ELSE 'sale:' || refund.reference
+             END
+             AND purchase.debit_account_id = ?4 AND purchase.kind IN ('sale', 'order')
+           WHERE refund.credit_account_id = ?4 AND refund.kind = 'refund' AND refund.created_at >= ?5 AND purchase.created_at >= ?5
        )`,
     )
     .get(periods.dayStartMs, periods.weekStartMs, periods.monthStartMs, accountId, since) as { day: number; week: number; month: number };
@@ -222,6 +234,7 @@ interface RefundRow {
   sale_id: string;
   terminal_id: number;
   amount_ore: number;
+  requested_amount_ore: number | null;
   status: "approved" | "declined";
   reason: DeclineReason | null;
   balance_after_ore: number | null;
@@ -244,15 +257,14 @@ function refundResultFromRow(row: RefundRow, replayed: boolean): RefundResult {
  * the sale; idempotent by refund id. Money goes back from the canteen's revenue to the card's account.
  */
 export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: RefundInput, nowMs: number = Date.now()): PosOutcome<RefundResult> {
+  const requestedAmountOre = input.amountOre ?? null;
   const existing = tx.sqlite
-    .query(
-      `SELECT r.id, r.sale_id, r.terminal_id, r.amount_ore, r.status, r.reason, t.credit_balance_after_ore AS balance_after_ore
-       FROM refunds r LEFT JOIN transfers t ON t.id = r.transfer_id WHERE r.id = ?`,
-    )
+    .query("SELECT id, sale_id, terminal_id, amount_ore, requested_amount_ore, status, reason, balance_after_ore FROM refunds WHERE id = ?")
     .get(input.refundId) as RefundRow | null;
   if (existing) {
-    const sameAmount = input.amountOre === undefined || existing.status === "declined" || input.amountOre === existing.amount_ore;
-    if (existing.sale_id !== input.saleId || existing.terminal_id !== terminal.terminalId || !sameAmount) {
+    // The request is compared as it was sent ("the rest" is not the same request as an amount), also after a
+    // decline: the same id with another amount is a client bug, and the decline is not its answer.
+    if (existing.sale_id !== input.saleId || existing.terminal_id !== terminal.terminalId || existing.requested_amount_ore !== requestedAmountOre) {
       throw new IdempotencyConflictError(`refund ${input.refundId} was already recorded with different details`);
     }
     return { result: refundResultFromRow(existing, true), transfers: [] };
@@ -305,13 +317,16 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     sale_id: input.saleId,
     terminal_id: terminal.terminalId,
     amount_ore: amountOre,
+    requested_amount_ore: requestedAmountOre,
     status: transfer ? "approved" : "declined",
     reason,
     balance_after_ore: balanceAfter,
   };
   tx.sqlite
-    .query("INSERT INTO refunds (id, sale_id, terminal_id, amount_ore, status, reason, transfer_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    .run(row.id, row.sale_id, row.terminal_id, row.amount_ore, row.status, row.reason, transfer?.id ?? null, nowMs);
+    .query(
+      "INSERT INTO refunds (id, sale_id, terminal_id, amount_ore, requested_amount_ore, status, reason, transfer_id, balance_after_ore, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .run(row.id, row.sale_id, row.terminal_id, row.amount_ore, row.requested_amount_ore, row.status, row.reason, transfer?.id ?? null, row.balance_after_ore, nowMs);
   return { result: refundResultFromRow(row, false), transfers: transfer ? [transfer] : [] };
 }
 

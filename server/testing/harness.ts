@@ -212,3 +212,26 @@ export function lastMailTo(store: Store, recipient: string): { subject: string; 
     (tx) => (tx.sqlite.query("SELECT subject, body_text AS body FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1").get(recipient) as { subject: string; body: string } | null),
   );
 }
+
+/** Columns that change without a write of the request's own: reading with a session slides its expiry. */
+const FINGERPRINT_IGNORED_COLUMNS: Record<string, string[]> = { sessions: ["expires_at"] };
+
+/**
+ * A fingerprint of every table (row count and a hash of all its rows), to prove that a request wrote nothing at
+ * all: unlike counting a few tables, it also sees an UPDATE and a write to a table added later.
+ */
+export function databaseFingerprint(store: Store): Record<string, string> {
+  return store.read((tx) => {
+    const fingerprint: Record<string, string> = {};
+    const tables = tx.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+    for (const { name } of tables) {
+      const ignored = FINGERPRINT_IGNORED_COLUMNS[name] ?? [];
+      const columns = (tx.sqlite.query(`SELECT name FROM pragma_table_info(?)`).all(name) as Array<{ name: string }>).map((column) => column.name).filter((column) => !ignored.includes(column));
+      const rows = tx.sqlite.query(`SELECT ${columns.map((column) => `"${column}"`).join(", ")} FROM "${name}" ORDER BY ${columns.map((_, index) => index + 1).join(", ")}`).values();
+      const hasher = new Bun.CryptoHasher("sha256");
+      for (const row of rows) hasher.update(JSON.stringify(row, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString("base64") : typeof value === "bigint" ? String(value) : value)));
+      fingerprint[name] = `${rows.length} rows, ${hasher.digest("hex")}`;
+    }
+    return fingerprint;
+  });
+}
