@@ -118,7 +118,7 @@ test("an administrator creates a staff member, who can then sign in", async ({ p
   await form.getByLabel(/Startadgangskode/).fill("Kokken2026");
   await form.getByRole("button", { name: "Opret medarbejder" }).click();
   await expect(page.getByText("Medarbejderen er oprettet.")).toBeVisible();
-  await expect(page.getByRole("cell", { name: "e2e.kok@kantinekort.local" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "e2e.kok@kantinekort.local", exact: true })).toBeVisible();
   const context = await browser.newContext();
   const cook = await context.newPage();
   await cook.goto("/admin");
