@@ -34,8 +34,9 @@ test("a sale at the till changes the open Konti page without reload, and Kontoud
   await expect(balance).toHaveText(expected);
   await page.getByRole("link", { name: "Kontoudtog" }).click();
   const monthNames = ["Januar", "Februar", "Marts", "April", "Maj", "Juni", "Juli", "August", "September", "Oktober", "November", "December"];
-  const now = new Date();
-  await page.getByRole("button", { name: `${now.getFullYear()} ${monthNames[now.getMonth()]}` }).click();
+  // The statement's months are Copenhagen months, whatever the test machine's time zone is.
+  const [year, month] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit" }).format(new Date()).split("-").map(Number) as [number, number];
+  await page.getByRole("button", { name: `${year} ${monthNames[month - 1]}` }).click();
   const row = page.getByRole("row").filter({ hasText: "Kantinen" }).last();
   await expect(row).toContainText("-35,00");
   await expect(row).toContainText(expected);

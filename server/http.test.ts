@@ -5,6 +5,7 @@ import { checkLedger } from "./ledger/ledger.ts";
 import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "./testing/harness.ts";
 import { hashApiKey } from "./auth/terminal.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
+import { csrfRejection } from "./http.ts";
 
 let server: TestServer;
 let store: Store;
@@ -227,4 +228,15 @@ describe("two processes writing at once", () => {
     expect(separate.read((tx) => checkLedger(tx)).violations).toEqual([]);
     await separate.close();
   });
+});
+
+test("behind a proxy that rewrites Host, the PUBLIC_URL origin is the portal's own; other origins stay refused", () => {
+  const post = (origin: string, host: string) =>
+    new Request(`http://${host}/trpc/profile.update`, { method: "POST", headers: { origin, host, "content-type": "application/json" } });
+  const publicUrl = "https://kantine.example.dk";
+  expect(csrfRejection(post("https://kantine.example.dk", "127.0.0.1:3000"), publicUrl)).toBeNull();
+  expect(csrfRejection(post("https://kantine.example.dk", "127.0.0.1:3000"), null)?.status).toBe(403);
+  expect(csrfRejection(post("https://evil.example", "127.0.0.1:3000"), publicUrl)?.status).toBe(403);
+  expect(csrfRejection(post("http://127.0.0.1:3000", "127.0.0.1:3000"), publicUrl)).toBeNull();
+  expect(csrfRejection(post("null", "127.0.0.1:3000"), publicUrl)?.status).toBe(403);
 });

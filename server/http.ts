@@ -37,9 +37,10 @@ function jsonError(status: number, message: string): Response {
 /**
  * tRPC v11 also accepts form posts, which a hostile page can send cross-site with the user's cookies.
  * We only accept JSON bodies for POSTs (a cross-site JSON request needs a CORS preflight we never grant)
- * and refuse any request whose Origin names another site.
+ * and refuse any request whose Origin names another site. The portal's own site is the request's Host, or
+ * PUBLIC_URL when it is set: a reverse proxy may rewrite Host to the upstream's address.
  */
-export function csrfRejection(request: Request): Response | null {
+export function csrfRejection(request: Request, publicUrl: string | null = null): Response | null {
   const origin = request.headers.get("origin");
   if (origin && origin !== "null") {
     const host = request.headers.get("host");
@@ -49,7 +50,9 @@ export function csrfRejection(request: Request): Response | null {
     } catch {
       originHost = null;
     }
-    if (!host || originHost !== host) return jsonError(403, "Cross-site request refused");
+    const publicHost = publicUrl ? new URL(publicUrl).host : null;
+    const sameSite = originHost !== null && (originHost === host || originHost === publicHost);
+    if (!sameSite) return jsonError(403, "Cross-site request refused");
   } else if (origin === "null") {
     return jsonError(403, "Cross-site request refused");
   }
@@ -117,7 +120,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
-      const rejection = csrfRejection(request);
+      const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
       const streaming = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream");
       const response = await fetchRequestHandler({
