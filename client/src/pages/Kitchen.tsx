@@ -62,7 +62,16 @@ export function KitchenPage() {
   const [clock, setClock] = createSignal(new Date());
   const [pickup, setPickup] = createSignal("");
   const [pickupResult, setPickupResult] = createSignal<string | null>(null);
-  const timer = setInterval(() => setClock(new Date()), 1_000);
+  // A wall screen runs for days without a reload: at midnight (Copenhagen) a screen showing today moves on to the
+  // new today, with a fresh queue and stream; one showing tomorrow is then showing today and stays.
+  let knownToday = todayInCopenhagen();
+  const timer = setInterval(() => {
+    setClock(new Date());
+    const today = todayInCopenhagen();
+    if (today === knownToday) return;
+    if (day() === knownToday) setDay(today);
+    knownToday = today;
+  }, 1_000);
   let stream: { unsubscribe(): void } | null = null;
   onCleanup(() => {
     clearInterval(timer);
