@@ -33,10 +33,18 @@ test("order two products for tomorrow → kitchen screen shows it live → Klar 
   await page.getByRole("link", { name: "Tjek ud ›" }).click();
   await expect(page.getByRole("row").filter({ hasText: "Dagens ret" })).toContainText(tomorrowText);
   await page.getByLabel("Kommentar Dagens ret").fill("Uden løg");
+  // A second tab on Konti, open before paying, must see the balance drop live (no reload).
+  const kontiTab = await page.context().newPage();
+  await kontiTab.goto("/konti");
+  await expect(kontiTab.getByLabel("Saldo Madkort")).toHaveText(before);
   await expect(page.getByText(/Total: 43,00/)).toBeVisible();
   await page.getByRole("button", { name: "Betal med kantinekort" }).click();
   await expect(page.getByRole("status").filter({ hasText: /Ordre O-\d+ er betalt/ })).toBeVisible();
   const orderNumber = /O-\d+/.exec((await page.getByRole("status").filter({ hasText: "er betalt" }).textContent())!)![0];
+  const kroner = (text: string) => Number(text.replace(/[^\d,]/g, "").replace(",", "."));
+  const expectedAfter = new Intl.NumberFormat("da-DK", { style: "currency", currency: "DKK" }).format(kroner(before) - 43);
+  await expect(kontiTab.getByLabel("Saldo Madkort")).toHaveText(expectedAfter);
+  await kontiTab.close();
 
   const card = kitchen.getByRole("article", { name: orderNumber });
   await expect(card).toBeVisible({ timeout: 3_000 });
