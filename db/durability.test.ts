@@ -76,3 +76,31 @@ test("every migration runs down to an empty schema and up again", async () => {
     cleanup();
   }
 });
+
+test("a cardholder account can never be switched to allow a negative balance", async () => {
+  const { path, cleanup } = tempDatabasePath();
+  try {
+    await migrateToLatest(path);
+    const store = openStore({ path });
+    try {
+      const insertAllowingNegative = store.write((tx) =>
+        tx.sqlite.query("INSERT INTO ledger_accounts (kind, name, allow_negative, created_at) VALUES ('cardholder', 'Madkort', 1, 0)").run(),
+      );
+      await expect(insertAllowingNegative).rejects.toThrow(/never allow a negative balance/);
+      const accountId = await store.write((tx) =>
+        Number(tx.sqlite.query("INSERT INTO ledger_accounts (kind, name, allow_negative, created_at) VALUES ('cardholder', 'Madkort', 0, 0)").run().lastInsertRowid),
+      );
+      await expect(store.write((tx) => tx.sqlite.query("UPDATE ledger_accounts SET allow_negative = 1 WHERE id = ?").run(accountId))).rejects.toThrow(/never allow a negative balance/);
+      // A system account turned into a cardholder account keeps its allowance, so that is refused as well.
+      const systemId = await store.write((tx) =>
+        Number(tx.sqlite.query("INSERT INTO ledger_accounts (kind, name, allow_negative, created_at) VALUES ('corrections', 'X', 1, 0)").run().lastInsertRowid),
+      );
+      await expect(store.write((tx) => tx.sqlite.query("UPDATE ledger_accounts SET kind = 'cardholder' WHERE id = ?").run(systemId))).rejects.toThrow(/never allow a negative balance/);
+      expect(store.read((tx) => tx.sqlite.query("SELECT allow_negative FROM ledger_accounts WHERE id = ?").get(accountId))).toEqual({ allow_negative: 0 });
+    } finally {
+      await store.close();
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -232,6 +232,13 @@ export interface UserPhotosTable {
   updated_at: number;
 }
 
+/** A guardian (e.g. a parent) may act on the child's card accounts in the portal; both are cardholders of one tenant. */
+export interface GuardiansTable {
+  guardian_user_id: number;
+  child_user_id: number;
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   canteens: CanteensTable;
@@ -250,4 +257,5 @@ export interface Database {
   outbox: OutboxTable;
   support_cases: SupportCasesTable;
   user_photos: UserPhotosTable;
+  guardians: GuardiansTable;
 }

@@ -19,6 +19,12 @@ export const demoStaff = [
   { email: "kantine@kantinekort.local", password: "Kantine2026!", role: "staff" as const, name: "Demo Kantinepersonale" },
 ];
 
+/**
+ * The demo guardian link, described in the README: Testbruger C (a parent) may act on card 12345678901235 in the
+ * portal. It adds no money, so the README's balances stay as they are.
+ */
+export const demoGuardian = { guardianCardNumber: "12345678901236", childCardNumber: "12345678901235" };
+
 /** Listed in the README's demo table; keep the two in step. */
 export const demoCards: readonly DemoCard[] = [
   { cardNumber: "12345678901234", verificationCode: "482913", balanceOre: 25_000, status: "active", name: "Testbruger A", email: "testbruger.a@example.dk" },
@@ -58,6 +64,7 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
     demoStaff.forEach((staff, index) => {
       tx.sqlite.query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(tenantId, staff.role, staff.name, staff.email, staffHashes[index]!, now);
     });
+    const userIdByCard = new Map<string, number>();
     demoCards.forEach((card, index) => {
       const userId = Number(
         tx.sqlite
@@ -68,6 +75,7 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
       tx.sqlite
         .query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .run(card.cardNumber, userId, accountId, codeHashes[index]!, card.status, now);
+      userIdByCard.set(card.cardNumber, userId);
       if (card.balanceOre > 0) {
         const result = postTransfer(
           tx,
@@ -77,6 +85,9 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
         if (result.status !== "posted") throw new Error(`demo deposit declined: ${result.reason}`);
       }
     });
+    tx.sqlite
+      .query("INSERT INTO guardians (guardian_user_id, child_user_id, created_at) VALUES (?, ?, ?)")
+      .run(userIdByCard.get(demoGuardian.guardianCardNumber)!, userIdByCard.get(demoGuardian.childCardNumber)!, now);
     tx.sqlite
       .query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, ?, ?, ?)")
       .run(canteenId, "Kasse 1 (demo)", hashApiKey(options.posDemoKey), now);

@@ -8,6 +8,8 @@ import * as portal from "./20261124T2330_portal.ts";
 import * as posRefunds from "./20261125T0400_pos_refunds.ts";
 import * as auth from "./20261125T0410_auth.ts";
 import * as backofficeTenant from "./20261125T0430_backoffice_tenant.ts";
+import * as guardians from "./20261125T0440_guardians.ts";
+import * as cardholderNeverNegative from "./20261125T0450_cardholder_never_negative.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   "20261125T0400_pos_refunds": posRefunds,
   "20261125T0410_auth": auth,
   "20261125T0430_backoffice_tenant": backofficeTenant,
+  "20261125T0440_guardians": guardians,
+  "20261125T0450_cardholder_never_negative": cardholderNeverNegative,
 };

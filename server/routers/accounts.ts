@@ -2,7 +2,8 @@
 import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
-import { accountIdsOf, balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
+import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
+import { actableAccountIds } from "../services/access.ts";
 import type { AutoTopUpEvent, BalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
@@ -116,7 +117,8 @@ export const accountsRouter = router({
   onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(60).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
     const { userId, sessionToken } = ctx;
-    const accountIds = store.read((tx) => accountIdsOf(tx, userId));
+    // The accounts this stream carries: the user's own and, as guardian, their children's (the rule in access.ts).
+    const accountIds = store.read((tx) => actableAccountIds(tx, userId));
     // The start position is fixed first (the id the client resumes from, or the current ends of the logs); then the
     // listeners are attached; then everything after the position is read back from the database. An event committed
     // before the listeners were attached is in that read; one committed after reaches a listener; one in both is
@@ -135,15 +137,29 @@ export const accountsRouter = router({
     };
     // One abort listener for the whole stream (not one per wait, which would pile up on a long-lived stream).
     signal?.addEventListener("abort", notify, { once: true });
-    // Logout, a password change or reset ends sessions: the stream re-checks its own at once. The timer catches expiry.
+    // Logout, a password change or reset ends sessions: the stream re-checks its own at once. The timer catches expiry
+    // and changed guardian links: every re-check also re-reads which accounts the stream may carry.
     let checkSession = false;
     const recheck = () => {
       checkSession = true;
       notify();
     };
     const recheckTimer = setInterval(recheck, SESSION_RECHECK_MS);
+    const balanceListeners = new Map<number, () => void>();
+    /** Listens to exactly these accounts: a new child's account is followed, an unlinked one is dropped. */
+    const follow = (ids: readonly number[]) => {
+      for (const [accountId, stop] of balanceListeners) {
+        if (!ids.includes(accountId)) {
+          stop();
+          balanceListeners.delete(accountId);
+        }
+      }
+      for (const accountId of ids) {
+        if (!balanceListeners.has(accountId)) balanceListeners.set(accountId, bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event })));
+      }
+    };
+    follow(accountIds);
     const unsubscribe = [
-      ...accountIds.map((accountId) => bus.subscribe("balance", accountId, (event) => push({ type: "balance", ...event }))),
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
       bus.subscribe("order", userId, (event) => push({ type: "order", ...event })),
       bus.subscribe("sessionsEnded", userId, recheck),
@@ -156,9 +172,12 @@ export const accountsRouter = router({
         if (checkSession) {
           checkSession = false;
           if (!store.read((tx) => findSession(tx, sessionToken))) throw new TRPCError({ code: "UNAUTHORIZED", message: "Session ended" });
+          follow(store.read((tx) => actableAccountIds(tx, userId)));
         }
         while (pending.length > 0 && !checkSession) {
           const event = pending.shift()!;
+          // An event already queued for an account the user has just lost access to (an unlinked child) is not sent.
+          if (event.type === "balance" && !balanceListeners.has(event.accountId)) continue;
           const next = advance(position, event);
           if (!next) continue;
           position = next;
@@ -173,6 +192,7 @@ export const accountsRouter = router({
       clearInterval(recheckTimer);
       signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();
+      for (const stop of balanceListeners.values()) stop();
     }
   }),
 });

@@ -1,6 +1,6 @@
 // Back office over real HTTP: staff roles, cards and class lists, devices, payouts, corrections, reports, and the audit log.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { createCanteen, createCard, databaseFingerprint, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { appRouter } from "./_app.ts";
 import { mapLimited } from "./backoffice.ts";
 import { checkLedger } from "../ledger/ledger.ts";
@@ -41,7 +41,7 @@ function sale(key: string, cardNumber: string, amountOre: number) {
 describe("authorization", () => {
   // Every back-office procedure but the sign-in must be classified here, so that a new one needs a decision.
   const adminOnly = ["devices", "createDevice", "revokeDevice", "payouts", "payoutsCsv", "decidePayout", "correct", "audit", "staffMembers", "createStaff", "setStaffRole", "disableStaff"];
-  const staffAllowed = ["logout", "me", "searchCards", "issueCard", "setSchooling", "setCardStatus", "replaceCard", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report"];
+  const staffAllowed = ["logout", "me", "searchCards", "issueCard", "setSchooling", "linkGuardian", "unlinkGuardian", "setCardStatus", "replaceCard", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report"];
   const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>)
     .filter(([path]) => path.startsWith("backoffice.") && path !== "backoffice.login")
     .map(([path, procedure]) => ({ path, name: path.slice("backoffice.".length), type: procedure._def.type }));
@@ -238,6 +238,58 @@ describe("support", () => {
     expect(late.error?.data.code).toBe("CONFLICT");
     expect(late.error?.message).toMatch(/case_closed/);
     expect(entries("support.reply")).toBe(1);
+  });
+});
+
+describe("guardians", () => {
+  type Found = { userId: number; cardNumber: string; guardians: Array<{ userId: number; name: string | null; cardNumber: string | null }> };
+  const find = async (cardNumber: string) => ((await staff.query("backoffice.searchCards", { query: cardNumber })).data as Found[])[0]!;
+  const cardholderAccounts = async () => ((await cardholder.query("accounts.list")).data as Array<{ cardNumber: string; holder?: { name: string | null } }>).map((account) => [account.cardNumber, account.holder === undefined]);
+
+  test("the demo guardian shows in the cardholder search", async () => {
+    expect((await find("12345678901235")).guardians).toEqual([expect.objectContaining({ name: "Testbruger C", cardNumber: "12345678901236" })]);
+  });
+
+  test("staff link a guardian by card number and unlink them, each audited once; the guardian's Konti follows at once", async () => {
+    const child = await find("12345678901237");
+    expect(child.guardians).toEqual([]);
+    const linked = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
+    expect(linked.data).toMatchObject({ ok: true, guardian: { name: "Testbruger A", cardNumber: "12345678901234" } });
+    // Linking twice changes nothing and leaves one audit entry.
+    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" })).data).toMatchObject({ ok: true });
+    expect((await find("12345678901237")).guardians).toEqual([expect.objectContaining({ name: "Testbruger A", cardNumber: "12345678901234" })]);
+    expect(await cardholderAccounts()).toEqual([
+      ["12345678901234", true],
+      ["12345678901237", false],
+    ]);
+
+    const guardianUserId = linked.data.guardian.userId as number;
+    expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).data).toEqual({ ok: true });
+    expect(await cardholderAccounts()).toEqual([["12345678901234", true]]);
+    expect((await find("12345678901237")).guardians).toEqual([]);
+    expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).error?.data.code).toBe("NOT_FOUND");
+
+    const audit = (await admin.query("backoffice.audit")).data as Array<{ action: string; target: string; actor: string; details: Record<string, unknown> }>;
+    const entries = audit.filter((entry) => entry.target === `user:${child.userId}` && entry.action.startsWith("guardian."));
+    expect(entries.map((entry) => [entry.action, entry.actor, entry.details.guardianUserId])).toEqual([
+      ["guardian.unlink", "kantine@kantinekort.local", guardianUserId],
+      ["guardian.link", "kantine@kantinekort.local", guardianUserId],
+    ]);
+  });
+
+  test("no one is their own guardian, and neither guardian nor child may belong to another school; a refusal writes nothing", async () => {
+    const child = await find("12345678901237");
+    const elsewhere = await createCanteen(server.services.store, "Fremmed skole");
+    const foreign = await createCard(server.services.store, elsewhere, { name: "Fremmed Forælder" });
+    const before = databaseFingerprint(server.services.store);
+    const own = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901237" });
+    expect(own.error?.data.code).toBe("CONFLICT");
+    expect(own.error?.message).toMatch(/own_guardian/);
+    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: foreign.cardNumber })).error?.data.code).toBe("NOT_FOUND");
+    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "99999999999999" })).error?.data.code).toBe("NOT_FOUND");
+    expect((await staff.mutate("backoffice.linkGuardian", { userId: foreign.userId, guardianCardNumber: "12345678901234" })).error?.data.code).toBe("NOT_FOUND");
+    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12 34" })).status).toBe(400);
+    expect(databaseFingerprint(server.services.store)).toEqual(before);
   });
 });
 

@@ -47,7 +47,11 @@ import {
   setOrderCutoff,
   toCsv,
   updateCardholderSchooling,
+  linkGuardian,
+  unlinkGuardian,
+  type GuardianRefusal,
 } from "../services/backoffice.ts";
+import { cardNumberSchema } from "../../common/limits.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });
 const hashCode = (code: string) => Bun.password.hash(code, { algorithm: "argon2id" });
@@ -79,6 +83,12 @@ function cardRefused(refusal: CardChangeRefusal): TRPCError {
 function staffRefused(refusal: StaffChangeRefusal): TRPCError {
   if (refusal.reason === "staff_not_found") return notFound("Staff member");
   return new TRPCError({ code: "CONFLICT", message: "own_account: Du kan ikke ændre din egen konto / You cannot change your own account" });
+}
+
+function guardianRefused(refusal: GuardianRefusal): TRPCError {
+  if (refusal.reason === "cardholder_not_found") return notFound("Cardholder");
+  if (refusal.reason === "guardian_not_found") return notFound("Guardian card");
+  return new TRPCError({ code: "CONFLICT", message: "own_guardian: En kortholder kan ikke være sin egen værge / A cardholder cannot be their own guardian" });
 }
 
 function signIn(ctx: Context, userId: number) {
@@ -144,6 +154,18 @@ export const backofficeRouter = router({
       if (!(await ctx.services.store.write((tx) => updateCardholderSchooling(tx, ctx.actor, input)))) throw notFound("Cardholder");
       return { ok: true as const };
     }),
+
+  /** Makes another cardholder of the school (found by card number) a guardian who may act on this cardholder's accounts. */
+  linkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianCardNumber: cardNumberSchema })).mutation(async ({ ctx, input }) => {
+    const linked = await ctx.services.store.write((tx) => linkGuardian(tx, ctx.actor, input.userId, input.guardianCardNumber));
+    if (!linked.ok) throw guardianRefused(linked);
+    return { ok: true as const, guardian: linked.guardian };
+  }),
+
+  unlinkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId)))) throw notFound("Guardian link");
+    return { ok: true as const };
+  }),
 
   setCardStatus: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), status: z.enum(["active", "blocked"]) })).mutation(async ({ ctx, input }) => {
     const changed = await ctx.services.store.write((tx) => setCardStatus(tx, ctx.actor, input.cardId, input.status));

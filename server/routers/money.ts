@@ -5,7 +5,8 @@ import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchem
 import { emailSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
 import { startPayment } from "../services/money.ts";
-import { cancelAgreement, findPayment, getAgreement, listPayouts, ownedAccount, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
+import { cancelAgreement, findPayment, getAgreement, listPayouts, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
+import { actableAccount } from "../services/access.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 import { formatOre } from "../../common/money.ts";
@@ -33,6 +34,14 @@ async function startHostedPayment(
 
 const accountInput = z.strictObject({ accountId: z.number().int().positive() });
 
+/**
+ * Auto-optank stays on the user's own accounts for now: an agreement belongs to one user and one account (the saved
+ * card is theirs), so a guardian's agreement on a child's account would collide with the child's own.
+ */
+function requireOwnAccount(ctx: Context & { userId: number }, accountId: number): void {
+  if (!ctx.services.store.read((tx) => actableAccount(tx, ctx.userId, accountId))?.own) throw notFound();
+}
+
 export const paymentsRouter = router({
   /** Indbetal → Næste: returns the hosted payment page to send the browser to. */
   startDeposit: profileCompleteProcedure.input(depositInputSchema).mutation(({ ctx, input }) => startHostedPayment(ctx, input, "deposit")),
@@ -47,15 +56,16 @@ export const paymentsRouter = router({
 });
 
 export const autoTopUpRouter = router({
-  get: profileCompleteProcedure.input(accountInput).query(({ ctx, input }) =>
-    ctx.services.store.read((tx) => {
-      if (!ownedAccount(tx, ctx.userId, input.accountId)) throw notFound();
-      return getAgreement(tx, ctx.userId, input.accountId);
-    }),
-  ),
+  get: profileCompleteProcedure.input(accountInput).query(({ ctx, input }) => {
+    requireOwnAccount(ctx, input.accountId);
+    return ctx.services.store.read((tx) => getAgreement(tx, ctx.userId, input.accountId));
+  }),
 
   /** Saves the agreement and sends the browser to the hosted page, which charges the amount once and saves the card. */
-  setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(({ ctx, input }) => startHostedPayment(ctx, input, "auto_top_up_setup")),
+  setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(({ ctx, input }) => {
+    requireOwnAccount(ctx, input.accountId);
+    return startHostedPayment(ctx, input, "auto_top_up_setup");
+  }),
 
   update: profileCompleteProcedure
     .input(z.strictObject({ accountId: z.number().int().positive(), amountKr: wholeKronerSchema, receiptEmail: emailSchema }))
@@ -96,7 +106,7 @@ export const payoutsRouter = router({
 });
 
 export const transfersRouter = router({
-  /** Overfør between two accounts the user holds; idempotent, never below zero. */
+  /** Overfør between two accounts the user may act on (own and, as guardian, children's); idempotent, never below zero. */
   create: profileCompleteProcedure.input(transferInputSchema).mutation(async ({ ctx, input }) => {
     const result = await ctx.services.store.write((tx) => transferBetweenOwnAccounts(tx, ctx.userId, input));
     if (!result.ok) {

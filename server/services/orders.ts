@@ -4,6 +4,7 @@ import { declineMessage } from "../../common/declines.ts";
 import { postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
 import { IdempotencyConflictError, spendingLimitReason, type SpendingLimits } from "./pos.ts";
+import { actableAccount } from "./access.ts";
 
 export type OrderStatus = "received" | "in_progress" | "ready" | "delivered" | "cancelled";
 
@@ -76,8 +77,10 @@ interface OrderRow {
   order_cutoff_time: string;
 }
 
+// The name shown with an order (kitchen screen, pickup) is the paying account's holder: when a guardian orders for a
+// child, the child is the one who collects the food with their card.
 const ORDER_SELECT = `SELECT o.id, o.user_id, u.name AS user_name, o.account_id, o.canteen_id, o.delivery_day, o.status, o.total_ore, o.created_at, o.updated_at, c.order_cutoff_time
-  FROM orders o JOIN users u ON u.id = o.user_id JOIN canteens c ON c.id = o.canteen_id`;
+  FROM orders o JOIN ledger_accounts a ON a.id = o.account_id JOIN users u ON u.id = a.owner_user_id JOIN canteens c ON c.id = o.canteen_id`;
 
 function linesOf(tx: Tx, orderIds: number[]): Map<number, OrderLine[]> {
   const byOrder = new Map<number, OrderLine[]>();
@@ -231,10 +234,8 @@ export function checkout(tx: WriteTx, userId: number, request: CheckoutRequest, 
     return { ok: true, order, transfers: [], event: null, replayed: true };
   }
 
-  const account = tx.sqlite
-    .query("SELECT a.id FROM ledger_accounts a WHERE a.id = ? AND a.owner_user_id = ? AND a.kind = 'cardholder'")
-    .get(request.accountId, userId) as { id: number } | null;
-  if (!account) return { ok: false, reason: "account_not_found" };
+  // A guardian may pay from a child's account too; the rule lives in access.ts.
+  if (!actableAccount(tx, userId, request.accountId)) return { ok: false, reason: "account_not_found" };
   const cards = tx.sqlite
     .query("SELECT status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore FROM cards WHERE account_id = ? ORDER BY status = 'active' DESC, id DESC")
     .all(request.accountId) as Array<SpendingLimits & { status: string }>;

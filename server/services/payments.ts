@@ -4,6 +4,7 @@ import { AUTO_TOP_UP_MAX_FAILURES, AUTO_TOP_UP_MIN_DEPOSITED_ORE, AUTO_TOP_UP_TH
 import type { CallbackEvent } from "../payments/acquirer.ts";
 import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
 import { IdempotencyConflictError } from "./pos.ts";
+import { actableAccount } from "./access.ts";
 
 export type PaymentPurpose = "deposit" | "auto_top_up_setup" | "auto_top_up";
 /**
@@ -62,12 +63,13 @@ function toPayment(row: PaymentRow): Payment {
   };
 }
 
-/** A cardholder account the user owns, or null: every money procedure checks ownership here. */
+/**
+ * A cardholder account the user may act on (their own, or a child's as guardian), or null: every money procedure
+ * checks access here, and the rule itself lives in access.ts.
+ */
 export function ownedAccount(tx: Tx, userId: number, accountId: number): { accountId: number; balanceOre: number; name: string } | null {
-  const row = tx.sqlite
-    .query("SELECT id, balance_ore, name FROM ledger_accounts WHERE id = ? AND owner_user_id = ? AND kind = 'cardholder'")
-    .get(accountId, userId) as { id: number; balance_ore: number; name: string } | null;
-  return row ? { accountId: row.id, balanceOre: row.balance_ore, name: row.name } : null;
+  const account = actableAccount(tx, userId, accountId);
+  return account ? { accountId: account.accountId, balanceOre: account.balanceOre, name: account.name } : null;
 }
 
 export function findPayment(tx: Tx, paymentId: string): Payment | null {
@@ -464,7 +466,7 @@ export type OwnTransferResult =
   | { ok: true; transfer: Transfer; replayed: boolean }
   | { ok: false; reason: "insufficient_funds" | "account_not_found" | "same_account" };
 
-/** Overfør: between two accounts the user holds; idempotent by key; never below zero. */
+/** Overfør: between two accounts the user may act on (own and, as guardian, children's); idempotent by key; never below zero. */
 export function transferBetweenOwnAccounts(
   tx: WriteTx,
   userId: number,

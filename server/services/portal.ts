@@ -1,4 +1,4 @@
-// Cardholder portal rules: who "me" is, Brugerinfo, Konti, Kontoudtog and support cases — always scoped to the signed-in user.
+// Cardholder portal rules: who "me" is, Brugerinfo, Konti, Kontoudtog and support cases — scoped to the accounts the signed-in user may act on.
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import type * as z from "zod";
 import type { profileUpdateSchema, supportInputSchema } from "../../common/portal.ts";
@@ -7,6 +7,7 @@ import { CprCipher, maskCpr, normaliseCpr } from "../auth/cpr.ts";
 import type { BalanceEvent } from "../events/bus.ts";
 import { balanceEventsOf } from "../ledger/events.ts";
 import { toTransfer } from "../ledger/ledger.ts";
+import { actableAccount, actableAccounts } from "./access.ts";
 
 export interface Me {
   userId: number;
@@ -150,27 +151,36 @@ export interface AccountSummary {
   cardNumber: string;
   balanceOre: number;
   status: "active" | "blocked";
+  /**
+   * Set only on an account the user acts on as guardian (a child's): its holder, whose name the portal shows with
+   * the account's. The user's own accounts have none, so their shape is as it was before guardians.
+   */
+  holder?: { name: string | null };
 }
 
+/** Konti: every account the user may act on (see server/services/access.ts), their own first. */
 export function listAccounts(tx: Tx, userId: number): AccountSummary[] {
   // One line per account, showing its current card (a replaced card's successor).
-  const rows = tx.sqlite
-    .query(
-      `SELECT a.id, a.name, a.balance_ore,
-         (SELECT card_number FROM cards c WHERE c.account_id = a.id ORDER BY c.status = 'active' DESC, c.id DESC LIMIT 1) AS card_number,
-         (SELECT status FROM cards c WHERE c.account_id = a.id ORDER BY c.status = 'active' DESC, c.id DESC LIMIT 1) AS status
-       FROM ledger_accounts a WHERE a.owner_user_id = ? AND a.kind = 'cardholder' ORDER BY a.id`,
-    )
-    .all(userId) as Array<{ id: number; name: string; balance_ore: number; card_number: string | null; status: "active" | "blocked" | null }>;
-  return rows.map((row) => ({ accountId: row.id, name: row.name, cardNumber: row.card_number ?? "", balanceOre: row.balance_ore, status: row.status ?? "blocked" }));
+  const card = tx.sqlite.query("SELECT card_number, status FROM cards WHERE account_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1");
+  return actableAccounts(tx, userId).map((account) => {
+    const current = card.get(account.accountId) as { card_number: string; status: "active" | "blocked" } | null;
+    return {
+      accountId: account.accountId,
+      name: account.name,
+      cardNumber: current?.card_number ?? "",
+      balanceOre: account.balanceOre,
+      status: current?.status ?? "blocked",
+      ...(account.own ? {} : { holder: { name: account.holderName } }),
+    };
+  });
 }
 
+/**
+ * Whether the user may act on the account: their own or, as guardian, a child's. The name is kept because the
+ * statement CSV route in server/http.ts calls it; the rule itself lives in access.ts.
+ */
 export function ownsAccount(tx: Tx, userId: number, accountId: number): boolean {
-  return Boolean(tx.sqlite.query("SELECT 1 FROM ledger_accounts WHERE id = ? AND owner_user_id = ? AND kind = 'cardholder'").get(accountId, userId));
-}
-
-export function accountIdsOf(tx: Tx, userId: number): number[] {
-  return (tx.sqlite.query("SELECT id FROM ledger_accounts WHERE owner_user_id = ? AND kind = 'cardholder'").all(userId) as Array<{ id: number }>).map((row) => row.id);
+  return actableAccount(tx, userId, accountId) !== null;
 }
 
 /** A place in the balance stream: after the event of `accountId` in transfer `seq` (accountId Infinity = after the whole transfer). */

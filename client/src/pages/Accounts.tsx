@@ -1,10 +1,20 @@
 // Konti: each account ("Madkort") with card number, live balance, status, its actions, and "Spær kort" with confirmation.
+// A guardian also sees their children's accounts here, each labelled with the holder's name.
 import { A } from "@solidjs/router";
 import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
+
+/**
+ * How an account is named wherever the portal lists accounts: the user's own by its name ("Madkort"), one held as
+ * guardian with the holder's name too ("Madkort – Emil Hansen"), or the card number before the holder has a name.
+ */
+export function accountLabel(account: Account): string {
+  if (!account.holder) return account.name;
+  return t().accountOfHolder(account.name, account.holder.name?.trim() || account.cardNumber);
+}
 
 function BlockDialog(props: { account: Account; onDone: () => void }) {
   const [busy, setBusy] = createSignal(false);
@@ -64,13 +74,21 @@ export function AccountsPage() {
             <For each={session.accounts}>
               {(account) => (
                 <li class="account-card" data-testid={`account-${account.accountId}`}>
-                  <h2>{account.name}</h2>
+                  <h2>{accountLabel(account)}</h2>
                   <dl>
+                    <Show when={account.holder}>
+                      {(holder) => (
+                        <>
+                          <dt>{t().holder}</dt>
+                          <dd>{holder().name ?? ""}</dd>
+                        </>
+                      )}
+                    </Show>
                     <dt>{t().cardNumber}</dt>
                     <dd>{account.cardNumber}</dd>
                     <dt>{t().balance}</dt>
                     <dd>
-                      <output class={session.flashAccount() === account.accountId ? "balance flash" : "balance"} aria-live="polite" aria-label={`${t().balance} ${account.name}`}>
+                      <output class={session.flashAccount() === account.accountId ? "balance flash" : "balance"} aria-live="polite" aria-label={`${t().balance} ${accountLabel(account)}`}>
                         {formatOre(account.balanceOre)}
                       </output>
                     </dd>

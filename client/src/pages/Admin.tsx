@@ -131,6 +131,17 @@ function Cards(props: { me: Me }) {
     await attempt(setRowResult, () => trpc.backoffice.setSchooling.mutate({ userId: row.userId, school: school ?? null, className: className ?? null, track: track ?? null }), a().schoolingSaved);
     void refetch();
   }
+  async function addGuardian(row: { userId: number; name: string | null; cardNumber: string }) {
+    const answer = window.prompt(a().guardianPrompt(row.name ?? row.cardNumber));
+    if (answer === null || !answer.trim()) return;
+    await attempt(setRowResult, () => trpc.backoffice.linkGuardian.mutate({ userId: row.userId, guardianCardNumber: answer.replace(/\s/g, "") }), a().guardianLinked);
+    void refetch();
+  }
+  async function removeGuardian(row: { userId: number; name: string | null; cardNumber: string }, guardian: { userId: number; name: string | null; cardNumber: string | null }) {
+    if (!window.confirm(a().removeGuardianConfirm(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber))) return;
+    await attempt(setRowResult, () => trpc.backoffice.unlinkGuardian.mutate({ userId: row.userId, guardianUserId: guardian.userId }), a().guardianRemoved);
+    void refetch();
+  }
   function correct(row: { accountId: number; name: string | null; cardNumber: string }) {
     setCorrectionTarget({ accountId: row.accountId, name: row.name ?? row.cardNumber, cardNumber: row.cardNumber });
     setSection("correction");
@@ -158,7 +169,7 @@ function Cards(props: { me: Me }) {
       <Result value={rowResult()} />
       <div class="table-scroll">
         <table>
-          <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().action}</th></tr></thead>
+          <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().guardians}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={rowsOf(results)}>
               {(row) => (
@@ -168,6 +179,21 @@ function Cards(props: { me: Me }) {
                   <td>{[row.school, row.className, row.track].filter(Boolean).join(" / ")}</td>
                   <td class="number">{formatOre(row.balanceOre)}</td>
                   <td>{row.status === "active" ? a().active : a().blocked}</td>
+                  <td>
+                    <ul class="guardians">
+                      <For each={row.guardians}>
+                        {(guardian) => (
+                          <li>
+                            {guardian.name ?? "–"} ({guardian.cardNumber ?? "–"}){" "}
+                            <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => removeGuardian(row, guardian)}>
+                              ×
+                            </button>
+                          </li>
+                        )}
+                      </For>
+                    </ul>
+                    <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => addGuardian(row)}>{a().addGuardian}</button>
+                  </td>
                   <td class="actions">
                     <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? a().block : a().unblock}</button>
                     <button type="button" class="secondary" onClick={() => replace(row.cardId, row.name)}>{a().replaceCard}</button>

@@ -5,6 +5,7 @@ import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
+import { accountLabel } from "./Accounts.tsx";
 import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
 
 function Tabs() {
@@ -34,14 +35,19 @@ function PaymentFields(props: {
   errors: () => Record<string, string>;
   amountLabel: string;
   showTerms?: boolean;
+  /** Auto-optank is for the user's own accounts only: the saved card and the agreement are theirs, not a child's. */
+  ownOnly?: boolean;
 }): JSX.Element {
+  const choices = () => (props.ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts);
   const account = () => session.accounts.find((candidate) => candidate.accountId === props.accountId());
   const error = (key: string) => <Show when={props.errors()[key]}><p role="alert" class="error">{localise(props.errors()[key]!)}</p></Show>;
   return (
     <>
       <label for="payment-account">{t().depositAccount}</label>
       <select id="payment-account" value={props.accountId() ?? ""} onChange={(event) => props.setAccountId(Number(event.currentTarget.value))}>
-        <For each={session.accounts}>{(candidate) => <option value={candidate.accountId}>{session.me()?.name} - {candidate.name} - {candidate.cardNumber}</option>}</For>
+        <For each={choices()}>
+          {(candidate) => <option value={candidate.accountId}>{candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`} - {candidate.cardNumber}</option>}
+        </For>
       </select>
       <Show when={account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
       <label for="payment-email">{t().receiptEmail}</label>
@@ -222,7 +228,7 @@ export function AutoTopUpPage() {
           )}
         </Show>
         <form novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.autoTopUp.setUp.mutate(input)); }}>
-          <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} />
+          <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} ownOnly />
           <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
           <div class="actions">
             <Show when={!hasCard()}>

@@ -4,6 +4,7 @@ import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
+import { accountLabel } from "./Accounts.tsx";
 
 export function PayoutPage() {
   onMount(() => {
@@ -17,7 +18,15 @@ export function PayoutPage() {
   const [busy, setBusy] = createSignal(false);
   let idempotencyKey = crypto.randomUUID();
   const set = (key: string, value: string) => setValues({ ...values(), [key]: value });
-  const account = () => session.accounts[0];
+  // The account paid out from: the user's own first; a guardian may choose a child's.
+  const [accountId, setAccountId] = createSignal<number | null>(null);
+  const account = () => session.accounts.find((candidate) => candidate.accountId === accountId()) ?? session.accounts[0];
+  function chooseAccount(id: number) {
+    setAccountId(id);
+    setConfirming(false);
+    // Another account makes it another request, never a retry of the one before.
+    idempotencyKey = crypto.randomUUID();
+  }
   const amountOre = () => {
     const text = values().amount.trim().replace(",", ".");
     return /^\d+(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : Number.NaN;
@@ -80,6 +89,18 @@ export function PayoutPage() {
       <h1>{t().payout}</h1>
       <form class="card-panel" novalidate onSubmit={next} aria-label={t().payoutTitle}>
         <h2>{t().payoutTitle}</h2>
+        <Show when={session.accounts.length > 1}>
+          <label for="payout-account">{t().account}</label>
+          <select id="payout-account" onChange={(event) => chooseAccount(Number(event.currentTarget.value))}>
+            <For each={session.accounts}>
+              {(candidate) => (
+                <option value={candidate.accountId} selected={candidate.accountId === account()?.accountId}>
+                  {accountLabel(candidate)} - {candidate.cardNumber}
+                </option>
+              )}
+            </For>
+          </select>
+        </Show>
         <Show when={account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
         {field("name", t().name)}
         {field("registrationNumber", t().registrationNumber, "numeric")}

@@ -4,6 +4,7 @@ import { monthLabel, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
+import { accountLabel } from "./Accounts.tsx";
 
 export function StatementPage() {
   onMount(() => {
@@ -46,13 +47,13 @@ export function StatementPage() {
       <Show when={session.accounts.length > 1}>
         <label for="statement-account">{t().account}</label>
         <select id="statement-account" onChange={(event) => { setAccountId(Number(event.currentTarget.value)); setSelected(null); }}>
-          <For each={session.accounts}>{(candidate) => <option value={candidate.accountId}>{candidate.name} - {candidate.cardNumber}</option>}</For>
+          <For each={session.accounts}>{(candidate) => <option value={candidate.accountId}>{accountLabel(candidate)} - {candidate.cardNumber}</option>}</For>
         </select>
       </Show>
       <Show when={account()}>
         {(shown) => (
           <p>
-            {t().account}: {shown().name} · {t().balance}: {formatOre(shown().balanceOre)}
+            {t().account}: {accountLabel(shown())} · {t().balance}: {formatOre(shown().balanceOre)}
           </p>
         )}
       </Show>

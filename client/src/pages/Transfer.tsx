@@ -1,9 +1,10 @@
-// Overfør: move money between two accounts the user holds (idempotent; never below zero).
+// Overfør: move money between two accounts the user may act on — own and, as guardian, children's (idempotent; never below zero).
 import { createSignal, For, onMount, Show } from "solid-js";
 import { t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
+import { accountLabel } from "./Accounts.tsx";
 
 export function TransferPage() {
   onMount(() => {
@@ -60,7 +61,7 @@ export function TransferPage() {
             <For each={session.accounts}>
               {(account) => (
                 <option value={account.accountId} selected={account.accountId === fromId()}>
-                  {account.name} - {account.cardNumber} ({formatOre(account.balanceOre)})
+                  {accountLabel(account)} - {account.cardNumber} ({formatOre(account.balanceOre)})
                 </option>
               )}
             </For>
@@ -70,7 +71,7 @@ export function TransferPage() {
             <For each={session.accounts}>
               {(account) => (
                 <option value={account.accountId} selected={account.accountId === toId()}>
-                  {account.name} - {account.cardNumber}
+                  {accountLabel(account)} - {account.cardNumber}
                 </option>
               )}
             </For>

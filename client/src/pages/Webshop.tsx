@@ -6,6 +6,7 @@ import { t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
+import { accountLabel } from "./Accounts.tsx";
 
 interface BasketLine {
   productId: number;
@@ -153,6 +154,15 @@ export function CheckoutPage() {
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const total = () => basket.lines.reduce((sum, line) => sum + line.priceOre * line.quantity, 0);
+  // The account paid from: the user's own first; a guardian may choose a child's.
+  const [accountId, setAccountId] = createSignal<number | null>(null);
+  const account = () => session.accounts.find((candidate) => candidate.accountId === accountId()) ?? session.accounts[0];
+  function chooseAccount(id: number) {
+    setAccountId(id);
+    // Another account makes it another payment: a retry key from the old account must not be reused for it.
+    setBasket("idempotencyKey", crypto.randomUUID());
+    saveBasket();
+  }
 
   function remove(productId: number) {
     setBasket("lines", (lines) => lines.filter((line) => line.productId !== productId));
@@ -161,12 +171,12 @@ export function CheckoutPage() {
 
   async function pay() {
     setError(null);
-    const account = session.accounts[0];
-    if (!account || !basket.canteenId || !basket.deliveryDay || basket.lines.length === 0) return;
+    const paying = account();
+    if (!paying || !basket.canteenId || !basket.deliveryDay || basket.lines.length === 0) return;
     setBusy(true);
     try {
       const result = await trpc.webshop.checkout.mutate({
-        accountId: account.accountId,
+        accountId: paying.accountId,
         canteenId: basket.canteenId,
         deliveryDay: basket.deliveryDay,
         lines: basket.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, ...(line.comment.trim() ? { comment: line.comment.trim() } : {}) })),
@@ -194,6 +204,18 @@ export function CheckoutPage() {
       <h1>{t().checkout}</h1>
       <ShopNav />
       <p>{t().customer}: {session.me()?.name}</p>
+      <Show when={session.accounts.length > 1}>
+        <label for="checkout-account">{t().payFrom}</label>
+        <select id="checkout-account" onChange={(event) => chooseAccount(Number(event.currentTarget.value))}>
+          <For each={session.accounts}>
+            {(candidate) => (
+              <option value={candidate.accountId} selected={candidate.accountId === account()?.accountId}>
+                {accountLabel(candidate)} - {candidate.cardNumber} ({formatOre(candidate.balanceOre)})
+              </option>
+            )}
+          </For>
+        </select>
+      </Show>
       <Show when={basket.lines.length > 0} fallback={<p>{t().emptyBasket} <A href="/webshop">{t().webshop}</A></p>}>
         <div class="table-scroll">
           <table>
