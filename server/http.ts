@@ -6,7 +6,7 @@ import type { AppServices } from "./trpc.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
 import { ownsAccount, readPhoto, statementMonth } from "./services/portal.ts";
 import { readOutbox } from "./mail/mailer.ts";
-import { kroner, toCsv } from "./services/backoffice.ts";
+import { kroner, spreadsheetSafe, toCsv } from "./csv.ts";
 import { handlePaymentCallback } from "./services/money.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
 import { escapeHtml } from "./html.ts";
@@ -157,14 +157,6 @@ function signedInUser(services: AppServices, request: Request): number | null {
   const token = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
   if (!token) return null;
   return services.store.read((tx) => findSession(tx, token))?.session.userId ?? null;
-}
-
-/**
- * Line texts come partly from tills (item names); a text starting with = + - @ would run as a formula when the
- * cardholder opens the CSV in a spreadsheet, so such a text is prefixed with an apostrophe.
- */
-export function spreadsheetSafe(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 /** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */

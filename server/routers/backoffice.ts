@@ -17,7 +17,6 @@ import {
   disableStaff,
   listStaff,
   setStaffRole,
-  spreadsheetSafe,
   type CardChangeRefusal,
   type StaffChangeRefusal,
   cardholderFieldsSchema,
@@ -26,7 +25,6 @@ import {
   dailyReport,
   importClassList,
   issueCard,
-  kroner,
   listAudit,
   listDevices,
   listPayoutRequests,
@@ -45,12 +43,12 @@ import {
   setCardStatus,
   setMenuItem,
   setOrderCutoff,
-  toCsv,
   updateCardholderSchooling,
   linkGuardian,
   unlinkGuardian,
   type GuardianRefusal,
 } from "../services/backoffice.ts";
+import { kroner, spreadsheetSafe, toCsv } from "../csv.ts";
 import { cardNumberSchema } from "../../common/limits.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });

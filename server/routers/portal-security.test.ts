@@ -7,7 +7,8 @@ import { until } from "../testing/sse-client.ts";
 import { callerFor, createCanteen, createCard, createTestStore, lastMailTo, PortalClient, servicesFor, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
 import { sessionIdOf } from "../auth/session.ts";
-import { createHttpHandler, spreadsheetSafe } from "../http.ts";
+import { createHttpHandler } from "../http.ts";
+import { spreadsheetSafe } from "../csv.ts";
 import { postTransfer } from "../ledger/ledger.ts";
 
 let server: TestServer;

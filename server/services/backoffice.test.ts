@@ -22,10 +22,10 @@ import {
   replaceCard,
   searchCardholders,
   setCardStatus,
-  toCsv,
   type Actor,
 } from "./backoffice.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
+import { toCsv } from "../csv.ts";
 
 let testStore: TestStore;
 let canteen: Fixture;

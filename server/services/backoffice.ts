@@ -416,28 +416,6 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
   };
 }
 
-/** CSV for a report or an export: `;`-separated, quoted where needed, Danish decimal commas for kroner. */
-export function toCsv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {
-  const cell = (value: string | number | null) => {
-    const text = value === null ? "" : String(value);
-    return /[;"\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [header, ...rows].map((row) => row.map(cell).join(";")).join("\r\n") + "\r\n";
-}
-
-/**
- * Texts typed by cardholders or tills (names, messages, item names) may start with = + - @ and would then run as a
- * formula when the file is opened in a spreadsheet, so such a text is prefixed with an apostrophe. Apply it to text
- * cells only: a negative amount also starts with "-".
- */
-export function spreadsheetSafe(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-export function kroner(amountOre: number): string {
-  return (amountOre / 100).toFixed(2).replace(".", ",");
-}
-
 /** A new random key or screen token (160 bits), shown to staff once; only its SHA-256 is stored. */
 export function newSecret(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(20));
