@@ -17,6 +17,9 @@ test("first login: card number + code → Brugerinfo required → Gem → Konti 
   await expect(page.getByLabel(/CPR-nummer \(011102-XXXX\)/)).toBeVisible();
   await page.getByRole("link", { name: "Konti" }).click();
   await expect(page.getByRole("heading", { name: "Konto - Testbruger B" })).toBeVisible();
+  // The guide's line above the accounts: masked CPR number and balance.
+  await expect(page.getByLabel("Oversigt")).toContainText("CPR-nummer011102-XXXX");
+  await expect(page.getByLabel("Oversigt")).toContainText("Saldo0,00 kr.");
   await expect(page.getByLabel("Saldo Madkort")).toHaveText("0,00 kr.");
   await expect(page.getByText("12345678901235")).toBeVisible();
 });
@@ -33,6 +36,8 @@ test("a sale at the till changes the open Konti page without reload, and Kontoud
   const expected = new Intl.NumberFormat("da-DK", { style: "currency", currency: "DKK" }).format(before - 35);
   await expect(balance).toHaveText(expected);
   await page.getByRole("link", { name: "Kontoudtog" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Kontoudtog - Testbruger A");
+  await expect(page.getByText("Konto : Madkort")).toBeVisible();
   const monthNames = ["Januar", "Februar", "Marts", "April", "Maj", "Juni", "Juli", "August", "September", "Oktober", "November", "December"];
   // The statement's months are Copenhagen months, whatever the test machine's time zone is.
   const [year, month] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit" }).format(new Date()).split("-").map(Number) as [number, number];

@@ -1,7 +1,7 @@
 // Konti: each account ("Madkort") with card number, live balance, status, its actions, and "Spær kort" with confirmation.
 // A guardian also sees their children's accounts here, each labelled with the holder's name.
 import { A } from "@solidjs/router";
-import { createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { createResource, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { trpc } from "../trpc.ts";
@@ -51,12 +51,38 @@ function BlockDialog(props: { account: Account; onDone: () => void }) {
   );
 }
 
+/**
+ * The guide's line above the accounts: the cardholder's masked CPR number and the balance of their own accounts
+ * (children's cards, for a guardian, are listed below with their own balances).
+ */
+function AccountsSummary() {
+  const [profile] = createResource(() => trpc.profile.get.query().catch(() => null));
+  const ownBalanceOre = () => session.accounts.filter((account) => !account.holder).reduce((sum, account) => sum + account.balanceOre, 0);
+  return (
+    <Show when={session.accounts.length > 0}>
+      <dl class="totals summary" aria-label={t().summary}>
+        <Show when={profile()?.cprMasked}>
+          {(cpr) => (
+            <>
+              <dt>{t().cpr}</dt>
+              <dd>{cpr()}</dd>
+            </>
+          )}
+        </Show>
+        <dt>{t().balance}</dt>
+        <dd>{formatOre(ownBalanceOre())}</dd>
+      </dl>
+    </Show>
+  );
+}
+
 export function AccountsPage() {
   const [blocking, setBlocking] = createSignal<Account | null>(null);
   onMount(() => void session.loadAccounts());
   return (
     <section>
       <h1>{t().accountFor(session.me()?.name ?? "")}</h1>
+      <AccountsSummary />
       <p class="hint">{t().live}</p>
       <Switch>
         <Match when={session.accountsState() === "loading" && session.accounts.length === 0}>

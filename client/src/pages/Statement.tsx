@@ -36,7 +36,7 @@ export function StatementPage() {
 
   return (
     <section>
-      <h1>{t().statement}</h1>
+      <h1>{t().statement} - {session.me()?.name ?? ""}</h1>
       <Show when={session.accountsState() === "error"}>
         <p role="alert" class="error">{t().error}</p>
         <button type="button" onClick={() => void session.loadAccounts()}>{t().retry}</button>
@@ -53,7 +53,7 @@ export function StatementPage() {
       <Show when={account()}>
         {(shown) => (
           <p>
-            {t().account}: {accountLabel(shown())} · {t().balance}: {formatOre(shown().balanceOre)}
+            {t().account} : {accountLabel(shown())} · {t().balance}: {formatOre(shown().balanceOre)}
           </p>
         )}
       </Show>
