@@ -10,6 +10,7 @@ import * as auth from "./20261125T0410_auth.ts";
 import * as backofficeTenant from "./20261125T0430_backoffice_tenant.ts";
 import * as guardians from "./20261125T0440_guardians.ts";
 import * as cardholderNeverNegative from "./20261125T0450_cardholder_never_negative.ts";
+import * as accountOwnerIndex from "./20261125T0500_account_owner_index.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "20261125T0430_backoffice_tenant": backofficeTenant,
   "20261125T0440_guardians": guardians,
   "20261125T0450_cardholder_never_negative": cardholderNeverNegative,
+  "20261125T0500_account_owner_index": accountOwnerIndex,
 };

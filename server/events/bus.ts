@@ -26,6 +26,16 @@ export interface SessionsEndedEvent {
   userId: number;
 }
 
+/** Which accounts a user may act on changed (a guardian link was made or removed): open streams re-read theirs. */
+export interface AccessChangedEvent {
+  userId: number;
+}
+
+/** A kitchen screen was revoked in the back office: its open queue stream ends. */
+export interface ScreenRevokedEvent {
+  screenId: number;
+}
+
 export interface EventMap {
   /** Keyed by user id (the cardholder's Ordrer) and by "<canteen id>:<delivery day>" (the kitchen queue). */
   order: OrderEvent;
@@ -35,6 +45,10 @@ export interface EventMap {
   autoTopUp: AutoTopUpEvent;
   /** Keyed by user id. */
   sessionsEnded: SessionsEndedEvent;
+  /** Keyed by the guardian's user id. */
+  accessChanged: AccessChangedEvent;
+  /** Keyed by screen id. */
+  screenRevoked: ScreenRevokedEvent;
 }
 
 export type Listener<T> = (event: T) => void;

@@ -5,6 +5,9 @@ import { appRouter } from "./_app.ts";
 import { mapLimited } from "./backoffice.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
+import { openPortalStream } from "../testing/portal-stream.ts";
+import { sseClient, until } from "../testing/sse-client.ts";
+import type { BalanceEvent } from "../events/bus.ts";
 
 let server: TestServer;
 let admin: PortalClient;
@@ -290,6 +293,73 @@ describe("guardians", () => {
     expect((await staff.mutate("backoffice.linkGuardian", { userId: foreign.userId, guardianCardNumber: "12345678901234" })).error?.data.code).toBe("NOT_FOUND");
     expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12 34" })).status).toBe(400);
     expect(databaseFingerprint(server.services.store)).toEqual(before);
+  });
+});
+
+describe("open streams follow back-office changes at once", () => {
+  const DEMO_TILL = "demo-terminal-key-kantinen-0001";
+
+  test("linking a guardian adds the child's account to the guardian's open stream; unlinking removes it", async () => {
+    const child = ((await staff.query("backoffice.searchCards", { query: "12345678901237" })).data as Array<{ userId: number }>)[0]!;
+    const stream = openPortalStream<BalanceEvent>(server.url, cardholder.cookie!, null);
+    try {
+      await until(stream.ready, "the guardian's stream position");
+      const linked = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
+      expect(linked.data).toMatchObject({ ok: true });
+      // No timer and no new sign-in: the link's own event makes the stream follow the child's account.
+      const childAccount = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number; cardNumber: string }>).find((account) => account.cardNumber === "12345678901237")!;
+      expect((await sale(DEMO_TILL, "12345678901237", 100)).status).toBe(200);
+      await until(() => stream.events.some((event) => event.data.accountId === childAccount.accountId), "the child's sale on the guardian's stream");
+
+      expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId: linked.data.guardian.userId })).data).toEqual({ ok: true });
+      expect((await sale(DEMO_TILL, "12345678901237", 100)).status).toBe(200);
+      // The guardian's own sale afterwards marks the end: had the child's second sale been sent, it would have come first.
+      expect((await sale(DEMO_TILL, "12345678901234", 100)).status).toBe(200);
+      await until(() => stream.events.some((event) => event.data.accountId !== childAccount.accountId), "the guardian's own sale");
+      expect(stream.events.filter((event) => event.data.accountId === childAccount.accountId)).toHaveLength(1);
+    } finally {
+      stream.stop();
+    }
+  });
+
+  test("replacing a card ends its holder's open streams", async () => {
+    const client = new PortalClient(server.url);
+    await client.login("12345678901235", "730155");
+    const stream = openPortalStream(server.url, client.cookie!, null);
+    try {
+      await until(stream.ready, "the stream's position");
+      const card = ((await staff.query("backoffice.searchCards", { query: "12345678901235" })).data as Array<{ cardId: number }>)[0]!;
+      expect((await staff.mutate("backoffice.replaceCard", { cardId: card.cardId })).data).toMatchObject({ cardNumber: expect.any(String) });
+      await until(() => stream.error() !== null, "the stream to end");
+      expect(stream.error()).toEqual({ code: "UNAUTHORIZED" });
+    } finally {
+      stream.stop();
+    }
+  });
+
+  test("revoking a kitchen screen ends its open queue stream", async () => {
+    const created = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId: 1, name: "Køkken 2" });
+    expect(created.data).toMatchObject({ secret: expect.any(String) });
+    const login = await fetch(`${server.url}/trpc/kitchen.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-kantinekort-csrf": "1" },
+      body: JSON.stringify({ token: created.data.secret }),
+    });
+    const screenCookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    let started = false;
+    let error: string | null = null;
+    const subscription = sseClient(server.url, screenCookie).kitchen.onQueue.subscribe(undefined, {
+      onStarted: () => (started = true),
+      onError: (caught) => (error = (caught as { data?: { code?: string } }).data?.code ?? "unknown"),
+    });
+    try {
+      await until(() => started, "the kitchen stream");
+      expect((await admin.mutate("backoffice.revokeDevice", { kind: "screen", id: created.data.id })).data).toEqual({ ok: true });
+      await until(() => error !== null, "the kitchen stream to end");
+      expect(error).toBe("UNAUTHORIZED");
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { amountOreSchema, idempotencyKeySchema } from "../../common/limits.ts";
 import { emailSchema, passwordSchema } from "../../common/portal.ts";
 import { adminProcedure, portalPublicProcedure, router, staffProcedure, type Context } from "../trpc.ts";
 import { hashPassword } from "../services/auth.ts";
-import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../auth/session.ts";
+import { announceSessionsEnded, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../auth/session.ts";
 import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { publishTransfers } from "../ledger/events.ts";
@@ -157,11 +157,15 @@ export const backofficeRouter = router({
   linkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianCardNumber: cardNumberSchema })).mutation(async ({ ctx, input }) => {
     const linked = await ctx.services.store.write((tx) => linkGuardian(tx, ctx.actor, input.userId, input.guardianCardNumber));
     if (!linked.ok) throw guardianRefused(linked);
+    // The guardian's open portal streams start carrying the child's accounts now, not at their next sign-in.
+    ctx.services.bus.publish("accessChanged", linked.guardian.userId, { userId: linked.guardian.userId });
     return { ok: true as const, guardian: linked.guardian };
   }),
 
   unlinkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId)))) throw notFound("Guardian link");
+    // The guardian's open portal streams stop carrying the child's accounts at once.
+    ctx.services.bus.publish("accessChanged", input.guardianUserId, { userId: input.guardianUserId });
     return { ok: true as const };
   }),
 
@@ -176,6 +180,8 @@ export const backofficeRouter = router({
     const codeHash = await hashCode(code);
     const replaced = await ctx.services.store.write((tx) => replaceCard(tx, ctx.actor, input.cardId, codeHash));
     if (!replaced.ok) throw cardRefused(replaced);
+    // Replacing signed the cardholder out everywhere; their open portal streams end too.
+    announceSessionsEnded(ctx.services.bus, replaced.userId);
     return { cardId: replaced.cardId, cardNumber: replaced.cardNumber, verificationCode: code };
   }),
 
@@ -203,6 +209,7 @@ export const backofficeRouter = router({
 
   revokeDevice: adminProcedure.input(z.strictObject({ kind: z.enum(["terminal", "screen"]), id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.store.write((tx) => revokeDevice(tx, ctx.actor, input.kind, input.id)))) throw notFound("Device");
+    if (input.kind === "screen") ctx.services.bus.publish("screenRevoked", input.id, { screenId: input.id });
     return { ok: true as const };
   }),
 

@@ -240,8 +240,9 @@ describe("the live stream", () => {
       const transfer = await parent.client.mutate("transfers.create", { fromAccountId: parent.card.accountId, toAccountId: emil.card.accountId, amountOre: 100, idempotencyKey: "after-unlink-0001" });
       expect(transfer.error?.data.code).toBe("NOT_FOUND");
       expect(((await parent.client.query("accounts.list")).data as Array<{ accountId: number }>).map((account) => account.accountId)).toEqual([parent.card.accountId, ida.card.accountId]);
-      // ...and an open stream re-reads its accounts on its next re-check (the timer, or any sessions event, as here).
-      server.services.bus.publish("sessionsEnded", parent.card.userId, { userId: parent.card.userId });
+      // ...and an open stream re-reads its accounts when told access changed (the back office's unlink publishes this;
+      // its own test in backoffice.test.ts goes through the procedure).
+      server.services.bus.publish("accessChanged", parent.card.userId, { userId: parent.card.userId });
       await sell(emil.card.cardNumber, 300);
       // The guardian's own sale afterwards marks the end: had the child's sale been sent, it would have come first.
       await sell(parent.card.cardNumber, 100);

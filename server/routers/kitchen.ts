@@ -77,17 +77,29 @@ export const kitchenRouter = router({
       pending.push(event);
       notify();
     });
+    // A screen revoked in the back office stops receiving orders (and the names on them) at once.
+    let revoked = false;
+    const stopRevoked = bus.subscribe("screenRevoked", ctx.screen.screenId, () => {
+      revoked = true;
+      notify();
+    });
     signal?.addEventListener("abort", notify, { once: true });
     try {
-      pending.unshift(...store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last)));
+      // The backfill goes out first, in its own loop: spreading a long backfill into `pending` could overflow the stack.
+      for (const event of store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last))) {
+        if (event.seq <= last) continue;
+        last = event.seq;
+        yield tracked(String(event.seq), event);
+      }
       while (!signal?.aborted) {
+        if (revoked) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen revoked" });
         while (pending.length > 0) {
           const event = pending.shift()!;
           if (event.seq <= last) continue;
           last = event.seq;
           yield tracked(String(event.seq), event);
         }
-        if (signal?.aborted) break;
+        if (signal?.aborted || revoked) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
@@ -95,6 +107,7 @@ export const kitchenRouter = router({
     } finally {
       signal?.removeEventListener("abort", notify);
       stop();
+      stopRevoked();
     }
   }),
 });

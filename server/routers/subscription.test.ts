@@ -7,7 +7,7 @@ import { createCanteen, createCard, PortalClient, startTestServer, type Fixture,
 import { createPendingPayment } from "../services/payments.ts";
 import { advanceOrder } from "../services/orders.ts";
 import { publishOrderChange } from "./webshop.ts";
-import { parsePosition, SESSION_RECHECK_MS, type PortalEvent } from "./accounts.ts";
+import { parsePosition, recheckDelayMs, SESSION_RECHECK_MAX_MS, type PortalEvent } from "./accounts.ts";
 import { sessionIdOf } from "../auth/session.ts";
 import { addDays, copenhagenDate } from "../ledger/calendar.ts";
 
@@ -174,16 +174,27 @@ describe("sessions that end", () => {
     stream.stop();
   });
 
-  test("a session that expires while its stream is open ends the stream at the next periodic check", async () => {
+  test("a session that expires while its stream is open ends the stream when it expires, with nothing published", async () => {
     const { cookie } = await signedIn("495867");
+    // The session reaches its absolute limit two seconds from now (sliding cannot pass it); no bus event tells the stream.
+    const sessionId = sessionIdOf(cookie.split("=")[1]!);
+    const expiresAt = Date.now() + 2_000;
+    await server.services.store.write((tx) => tx.sqlite.query("UPDATE sessions SET absolute_expires_at = ? WHERE id = ?").run(expiresAt, sessionId));
     const stream = subscribe(cookie, null);
     await until(stream.ready, "the stream's position");
-    // Expire the session in the database, as time would; nothing is published, so only the periodic re-check sees it.
-    const sessionId = sessionIdOf(cookie.split("=")[1]!);
-    await server.services.store.write((tx) => tx.sqlite.query("UPDATE sessions SET expires_at = 1 WHERE id = ?").run(sessionId));
-    await until(() => stream.error() !== null, "the stream to end", SESSION_RECHECK_MS * 3);
+    expect(stream.error()).toBeNull();
+    await until(() => stream.error() !== null, "the stream to end", 6_000);
     expect(stream.error()).toEqual({ code: "UNAUTHORIZED" });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     stream.stop();
+  });
+
+  test("a stream looks at its session again at its expiry, at least hourly, never in a tight loop", () => {
+    const now = 1_000_000;
+    expect(recheckDelayMs({ expiresAt: now + 5_000, absoluteExpiresAt: now + 90_000 }, now)).toBe(5_000);
+    expect(recheckDelayMs({ expiresAt: now + 50_000, absoluteExpiresAt: now + 20_000 }, now)).toBe(20_000);
+    expect(recheckDelayMs({ expiresAt: now + 30 * 86_400_000, absoluteExpiresAt: now + 90 * 86_400_000 }, now)).toBe(SESSION_RECHECK_MAX_MS);
+    expect(recheckDelayMs({ expiresAt: now - 5, absoluteExpiresAt: now + 1 }, now)).toBe(1_000);
   });
 });
 

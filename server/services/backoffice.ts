@@ -126,7 +126,7 @@ export function replaceCard(
   cardId: number,
   verificationCodeHash: string,
   nowMs: number = Date.now(),
-): { ok: true; cardId: number; cardNumber: string } | CardChangeRefusal {
+): { ok: true; cardId: number; cardNumber: string; userId: number } | CardChangeRefusal {
   const found = changeableCard(tx, actor.tenantId, cardId);
   if (!found.ok) return found;
   const cardNumber = newCardNumber(tx);
@@ -141,7 +141,7 @@ export function replaceCard(
   tx.sqlite.query("UPDATE cards SET status = 'blocked', replaced_by_card_id = ? WHERE id = ?").run(newCardId, cardId);
   deleteUserSessions(tx, found.card.user_id);
   audit(tx, actor, "card.replace", `card:${cardId}`, { newCardId, newCardNumberLast4: cardNumber.slice(-4) }, nowMs);
-  return { ok: true, cardId: newCardId, cardNumber };
+  return { ok: true, cardId: newCardId, cardNumber, userId: found.card.user_id };
 }
 
 export interface CardholderRow {
