@@ -26,6 +26,7 @@ import {
   MAX_FAILURES_PER_USERNAME_PER_DAY,
   recordLoginAttempt,
   recordRefusedLogin,
+  REFUSED_LOGIN_ROW_MS,
 } from "./login-limit.ts";
 import { generateResetToken, resetPasswordWithToken, storeResetToken } from "../services/auth.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "./cpr.ts";
@@ -190,7 +191,7 @@ describe("login limits over a day", () => {
     expect(testStore.store.read((tx) => lockoutSeconds(tx, card, null, oldest + DAY_WINDOW_MS + 1_000))).toBe(0);
   });
 
-  test("tries refused while locked are logged but never extend the lock", async () => {
+  test("tries refused while locked are logged (a row a minute per card and address) but never extend the lock", async () => {
     const now = 2_000_000_000_000;
     const card = "12345678908888";
     await testStore.store.write((tx) => {
@@ -201,7 +202,13 @@ describe("login limits over a day", () => {
       for (let attempt = 0; attempt < 50; attempt += 1) recordRefusedLogin(tx, card, "203.0.113.50", now + attempt);
     });
     expect(testStore.store.read((tx) => lockoutSeconds(tx, card, "203.0.113.50", now))).toBe(before);
-    expect(testStore.store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND refused = 1").get(card) as { n: number }).n)).toBe(50);
+    const refusedRows = () => testStore.store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND refused = 1").get(card) as { n: number }).n);
+    expect(refusedRows()).toBe(1);
+    // Another address, or the same one a minute later, is logged again.
+    await testStore.store.write((tx) => recordRefusedLogin(tx, card, "203.0.113.51", now + 100));
+    await testStore.store.write((tx) => recordRefusedLogin(tx, card, "203.0.113.50", now + REFUSED_LOGIN_ROW_MS + 1));
+    expect(refusedRows()).toBe(3);
+    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, "203.0.113.50", now))).toBe(before);
   });
 
   test("a password reset through the mailbox lifts the lock of the user's cards", async () => {

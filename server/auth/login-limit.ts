@@ -53,7 +53,20 @@ export function recordLoginAttempt(tx: WriteTx, username: string, clientAddress:
 }
 
 /** A try refused because the card or address was locked: logged for the record, never counted towards a lock. */
+/** Refused tries are kept as at most one row per card and address a minute, so hammering a locked card cannot grow the table. */
+export const REFUSED_LOGIN_ROW_MS = 60_000;
+
+/** Whether a refused try from this address at this card was already kept within the last minute. */
+export function refusedLoginRecently(tx: Tx, username: string, clientAddress: string | null, nowMs: number = Date.now()): boolean {
+  return Boolean(
+    tx.sqlite
+      .query("SELECT 1 FROM login_attempts WHERE username = ? AND client_address IS ? AND refused = 1 AND created_at > ? LIMIT 1")
+      .get(username, clientAddress, nowMs - REFUSED_LOGIN_ROW_MS),
+  );
+}
+
 export function recordRefusedLogin(tx: WriteTx, username: string, clientAddress: string | null, nowMs: number = Date.now()): void {
+  if (refusedLoginRecently(tx, username, clientAddress, nowMs)) return;
   tx.sqlite.query("INSERT INTO login_attempts (username, client_address, success, refused, created_at) VALUES (?, ?, 0, 1, ?)").run(username, clientAddress, nowMs);
 }
 

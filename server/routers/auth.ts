@@ -3,7 +3,7 @@ import { changePasswordInputSchema, emailSchema, loginInputSchema, resetPassword
 import * as z from "zod";
 import { cardholderProcedure, portalPublicProcedure, publicBaseUrl, publicProcedure, router, type AppServices, type Context } from "../trpc.ts";
 import { announceSessionsEnded, clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
-import { AddressRateLimit, lockoutSeconds, markLoginSucceeded, recordRefusedLogin, reserveLoginAttempt } from "../auth/login-limit.ts";
+import { AddressRateLimit, lockoutSeconds, markLoginSucceeded, recordRefusedLogin, refusedLoginRecently, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { findLoginCandidate, findMe } from "../services/portal.ts";
 import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, resetTokenUser, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
@@ -33,6 +33,8 @@ export async function resetMailsSettled(): Promise<void> {
 }
 
 async function sendResetMails(services: AppServices, email: string, base: string): Promise<void> {
+  // Yield first: everything below, the lookup included, must happen after the caller has answered.
+  await Promise.resolve();
   const { store, mailer } = services;
   const recipients = store.read((tx) => cardholdersByEmail(tx, email));
   for (const recipient of recipients) {
@@ -58,8 +60,9 @@ export const authRouter = router({
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, input.cardNumber, address));
     if (reservation.attemptId === null) {
       console.info(`login refused (locked) for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
-      // Kept in login_attempts as well, so an attack on a locked card shows up in the log table, not just the console.
-      await store.write((tx) => recordRefusedLogin(tx, input.cardNumber, address));
+      // Kept in login_attempts as well, so an attack on a locked card shows up in the log table, not just the console;
+      // at most a row a minute per card and address, and the read comes first so a flood costs the writer nothing.
+      if (!store.read((tx) => refusedLoginRecently(tx, input.cardNumber, address))) await store.write((tx) => recordRefusedLogin(tx, input.cardNumber, address));
       return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
     }
     const attemptId = reservation.attemptId;

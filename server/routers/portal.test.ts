@@ -160,6 +160,9 @@ describe("sessions", () => {
     const attempts = store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(refused) AS refused FROM login_attempts WHERE username = ?").get(card.cardNumber) as { n: number; refused: number });
     // Ten counted failures, and the try with the right code, refused while locked, logged as refused.
     expect(attempts).toEqual({ n: 11, refused: 1 });
+    // Hammering the locked card is still answered "locked", but adds no rows within the minute (the table cannot be flooded).
+    for (let attempt = 0; attempt < 20; attempt += 1) expect((await client.login(card.cardNumber, "000000")).data).toMatchObject({ ok: false, reason: "locked" });
+    expect(store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ?").get(card.cardNumber))).toEqual({ n: 11 });
   });
 
   test("an unknown card number gets the same answer as a wrong code", async () => {
