@@ -10,6 +10,8 @@ import type { AppServices } from "./trpc.ts";
 import { CprCipher } from "./auth/cpr.ts";
 import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
+import { autoTopUpsSettled } from "./services/money.ts";
+import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import { recoverInterruptedTopUps } from "./services/payments.ts";
 
@@ -91,8 +93,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
         graceTimer = setTimeout(resolve, STOP_GRACE_MS);
       });
       await Promise.race([server.stop(false), graceOver]);
-      clearTimeout(graceTimer);
       await server.stop(true);
+      // Work that outlives its request (an automatic top-up waiting on the card charge, a reset mail) records its
+      // outcome before the database closes, within the same grace period: a charge whose answer found the store closed
+      // would be recorded as interrupted at the next start although the card may have been charged.
+      await Promise.race([Promise.all([autoTopUpsSettled(), resetMailsSettled()]), graceOver]);
+      clearTimeout(graceTimer);
       await services.store.close();
     },
   };

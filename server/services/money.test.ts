@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { openStore, type Store } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
-import { createServices } from "../app.ts";
+import { createServices, startServer } from "../app.ts";
 import { checkLedger, postTransfer } from "../ledger/ledger.ts";
 import type { PaymentOutcome } from "../payments/acquirer.ts";
 import { createCanteen, createCard, lastMailTo, servicesFor, tempDatabasePath, testConfig, type Fixture } from "../testing/harness.ts";
@@ -120,5 +120,40 @@ describe("startup", () => {
     expect(inFlight(card.accountId)).toBeNull();
     expect(store.read((tx) => tx.sqlite.query("SELECT status, reason FROM payments WHERE id = ?").get(claim!.paymentId))).toEqual({ status: "failed", reason: "interrupted" });
     expect(await store.write((tx) => claimAutoTopUp(tx, card.accountId))).not.toBeNull();
+  });
+});
+
+describe("graceful stop", () => {
+  test("a top-up waiting on its card charge when the server stops records its outcome before the database closes", async () => {
+    const card = await cardDueForTopUp();
+    await store.close();
+    const running = await startServer(testConfig({ databasePath: path, host: "127.0.0.1", port: 0 }));
+    const simulator = running.services.acquirer;
+    let charged = false;
+    running.services.acquirer = {
+      name: "slow",
+      createPayment: (request) => simulator.createPayment(request),
+      verifyCallback: (headers, body, nowMs) => simulator.verifyCallback(headers, body, nowMs),
+      // The card is charged, but the answer takes a moment: the stop begins while it is on its way.
+      chargeToken: () =>
+        new Promise<PaymentOutcome>((resolve) =>
+          setTimeout(() => {
+            charged = true;
+            resolve({ status: "captured" });
+          }, 300),
+        ),
+    };
+    const topUp = maybeAutoTopUp(running.services, card.accountId);
+    const claimed = () => running.services.store.read((tx) => tx.sqlite.query("SELECT in_flight_payment_id AS id FROM auto_top_up_agreements WHERE account_id = ?").get(card.accountId) as { id: string | null }).id;
+    for (let wait = 0; wait < 100 && !claimed(); wait += 1) await Bun.sleep(5);
+    expect(claimed()).not.toBeNull();
+    await running.stop();
+    expect(charged).toBe(true);
+    expect(await topUp).toMatchObject({ status: "captured" });
+
+    store = openStore({ path });
+    expect(inFlight(card.accountId)).toBeNull();
+    expect(balanceOf(card.accountId)).toBe(11_000);
+    expect(store.read((tx) => tx.sqlite.query("SELECT status FROM payments WHERE purpose = 'auto_top_up' AND account_id = ?").get(card.accountId))).toEqual({ status: "captured" });
   });
 });

@@ -119,6 +119,13 @@ export async function handlePaymentCallback(services: AppServices, headers: Head
 
 /** In flight per process, so a burst of sales does not even queue claims; the claim in the database is what guarantees one. */
 const running = new Set<number>();
+/** The top-ups under way, so that a graceful stop can let them record their outcome before the database closes. */
+const underWay = new Set<Promise<unknown>>();
+
+/** Resolves when every automatic top-up started so far has recorded its outcome (or given up). */
+export async function autoTopUpsSettled(): Promise<void> {
+  while (underWay.size > 0) await Promise.allSettled([...underWay]);
+}
 
 /**
  * How long a saved-card charge may take. A hung acquirer must not hold the account's in-flight mark for ever; after
@@ -166,11 +173,19 @@ export async function maybeAutoTopUp(services: AppServices, accountId: number, c
   running.add(accountId);
   try {
     if (!services.store.read((tx) => autoTopUpMayBeDue(tx, accountId))) return null;
-    const claim = await services.store.write((tx) => claimAutoTopUp(tx, accountId));
-    if (!claim) return null;
-    const outcome = await chargeWithTimeout(services, claim, chargeTimeoutMs);
-    const applied = await applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...outcome });
-    return applied.autoTopUpResult;
+    const work = (async () => {
+      const claim = await services.store.write((tx) => claimAutoTopUp(tx, accountId));
+      if (!claim) return null;
+      const outcome = await chargeWithTimeout(services, claim, chargeTimeoutMs);
+      const applied = await applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...outcome });
+      return applied.autoTopUpResult;
+    })();
+    underWay.add(work);
+    try {
+      return await work;
+    } finally {
+      underWay.delete(work);
+    }
   } catch (error) {
     console.error("automatic top-up failed unexpectedly", error);
     return null;
