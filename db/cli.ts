@@ -5,7 +5,7 @@ import { loadConfig } from "../server/config.ts";
 import { openStore } from "./connect.ts";
 import { migrateDown, migrateToLatest } from "./migrate.ts";
 import { seedDemo } from "./seed.ts";
-import { passwordSchema } from "../common/portal.ts";
+import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
 import { createFirstAdministrator } from "../server/services/backoffice.ts";
 
@@ -33,7 +33,7 @@ if (command === "migrate") {
   });
   const password = values.password ?? process.env.ADMIN_PASSWORD ?? "";
   const checked = passwordSchema.safeParse(password);
-  if (!values.email || !/^[^@\s]+@[^@\s]+$/.test(values.email) || !checked.success) {
+  if (!emailSchema.safeParse(values.email).success || !checked.success) {
     console.error("usage: bun db/cli.ts create-admin --email <e-mail> (--password <password> | ADMIN_PASSWORD=…) [--name <name>] [--tenant-id <id> | --school <name>]");
     if (!checked.success) console.error(checked.error.issues.map((issue) => issue.message).join("; "));
     process.exit(2);

@@ -104,3 +104,50 @@ test("a cardholder account can never be switched to allow a negative balance", a
     cleanup();
   }
 });
+
+test("each migration's down undoes exactly its up: tables, columns, indexes and triggers as they were", async () => {
+  const { Kysely, Migrator } = await import("kysely");
+  const { BunSqliteDialect } = await import("kysely-bun-sqlite");
+  const { Database } = await import("bun:sqlite");
+  const { path, cleanup } = tempDatabasePath();
+  const sqlite = new Database(path, { create: true });
+  const kysely = new Kysely<any>({ dialect: new BunSqliteDialect({ database: sqlite }) });
+  const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } });
+  // The schema as SQLite stores it (every CREATE statement), minus Kysely's own bookkeeping.
+  const schema = () =>
+    (sqlite.query("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'kysely_%' AND name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as Array<{ type: string; name: string; sql: string | null }>)
+      .map((row) => `${row.type} ${row.name}: ${row.sql}`);
+  try {
+    for (const name of Object.keys(migrations).sort()) {
+      const before = schema();
+      expect((await migrator.migrateUp()).results?.[0]).toMatchObject({ migrationName: name, status: "Success" });
+      const after = schema();
+      expect(after, `${name} changes the schema`).not.toEqual(before);
+      expect((await migrator.migrateDown()).results?.[0]).toMatchObject({ migrationName: name, direction: "Down", status: "Success" });
+      expect(schema(), `${name}'s down restores the schema`).toEqual(before);
+      await migrator.migrateUp();
+    }
+  } finally {
+    await kysely.destroy();
+    cleanup();
+  }
+});
+
+test("the never-negative migration refuses a database that already holds a cardholder account allowed below zero", async () => {
+  const { Kysely, Migrator } = await import("kysely");
+  const { BunSqliteDialect } = await import("kysely-bun-sqlite");
+  const { Database } = await import("bun:sqlite");
+  const { path, cleanup } = tempDatabasePath();
+  const sqlite = new Database(path, { create: true });
+  const kysely = new Kysely<any>({ dialect: new BunSqliteDialect({ database: sqlite }) });
+  const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } });
+  try {
+    expect((await migrator.migrateTo("20261125T0440_guardians")).error).toBeUndefined();
+    sqlite.query("INSERT INTO ledger_accounts (kind, name, allow_negative, created_at) VALUES ('cardholder', 'Madkort', 1, 0)").run();
+    const result = await migrator.migrateTo("20261125T0450_cardholder_never_negative");
+    expect(String(result.error)).toMatch(/1 cardholder account\(s\) allow a negative balance/);
+  } finally {
+    await kysely.destroy();
+    cleanup();
+  }
+});

@@ -5,6 +5,9 @@ import { sql, type Kysely } from "kysely";
 // nothing stopped a cardholder account from carrying allow_negative = 1, which would switch its floor off. SQLite
 // cannot add a CHECK to an existing table without rebuilding it, so triggers close the gap for inserts and updates.
 export async function up(db: Kysely<any>): Promise<void> {
+  // A database that already holds such an account is broken: say so rather than guard it from now on only.
+  const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ledger_accounts WHERE kind = 'cardholder' AND allow_negative <> 0`.execute(db);
+  if (Number(rows[0]?.n ?? 0) > 0) throw new Error(`${rows[0]!.n} cardholder account(s) allow a negative balance; fix them before migrating`);
   await sql`
     CREATE TRIGGER ledger_accounts_cardholder_floor_insert BEFORE INSERT ON ledger_accounts
     WHEN NEW.kind = 'cardholder' AND NEW.allow_negative <> 0
