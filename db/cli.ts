@@ -33,7 +33,8 @@ if (command === "migrate") {
   });
   const password = values.password ?? process.env.ADMIN_PASSWORD ?? "";
   const checked = passwordSchema.safeParse(password);
-  if (!emailSchema.safeParse(values.email).success || !checked.success) {
+  const email = emailSchema.safeParse(values.email);
+  if (!email.success || !checked.success) {
     console.error("usage: bun db/cli.ts create-admin --email <e-mail> (--password <password> | ADMIN_PASSWORD=…) [--name <name>] [--tenant-id <id> | --school <name>]");
     if (!checked.success) console.error(checked.error.issues.map((issue) => issue.message).join("; "));
     process.exit(2);
@@ -42,7 +43,7 @@ if (command === "migrate") {
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
   const passwordHash = await hashPassword(password);
   const tenantId = values["tenant-id"] === undefined ? undefined : Number(values["tenant-id"]);
-  const created = await store.write((tx) => createFirstAdministrator(tx, { email: values.email!, name: values.name ?? values.email!, tenantId, school: values.school }, passwordHash));
+  const created = await store.write((tx) => createFirstAdministrator(tx, { email: email.data, name: values.name ?? email.data, tenantId, school: values.school }, passwordHash));
   await store.close();
   if (!created.ok) {
     const explanations = {
@@ -54,7 +55,7 @@ if (command === "migrate") {
     console.error(`create-admin failed: ${explanations[created.reason]}`);
     process.exit(1);
   }
-  console.log(`Administrator ${values.email.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
+  console.log(`Administrator ${email.data.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
 } else {
   console.error("usage: bun db/cli.ts migrate|down|seed|create-admin");
   process.exit(2);
