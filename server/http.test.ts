@@ -5,7 +5,7 @@ import { checkLedger } from "./ledger/ledger.ts";
 import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "./testing/harness.ts";
 import { hashApiKey } from "./auth/terminal.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
-import { csrfRejection } from "./http.ts";
+import { createHttpHandler, csrfRejection } from "./http.ts";
 
 let server: TestServer;
 let store: Store;
@@ -239,4 +239,27 @@ test("behind a proxy that rewrites Host, the PUBLIC_URL origin is the portal's o
   expect(csrfRejection(post("https://evil.example", "127.0.0.1:3000"), publicUrl)?.status).toBe(403);
   expect(csrfRejection(post("http://127.0.0.1:3000", "127.0.0.1:3000"), publicUrl)).toBeNull();
   expect(csrfRejection(post("null", "127.0.0.1:3000"), publicUrl)?.status).toBe(403);
+});
+
+test("an event stream the server ends leaves no listener on the shutdown signal", async () => {
+  const shutdown = new AbortController();
+  let registered = 0;
+  const signal = shutdown.signal;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<AbortSignal["addEventListener"]>) => {
+    registered += 1;
+    add(...args);
+  }) as AbortSignal["addEventListener"];
+  signal.removeEventListener = ((...args: Parameters<AbortSignal["removeEventListener"]>) => {
+    registered -= 1;
+    remove(...args);
+  }) as AbortSignal["removeEventListener"];
+  const handle = createHttpHandler({ services: server.services, clientDist: "./client/dist", shutdownSignal: signal });
+  // Without a session the server ends the stream itself, at once, with an error event; the client never aborts.
+  const response = await handle(new Request(`${server.url}/trpc/accounts.onBalance`, { headers: { accept: "text/event-stream" } }));
+  expect(registered).toBe(1);
+  const text = await response.text();
+  expect(text).toContain("UNAUTHORIZED");
+  expect(registered).toBe(0);
 });

@@ -68,15 +68,27 @@ export function csrfRejection(request: Request, publicUrl: string | null = null)
  * aborts at shutdown; only streams pay for this, never the hot path (sales). The signals are joined by hand because
  * Bun 1.4's AbortSignal.any on a request's signal broke live streams in our tests.
  */
-function endsAtShutdown(request: Request, shutdownSignal: AbortSignal): Request {
+function endsAtShutdown(request: Request, shutdownSignal: AbortSignal): { request: Request; release: () => void } {
   const joined = new AbortController();
   const abort = () => joined.abort();
   if (shutdownSignal.aborted) abort();
   shutdownSignal.addEventListener("abort", abort, { once: true });
   request.signal.addEventListener("abort", abort, { once: true });
-  // A stream the client closed must not stay registered on the server-wide shutdown signal.
-  joined.signal.addEventListener("abort", () => shutdownSignal.removeEventListener("abort", abort), { once: true });
-  return new Request(request, { signal: joined.signal });
+  // A stream that ended, whether the client closed it or the server did (a session that ended), must not stay
+  // registered on the server-wide shutdown signal: that would grow with every stream for the life of the process.
+  const release = () => shutdownSignal.removeEventListener("abort", abort);
+  joined.signal.addEventListener("abort", release, { once: true });
+  return { request: new Request(request, { signal: joined.signal }), release };
+}
+
+/** The same response, calling `onEnd` once its body has been sent to the end. */
+function onBodyEnd(response: Response, onEnd: () => void): Response {
+  if (!response.body) {
+    onEnd();
+    return response;
+  }
+  const body = response.body.pipeThrough(new TransformStream({ flush: onEnd }));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export interface HttpHandlerOptions {
@@ -122,10 +134,10 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
-      const streaming = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream");
+      const stream = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream") ? endsAtShutdown(request, options.shutdownSignal) : null;
       const response = await fetchRequestHandler({
         endpoint: "/trpc",
-        req: streaming ? endsAtShutdown(request, options.shutdownSignal!) : request,
+        req: stream ? stream.request : request,
         router: appRouter,
         maxBatchSize: MAX_BATCH_SIZE,
         createContext: ({ resHeaders }) => ({
@@ -136,7 +148,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
           secure: isHttps(request),
         }),
       });
-      return withSecurityHeaders(response);
+      return withSecurityHeaders(stream ? onBodyEnd(response, stream.release) : response);
     }
     if (url.pathname === "/payments/callback" && request.method === "POST") {
       const answer = await handlePaymentCallback(options.services, request.headers, await request.text());
