@@ -4,7 +4,8 @@ import { resolve, sep } from "node:path";
 import { appRouter } from "./routers/_app.ts";
 import type { AppServices } from "./trpc.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
-import { ownsAccount, readPhoto, statementMonth } from "./services/portal.ts";
+import { readPhoto, statementMonth } from "./services/portal.ts";
+import { actableAccount } from "./services/access.ts";
 import { readOutbox } from "./mail/mailer.ts";
 import { kroner, spreadsheetSafe, toCsv } from "./csv.ts";
 import { handlePaymentCallback } from "./services/money.ts";
@@ -183,7 +184,7 @@ async function portalRoute(services: AppServices, request: Request, url: URL): P
     if (!Number.isInteger(accountId) || !Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12 || year < 2000 || year > 2100) {
       return new Response("Ugyldig forespørgsel / Bad request", { status: 400 });
     }
-    const statement = services.store.read((tx) => (ownsAccount(tx, userId, accountId) ? statementMonth(tx, accountId, year, month) : null));
+    const statement = services.store.read((tx) => (actableAccount(tx, userId, accountId) ? statementMonth(tx, accountId, year, month) : null));
     if (!statement) return new Response("Ikke fundet / Not found", { status: 404 });
     const dateFormat = new Intl.DateTimeFormat("da-DK", { timeZone: "Europe/Copenhagen", dateStyle: "short", timeStyle: "short" });
     const csv = toCsv(

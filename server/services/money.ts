@@ -4,12 +4,12 @@ import type { CallbackEvent, PaymentOutcome } from "../payments/acquirer.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { formatOre } from "../../common/money.ts";
 import { sendQuietly } from "../mail/mailer.ts";
+import { actableAccount } from "./access.ts";
 import {
   applyPaymentOutcome,
   autoTopUpMayBeDue,
   claimAutoTopUp,
   createPendingPayment,
-  ownedAccount,
   PaymentMismatchError,
   recordRedirect,
   saveAgreement,
@@ -37,7 +37,9 @@ export type StartPaymentResult = { ok: true; paymentId: string; redirectUrl: str
 export async function startPayment(services: AppServices, request: StartPaymentRequest): Promise<StartPaymentResult> {
   const { store, acquirer } = services;
   const started = await store.write((tx) => {
-    if (!ownedAccount(tx, request.userId, request.accountId)) return null;
+    const account = actableAccount(tx, request.userId, request.accountId);
+    // Auto-optank stays on the user's own accounts: the saved card and the agreement belong to one cardholder.
+    if (!account || (request.purpose === "auto_top_up_setup" && !account.own)) return null;
     const { payment, created } = createPendingPayment(tx, {
       userId: request.userId,
       accountId: request.accountId,

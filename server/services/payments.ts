@@ -63,15 +63,6 @@ function toPayment(row: PaymentRow): Payment {
   };
 }
 
-/**
- * A cardholder account the user may act on (their own, or a child's as guardian), or null: every money procedure
- * checks access here, and the rule itself lives in access.ts.
- */
-export function ownedAccount(tx: Tx, userId: number, accountId: number): { accountId: number; balanceOre: number; name: string } | null {
-  const account = actableAccount(tx, userId, accountId);
-  return account ? { accountId: account.accountId, balanceOre: account.balanceOre, name: account.name } : null;
-}
-
 export function findPayment(tx: Tx, paymentId: string): Payment | null {
   const row = tx.sqlite.query(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = ?`).get(paymentId) as PaymentRow | null;
   return row ? toPayment(row) : null;
@@ -375,7 +366,7 @@ export function requestPayout(tx: WriteTx, userId: number, request: PayoutReques
     }
     return { ok: true, payout: toPayout(existing), transfers: [] };
   }
-  if (!ownedAccount(tx, userId, request.accountId)) return { ok: false, reason: "account_not_found" };
+  if (!actableAccount(tx, userId, request.accountId)) return { ok: false, reason: "account_not_found" };
   const posted = postTransfer(
     tx,
     {
@@ -474,7 +465,7 @@ export function transferBetweenOwnAccounts(
   nowMs: number = Date.now(),
 ): OwnTransferResult {
   if (request.fromAccountId === request.toAccountId) return { ok: false, reason: "same_account" };
-  if (!ownedAccount(tx, userId, request.fromAccountId) || !ownedAccount(tx, userId, request.toAccountId)) return { ok: false, reason: "account_not_found" };
+  if (!actableAccount(tx, userId, request.fromAccountId) || !actableAccount(tx, userId, request.toAccountId)) return { ok: false, reason: "account_not_found" };
   const posted = postTransfer(
     tx,
     {

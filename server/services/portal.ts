@@ -175,14 +175,6 @@ export function listAccounts(tx: Tx, userId: number): AccountSummary[] {
   });
 }
 
-/**
- * Whether the user may act on the account: their own or, as guardian, a child's. The name is kept because the
- * statement CSV route in server/http.ts calls it; the rule itself lives in access.ts.
- */
-export function ownsAccount(tx: Tx, userId: number, accountId: number): boolean {
-  return actableAccount(tx, userId, accountId) !== null;
-}
-
 /** A place in the balance stream: after the event of `accountId` in transfer `seq` (accountId Infinity = after the whole transfer). */
 export interface StreamPosition {
   seq: number;
@@ -217,7 +209,7 @@ export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], positi
 
 /** "Spær kort": blocks every card on the account at once; the next sale at a till is declined. */
 export function blockAccountCards(tx: WriteTx, userId: number, accountId: number): AccountSummary | null {
-  if (!ownsAccount(tx, userId, accountId)) return null;
+  if (!actableAccount(tx, userId, accountId)) return null;
   tx.sqlite.query("UPDATE cards SET status = 'blocked' WHERE account_id = ?").run(accountId);
   return listAccounts(tx, userId).find((account) => account.accountId === accountId) ?? null;
 }
@@ -331,7 +323,7 @@ export function supportCaseNumber(id: number): string {
 }
 
 export function createSupportCase(tx: WriteTx, userId: number, input: z.infer<typeof supportInputSchema>, nowMs: number = Date.now()): string | null {
-  if (!ownsAccount(tx, userId, input.accountId)) return null;
+  if (!actableAccount(tx, userId, input.accountId)) return null;
   const id = Number(
     tx.sqlite
       .query("INSERT INTO support_cases (user_id, account_id, name, email, phone, description, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)")
