@@ -3,6 +3,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./helpers.ts";
 
+const kroner = (ore: number) => new Intl.NumberFormat("da-DK", { style: "currency", currency: "DKK" }).format(ore / 100);
+const kronerOf = (text: string) => Math.round(Number(text.replace(/[^\d,-]/g, "").replace(",", ".")) * 100);
+
 async function adminSignIn(page: Page): Promise<void> {
   await page.goto("/admin");
   await page.getByLabel("E-mail").fill("admin@kantinekort.local");
@@ -90,23 +93,31 @@ test("the back office speaks English when asked", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Kort og kortholdere" })).toBeVisible();
 });
 
-test("a correction is started from the cardholder's row, confirmed, and posted once", async ({ page }) => {
+test("a correction is started from the cardholder's row, confirmed, and a double click posts it once", async ({ page }) => {
   await adminSignIn(page);
+  // The row is found by its card number, whatever name the cardholder has by now (other specs may have set one).
+  const cardRow = () => page.getByRole("row").filter({ hasText: "12345678901237" });
   await page.getByLabel(/Søg/).fill("12345678901237");
-  await page.getByRole("button", { name: "Korrektion for 12345678901237" }).click();
+  await expect(cardRow()).toHaveCount(1);
+  const balanceBefore = kronerOf((await cardRow().getByRole("cell").nth(3).textContent())!);
+  await cardRow().getByRole("button", { name: /^Korrektion for / }).click();
   await expect(page.getByTestId("correction-target")).toContainText("12345678901237");
   await page.getByLabel("Beløb (kr.)").fill("2,50");
   await page.getByLabel("Årsag (skal udfyldes)").fill("Fejl ved kassen");
-  let question = "";
-  page.once("dialog", (dialog) => {
-    question = dialog.message();
+  const questions: string[] = [];
+  page.on("dialog", (dialog) => {
+    questions.push(dialog.message());
     void dialog.accept();
   });
-  await page.getByRole("button", { name: "Bogfør korrektion" }).click();
+  await page.getByRole("button", { name: "Bogfør korrektion" }).dblclick();
   await expect(page.getByText("Korrektionen er bogført.")).toBeVisible();
-  expect(question).toContain("2,50");
+  expect(questions[0]).toContain("2,50");
   await page.getByRole("button", { name: "Revisionslog" }).click();
   await expect(page.getByText(/ledger\.correction/)).toHaveCount(1);
+  // The balance rose by 2,50 kr. exactly once.
+  await page.getByRole("button", { name: "Kort", exact: true }).click();
+  await page.getByLabel(/Søg/).fill("12345678901237");
+  await expect(cardRow().getByRole("cell").nth(3)).toHaveText(kroner(balanceBefore + 250));
 });
 
 test("an administrator creates a staff member, who can then sign in", async ({ page, browser }) => {
@@ -119,6 +130,16 @@ test("an administrator creates a staff member, who can then sign in", async ({ p
   await form.getByRole("button", { name: "Opret medarbejder" }).click();
   await expect(page.getByText("Medarbejderen er oprettet.")).toBeVisible();
   await expect(page.getByRole("cell", { name: "e2e.kok@kantinekort.local", exact: true })).toBeVisible();
+  // A role change asks first, naming the person and the new role; declined, the select shows the old role again.
+  const role = page.getByLabel("Rolle for e2e.kok@kantinekort.local");
+  let asked = "";
+  page.once("dialog", (dialog) => {
+    asked = dialog.message();
+    void dialog.dismiss();
+  });
+  await role.selectOption("admin");
+  await expect(role).toHaveValue("staff");
+  expect(asked).toBe("Skal E2E Kok have rollen administrator?");
   const context = await browser.newContext();
   const cook = await context.newPage();
   await cook.goto("/admin");

@@ -20,14 +20,27 @@ export async function sell(request: APIRequestContext, cardNumber: string, amoun
   return (await response.json()).result.data;
 }
 
-/** The newest mail to a recipient, read from the development outbox page. */
-export async function lastMail(request: APIRequestContext, recipient: string): Promise<string> {
-  // Some mails (the password-reset mail) are sent after the answer, so the outbox is polled for a few seconds.
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const html = await (await request.get("/dev/outbox")).text();
-    const mine = html.split("<article>").slice(1).find((article) => article.includes(`Til: ${recipient}`));
-    if (mine) return mine.replace(/&amp;/g, "&");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no mail to ${recipient}`);
+/**
+ * The newest mail to a recipient whose text (subject and body, as the development outbox page shows them) matches:
+ * an older mail to the same address never counts. Some mails (the password-reset mail) are sent after the answer, so
+ * the outbox is polled until a matching one appears.
+ */
+export async function lastMail(request: APIRequestContext, recipient: string, matches: string | RegExp): Promise<string> {
+  const test = (text: string) => (typeof matches === "string" ? text.includes(matches) : matches.test(text));
+  let found: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const html = await (await request.get("/dev/outbox")).text();
+        found = html
+          .split("<article>")
+          .slice(1)
+          .map((article) => article.replace(/&amp;/g, "&"))
+          .find((article) => article.includes(`Til: ${recipient}`) && test(article));
+        return found !== undefined;
+      },
+      { message: `a mail to ${recipient} matching ${String(matches)}`, timeout: 5_000 },
+    )
+    .toBe(true);
+  return found!;
 }

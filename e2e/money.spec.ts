@@ -25,6 +25,7 @@ test("deposit 200 kr. through the hosted page: another open tab sees the balance
   const before = await balanceOre(page);
   const watcher = await context.newPage();
   await watcher.goto("/konti");
+  await expect(watcher.locator('[data-live="true"]')).toHaveCount(1);
   await expect(watcher.getByLabel("Saldo Madkort")).toHaveText(kroner(before));
 
   await page.getByRole("link", { name: "Indbetal" }).first().click();
@@ -94,10 +95,38 @@ test("Udbetal: the payout leaves the card at once and is pending", async ({ page
   await expect(page.getByRole("alert").first()).toContainText("Registreringsnummer er 4 cifre");
   await page.getByLabel("Registreringsnummer").fill("1234");
   await page.getByRole("button", { name: "Næste" }).click();
-  await expect(page.getByText(/Udbetal 25,00\skr\. til reg\.nr\. 1234 konto 1234567890\?/)).toBeVisible();
+  await expect(page.getByText(/Udbetal 25,00\skr\. fra Madkort til reg\.nr\. 1234 konto 1234567890\?/)).toBeVisible();
   await page.getByRole("alertdialog").getByRole("button", { name: "Udbetal" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Udbetalingen er anmodet" })).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: "25,00" })).toContainText("Afventer");
   await page.getByRole("link", { name: "Konti" }).first().click();
   await expect(page.getByLabel("Saldo Madkort")).toHaveText(kroner(before - 2_500));
+});
+
+test("Udbetal: after a lost answer, an edited request is a new one (not a CONFLICT with the old key)", async ({ page }) => {
+  await signIn(page, CARD, CODE);
+  const before = await balanceOre(page);
+  await page.getByRole("link", { name: "Udbetal" }).click();
+  await page.getByLabel("Registreringsnummer").fill("1234");
+  await page.getByLabel("Kontonummer").fill("1234567890");
+  await page.getByLabel("Beløb").fill("3");
+  // The first request is sent but its answer is lost: the page only sees a network error.
+  let lost = false;
+  await page.route("**/trpc/*payouts.request*", async (route) => {
+    if (lost) return route.continue();
+    lost = true;
+    const response = await route.fetch();
+    expect(response.status()).toBe(200);
+    await route.abort("connectionreset");
+  });
+  await page.getByRole("button", { name: "Næste" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Udbetal" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Noget gik galt" })).toBeVisible();
+  // The user changes the amount and tries again: that is another payout, accepted under a new key.
+  await page.getByLabel("Beløb").fill("2");
+  await page.getByRole("button", { name: "Næste" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Udbetal" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Udbetalingen er anmodet" })).toBeVisible();
+  await page.getByRole("link", { name: "Konti" }).first().click();
+  await expect(page.getByLabel("Saldo Madkort")).toHaveText(kroner(before - 500));
 });

@@ -18,8 +18,10 @@ test("first login: card number + code → Brugerinfo required → Gem → Konti 
   await page.getByRole("link", { name: "Konti" }).click();
   await expect(page.getByRole("heading", { name: "Konto - Testbruger B" })).toBeVisible();
   // The guide's line above the accounts: masked CPR number and balance.
-  await expect(page.getByLabel("Oversigt")).toContainText("CPR-nummer011102-XXXX");
-  await expect(page.getByLabel("Oversigt")).toContainText("Saldo0,00 kr.");
+  // A named region, so screen readers announce it.
+  const summary = page.getByRole("region", { name: "Oversigt" });
+  await expect(summary).toContainText("CPR-nummer011102-XXXX");
+  await expect(summary).toContainText("Saldo0,00 kr.");
   await expect(page.getByLabel("Saldo Madkort")).toHaveText("0,00 kr.");
   await expect(page.getByText("12345678901235")).toBeVisible();
 });
@@ -30,7 +32,8 @@ test("a sale at the till changes the open Konti page without reload, and Kontoud
   const balance = page.getByLabel("Saldo Madkort");
   await expect(balance).toHaveText(/kr\./);
   const before = Number((await balance.textContent())!.replace(/[^\d,]/g, "").replace(",", "."));
-  await page.waitForTimeout(300);
+  // The page is live once its stream has started and the accounts were read after the stream's start.
+  await expect(page.locator('[data-live="true"]')).toHaveCount(1);
   const sale = await sell(request, "12345678901234", 3_500);
   expect(sale.status).toBe("approved");
   const expected = new Intl.NumberFormat("da-DK", { style: "currency", currency: "DKK" }).format(before - 35);
@@ -54,7 +57,7 @@ test("Glemt adgangskode: mail with link → new password → sign in with it", a
   await page.getByLabel("E-mail").fill("testbruger.c@example.dk");
   await page.getByRole("button", { name: "Nulstil" }).click();
   await expect(page.getByText(/Nulstil adgangskode/)).toBeVisible();
-  const mail = await lastMail(request, "testbruger.c@example.dk");
+  const mail = await lastMail(request, "testbruger.c@example.dk", "<h2>Nulstil adgangskode</h2>");
   expect(mail).toContain("<h2>Nulstil adgangskode</h2>");
   const link = /(http:\/\/[^\s<]+\/nulstil-adgangskode\?token=[a-z2-7]+)/.exec(mail)![1]!;
   await page.goto(link);
@@ -65,6 +68,33 @@ test("Glemt adgangskode: mail with link → new password → sign in with it", a
   await signIn(page, "12345678901236", "Forår2026x");
   await expect(page).toHaveURL(/\/konti$/);
   await expect(page.getByText("Spærret")).toBeVisible();
+});
+
+test("Skift adgangskode keeps this tab signed in and live, while the other sessions end", async ({ page, browser }) => {
+  // Card 12345678901236's password was set by the Glemt adgangskode test above.
+  await signIn(page, "12345678901236", "Forår2026x");
+  await expect(page).toHaveURL(/\/konti$/);
+  const otherDevice = await browser.newContext();
+  const other = await otherDevice.newPage();
+  await signIn(other, "12345678901236", "Forår2026x");
+  await expect(other).toHaveURL(/\/konti$/);
+  await expect(page.locator("[data-live='true']")).toBeVisible();
+  await page.getByRole("link", { name: "Brugerinfo" }).click();
+  await page.getByRole("button", { name: "Skift adgangskode" }).click();
+  const form = page.getByRole("form", { name: "Skift adgangskode" });
+  await form.getByLabel("Nuværende adgangskode").fill("Forår2026x");
+  await form.getByLabel("Ny adgangskode").fill("Sommer2026y");
+  await form.getByLabel("Gentag adgangskode").fill("Sommer2026y");
+  await form.getByRole("button", { name: "Gem", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Adgangskoden er skiftet" })).toBeVisible();
+  // This tab's old stream was ended with the old session; the tab asks, finds itself signed in, and streams again.
+  await page.getByRole("link", { name: "Konti" }).click();
+  await expect(page.locator("[data-live='true']")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Log ud" })).toBeVisible();
+  // The other device was signed out: its next request finds no session.
+  await other.reload();
+  await expect(other.getByRole("heading", { name: "Log på med bruger" })).toBeVisible();
+  await otherDevice.close();
 });
 
 test("Support: a case is created with a number and confirmed by e-mail", async ({ page, request }) => {
@@ -80,7 +110,7 @@ test("Support: a case is created with a number and confirmed by e-mail", async (
   const confirmation = page.getByRole("status").filter({ hasText: "Supportsag" });
   await expect(confirmation).toBeVisible();
   const caseNumber = /S-\d{6}/.exec((await confirmation.textContent())!)![0];
-  expect(await lastMail(request, "testbruger.a@example.dk")).toContain(`Supportsag ${caseNumber} er oprettet`);
+  expect(await lastMail(request, "testbruger.a@example.dk", caseNumber)).toContain(`Supportsag ${caseNumber} er oprettet`);
 });
 
 test("a lost card is blocked with Spær kort, and the next sale is declined", async ({ page, request }) => {

@@ -36,6 +36,8 @@ test("order two products for tomorrow → kitchen screen shows it live → Klar 
   // A second tab on Konti, open before paying, must see the balance drop live (no reload).
   const kontiTab = await page.context().newPage();
   await kontiTab.goto("/konti");
+  // Live, so the payment below cannot fall between the tab's account list and its stream.
+  await expect(kontiTab.locator('[data-live="true"]')).toHaveCount(1);
   await expect(kontiTab.getByLabel("Saldo Madkort")).toHaveText(before);
   await expect(page.getByText(/Total: 43,00/)).toBeVisible();
   await page.getByRole("button", { name: "Betal med kantinekort" }).click();

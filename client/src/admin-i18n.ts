@@ -160,6 +160,7 @@ const da = {
   disableConfirm: (email: string) => `Deaktivér ${email}? Personen logges ud og kan ikke logge på igen.`,
   disabled: "deaktiveret",
   roleLabel: (email: string) => `Rolle for ${email}`,
+  roleConfirm: (who: string, role: string) => `Skal ${who} have rollen ${role}?`,
   staffChanged: "Ændringen er gemt.",
   you: "(dig)",
 };
@@ -323,6 +324,7 @@ const en: typeof da = {
   disableConfirm: (email: string) => `Disable ${email}? They are signed out and cannot sign in again.`,
   disabled: "disabled",
   roleLabel: (email: string) => `Role for ${email}`,
+  roleConfirm: (who: string, role: string) => `Give ${who} the role ${role}?`,
   staffChanged: "The change is saved.",
   you: "(you)",
 };

@@ -17,3 +17,12 @@ export function kronerFieldToOre(value: string): number | null {
 export function oreToKronerField(ore: number | null): string {
   return ore === null ? "" : String(Math.floor(ore / 100));
 }
+
+/**
+ * Kroner typed by the user ("25", "2,50", "2.5") → øre; NaN for anything else (empty, negative, "1e3", more than two
+ * decimals), so every amount field in the client accepts exactly the same texts.
+ */
+export function parseKroner(value: string): number {
+  const text = value.trim().replace(",", ".");
+  return /^\d{1,9}(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : Number.NaN;
+}

@@ -6,15 +6,7 @@ import { t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
-
-/**
- * How an account is named wherever the portal lists accounts: the user's own by its name ("Madkort"), one held as
- * guardian with the holder's name too ("Madkort – Emil Hansen"), or the card number before the holder has a name.
- */
-export function accountLabel(account: Account): string {
-  if (!account.holder) return account.name;
-  return t().accountOfHolder(account.name, account.holder.name?.trim() || account.cardNumber);
-}
+import { accountLabel } from "../accounts.tsx";
 
 function BlockDialog(props: { account: Account; onDone: () => void }) {
   const [busy, setBusy] = createSignal(false);
@@ -29,8 +21,8 @@ function BlockDialog(props: { account: Account; onDone: () => void }) {
       if (index >= 0) session.setAccounts(index, "status", updated.status);
       dialog.close();
       props.onDone();
-    } catch {
-      setError(true);
+    } catch (caught) {
+      if (!session.endIfSignedOut(caught)) setError(true);
     } finally {
       setBusy(false);
     }
@@ -56,11 +48,19 @@ function BlockDialog(props: { account: Account; onDone: () => void }) {
  * (children's cards, for a guardian, are listed below with their own balances).
  */
 function AccountsSummary() {
-  const [profile] = createResource(() => trpc.profile.get.query().catch(() => null));
+  // Without the profile the line just leaves the CPR number out; an ended session still signs the tab out.
+  const [profile] = createResource(() =>
+    trpc.profile.get.query().catch((error: unknown) => {
+      session.endIfSignedOut(error);
+      return null;
+    }),
+  );
   const ownBalanceOre = () => session.accounts.filter((account) => !account.holder).reduce((sum, account) => sum + account.balanceOre, 0);
   return (
     <Show when={session.accounts.length > 0}>
-      <dl class="totals summary" aria-label={t().summary}>
+      <section class="summary" aria-labelledby="accounts-summary">
+        <h2 id="accounts-summary" class="visually-hidden">{t().summary}</h2>
+        <dl class="totals">
         <Show when={profile()?.cprMasked}>
           {(cpr) => (
             <>
@@ -71,7 +71,8 @@ function AccountsSummary() {
         </Show>
         <dt>{t().balance}</dt>
         <dd>{formatOre(ownBalanceOre())}</dd>
-      </dl>
+        </dl>
+      </section>
     </Show>
   );
 }
@@ -80,7 +81,7 @@ export function AccountsPage() {
   const [blocking, setBlocking] = createSignal<Account | null>(null);
   onMount(() => void session.loadAccounts());
   return (
-    <section>
+    <section data-live={session.live() ? "true" : "false"}>
       <h1>{t().accountFor(session.me()?.name ?? "")}</h1>
       <AccountsSummary />
       <p class="hint">{t().live}</p>
@@ -122,10 +123,11 @@ export function AccountsPage() {
                     <dd class={account.status === "active" ? "status-active" : "status-blocked"}>{account.status === "active" ? t().active : t().blocked}</dd>
                   </dl>
                   <div class="actions">
-                    <A class="button-link" href="/indbetal">{t().deposit}</A>
+                    {/* The actions name the card: a guardian acting on a child's card must not land on their own. */}
+                    <A class="button-link" href={`/indbetal?konto=${account.accountId}`}>{t().deposit}</A>
                     <A class="button-link" href="/brugerinfo">{t().userDetails}</A>
-                    <A class="button-link" href="/overfoer">{t().transfer}</A>
-                    <A class="button-link" href="/udbetal">{t().payout}</A>
+                    <A class="button-link" href={`/overfoer?konto=${account.accountId}`}>{t().transfer}</A>
+                    <A class="button-link" href={`/udbetal?konto=${account.accountId}`}>{t().payout}</A>
                     <Show when={account.status === "active"}>
                       <button type="button" class="danger" onClick={() => setBlocking(account)}>{t().blockCard}</button>
                     </Show>

@@ -1,7 +1,7 @@
 // Back office (Danish first): staff sign-in, then cards, devices, catalogue and menus, payouts, support, reports, corrections, audit log.
-import { createResource, createSignal, For, Match, Show, Switch, type JSX, type Resource } from "solid-js";
+import { createEffect, createResource, createSignal, For, Match, Show, Switch, type JSX, type Resource } from "solid-js";
 import { errorCode, fieldIssues, trpc } from "../trpc.ts";
-import { formatDateTime, formatOre } from "../format.ts";
+import { formatDateTime, formatOre, parseKroner } from "../format.ts";
 import { language, localise, setLanguage } from "../i18n.ts";
 import { a } from "../admin-i18n.ts";
 
@@ -546,8 +546,8 @@ function Correction() {
     event.preventDefault();
     const target = correctionTarget();
     if (!target || running()) return;
-    const amountOre = Math.round(Number(values().amount.replace(",", ".")) * 100);
-    if (!Number.isFinite(amountOre) || amountOre <= 0) {
+    const amountOre = parseKroner(values().amount);
+    if (Number.isNaN(amountOre) || amountOre <= 0) {
       setResult({ ok: false, text: a().badAmount });
       return;
     }
@@ -622,7 +622,13 @@ function Staff(props: { me: Me }) {
       void refetch();
     }
   }
-  async function changeRole(userId: number, role: "staff" | "admin") {
+  async function changeRole(select: HTMLSelectElement, member: { userId: number; email: string; name: string | null; role: string }, role: "staff" | "admin") {
+    // A role change gives or takes away the administrator's powers: ask first, and show the old role again if declined.
+    if (!window.confirm(a().roleConfirm(member.name ?? member.email, role === "admin" ? a().roleAdmin : a().roleStaff))) {
+      select.value = member.role;
+      return;
+    }
+    const userId = member.userId;
     await attempt(setResult, () => trpc.backoffice.setStaffRole.mutate({ userId, role }), a().staffChanged);
     void refetch();
   }
@@ -646,7 +652,7 @@ function Staff(props: { me: Me }) {
                   <td>{member.name ?? "–"}</td>
                   <td>
                     <Show when={!member.disabled && member.userId !== props.me.userId} fallback={<>{member.role === "admin" ? a().roleAdmin : a().roleStaff}{member.disabled ? ` (${a().disabled})` : ""}</>}>
-                      <select aria-label={a().roleLabel(member.email)} value={member.role} onChange={(event) => changeRole(member.userId, event.currentTarget.value as "staff" | "admin")}>
+                      <select aria-label={a().roleLabel(member.email)} value={member.role} onChange={(event) => void changeRole(event.currentTarget, member, event.currentTarget.value as "staff" | "admin")}>
                         <option value="staff">{a().roleStaff}</option>
                         <option value="admin">{a().roleAdmin}</option>
                       </select>
@@ -704,6 +710,14 @@ export function AdminPage() {
       throw error;
     }
   });
+  // The open section and a chosen correction target belong to one staff session: however it ended (Log ud, expiry, a
+  // disabled account), the next person to sign in starts on Kort with no cardholder preselected.
+  createEffect(() => {
+    if (me.state === "ready" && me() === null) {
+      setSection("cards");
+      setCorrectionTarget(null);
+    }
+  });
   return (
     <div class="admin">
       <Switch>
@@ -720,7 +734,7 @@ export function AdminPage() {
                   <option value="da">Dansk</option>
                   <option value="en">English</option>
                 </select>
-                <button type="button" class="link-button" onClick={async () => { await trpc.backoffice.logout.mutate().catch(() => undefined); setSection("cards"); setCorrectionTarget(null); void refetch(); }}>{a().signOut}</button>
+                <button type="button" class="link-button" onClick={async () => { await trpc.backoffice.logout.mutate().catch(() => undefined); void refetch(); }}>{a().signOut}</button>
               </header>
               <nav class="tabs" aria-label={a().nav}>
                 <For each={sections.filter((candidate) => !candidate.adminOnly || staff().role === "admin")}>

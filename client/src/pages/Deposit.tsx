@@ -1,11 +1,12 @@
 // Indbetal: deposit by card through the hosted payment page, its result, and the Auto-optank agreement (two tabs as in the guide).
 import { A, useLocation, useSearchParams } from "@solidjs/router";
-import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
+import { createEffect, createResource, createSignal, onCleanup, onMount, Show, type JSX } from "solid-js";
 import { localise, t } from "../i18n.ts";
-import { session } from "../session.ts";
+import { session, type Account } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
-import { accountLabel } from "./Accounts.tsx";
+import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
+import { createIdempotencyKeys } from "../idempotency.ts";
 import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
 
 function Tabs() {
@@ -26,6 +27,7 @@ function Tabs() {
 function PaymentFields(props: {
   accountId: () => number | null;
   setAccountId: (id: number) => void;
+  account: () => Account | undefined;
   email: () => string;
   setEmail: (value: string) => void;
   amount: () => string;
@@ -38,18 +40,19 @@ function PaymentFields(props: {
   /** Auto-optank is for the user's own accounts only: the saved card and the agreement are theirs, not a child's. */
   ownOnly?: boolean;
 }): JSX.Element {
-  const choices = () => (props.ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts);
-  const account = () => session.accounts.find((candidate) => candidate.accountId === props.accountId());
   const error = (key: string) => <Show when={props.errors()[key]}><p role="alert" class="error">{localise(props.errors()[key]!)}</p></Show>;
   return (
     <>
-      <label for="payment-account">{t().depositAccount}</label>
-      <select id="payment-account" value={props.accountId() ?? ""} onChange={(event) => props.setAccountId(Number(event.currentTarget.value))}>
-        <For each={choices()}>
-          {(candidate) => <option value={candidate.accountId}>{candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`} - {candidate.cardNumber}</option>}
-        </For>
-      </select>
-      <Show when={account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
+      {/* The guide's "Konto for indbetaling" reads "Navn - Madkort - kortnummer"; a child's card names the child. */}
+      <AccountSelect
+        id="payment-account"
+        label={t().depositAccount}
+        value={props.accountId()}
+        onChange={props.setAccountId}
+        accounts={props.ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts}
+        format={(candidate) => `${candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`} - ${candidate.cardNumber}`}
+      />
+      <Show when={props.account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
       <label for="payment-email">{t().receiptEmail}</label>
       <input id="payment-email" type="email" autocomplete="email" value={props.email()} onInput={(event) => props.setEmail(event.currentTarget.value)} />
       {error("receiptEmail")}
@@ -69,22 +72,23 @@ function PaymentFields(props: {
   );
 }
 
-function usePaymentForm() {
+/** Auto-optank is for the user's own accounts only: the saved card and the agreement are theirs, not a child's. */
+function usePaymentForm(ownOnly = false) {
   onMount(() => {
     if (session.accounts.length === 0) void session.loadAccounts();
   });
-  const [accountId, setAccountId] = createSignal<number | null>(null);
-  createEffect(() => {
-    if (accountId() === null && session.accounts.length > 0) setAccountId(session.accounts[0]!.accountId);
-  });
+  // Starts on the card whose Indbetal button was pressed on Konti (a guardian's child card), else the first.
+  const chosen = useChosenAccount(() => (ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts));
+  const accountId = chosen.accountId;
+  const setAccountId = chosen.setAccountId;
   const [email, setEmail] = createSignal(session.me()?.email ?? "");
   const [amount, setAmount] = createSignal("");
   const [accepted, setAccepted] = createSignal(false);
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
   const [failed, setFailed] = createSignal(false);
-  // One key per form: a double-clicked "Næste" starts one payment.
-  const idempotencyKey = crypto.randomUUID();
+  // One key per request: a double-clicked "Næste" starts one payment, and an edited form after an error a new one.
+  const keys = createIdempotencyKeys();
   const amountKr = () => (/^\d+$/.test(amount().trim()) ? Number(amount().trim()) : Number.NaN);
   async function submit(start: (input: { accountId: number; amountKr: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
     setErrors({});
@@ -97,16 +101,18 @@ function usePaymentForm() {
     if (Object.keys(clientErrors).length > 0) return setErrors(clientErrors);
     setBusy(true);
     try {
-      const { redirectUrl } = await start({ accountId: accountId()!, amountKr: amountKr(), receiptEmail: email().trim(), acceptedTerms: true, idempotencyKey });
+      const request = { accountId: accountId()!, amountKr: amountKr(), receiptEmail: email().trim(), acceptedTerms: true as const };
+      const { redirectUrl } = await start({ ...request, idempotencyKey: keys.keyFor(request) });
       window.location.assign(redirectUrl);
     } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       const issues = fieldIssues(caught);
       setErrors(issues);
       if (Object.keys(issues).length === 0) setFailed(true);
       setBusy(false);
     }
   }
-  return { accountId, setAccountId, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountKr };
+  return { accountId, setAccountId, account: chosen.account, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountKr };
 }
 
 export function DepositPage() {
@@ -169,7 +175,7 @@ export function DepositResultPage() {
 }
 
 export function AutoTopUpPage() {
-  const form = usePaymentForm();
+  const form = usePaymentForm(true);
   const [params] = useSearchParams();
   const [agreement, { refetch }] = createResource(form.accountId, (accountId) => trpc.autoTopUp.get.query({ accountId }));
   const [notice, setNotice] = createSignal<string | null>(null);
@@ -192,7 +198,8 @@ export function AutoTopUpPage() {
       await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountKr: form.amountKr(), receiptEmail: form.email().trim() });
       await refetch();
       setNotice(t().saved);
-    } catch {
+    } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setNotice(t().error);
     }
   }
@@ -201,7 +208,8 @@ export function AutoTopUpPage() {
     try {
       await trpc.autoTopUp.cancel.mutate({ accountId: form.accountId()! });
       setNotice(t().agreementCancelled);
-    } catch {
+    } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setNotice(t().error);
     }
     await refetch();

@@ -8,15 +8,21 @@ import { formatDay } from "./Webshop.tsx";
 type Queue = Awaited<ReturnType<typeof trpc.kitchen.queue.query>>;
 type Order = Queue["orders"][number];
 
-function todayInCopenhagen(offsetDays = 0): string {
-  const now = new Date(Date.now() + offsetDays * 86_400_000);
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+function todayInCopenhagen(): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 }
 
-/** A short beep for a new order; browsers may keep audio muted until the screen has been touched once. */
+/**
+ * One audio context for the screen's life, made at the first beep: a context per order would pile up on a screen that
+ * runs for days (browsers cap how many may exist). Browsers may keep it muted until the screen has been touched once.
+ */
+let audio: AudioContext | null = null;
+
+/** A short beep for a new order. */
 function beep(): void {
   try {
-    const audio = new AudioContext();
+    audio ??= new AudioContext();
+    if (audio.state === "suspended") void audio.resume().catch(() => undefined);
     const oscillator = audio.createOscillator();
     oscillator.frequency.value = 880;
     oscillator.connect(audio.destination);
@@ -64,13 +70,19 @@ export function KitchenPage() {
   const [pickupResult, setPickupResult] = createSignal<string | null>(null);
   // A wall screen runs for days without a reload: at midnight (Copenhagen) a screen showing today moves on to the
   // new today, with a fresh queue and stream; one showing tomorrow is then showing today and stays.
-  let knownToday = todayInCopenhagen();
+  // The day buttons compare against this signal, not a value read once at render, so after midnight "I dag" and
+  // "I morgen" mean the new today and tomorrow.
+  const [today, setToday] = createSignal(todayInCopenhagen());
+  const tomorrowOf = (day: string) => {
+    const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+    return new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10);
+  };
   const timer = setInterval(() => {
     setClock(new Date());
-    const today = todayInCopenhagen();
-    if (today === knownToday) return;
-    if (day() === knownToday) setDay(today);
-    knownToday = today;
+    const now = todayInCopenhagen();
+    if (now === today()) return;
+    if (day() === today()) setDay(now);
+    setToday(now);
   }, 1_000);
   let stream: { unsubscribe(): void } | null = null;
   onCleanup(() => {
@@ -176,8 +188,8 @@ export function KitchenPage() {
               <header class="kitchen-header">
                 <h1>{loaded().screen.canteenName} · {formatDay(loaded().deliveryDay)}</h1>
                 <div class="day-switch" role="group" aria-label={t().delivery}>
-                  <button type="button" class={day() === todayInCopenhagen() ? "big active" : "big secondary"} onClick={() => setDay(todayInCopenhagen())}>{t().today}</button>
-                  <button type="button" class={day() === todayInCopenhagen(1) ? "big active" : "big secondary"} onClick={() => setDay(todayInCopenhagen(1))}>{t().tomorrow}</button>
+                  <button type="button" class={day() === today() ? "big active" : "big secondary"} onClick={() => setDay(today())}>{t().today}</button>
+                  <button type="button" class={day() === tomorrowOf(today()) ? "big active" : "big secondary"} onClick={() => setDay(tomorrowOf(today()))}>{t().tomorrow}</button>
                 </div>
                 <time class="clock" aria-label="Klokken">{clock().toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })}</time>
               </header>

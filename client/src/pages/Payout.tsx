@@ -3,8 +3,9 @@ import { createResource, createSignal, For, onMount, Show } from "solid-js";
 import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
-import { formatDateTime, formatOre } from "../format.ts";
-import { accountLabel } from "./Accounts.tsx";
+import { formatDateTime, formatOre, parseKroner } from "../format.ts";
+import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
+import { createIdempotencyKeys } from "../idempotency.ts";
 
 export function PayoutPage() {
   onMount(() => {
@@ -16,21 +17,20 @@ export function PayoutPage() {
   const [confirming, setConfirming] = createSignal(false);
   const [result, setResult] = createSignal<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = createSignal(false);
-  let idempotencyKey = crypto.randomUUID();
-  const set = (key: string, value: string) => setValues({ ...values(), [key]: value });
-  // The account paid out from: the user's own first; a guardian may choose a child's.
-  const [accountId, setAccountId] = createSignal<number | null>(null);
-  const account = () => session.accounts.find((candidate) => candidate.accountId === accountId()) ?? session.accounts[0];
-  function chooseAccount(id: number) {
-    setAccountId(id);
+  const keys = createIdempotencyKeys();
+  // Any edit takes the confirmation away: what was confirmed is what is sent.
+  const set = (key: string, value: string) => {
+    setValues({ ...values(), [key]: value });
     setConfirming(false);
-    // Another account makes it another request, never a retry of the one before.
-    idempotencyKey = crypto.randomUUID();
-  }
-  const amountOre = () => {
-    const text = values().amount.trim().replace(",", ".");
-    return /^\d+(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : Number.NaN;
   };
+  // The account paid out from: the card whose Udbetal button was pressed on Konti, else the user's own first.
+  const chosen = useChosenAccount();
+  const account = () => chosen.account();
+  function chooseAccount(id: number) {
+    chosen.setAccountId(id);
+    setConfirming(false);
+  }
+  const amountOre = () => parseKroner(values().amount);
 
   function next(event: SubmitEvent) {
     event.preventDefault();
@@ -46,28 +46,25 @@ export function PayoutPage() {
   }
 
   async function confirm() {
+    const request = {
+      accountId: account()!.accountId,
+      name: values().name.trim(),
+      registrationNumber: values().registrationNumber,
+      bankAccountNumber: values().bankAccountNumber,
+      message: values().message.trim() || undefined,
+      amountOre: amountOre(),
+    };
     setBusy(true);
     try {
-      const response = await trpc.payouts.request.mutate({
-        accountId: account()!.accountId,
-        name: values().name.trim(),
-        registrationNumber: values().registrationNumber,
-        bankAccountNumber: values().bankAccountNumber,
-        message: values().message.trim() || undefined,
-        amountOre: amountOre(),
-        idempotencyKey,
-      });
+      const response = await trpc.payouts.request.mutate({ ...request, idempotencyKey: keys.keyFor(request) });
+      keys.settle();
       if (response.ok) {
         setResult({ ok: true, text: t().payoutRequested });
-        idempotencyKey = crypto.randomUUID();
         setValues({ ...values(), amount: "", message: "" });
         await Promise.all([refetch(), session.loadAccounts()]);
-      } else {
-        setResult({ ok: false, text: t().insufficientFunds });
-        // The server keeps the decline under its key, so a corrected request must be a new one.
-        idempotencyKey = crypto.randomUUID();
-      }
+      } else setResult({ ok: false, text: t().insufficientFunds });
     } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setErrors(fieldIssues(caught));
       setResult({ ok: false, text: t().error });
     } finally {
@@ -90,16 +87,7 @@ export function PayoutPage() {
       <form class="card-panel" novalidate onSubmit={next} aria-label={t().payoutTitle}>
         <h2>{t().payoutTitle}</h2>
         <Show when={session.accounts.length > 1}>
-          <label for="payout-account">{t().account}</label>
-          <select id="payout-account" onChange={(event) => chooseAccount(Number(event.currentTarget.value))}>
-            <For each={session.accounts}>
-              {(candidate) => (
-                <option value={candidate.accountId} selected={candidate.accountId === account()?.accountId}>
-                  {accountLabel(candidate)} - {candidate.cardNumber}
-                </option>
-              )}
-            </For>
-          </select>
+          <AccountSelect id="payout-account" label={t().account} value={account()?.accountId ?? null} onChange={chooseAccount} />
         </Show>
         <Show when={account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
         {field("name", t().name)}
@@ -112,7 +100,7 @@ export function PayoutPage() {
         </Show>
         <Show when={confirming()}>
           <div class="notice" role="alertdialog" aria-label={t().payout}>
-            <p>{t().payoutConfirm(formatOre(amountOre()), values().registrationNumber, values().bankAccountNumber)}</p>
+            <p>{t().payoutConfirm(formatOre(amountOre()), values().registrationNumber, values().bankAccountNumber, accountLabel(account()!))}</p>
             <div class="actions">
               <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t().back}</button>
               <button type="button" disabled={busy()} onClick={confirm}>{t().payout}</button>

@@ -4,16 +4,14 @@ import { monthLabel, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
-import { accountLabel } from "./Accounts.tsx";
+import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
 
 export function StatementPage() {
   onMount(() => {
     if (session.accounts.length === 0) void session.loadAccounts();
   });
-  const [accountId, setAccountId] = createSignal<number | null>(null);
-  createEffect(() => {
-    if (accountId() === null && session.accounts.length > 0) setAccountId(session.accounts[0]!.accountId);
-  });
+  const chosen = useChosenAccount();
+  const accountId = chosen.accountId;
   const [months, { refetch: refetchMonths }] = createResource(accountId, (id) => trpc.statement.months.query({ accountId: id }));
   const [selected, setSelected] = createSignal<{ year: number; month: number } | null>(null);
   const [detail, { refetch: refetchDetail }] = createResource(
@@ -27,7 +25,7 @@ export function StatementPage() {
   };
   window.addEventListener("kantinekort:balance", onBalance);
   onCleanup(() => window.removeEventListener("kantinekort:balance", onBalance));
-  const account = () => session.accounts.find((candidate) => candidate.accountId === accountId());
+  const account = chosen.account;
   // A session that ended while the page was open: back to Log på rather than an error message.
   createEffect(() => {
     if (months.error) session.endIfSignedOut(months.error);
@@ -45,10 +43,7 @@ export function StatementPage() {
         <p role="status">{t().noAccounts}</p>
       </Show>
       <Show when={session.accounts.length > 1}>
-        <label for="statement-account">{t().account}</label>
-        <select id="statement-account" onChange={(event) => { setAccountId(Number(event.currentTarget.value)); setSelected(null); }}>
-          <For each={session.accounts}>{(candidate) => <option value={candidate.accountId}>{accountLabel(candidate)} - {candidate.cardNumber}</option>}</For>
-        </select>
+        <AccountSelect id="statement-account" label={t().account} value={accountId()} onChange={(id) => { chosen.setAccountId(id); setSelected(null); }} />
       </Show>
       <Show when={account()}>
         {(shown) => (

@@ -1,14 +1,17 @@
 // "Kontakt support": Navn, E-mail, Telefon, Vedrørende (which card), a description, Send → a numbered support case.
-import { createSignal, For, onMount, Show } from "solid-js";
+import { createSignal, onMount, Show } from "solid-js";
 import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
+import { AccountSelect, useChosenAccount } from "../accounts.tsx";
 
 export function SupportPage() {
   onMount(() => {
     if (session.accounts.length === 0) void session.loadAccounts();
   });
-  const [values, setValues] = createSignal({ name: session.me()?.name ?? "", email: session.me()?.email ?? "", phone: "", accountId: "", description: "" });
+  const [values, setValues] = createSignal({ name: session.me()?.name ?? "", email: session.me()?.email ?? "", phone: "", description: "" });
+  // "Vedrørende": the card the case is about, named as everywhere else (a child's card by the child's name).
+  const regarding = useChosenAccount();
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [caseNumber, setCaseNumber] = createSignal<string | null>(null);
   const [failed, setFailed] = createSignal(false);
@@ -22,8 +25,8 @@ export function SupportPage() {
     setFailed(false);
     setLimited(false);
     // Without an account there is nothing a case could be about (and Send is disabled); never send NaN.
-    const accountId = Number(values().accountId || session.accounts[0]?.accountId);
-    if (!Number.isSafeInteger(accountId)) return;
+    const accountId = regarding.accountId();
+    if (accountId === null) return;
     setBusy(true);
     try {
       const result = await trpc.support.create.mutate({ name: values().name.trim(), email: values().email.trim(), phone: values().phone.trim() || undefined, accountId, description: values().description.trim() });
@@ -68,10 +71,7 @@ export function SupportPage() {
           {error("email")}
           <label for="support-phone">{t().supportPhone}</label>
           <input id="support-phone" type="tel" autocomplete="tel" value={values().phone} onInput={(event) => set("phone", event.currentTarget.value)} />
-          <label for="support-regarding">{t().regarding}</label>
-          <select id="support-regarding" onChange={(event) => set("accountId", event.currentTarget.value)}>
-            <For each={session.accounts}>{(account) => <option value={account.accountId}>{session.me()?.name} - {account.name} - {account.cardNumber}</option>}</For>
-          </select>
+          <AccountSelect id="support-regarding" label={t().regarding} value={regarding.accountId()} onChange={regarding.setAccountId} />
           {error("accountId")}
           <label for="support-description">{t().description}</label>
           <textarea id="support-description" rows="5" value={values().description} onInput={(event) => set("description", event.currentTarget.value)} />

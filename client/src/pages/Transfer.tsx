@@ -1,84 +1,88 @@
 // Overfør: move money between two accounts the user may act on — own and, as guardian, children's (idempotent; never below zero).
-import { createSignal, For, onMount, Show } from "solid-js";
+// As with Udbetal, "Næste" first shows what will happen (from, to, amount) and only the confirmation moves the money.
+import { createSignal, onMount, Show } from "solid-js";
 import { t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
-import { formatOre } from "../format.ts";
-import { accountLabel } from "./Accounts.tsx";
+import { formatOre, parseKroner } from "../format.ts";
+import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
+import { createIdempotencyKeys } from "../idempotency.ts";
 
 export function TransferPage() {
   onMount(() => {
     if (session.accounts.length === 0) void session.loadAccounts();
   });
-  const [from, setFrom] = createSignal<number | null>(null);
+  // "From" starts on the card whose Overfør button was pressed on Konti.
+  const from = useChosenAccount();
   const [to, setTo] = createSignal<number | null>(null);
   const [amount, setAmount] = createSignal("");
   const [message, setMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [confirming, setConfirming] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   // What the selects show is exactly what is sent: both read these, and the default "to" is never the "from" account.
-  const fromId = () => from() ?? session.accounts[0]?.accountId ?? null;
-  const toId = () => to() ?? session.accounts.find((account) => account.accountId !== fromId())?.accountId ?? null;
-  // One key per request: a retry of the same request after a network error reuses it (no double transfer); a changed
-  // request or one after a decline gets a new key, since the server keeps a decline under its key.
-  let attempt: { key: string; request: string } | null = null;
-  const keyFor = (request: string) => {
-    if (!attempt || attempt.request !== request) attempt = { key: crypto.randomUUID(), request };
-    return attempt.key;
-  };
+  const fromAccount = () => from.account();
+  const toAccount = () => session.accounts.find((account) => account.accountId === to()) ?? session.accounts.find((account) => account.accountId !== from.accountId());
+  const amountOre = () => parseKroner(amount());
+  const keys = createIdempotencyKeys();
 
-  async function submit(event: SubmitEvent) {
+  function next(event: SubmitEvent) {
     event.preventDefault();
-    const fromAccountId = fromId();
-    const toAccountId = toId();
-    const text = amount().trim().replace(",", ".");
-    if (!fromAccountId || !toAccountId || !/^\d+(\.\d{1,2})?$/.test(text)) return setMessage({ ok: false, text: t().error });
-    if (fromAccountId === toAccountId) return setMessage({ ok: false, text: t().transferSameAccount });
-    const amountOre = Math.round(Number(text) * 100);
+    setMessage(null);
+    if (!fromAccount() || !toAccount() || Number.isNaN(amountOre()) || amountOre() < 1) return setMessage({ ok: false, text: t().error });
+    if (fromAccount()!.accountId === toAccount()!.accountId) return setMessage({ ok: false, text: t().transferSameAccount });
+    setConfirming(true);
+  }
+
+  async function confirm() {
+    const fromAccountId = fromAccount()!.accountId;
+    const toAccountId = toAccount()!.accountId;
+    const amountOreValue = amountOre();
     setBusy(true);
     try {
-      const idempotencyKey = keyFor(JSON.stringify([fromAccountId, toAccountId, amountOre]));
-      const result = await trpc.transfers.create.mutate({ fromAccountId, toAccountId, amountOre, idempotencyKey });
-      attempt = null;
+      const idempotencyKey = keys.keyFor([fromAccountId, toAccountId, amountOreValue]);
+      const result = await trpc.transfers.create.mutate({ fromAccountId, toAccountId, amountOre: amountOreValue, idempotencyKey });
+      keys.settle();
       if (result.ok) {
         setMessage({ ok: true, text: t().transferDone });
         setAmount("");
         await session.loadAccounts();
       } else setMessage({ ok: false, text: result.reason === "insufficient_funds" ? t().insufficientFunds : result.reason === "same_account" ? t().transferSameAccount : t().error });
-    } catch {
+    } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setMessage({ ok: false, text: t().error });
     } finally {
+      setConfirming(false);
       setBusy(false);
     }
   }
+
+  // Any change to the request takes the confirmation away: what was confirmed is what is sent.
+  const edit = (change: () => void) => {
+    change();
+    setConfirming(false);
+  };
 
   return (
     <section>
       <h1>{t().transfer}</h1>
       <Show when={session.accounts.length >= 2} fallback={<p class="notice">{t().transferNeedsTwo}</p>}>
-        <form class="card-panel" novalidate onSubmit={submit}>
-          <label for="transfer-from">{t().transferFrom}</label>
-          <select id="transfer-from" onChange={(event) => setFrom(Number(event.currentTarget.value))}>
-            <For each={session.accounts}>
-              {(account) => (
-                <option value={account.accountId} selected={account.accountId === fromId()}>
-                  {accountLabel(account)} - {account.cardNumber} ({formatOre(account.balanceOre)})
-                </option>
-              )}
-            </For>
-          </select>
-          <label for="transfer-to">{t().transferTo}</label>
-          <select id="transfer-to" onChange={(event) => setTo(Number(event.currentTarget.value))}>
-            <For each={session.accounts}>
-              {(account) => (
-                <option value={account.accountId} selected={account.accountId === toId()}>
-                  {accountLabel(account)} - {account.cardNumber}
-                </option>
-              )}
-            </For>
-          </select>
+        <form class="card-panel" novalidate onSubmit={next}>
+          <AccountSelect id="transfer-from" label={t().transferFrom} value={from.accountId()} onChange={(id) => edit(() => from.setAccountId(id))} withBalance />
+          <AccountSelect id="transfer-to" label={t().transferTo} value={toAccount()?.accountId ?? null} onChange={(id) => edit(() => setTo(id))} />
           <label for="transfer-amount">{t().amount}</label>
-          <input id="transfer-amount" inputmode="decimal" value={amount()} onInput={(event) => setAmount(event.currentTarget.value)} />
-          <button type="submit" disabled={busy()}>{t().transfer}</button>
+          <input id="transfer-amount" inputmode="decimal" value={amount()} onInput={(event) => edit(() => setAmount(event.currentTarget.value))} />
+          <Show when={!confirming()}>
+            <button type="submit">{t().next}</button>
+          </Show>
+          <Show when={confirming()}>
+            <div class="notice" role="alertdialog" aria-label={t().transfer}>
+              <p>{t().transferConfirm(formatOre(amountOre()), accountLabel(fromAccount()!), accountLabel(toAccount()!))}</p>
+              <div class="actions">
+                <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t().back}</button>
+                <button type="button" disabled={busy()} onClick={confirm}>{t().transfer}</button>
+              </div>
+            </div>
+          </Show>
         </form>
       </Show>
       <Show when={message()}>{(shown) => <p role={shown().ok ? "status" : "alert"} class={shown().ok ? "success" : "error"}>{shown().text}</p>}</Show>

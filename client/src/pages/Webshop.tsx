@@ -6,7 +6,7 @@ import { t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
-import { accountLabel } from "./Accounts.tsx";
+import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
 
 interface BasketLine {
   productId: number;
@@ -155,10 +155,10 @@ export function CheckoutPage() {
   const [busy, setBusy] = createSignal(false);
   const total = () => basket.lines.reduce((sum, line) => sum + line.priceOre * line.quantity, 0);
   // The account paid from: the user's own first; a guardian may choose a child's.
-  const [accountId, setAccountId] = createSignal<number | null>(null);
-  const account = () => session.accounts.find((candidate) => candidate.accountId === accountId()) ?? session.accounts[0];
+  const chosen = useChosenAccount();
+  const account = chosen.account;
   function chooseAccount(id: number) {
-    setAccountId(id);
+    chosen.setAccountId(id);
     // Another account makes it another payment: a retry key from the old account must not be reused for it.
     setBasket("idempotencyKey", crypto.randomUUID());
     saveBasket();
@@ -192,7 +192,8 @@ export function CheckoutPage() {
         setBasket("idempotencyKey", crypto.randomUUID());
         saveBasket();
       }
-    } catch {
+    } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setError(t().error);
     } finally {
       setBusy(false);
@@ -203,18 +204,10 @@ export function CheckoutPage() {
     <section>
       <h1>{t().checkout}</h1>
       <ShopNav />
-      <p>{t().customer}: {session.me()?.name}</p>
+      {/* The customer is whoever holds the account paid from: a child's name when a guardian pays from the child's card. */}
+      <p>{t().customer}: {accountHolderName(account())}</p>
       <Show when={session.accounts.length > 1}>
-        <label for="checkout-account">{t().payFrom}</label>
-        <select id="checkout-account" onChange={(event) => chooseAccount(Number(event.currentTarget.value))}>
-          <For each={session.accounts}>
-            {(candidate) => (
-              <option value={candidate.accountId} selected={candidate.accountId === account()?.accountId}>
-                {accountLabel(candidate)} - {candidate.cardNumber} ({formatOre(candidate.balanceOre)})
-              </option>
-            )}
-          </For>
-        </select>
+        <AccountSelect id="checkout-account" label={t().payFrom} value={account()?.accountId ?? null} onChange={chooseAccount} withBalance />
       </Show>
       <Show when={basket.lines.length > 0} fallback={<p>{t().emptyBasket} <A href="/webshop">{t().webshop}</A></p>}>
         <div class="table-scroll">
@@ -285,7 +278,8 @@ export function OrdersPage() {
     try {
       const result = await trpc.orders.cancel.mutate({ orderId });
       if (!result.ok) setCancelError(t().cancelOrderFailed);
-    } catch {
+    } catch (caught) {
+      if (session.endIfSignedOut(caught)) return;
       setCancelError(t().error);
     }
     // Refreshed either way: a refused cancel usually means the kitchen has started, which the list should show.
