@@ -1,6 +1,7 @@
 // Udbetal: the bank-transfer form (Navn, Registreringsnummer, Kontonummer, Besked, Beløb) → Næste → confirm → request status.
 import { createResource, createSignal, For, onMount, Show } from "solid-js";
 import { localise, t } from "../i18n.ts";
+import { ConfirmMoneyMove } from "../confirm.tsx";
 import { session } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
 import { formatDateTime, formatOre, parseKroner } from "../format.ts";
@@ -99,13 +100,14 @@ export function PayoutPage() {
           <button type="submit">{t().next}</button>
         </Show>
         <Show when={confirming()}>
-          <div class="notice" role="alertdialog" aria-label={t().payout}>
-            <p>{t().payoutConfirm(formatOre(amountOre()), values().registrationNumber, values().bankAccountNumber, accountLabel(account()!))}</p>
-            <div class="actions">
-              <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t().back}</button>
-              <button type="button" disabled={busy()} onClick={confirm}>{t().payout}</button>
-            </div>
-          </div>
+          <ConfirmMoneyMove
+            label={t().payout}
+            text={t().payoutConfirm(formatOre(amountOre()), values().registrationNumber, values().bankAccountNumber, accountLabel(account()!))}
+            confirmLabel={t().payout}
+            busy={busy()}
+            onBack={() => setConfirming(false)}
+            onConfirm={confirm}
+          />
         </Show>
       </form>
       <Show when={result()}>{(shown) => <p role={shown().ok ? "status" : "alert"} class={shown().ok ? "success" : "error"}>{shown().text}</p>}</Show>

@@ -2,6 +2,7 @@
 // As with Udbetal, "Næste" first shows what will happen (from, to, amount) and only the confirmation moves the money.
 import { createSignal, onMount, Show } from "solid-js";
 import { t } from "../i18n.ts";
+import { ConfirmMoneyMove } from "../confirm.tsx";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre, parseKroner } from "../format.ts";
@@ -75,13 +76,14 @@ export function TransferPage() {
             <button type="submit">{t().next}</button>
           </Show>
           <Show when={confirming()}>
-            <div class="notice" role="alertdialog" aria-label={t().transfer}>
-              <p>{t().transferConfirm(formatOre(amountOre()), accountLabel(fromAccount()!), accountLabel(toAccount()!))}</p>
-              <div class="actions">
-                <button type="button" class="secondary" onClick={() => setConfirming(false)}>{t().back}</button>
-                <button type="button" disabled={busy()} onClick={confirm}>{t().transfer}</button>
-              </div>
-            </div>
+            <ConfirmMoneyMove
+              label={t().transfer}
+              text={t().transferConfirm(formatOre(amountOre()), accountLabel(fromAccount()!), accountLabel(toAccount()!))}
+              confirmLabel={t().transfer}
+              busy={busy()}
+              onBack={() => setConfirming(false)}
+              onConfirm={confirm}
+            />
           </Show>
         </form>
       </Show>
