@@ -740,7 +740,7 @@ export function disableStaff(tx: WriteTx, actor: Actor, userId: number, nowMs: n
 }
 
 /**
- * The first administrator, from the command line (`bun db/cli.ts create-admin`). It joins `tenantId`, or the only tenant
+ * The first administrator, from the command line (`bun tools/cli.ts create-admin`). It joins `tenantId`, or the only tenant
  * when there is exactly one; an empty database gets a new tenant named `school` with one canteen, "Kantinen", so the
  * back office has somewhere to sell.
  */
