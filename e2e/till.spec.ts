@@ -77,6 +77,13 @@ test("a sale approved with the holder's photo and name, then declined ones, each
   await page.keyboard.press(" ");
   await expect(answer(page)).toHaveCount(0);
 
+  // Nothing is cut off or scrolls sideways at 1024×768, or on a 10" tablet held either way.
+  for (const size of [{ width: 1024, height: 768 }, { width: 1280, height: 800 }, { width: 800, height: 1280 }]) {
+    await page.setViewportSize(size);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await expect(page.getByRole("button", { name: "Betal" })).toBeInViewport();
+  }
+
   // English on request.
   await page.getByLabel("Sprog").selectOption("en");
   await expect(page.getByRole("heading", { name: "Basket" })).toBeVisible();
