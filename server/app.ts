@@ -2,7 +2,7 @@
 import type { Server } from "bun";
 import { openStore } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { seedDemo } from "../db/seed.ts";
+import { seedDemo } from "./seed.ts";
 import { isLoopbackHost, type Config } from "./config.ts";
 import { createInProcessBus } from "./events/bus.ts";
 import { createHttpHandler, withSecurityHeaders } from "./http.ts";

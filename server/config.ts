@@ -20,6 +20,7 @@ const environmentSchema = z.object({
   POS_DEMO_KEY: z.string().min(16).default(PUBLIC_DEMO_POS_KEY),
   KITCHEN_DEMO_TOKEN: z.string().min(16).default(PUBLIC_DEMO_KITCHEN_TOKEN),
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
+  TILL_OFFLINE_MAX_SALE_ORE: z.coerce.number().int().min(0).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   CLIENT_DIST: z.string().default("./client/dist"),
   CPR_ENCRYPTION_KEY: z.string().optional(),
@@ -80,6 +81,8 @@ export interface Config {
   posDemoKey: string;
   kitchenDemoToken: string;
   maxSaleOre: number;
+  /** Largest sale the browser till (Kasse) may queue on the device while the server cannot be reached; 0 turns offline sales off. */
+  tillOfflineMaxSaleOre: number;
   maxBodyBytes: number;
   clientDist: string;
   /** 32 bytes (hex or base64) for CPR encryption; required in production. */
@@ -155,6 +158,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     posDemoKey: env.POS_DEMO_KEY,
     kitchenDemoToken: env.KITCHEN_DEMO_TOKEN,
     maxSaleOre: env.MAX_SALE_ORE,
+    tillOfflineMaxSaleOre: env.TILL_OFFLINE_MAX_SALE_ORE,
     maxBodyBytes: env.MAX_BODY_BYTES,
     clientDist: env.CLIENT_DIST,
     cprEncryptionKey: env.CPR_ENCRYPTION_KEY ?? null,

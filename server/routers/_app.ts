@@ -1,6 +1,7 @@
 // The application router: one sub-router per domain noun. Clients import only its type.
 import { publicProcedure, router } from "../trpc.ts";
 import { posRouter } from "./pos.ts";
+import { tillRouter } from "./till.ts";
 import { authRouter } from "./auth.ts";
 import { profileRouter } from "./profile.ts";
 import { accountsRouter } from "./accounts.ts";
@@ -19,6 +20,7 @@ export const appRouter = router({
     return { ok: true as const, time: new Date().toISOString(), cards: row.cards };
   }),
   pos: posRouter,
+  till: tillRouter,
   auth: authRouter,
   profile: profileRouter,
   accounts: accountsRouter,

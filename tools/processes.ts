@@ -1,4 +1,4 @@
-// Helpers for benchmarks: free loopback ports and child processes that are always cleaned up.
+// Helpers for benchmarks, the crash test and the soak: free loopback ports and child processes that are always cleaned up. It imports nothing from the app, and server production code never imports it.
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
   const port = probe.port!;

@@ -1,8 +1,8 @@
 // Demo data: the README's card table matches what is seeded, a till can sell at once, and production never seeds by default.
 import { readFileSync } from "node:fs";
 import { afterEach, expect, test } from "vitest";
-import { loadConfig } from "../server/config.ts";
-import { startTestServer, type TestServer } from "../server/testing/harness.ts";
+import { loadConfig } from "./config.ts";
+import { startTestServer, type TestServer } from "./testing/harness.ts";
 import { formatOre } from "../common/money.ts";
 
 let server: TestServer | null = null;
@@ -78,8 +78,8 @@ test("production never loads demo data unless asked for", () => {
 });
 
 test("migrations run down and up again", async () => {
-  const { migrateDown, migrateToLatest } = await import("./migrate.ts");
-  const { tempDatabasePath } = await import("../server/testing/harness.ts");
+  const { migrateDown, migrateToLatest } = await import("../db/migrate.ts");
+  const { tempDatabasePath } = await import("./testing/harness.ts");
   const { path, cleanup } = tempDatabasePath();
   try {
     await migrateToLatest(path);
