@@ -1,7 +1,7 @@
 // The browser till (/kasse) in Chromium: pairing, card reads as keystrokes, Godkendt/Afvist, refunds, webshop pickup seen live, offline queue.
 import { execFileSync } from "node:child_process";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { DEMO_KEY } from "./helpers.ts";
+import { DEMO_KEY, signIn } from "./helpers.ts";
 
 const CSRF = { "x-kantinekort-csrf": "1", "content-type": "application/json" };
 const TILL = { authorization: `Bearer ${DEMO_KEY}`, "content-type": "application/json" };
@@ -112,7 +112,7 @@ test("a part refund of today's sale from the till's own list", async ({ page }) 
   await expect(page.getByTestId("total-refunded")).not.toHaveText(refundedBefore ?? "");
 });
 
-test("a webshop order picked up at the till leaves the kitchen screen's queue live", async ({ page, browser, playwright, baseURL }) => {
+test("a webshop order picked up at the till leaves the kitchen screen's queue and shows Udleveret to the cardholder, live", async ({ page, browser, playwright, baseURL }) => {
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen" }).format(new Date());
   // The canteen takes orders for today until late, so that the test can order for pickup today.
   const staff = await playwright.request.newContext({ baseURL });
@@ -135,6 +135,15 @@ test("a webshop order picked up at the till leaves the kitchen screen's queue li
     const orderNumber = placed.result.data.order.orderNumber as string;
     await holder.dispose();
 
+    // The cardholder watches Ordrer in the portal, in a browser context of their own.
+    const portalContext = await browser.newContext();
+    const portal = await portalContext.newPage();
+    await signIn(portal, CARD_A, "482913");
+    await expect(portal.getByRole("link", { name: "Konti" })).toBeVisible();
+    await portal.goto("/webshop/ordrer");
+    const orderStatus = portal.getByTestId(`order-${orderNumber}`).locator(".order-status");
+    await expect(orderStatus).toHaveText("Modtaget");
+
     // The kitchen screen, in its own browser context, shows the order waiting.
     const kitchenContext = await browser.newContext();
     const kitchen = await kitchenContext.newPage();
@@ -156,6 +165,10 @@ test("a webshop order picked up at the till leaves the kitchen screen's queue li
     // Live on the kitchen screen, without a reload: the order has left the queue.
     await expect(waiting).toHaveCount(0);
     expect(await kitchen.evaluate(() => (window as Window & { __sameScreen?: boolean }).__sameScreen)).toBe(true);
+
+    // And the cardholder sees Udleveret without reloading Ordrer.
+    await expect(orderStatus).toHaveText("Udleveret");
+    await portalContext.close();
 
     // Reading the holder's card again says it was already handed over; nothing is handed over twice.
     await swipe(page, CARD_A);

@@ -3,6 +3,8 @@ export interface QueuedSale {
   /** Insertion order (IndexedDB key): sales are sent in the order they were made. */
   seq?: number;
   saleId: string;
+  /** The terminal the sale was made as: after pairing with another key, it is not sent as that terminal's sale. */
+  terminalId: number | null;
   cardNumber: string;
   amountOre: number;
   items: Array<{ name: string; quantity: number; unitPriceOre: number }>;

@@ -109,11 +109,16 @@ export function createTill(key: string, onRefused: () => void) {
   function flush(): Promise<void> {
     flushing ??= (async () => {
       try {
+        // Without this key's configuration the till cannot tell whose sales these are: wait for the heartbeat.
+        if (!config()) return;
         const stored = await allQueued();
         let today: Set<string> | null = null;
         for (const sale of stored) {
           if (stopped) break;
-          if (sale.state === "pending") {
+          if (sale.state === "pending" && sale.terminalId !== null && config()?.terminalId !== sale.terminalId) {
+            // Made before this device was paired with another key (perhaps of another canteen): never sent under it.
+            await updateQueued({ ...sale, state: "declined", reason: "other_terminal", message: { da: "Solgt som en anden kasse, før enheden blev parret igen; ikke sendt", en: "Sold as another till before this device was paired again; not sent" } });
+          } else if (sale.state === "pending") {
             try {
               // The same sale id as at the counter: a sale the server already has is answered, never charged again.
               const result = await client.pos.sale.mutate({ saleId: sale.saleId, cardNumber: sale.cardNumber, amountOre: sale.amountOre, items: sale.items });
@@ -155,7 +160,7 @@ export function createTill(key: string, onRefused: () => void) {
     const queueIt = async (): Promise<SaleAnswer> => {
       if (limitOre === 0) return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "offline_disabled" };
       if (sale.amountOre > limitOre) return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "over_offline_limit" };
-      await enqueue({ ...sale, createdAt: Date.now(), state: "pending" });
+      await enqueue({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "pending" });
       await reloadQueue();
       return { kind: "pending", saleId: sale.saleId, amountOre: sale.amountOre };
     };
@@ -182,7 +187,7 @@ export function createTill(key: string, onRefused: () => void) {
   /** A sale given up after a lost answer: remembered until the till has checked it against the server. */
   async function giveUp(sale: { saleId: string; cardNumber: string; amountOre: number; items: SaleItem[] }): Promise<void> {
     try {
-      await enqueue({ ...sale, createdAt: Date.now(), state: "unresolved" });
+      await enqueue({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "unresolved" });
     } finally {
       await reloadQueue();
     }
