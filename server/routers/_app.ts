@@ -12,6 +12,7 @@ import { autoTopUpRouter, paymentsRouter, payoutsRouter, transfersRouter } from 
 import { ordersRouter, webshopRouter } from "./webshop.ts";
 import { kitchenRouter } from "./kitchen.ts";
 import { backofficeRouter } from "./backoffice.ts";
+import { siteRouter } from "./site.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -34,6 +35,7 @@ export const appRouter = router({
   orders: ordersRouter,
   kitchen: kitchenRouter,
   backoffice: backofficeRouter,
+  site: siteRouter,
 });
 
 export type AppRouter = typeof appRouter;
