@@ -7,7 +7,7 @@ import { migrateDown, migrateToLatest } from "../db/migrate.ts";
 import { seedDemo } from "../server/seed.ts";
 import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
-import { createFirstAdministrator } from "../server/services/backoffice.ts";
+import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
 
 const command = process.argv[2];
 const config = loadConfig();
