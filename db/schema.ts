@@ -106,7 +106,8 @@ export interface ProductsTable {
   category: string;
   price_ore: number;
   allergens: string | null;
-  active: number;
+  /** 1 (the default) while the product is on sale; 0 hides it from menus and tills. */
+  active: Generated<number>;
   created_at: number;
 }
 
