@@ -35,6 +35,8 @@ export interface CanteensTable {
   /** The ledger account that sales at this canteen are credited to. */
   revenue_account_id: number;
   created_at: number;
+  /** Orders for a day close at this local (Copenhagen) time, "HH:MM", on the delivery day itself. */
+  order_cutoff_time: Generated<string>;
 }
 
 export interface UsersTable {
@@ -87,6 +89,8 @@ export interface CardsTable {
   limit_weekly_ore: number | null;
   limit_monthly_ore: number | null;
   created_at: number;
+  /** The card that replaced this one (lost or damaged card); null while it is the current card. */
+  replaced_by_card_id: number | null;
 }
 
 export interface ProductsTable {
@@ -239,6 +243,151 @@ export interface GuardiansTable {
   created_at: number;
 }
 
+export type OrderStatus = "received" | "in_progress" | "ready" | "delivered" | "cancelled";
+
+/** Which products a canteen offers on a delivery day, with an optional limit on how many can be ordered. */
+export interface MenuItemsTable {
+  id: Generated<number>;
+  canteen_id: number;
+  /** Copenhagen calendar day, "YYYY-MM-DD". */
+  delivery_day: string;
+  product_id: number;
+  quantity_limit: number | null;
+}
+
+export interface OrdersTable {
+  id: Generated<number>;
+  user_id: number;
+  account_id: number;
+  canteen_id: number;
+  delivery_day: string;
+  status: OrderStatus;
+  total_ore: number;
+  /** The client's idempotency key, unique per user. */
+  idempotency_key: string;
+  transfer_id: string;
+  refund_transfer_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrderLinesTable {
+  id: Generated<number>;
+  order_id: number;
+  product_id: number;
+  /** Name and price as they were when ordered, so a later catalogue change does not rewrite history. */
+  name: string;
+  unit_price_ore: number;
+  quantity: number;
+  comment: string | null;
+}
+
+/** Append-only log of order state changes; `seq` is the event id that kitchen screens and portals resume from. */
+export interface OrderEventsTable {
+  seq: Generated<number>;
+  order_id: number;
+  user_id: number;
+  canteen_id: number;
+  delivery_day: string;
+  status: OrderStatus;
+  created_at: number;
+}
+
+export interface KitchenScreensTable {
+  id: Generated<number>;
+  canteen_id: number;
+  name: string;
+  /** SHA-256 (hex) of the screen's token; the token itself is shown once. */
+  token_hash: string;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export type PaymentPurpose = "deposit" | "auto_top_up_setup" | "auto_top_up";
+export type PaymentStatus = "pending" | "captured" | "declined" | "failed";
+
+export interface PaymentsTable {
+  id: string;
+  user_id: number;
+  account_id: number;
+  idempotency_key: string;
+  purpose: PaymentPurpose;
+  amount_ore: number;
+  receipt_email: string | null;
+  status: PaymentStatus;
+  reason: string | null;
+  redirect_url: string | null;
+  /** Set exactly when the payment is captured. */
+  transfer_id: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AutoTopUpAgreementsTable {
+  id: Generated<number>;
+  user_id: number;
+  account_id: number;
+  amount_ore: number;
+  receipt_email: string;
+  /** The acquirer's opaque token for the saved card; never a card number. */
+  card_token: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  status: "awaiting_card" | "active" | "paused" | "cancelled";
+  consecutive_failures: Generated<number>;
+  /** At most one top-up in flight per account. */
+  in_flight_payment_id: string | null;
+  setup_payment_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AutoTopUpResultsTable {
+  seq: Generated<number>;
+  user_id: number;
+  account_id: number;
+  payment_id: string;
+  status: "captured" | "declined" | "failed";
+  reason: string | null;
+  amount_ore: number;
+  balance_after_ore: number;
+  agreement_paused: Generated<number>;
+  created_at: number;
+}
+
+export interface PayoutsTable {
+  id: Generated<number>;
+  user_id: number;
+  account_id: number;
+  idempotency_key: string;
+  name: string;
+  registration_number: string;
+  bank_account_number: string;
+  message: string | null;
+  amount_ore: number;
+  status: "pending" | "paid" | "rejected";
+  reject_reason: string | null;
+  transfer_id: string;
+  return_transfer_id: string | null;
+  created_at: number;
+  decided_at: number | null;
+}
+
+/** Append-only (enforced by triggers): who did what in the back office. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_user_id: number | null;
+  actor_label: string;
+  action: string;
+  target: string | null;
+  details_json: string | null;
+  created_at: number;
+  /** Null for entries whose actor is unknown; those are shown to no tenant. */
+  tenant_id: number | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   canteens: CanteensTable;
@@ -258,4 +407,14 @@ export interface Database {
   support_cases: SupportCasesTable;
   user_photos: UserPhotosTable;
   guardians: GuardiansTable;
+  menu_items: MenuItemsTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  order_events: OrderEventsTable;
+  kitchen_screens: KitchenScreensTable;
+  payments: PaymentsTable;
+  auto_top_up_agreements: AutoTopUpAgreementsTable;
+  auto_top_up_results: AutoTopUpResultsTable;
+  payouts: PayoutsTable;
+  audit_log: AuditLogTable;
 }
