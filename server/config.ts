@@ -24,7 +24,11 @@ const environmentSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Kantinekort <no-reply@kantinekort.local>"),
   PUBLIC_URL: z.string().url().optional(),
-  ACQUIRER: z.enum(["simulator"]).default("simulator"),
+  ACQUIRER: z.enum(["simulator", "quickpay"]).default("simulator"),
+  QUICKPAY_API_KEY: z.string().min(1).optional(),
+  QUICKPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  QUICKPAY_API_URL: z.string().url().default("https://api.quickpay.net"),
+  QUICKPAY_TEST_MODE: booleanText.default("auto"),
   ACQUIRER_SECRET: z.string().min(16).optional(),
   SIMULATOR_DUPLICATE_CALLBACKS: z.enum(["true", "false"]).default("false"),
   SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -51,7 +55,9 @@ export interface Config {
   mailFrom: string;
   /** The public base URL used in e-mailed links; by default the request's own origin. */
   publicUrl: string | null;
-  acquirer: "simulator";
+  acquirer: "simulator" | "quickpay";
+  /** QuickPay (ACQUIRER=quickpay): the API user's key, the account's private key (signs callbacks) and the API address. */
+  quickpay: { apiKey: string; privateKey: string; apiUrl: string; acceptTestMode: boolean; requestTimeoutMs?: number } | null;
   /** Shared secret for acquirer callback signatures; required in production. */
   acquirerSecret: string | null;
   simulatorDuplicateCallbacks: boolean;
@@ -71,6 +77,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (production && seedDemo && (env.POS_DEMO_KEY === PUBLIC_DEMO_POS_KEY || env.KITCHEN_DEMO_TOKEN === PUBLIC_DEMO_KITCHEN_TOKEN)) {
     throw new Error("Invalid configuration: with NODE_ENV=production and SEED_DEMO=true, set POS_DEMO_KEY and KITCHEN_DEMO_TOKEN to secrets of your own (the defaults are public)");
   }
+  // QuickPay needs its two keys and nothing else: the same three settings start it in development and production.
+  if (env.ACQUIRER === "quickpay" && (!env.QUICKPAY_API_KEY || !env.QUICKPAY_PRIVATE_KEY)) {
+    throw new Error("Invalid configuration: ACQUIRER=quickpay needs QUICKPAY_API_KEY and QUICKPAY_PRIVATE_KEY");
+  }
+  const quickpay =
+    env.ACQUIRER === "quickpay"
+      ? {
+          apiKey: env.QUICKPAY_API_KEY!,
+          privateKey: env.QUICKPAY_PRIVATE_KEY!,
+          apiUrl: env.QUICKPAY_API_URL,
+          // Test-mode payments (QuickPay's test cards) are credited outside production only, unless told otherwise.
+          acceptTestMode: env.QUICKPAY_TEST_MODE === "true" || (env.QUICKPAY_TEST_MODE === "auto" && !production),
+        }
+      : null;
   return {
     production,
     host: env.HOST,
@@ -89,6 +109,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     mailFrom: env.MAIL_FROM,
     publicUrl: env.PUBLIC_URL ?? null,
     acquirer: env.ACQUIRER,
+    quickpay,
     acquirerSecret: env.ACQUIRER_SECRET ?? null,
     simulatorDuplicateCallbacks: env.SIMULATOR_DUPLICATE_CALLBACKS === "true",
     simulatorTimeoutMs: env.SIMULATOR_TIMEOUT_MS,

@@ -79,7 +79,7 @@ export class FakeQuickPay {
   readonly requests: RecordedRequest[] = [];
   /** Every callback the fake sent (also the dropped ones), in order. */
   readonly callbacks: Array<{ url: string; headers: Record<string, string>; body: string; status: number | null; dropped: boolean }> = [];
-  private readonly faults: Fault[] = [];
+  private readonly faults: Array<Fault | null> = [];
   private readonly deliveries = new Set<Promise<void>>();
   /** "drop": callbacks are lost (never sent); "duplicate": each is sent twice. */
   callbackMode: "deliver" | "drop" | "duplicate" = "deliver";
@@ -104,9 +104,19 @@ export class FakeQuickPay {
     this.server = null;
   }
 
-  /** The next `count` API requests answer with this status (e.g. 500), or hang for `ms` (longer than the client waits). */
-  failNext(count: number, fault: Fault): void {
+  /**
+   * After `skip` more API requests, the next `count` answer with this status (e.g. 500), or hang for `ms` (longer than
+   * the client waits).
+   */
+  failNext(count: number, fault: Fault, skip = 0): void {
+    this.faults.length = 0;
+    for (let index = 0; index < skip; index += 1) this.faults.push(null);
     for (let index = 0; index < count; index += 1) this.faults.push(fault);
+  }
+
+  /** The card behind a subscription changes (e.g. it now needs 3-D Secure for every charge). */
+  setSubscriptionCard(subscriptionId: number, card: string): void {
+    this.subscriptionCards.set(subscriptionId, card);
   }
 
   /** Waits until every callback delivery so far has finished. */
@@ -181,7 +191,8 @@ export class FakeQuickPay {
       for (const field of ["continue_url", "cancel_url", "callback_url"]) {
         if (body[field] !== undefined && !/^https?:\/\//.test(String(body[field]))) return json(400, { message: "Validation error", errors: { [field]: ["is not a URL"] } });
       }
-      const token = crypto.randomUUID().replaceAll("-", "");
+      // Updating a link keeps its address (one payment, one window), as QuickPay's link for a payment does.
+      const token = resource.link?.url.split("/window/")[1] ?? crypto.randomUUID().replaceAll("-", "");
       this.windows.set(token, { collection, id: resource.id });
       resource.link = {
         url: `${this.url}/window/${token}`,
