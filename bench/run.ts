@@ -7,7 +7,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
-import { children, freePort, productionEnv, startProcess, stopProcess } from "./processes.ts";
+import { children, freePort, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 import { runWebshopBench } from "./webshop.ts";
 import { runSubscriberBench } from "./subscribers.ts";
 

@@ -6,7 +6,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { createSession, generateSessionToken } from "../server/auth/session.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
-import { freePort, percentile, productionEnv, startProcess, stopProcess } from "./processes.ts";
+import { freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 
 const KEY = "bench-subscriber-terminal-key-01";
 const SALE_SECONDS = Number(process.env.BENCH_SUBSCRIBER_SECONDS ?? 5);

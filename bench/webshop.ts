@@ -8,7 +8,7 @@ import { createSession, generateSessionToken } from "../server/auth/session.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { addDays, copenhagenDate } from "../server/ledger/calendar.ts";
 import { checkLedger } from "../server/ledger/ledger.ts";
-import { freePort, percentile, productionEnv, startProcess, stopProcess } from "./processes.ts";
+import { freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 
 const CARDHOLDERS = Number(process.env.BENCH_CARDHOLDERS ?? 200);
 const SCREENS = Number(process.env.BENCH_SCREENS ?? 20);

@@ -6,7 +6,7 @@ import { BunSqliteDialect } from "kysely-bun-sqlite";
 import { openStore, type Store } from "./connect.ts";
 import { migrateDown, migrateToLatest } from "./migrate.ts";
 import { migrations } from "./migrations/index.ts";
-import { tempDatabasePath } from "../server/testing/harness.ts";
+import { tempDatabasePath } from "./testing.ts";
 
 function pragma(sqlite: { query(sql: string): { get(): unknown } }, name: string): unknown {
   return Object.values(sqlite.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];

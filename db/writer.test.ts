@@ -1,7 +1,7 @@
 // Group commit: jobs share a transaction but fail alone, and a job is answered only once its batch has committed.
 import { afterEach, expect, test } from "vitest";
 import { Database } from "bun:sqlite";
-import { createTestStore, type TestStore } from "../server/testing/harness.ts";
+import { createTestStore, type TestStore } from "./testing.ts";
 
 let testStore: TestStore | null = null;
 afterEach(async () => {

@@ -79,8 +79,8 @@ test("Auto-optank: a sale that leaves less than 50 kr. triggers a top-up shown l
   await expect(page.getByRole("row").filter({ hasText: "Kantinen" }).last()).toContainText("40,00");
   // Stop the agreement so later specs on this card are not topped up.
   await page.goto("/indbetal/auto-optank");
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Stop automatisk optankning" }).click();
+  await page.getByRole("alertdialog", { name: "Stop automatisk optankning" }).getByRole("button", { name: "Stop automatisk optankning" }).click();
   await expect(page.getByText("Automatisk optankning er stoppet.").first()).toBeVisible();
 });
 

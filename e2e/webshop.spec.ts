@@ -68,8 +68,8 @@ test("order two products for tomorrow → kitchen screen shows it live → Klar 
   await page.getByRole("link", { name: "Tjek ud ›" }).click();
   await page.getByRole("button", { name: "Betal med kantinekort" }).click();
   const second = /O-\d+/.exec((await page.getByRole("status").filter({ hasText: "er betalt" }).textContent())!)![0];
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByTestId(`order-${second}`).getByRole("button", { name: "Annuller ordre" }).click();
+  await page.getByRole("alertdialog", { name: "Annuller ordre" }).getByRole("button", { name: "Annuller ordre" }).click();
   await expect(page.getByTestId(`order-${second}`)).toContainText("Annulleret");
   await page.getByRole("link", { name: "Kontoudtog" }).click();
   await page.getByRole("button", { name: /\d{4} \w+/ }).first().click();

@@ -2,8 +2,8 @@
 import type { Server } from "bun";
 import { openStore } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
-import { seedDemo } from "../db/seed.ts";
-import type { Config } from "./config.ts";
+import { seedDemo } from "./seed.ts";
+import { isLoopbackHost, type Config } from "./config.ts";
 import { createInProcessBus } from "./events/bus.ts";
 import { createHttpHandler, withSecurityHeaders } from "./http.ts";
 import type { AppServices } from "./trpc.ts";
@@ -20,9 +20,9 @@ export function acquirerFor(config: Config): Acquirer {
   if (config.acquirer === "quickpay" && config.quickpay) {
     return new QuickPayAcquirer({ ...config.quickpay });
   }
-  if (!config.acquirerSecret && config.production) throw new Error("ACQUIRER_SECRET must be set in production");
+  // Production with the simulator is refused by loadConfig unless a staging site opted in (ALLOW_TEST_PAYMENTS_IN_PRODUCTION).
   return new AcquirerSimulator({
-    secret: config.acquirerSecret ?? "development-acquirer-secret",
+    secret: config.acquirerSecret,
     duplicateCallbacks: config.simulatorDuplicateCallbacks,
     timeoutMs: config.simulatorTimeoutMs,
   });
@@ -39,8 +39,7 @@ export function cprCipherFor(config: Config): CprCipher {
 export async function createServices(config: Config): Promise<AppServices> {
   const cpr = cprCipherFor(config);
   const acquirer = acquirerFor(config);
-  // Reset links must not be built from a request's Host header in production, so without PUBLIC_URL they are refused.
-  if (config.production && !config.publicUrl) console.warn("PUBLIC_URL is not set: password-reset requests will fail until it is.");
+  if (config.testPaymentsInProduction) console.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
@@ -66,14 +65,22 @@ const RECONCILE_EVERY_MS = 60_000;
 /** How long a graceful stop waits for requests in flight before it closes the remaining connections. */
 const STOP_GRACE_MS = 10_000;
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** The origin links point at when PUBLIC_URL is not set: this machine, never a name taken from a request. */
+export function loopbackOrigin(host: string, port: number): string {
+  const name = isLoopbackHost(host) ? host : "127.0.0.1";
+  return `http://${name.includes(":") && !name.startsWith("[") ? `[${name}]` : name}:${port}`;
+}
+
+export async function startServer(configuration: Config): Promise<RunningServer> {
+  // A copy, because the loopback origin (with the port actually bound) is filled in below.
+  const config = { ...configuration };
   const services = await createServices(config);
   let server: Server<undefined>;
   const shutdown = new AbortController();
   const handle = createHttpHandler({
     services,
     clientDist: config.clientDist,
-    clientAddress: (request) => server.requestIP(request)?.address ?? null,
+    peerAddress: (request) => server.requestIP(request)?.address ?? null,
     shutdownSignal: shutdown.signal,
   });
   server = Bun.serve({
@@ -84,10 +91,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxRequestBodySize: config.maxBodyBytes,
     fetch: handle,
     error(error) {
-      console.error("unhandled request error", error);
+      // One line, no stack trace: the details of a failure we did not foresee are for a debugger, not the log.
+      console.error(`unhandled request error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
       return withSecurityHeaders(new Response("Internal server error", { status: 500 }));
     },
   });
+  // Runs before the first request is handled (Bun calls fetch only once this function has returned to the event loop).
+  config.publicUrl ??= loopbackOrigin(config.host, server.port!);
   const url = `http://${config.host}:${server.port}`;
   setOwnOrigin(url);
   // Lost callbacks are recovered by reading pending payments back from the acquirer: once now, then every minute.

@@ -1,7 +1,9 @@
 // Reads the server's configuration from environment variables (validated with zod), with documented defaults.
+import { isIP } from "node:net";
 import * as z from "zod";
 
 const booleanText = z.enum(["true", "false", "auto"]);
+const onOff = z.enum(["true", "false"]);
 
 /** The README publishes these, so a production server never accepts them. */
 const PUBLIC_DEMO_POS_KEY = "demo-terminal-key-kantinen-0001";
@@ -18,6 +20,7 @@ const environmentSchema = z.object({
   POS_DEMO_KEY: z.string().min(16).default(PUBLIC_DEMO_POS_KEY),
   KITCHEN_DEMO_TOKEN: z.string().min(16).default(PUBLIC_DEMO_KITCHEN_TOKEN),
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
+  TILL_OFFLINE_MAX_SALE_ORE: z.coerce.number().int().min(0).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   CLIENT_DIST: z.string().default("./client/dist"),
   CPR_ENCRYPTION_KEY: z.string().optional(),
@@ -32,7 +35,43 @@ const environmentSchema = z.object({
   ACQUIRER_SECRET: z.string().min(16).optional(),
   SIMULATOR_DUPLICATE_CALLBACKS: z.enum(["true", "false"]).default("false"),
   SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  ALLOW_TEST_PAYMENTS_IN_PRODUCTION: onOff.default("false"),
+  ALLOW_NETWORK_IN_DEVELOPMENT: onOff.default("false"),
+  TRUST_PROXY: z.string().default("false"),
+  MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(4),
+  MAX_STREAMS_PER_KITCHEN_SCREEN: z.coerce.number().int().min(1).max(100).default(3),
+  STREAM_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
 });
+
+/** Whether a HOST value only listens on this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** Whether a peer address (as Bun's server.requestIP reports it) is this machine. */
+export function isLoopbackAddress(address: string | null): boolean {
+  if (!address) return false;
+  const bare = address.toLowerCase().replace(/^::ffff:/, "");
+  return bare === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/**
+ * Which proxies may name the client in X-Forwarded-For: none (the peer is the client), a number of hops (the last N
+ * addresses before ours are proxies), or the proxies' own addresses.
+ */
+export type TrustProxy = { kind: "none" } | { kind: "hops"; hops: number } | { kind: "addresses"; addresses: string[] };
+
+export function parseTrustProxy(text: string): TrustProxy {
+  const value = text.trim();
+  if (value === "" || value === "false" || value === "0") return { kind: "none" };
+  if (/^\d{1,2}$/.test(value)) return { kind: "hops", hops: Number(value) };
+  const addresses = value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (addresses.length === 0 || addresses.some((address) => isIP(address) === 0)) {
+    throw new Error(`Invalid configuration: TRUST_PROXY must be false, a number of proxy hops (1-99) or a comma-separated list of proxy IP addresses, not "${text}"`);
+  }
+  return { kind: "addresses", addresses: addresses.map((address) => address.toLowerCase()) };
+}
 
 export interface Config {
   production: boolean;
@@ -46,6 +85,8 @@ export interface Config {
   posDemoKey: string;
   kitchenDemoToken: string;
   maxSaleOre: number;
+  /** Largest sale the browser till (Kasse) may queue on the device while the server cannot be reached; 0 turns offline sales off. */
+  tillOfflineMaxSaleOre: number;
   maxBodyBytes: number;
   clientDist: string;
   /** 32 bytes (hex or base64) for CPR encryption; required in production. */
@@ -53,15 +94,29 @@ export interface Config {
   /** SMTP connection URL; without it mail goes to the outbox table (shown at /dev/outbox outside production). */
   smtpUrl: string | null;
   mailFrom: string;
-  /** The public base URL used in e-mailed links; by default the request's own origin. */
+  /** The public base URL used in e-mailed links and callback URLs; required in production, else the loopback origin. */
   publicUrl: string | null;
   acquirer: "simulator" | "quickpay";
   /** QuickPay (ACQUIRER=quickpay): the API user's key, the account's private key (signs callbacks) and the API address. */
   quickpay: { apiKey: string; privateKey: string; apiUrl: string; acceptTestMode: boolean; requestTimeoutMs?: number } | null;
-  /** Shared secret for acquirer callback signatures; required in production. */
-  acquirerSecret: string | null;
+  /** The simulator's shared secret for callback signatures: required in production, random per process in development. */
+  acquirerSecret: string;
   simulatorDuplicateCallbacks: boolean;
   simulatorTimeoutMs: number;
+  /**
+   * A staging site's explicit opt-in to the payment simulator (and demo data) in production: the portal then shows
+   * a TEST banner on every page. Never set on a site that handles real money.
+   */
+  testPaymentsInProduction: boolean;
+  /** Development was explicitly allowed to listen beyond this machine (ALLOW_NETWORK_IN_DEVELOPMENT=true). */
+  networkInDevelopment: boolean;
+  trustProxy: TrustProxy;
+  /** Open event streams one session may hold at a time (a tab holds one). */
+  maxStreamsPerSession: number;
+  /** Open event streams one kitchen screen token may hold at a time. */
+  maxStreamsPerKitchenScreen: number;
+  /** Events one stream may have waiting for a reader that does not read; beyond it the stream is dropped. */
+  streamMaxQueuedEvents: number;
 }
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
@@ -91,6 +146,27 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
           acceptTestMode: env.QUICKPAY_TEST_MODE === "true" || (env.QUICKPAY_TEST_MODE === "auto" && !production),
         }
       : null;
+  const testPaymentsInProduction = production && env.ALLOW_TEST_PAYMENTS_IN_PRODUCTION === "true";
+  // The simulator approves public test cards, so in production it would credit money that no card paid for; demo data
+  // holds balances nobody paid for and published passwords. Both need a staging site's explicit opt-in.
+  if (production && env.ACQUIRER === "simulator" && !testPaymentsInProduction) {
+    throw new Error(
+      "Invalid configuration: NODE_ENV=production with the built-in payment simulator (ACQUIRER=simulator) would credit deposits no card paid for. Configure a real acquirer, or on a staging site set ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true (every page then shows a TEST banner).",
+    );
+  }
+  if (production && seedDemo && !testPaymentsInProduction) {
+    throw new Error("Invalid configuration: demo data (SEED_DEMO=true) in production holds unpaid balances and published passwords; only a staging site with ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true may load it.");
+  }
+  if (production && env.ACQUIRER === "simulator" && !env.ACQUIRER_SECRET) throw new Error("Invalid configuration: ACQUIRER_SECRET must be set in production (at least 16 characters)");
+  // Links in mails and the acquirer's callback URL must never follow a request's Host header.
+  if (production && !env.PUBLIC_URL) throw new Error("Invalid configuration: PUBLIC_URL must be set in production (the address users reach the portal at, e.g. https://kantine.example.dk)");
+  // Development mode has a mail outbox page and a public CPR key: it listens on this machine only unless told otherwise.
+  const networkInDevelopment = env.ALLOW_NETWORK_IN_DEVELOPMENT === "true";
+  if (!production && !isLoopbackHost(env.HOST) && !networkInDevelopment) {
+    throw new Error(
+      `Invalid configuration: HOST=${env.HOST} serves the network, but NODE_ENV=${env.NODE_ENV} is not production (demo data, the mail outbox page, development keys). Use HOST=127.0.0.1, run with NODE_ENV=production, or acknowledge with ALLOW_NETWORK_IN_DEVELOPMENT=true.`,
+    );
+  }
   return {
     production,
     host: env.HOST,
@@ -102,6 +178,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     posDemoKey: env.POS_DEMO_KEY,
     kitchenDemoToken: env.KITCHEN_DEMO_TOKEN,
     maxSaleOre: env.MAX_SALE_ORE,
+    tillOfflineMaxSaleOre: env.TILL_OFFLINE_MAX_SALE_ORE,
     maxBodyBytes: env.MAX_BODY_BYTES,
     clientDist: env.CLIENT_DIST,
     cprEncryptionKey: env.CPR_ENCRYPTION_KEY ?? null,
@@ -110,8 +187,15 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     publicUrl: env.PUBLIC_URL ?? null,
     acquirer: env.ACQUIRER,
     quickpay,
-    acquirerSecret: env.ACQUIRER_SECRET ?? null,
+    // No default in the source: a development process signs with a secret nobody else knows and that dies with it.
+    acquirerSecret: env.ACQUIRER_SECRET ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
     simulatorDuplicateCallbacks: env.SIMULATOR_DUPLICATE_CALLBACKS === "true",
     simulatorTimeoutMs: env.SIMULATOR_TIMEOUT_MS,
+    testPaymentsInProduction,
+    networkInDevelopment,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    maxStreamsPerSession: env.MAX_STREAMS_PER_SESSION,
+    maxStreamsPerKitchenScreen: env.MAX_STREAMS_PER_KITCHEN_SCREEN,
+    streamMaxQueuedEvents: env.STREAM_MAX_QUEUED_EVENTS,
   };
 }

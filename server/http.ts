@@ -12,6 +12,8 @@ import { handlePaymentCallback } from "./services/money.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
 import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
+import { isIP } from "node:net";
+import { isLoopbackAddress, type TrustProxy } from "./config.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -92,11 +94,64 @@ function onBodyEnd(response: Response, onEnd: () => void): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
+/** A Host header we can route: a name or an IPv4 address, or an IPv6 address in brackets, with an optional valid port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+/**
+ * Why a request cannot be routed at all (a broken Host header, a NUL byte in the path), or null when it can. Such a
+ * request is the client's mistake: it gets a 400 and one log line, never a 500 with a stack trace.
+ */
+export function malformedRequest(request: Request): { reason: string; url: null } | { reason: null; url: URL } {
+  const host = request.headers.get("host");
+  if (host !== null) {
+    const match = HOST_HEADER.exec(host);
+    if (!match || (match[1] !== undefined && Number(match[1]) > 65535)) return { reason: `malformed Host header ${JSON.stringify(host.slice(0, 80))}`, url: null };
+  }
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return { reason: "unparseable request URL", url: null };
+  }
+  // A NUL byte names no file and no route; file APIs throw on it.
+  if (/%00/.test(url.pathname) || url.pathname.includes("\u0000")) return { reason: "NUL byte in the path", url: null };
+  return { reason: null, url };
+}
+
+/**
+ * The client's address for rate limits and logs. Behind trusted proxies (TRUST_PROXY) it is taken from
+ * X-Forwarded-For, reading from the right and passing only over trusted hops: whatever a client writes itself
+ * into the header sits further left and is never believed.
+ */
+export function clientAddressOf(peer: string | null, forwardedFor: string | null, trust: TrustProxy): string | null {
+  if (trust.kind === "none" || peer === null) return peer;
+  const chain = (forwardedFor ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const normalise = (address: string) => address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
+  let client = peer;
+  if (trust.kind === "hops") {
+    for (let hop = 0; hop < trust.hops && chain.length > 0; hop += 1) {
+      const next = chain.pop()!;
+      if (isIP(next) === 0) return client;
+      client = next;
+    }
+    return client;
+  }
+  while (trust.addresses.includes(normalise(client)) && chain.length > 0) {
+    const next = chain.pop()!;
+    if (isIP(next) === 0) return client;
+    client = next;
+  }
+  return client;
+}
+
 export interface HttpHandlerOptions {
   services: AppServices;
   clientDist: string;
-  /** Supplies the peer address (Bun's server.requestIP). */
-  clientAddress?: (request: Request) => string | null;
+  /** Supplies the peer address of the connection (Bun's server.requestIP), never taken from a header. */
+  peerAddress?: (request: Request) => string | null;
   /** Aborted when the server shuts down: ends open SSE streams, so that a graceful stop need not wait for them. */
   shutdownSignal?: AbortSignal;
 }
@@ -131,7 +186,14 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   }
 
   return async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
+    const checked = malformedRequest(request);
+    if (checked.reason !== null) {
+      console.warn(`400 bad request: ${checked.reason}`);
+      return withSecurityHeaders(new Response("Ugyldig forespørgsel / Bad request", { status: 400 }));
+    }
+    const url = checked.url;
+    const peer = options.peerAddress?.(request) ?? null;
+    const clientAddress = clientAddressOf(peer, request.headers.get("x-forwarded-for"), options.services.config.trustProxy);
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
@@ -144,7 +206,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
         createContext: ({ resHeaders }) => ({
           services: options.services,
           headers: request.headers,
-          clientAddress: options.clientAddress?.(request) ?? null,
+          clientAddress,
           resHeaders,
           secure: isHttps(request),
         }),
@@ -159,7 +221,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
       const page = await options.services.acquirer.handle(request);
       if (page) return withSecurityHeaders(page);
     }
-    const routed = await portalRoute(options.services, request, url);
+    const routed = await portalRoute(options.services, request, url, peer);
     if (routed) return withSecurityHeaders(routed);
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
     return withSecurityHeaders(await serveClient(url.pathname));
@@ -173,7 +235,7 @@ function signedInUser(services: AppServices, request: Request): number | null {
 }
 
 /** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */
-async function portalRoute(services: AppServices, request: Request, url: URL): Promise<Response | null> {
+async function portalRoute(services: AppServices, request: Request, url: URL, peer: string | null): Promise<Response | null> {
   if (request.method !== "GET") return null;
   if (url.pathname === "/statement.csv") {
     const userId = signedInUser(services, request);
@@ -210,6 +272,9 @@ async function portalRoute(services: AppServices, request: Request, url: URL): P
   }
   if (url.pathname === "/dev/outbox") {
     if (services.config.production) return new Response("Not found", { status: 404 });
+    // Reset links are in there: only someone at this machine may read them, whatever HOST the server listens on.
+    // The peer is the connection's own address, so no header (X-Forwarded-For, Host) can claim to be local.
+    if (!isLoopbackAddress(peer)) return new Response("Kun fra denne maskine / Only from this machine", { status: 403 });
     const mails = readOutbox(services.store);
     const items = mails
       .map((mail) => `<article><h2>${escapeHtml(mail.subject)}</h2><p>Til: ${escapeHtml(mail.recipient)} · ${new Date(mail.createdAt).toISOString()}</p><pre>${escapeHtml(mail.body)}</pre></article>`)

@@ -170,9 +170,12 @@ export const kitchenProcedure = portalPublicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { screen } });
 });
 
-/** Links the server hands out (mails, payment return and callback URLs) start with PUBLIC_URL; only outside production may the request's own Host stand in for it. */
+/**
+ * Links the server hands out (mails, payment return and callback URLs) start with PUBLIC_URL, which a running server
+ * always has (required in production, the loopback origin in development): never the request's Host header, which
+ * a stranger chooses. Without a running server (createCaller tests) the configured port on this machine stands in.
+ */
 export function publicBaseUrl(ctx: Context): string {
-  if (ctx.services.config.publicUrl) return ctx.services.config.publicUrl.replace(/\/$/, "");
-  if (ctx.services.config.production) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "PUBLIC_URL is not configured" });
-  return `${ctx.secure ? "https" : "http"}://${ctx.headers.get("host") ?? "localhost"}`;
+  const configured = ctx.services.config.publicUrl ?? `http://127.0.0.1:${ctx.services.config.port}`;
+  return configured.replace(/\/$/, "");
 }

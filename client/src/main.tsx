@@ -1,6 +1,15 @@
 // Client entry: mounts the SolidJS app.
 import { render } from "solid-js/web";
 import { App } from "./App.tsx";
+import { TestBanner } from "./test-banner.tsx";
 import "./styles.css";
 
-render(() => <App />, document.getElementById("root")!);
+render(
+  () => (
+    <>
+      <TestBanner />
+      <App />
+    </>
+  ),
+  document.getElementById("root")!,
+);

@@ -3,7 +3,7 @@ import { expect, test } from "vitest";
 import { Kysely, Migrator } from "kysely";
 import { BunSqliteDialect } from "kysely-bun-sqlite";
 import { openSqlite } from "../connect.ts";
-import { tempDatabasePath } from "../../server/testing/harness.ts";
+import { tempDatabasePath } from "../testing.ts";
 import { migrations } from "./index.ts";
 
 test("refunds recorded before the migration get a request amount and the balance of their answer", async () => {

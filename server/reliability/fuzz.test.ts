@@ -1,9 +1,10 @@
 // Hostile input against every tRPC procedure over real HTTP: always a 4xx, never a 500 or a stack trace, never a write.
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { appRouter } from "../routers/_app.ts";
 import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
+import { rawGet } from "../testing/raw-http.ts";
 
 let server: TestServer;
 let sessionCookie: string;
@@ -237,6 +238,37 @@ test("malformed paths, cookies and headers are refused with a 4xx, never a 500",
     const label = JSON.stringify(extra).slice(0, 60);
     await check(`pos.sale with ${label}`, fetch(`${server.url}/trpc/pos.sale`, { method: "POST", headers, body: JSON.stringify({ saleId: "malformed-1", cardNumber: "12345678901234", amountOre: 1 }) }));
     await check(`kitchen.queue with ${label}`, fetch(`${server.url}/trpc/kitchen.queue`, { headers }));
+  }
+  expect(failures).toEqual([]);
+});
+
+test("NUL bytes in paths and malformed Host headers get a 400 with one log line and no stack trace, on every route", async () => {
+  const port = Number(new URL(server.url).port);
+  const logged: string[] = [];
+  const capture = (...parts: unknown[]) => void logged.push(parts.map((part) => (part instanceof Error ? `${part.message}\n${part.stack}` : String(part))).join(" "));
+  const spies = [vi.spyOn(console, "error").mockImplementation(capture), vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(console, "log").mockImplementation(capture)];
+  const cases: Array<{ path: string; host: string | null }> = [];
+  for (const path of ["/%00", "/kitchen%00", "/trpc/health%00", "/assets/x%00.js", "/statement.csv%00", "/dev/outbox%00", "/acquirer/pay/%00", "/photos/1%00"]) cases.push({ path, host: "127.0.0.1" });
+  for (const host of ["", "a b", "[::1", "x:99999", "x:-1", "exa mple.dk:80", "[::1]:99999", "a/b"]) {
+    for (const path of ["/", "/kitchen", "/trpc/health", "/trpc/auth.me", "/dev/outbox", "/statement.csv"]) cases.push({ path, host });
+  }
+  const failures: string[] = [];
+  try {
+    for (const { path, host } of cases) {
+      const before = logged.length;
+      const answer = await rawGet(port, path, host);
+      if (answer.status !== 400) failures.push(`${path} with Host ${JSON.stringify(host)} → ${answer.status}`);
+      if (/\bat [\w.<>]+ \(|\.ts:\d+|"stack"/.test(answer.body)) failures.push(`${path} with Host ${JSON.stringify(host)} leaked a stack trace`);
+      const lines = logged.slice(before);
+      if (lines.length !== 1 || lines[0]!.includes("\n")) failures.push(`${path} with Host ${JSON.stringify(host)} logged ${JSON.stringify(lines)}`);
+    }
+    // A well-formed Host with a port, an IPv6 literal and a plain name are still served.
+    for (const host of ["127.0.0.1", `127.0.0.1:${port}`, "[::1]:8080", "kantine.example.dk"]) {
+      const answer = await rawGet(port, "/trpc/health", host);
+      if (answer.status !== 200) failures.push(`health with good Host ${host} → ${answer.status}`);
+    }
+  } finally {
+    for (const spy of spies) spy.mockRestore();
   }
   expect(failures).toEqual([]);
 });

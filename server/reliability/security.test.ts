@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitForHttp } from "../../bench/processes.ts";
+import { freePort, waitForHttp } from "../../tools/processes.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "kantinekort-security-"));
 let base = "";

@@ -11,7 +11,7 @@ import { createSession, generateSessionToken } from "../auth/session.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate } from "../ledger/calendar.ts";
 import { signPayload, SIGNATURE_HEADER } from "../payments/signature.ts";
-import { freePort, productionEnv, waitForHttp } from "../../bench/processes.ts";
+import { freePort, productionEnv, waitForHttp } from "../../tools/processes.ts";
 
 // Bun's fetch allows 256 connections per process by default; 1,000 open streams plus the load need more.
 if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {

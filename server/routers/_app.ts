@@ -1,6 +1,7 @@
 // The application router: one sub-router per domain noun. Clients import only its type.
 import { publicProcedure, router } from "../trpc.ts";
 import { posRouter } from "./pos.ts";
+import { tillRouter } from "./till.ts";
 import { authRouter } from "./auth.ts";
 import { profileRouter } from "./profile.ts";
 import { accountsRouter } from "./accounts.ts";
@@ -11,6 +12,7 @@ import { limitsRouter, lowBalanceRouter } from "./payer.ts";
 import { ordersRouter, webshopRouter } from "./webshop.ts";
 import { kitchenRouter } from "./kitchen.ts";
 import { backofficeRouter } from "./backoffice.ts";
+import { siteRouter } from "./site.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -19,6 +21,7 @@ export const appRouter = router({
     return { ok: true as const, time: new Date().toISOString(), cards: row.cards };
   }),
   pos: posRouter,
+  till: tillRouter,
   auth: authRouter,
   profile: profileRouter,
   accounts: accountsRouter,
@@ -34,6 +37,7 @@ export const appRouter = router({
   orders: ordersRouter,
   kitchen: kitchenRouter,
   backoffice: backofficeRouter,
+  site: siteRouter,
 });
 
 export type AppRouter = typeof appRouter;

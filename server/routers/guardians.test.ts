@@ -7,7 +7,7 @@ import type { BalanceEvent } from "../events/bus.ts";
 import type { Store } from "../../db/connect.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate } from "../ledger/calendar.ts";
-import { demoGuardian } from "../../db/seed.ts";
+import { demoGuardian } from "../seed.ts";
 
 let server: TestServer;
 let store: Store;

@@ -249,7 +249,7 @@ describe("mail", () => {
     // The HTTP handler alone, with production settings: starting a whole production server needs every production secret.
     const handler = createHttpHandler({ services: { ...server.services, config: { ...server.services.config, production: true } }, clientDist: "./client/dist" });
     expect((await handler(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(404);
-    expect((await createHttpHandler({ services: server.services, clientDist: "./client/dist" })(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(200);
+    expect((await createHttpHandler({ services: server.services, clientDist: "./client/dist", peerAddress: () => "127.0.0.1" })(new Request("http://127.0.0.1/dev/outbox"))).status).toBe(200);
   });
 });
 

@@ -6,24 +6,13 @@ import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, 
 import { createSession, generateSessionToken } from "../auth/session.ts";
 import { migrateDown, migrateToLatest } from "../../db/migrate.ts";
 import { findLoginCandidate } from "./portal.ts";
-import {
-  createFirstAdministrator,
-  createStaffUser,
-  dailyReport,
-  disableStaff,
-  MAX_IMPORT_ROWS,
-  setStaffRole,
-  importClassList,
-  issueCard,
-  listAudit,
-  newVerificationCode,
-  parseClassList,
-  postCorrection,
-  replaceCard,
-  searchCardholders,
-  setCardStatus,
-  type Actor,
-} from "./backoffice.ts";
+import { createFirstAdministrator, createStaffUser, disableStaff, setStaffRole } from "./backoffice/staff.ts";
+import { issueCard, newVerificationCode, replaceCard, searchCardholders, setCardStatus } from "./backoffice/cards.ts";
+import { importClassList, MAX_IMPORT_ROWS, parseClassList } from "./backoffice/class-list.ts";
+import { dailyReport } from "./backoffice/reports.ts";
+import { postCorrection } from "./backoffice/corrections.ts";
+import { listAudit } from "./backoffice/audit.ts";
+import type { Actor } from "./backoffice/shared.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { toCsv } from "../csv.ts";
 

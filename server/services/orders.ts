@@ -1,12 +1,15 @@
 // Webshop pre-orders and the kitchen queue: menus per day, atomic checkout from the card balance, cancel with refund, order states.
+import type { InferResult } from "kysely";
+import { db, prepared } from "../../db/query.ts";
+import type { OrderStatus } from "../../db/schema.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { declineMessage } from "../../common/declines.ts";
 import { postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
-import { IdempotencyConflictError, spendingLimitReason, type SpendingLimits } from "./pos.ts";
+import { IdempotencyConflictError, spendingLimitReason } from "./pos.ts";
 import { actableAccount } from "./access.ts";
 
-export type OrderStatus = "received" | "in_progress" | "ready" | "delivered" | "cancelled";
+export type { OrderStatus };
 
 /** The kitchen moves an order one step forward at a time; cancelling is the cardholder's (before cut-off). */
 export const nextStatus: Record<OrderStatus, OrderStatus | null> = {
@@ -63,37 +66,46 @@ export function orderNumber(orderId: number): string {
   return `O-${String(orderId).padStart(6, "0")}`;
 }
 
-interface OrderRow {
-  id: number;
-  user_id: number;
-  user_name: string | null;
-  account_id: number;
-  canteen_id: number;
-  delivery_day: string;
-  status: OrderStatus;
-  total_ore: number;
-  created_at: number;
-  updated_at: number;
-  order_cutoff_time: string;
-}
-
 // The name shown with an order (kitchen screen, pickup) is the paying account's holder: when a guardian orders for a
 // child, the child is the one who collects the food with their card.
-const ORDER_SELECT = `SELECT o.id, o.user_id, u.name AS user_name, o.account_id, o.canteen_id, o.delivery_day, o.status, o.total_ore, o.created_at, o.updated_at, c.order_cutoff_time
-  FROM orders o JOIN ledger_accounts a ON a.id = o.account_id JOIN users u ON u.id = a.owner_user_id JOIN canteens c ON c.id = o.canteen_id`;
+function orderSelect() {
+  return db
+    .selectFrom("orders as o")
+    .innerJoin("ledger_accounts as a", "a.id", "o.account_id")
+    .innerJoin("users as u", "u.id", "a.owner_user_id")
+    .innerJoin("canteens as c", "c.id", "o.canteen_id")
+    .select(["o.id", "o.user_id", "u.name as user_name", "o.account_id", "o.canteen_id", "o.delivery_day", "o.status", "o.total_ore", "o.created_at", "o.updated_at", "c.order_cutoff_time"]);
+}
 
-function linesOf(tx: Tx, orderIds: number[]): Map<number, OrderLine[]> {
+type OrderRow = InferResult<ReturnType<typeof orderSelect>>[number];
+
+function lineColumns() {
+  return db.selectFrom("order_lines").select(["order_id", "product_id", "name", "unit_price_ore", "quantity", "comment"]).orderBy("id");
+}
+type LineRow = InferResult<ReturnType<typeof lineColumns>>[number];
+
+// One order (after every checkout, kitchen step and replayed event) and today's kitchen queue are on measured hot paths
+// (webshop bench, live-stream backfill), so these queries are compiled once.
+const orderById = prepared<{ orderId: number }>()((p) => orderSelect().where("o.id", "=", p.orderId));
+const linesOfOrder = prepared<{ orderId: number }>()((p) => lineColumns().where("order_id", "=", p.orderId));
+const queueOrders = prepared<{ canteenId: number; deliveryDay: string }>()((p) =>
+  orderSelect().where("o.canteen_id", "=", p.canteenId).where("o.delivery_day", "=", p.deliveryDay).where("o.status", "<>", "cancelled").orderBy("o.id"),
+);
+
+function groupLines(rows: readonly LineRow[]): Map<number, OrderLine[]> {
   const byOrder = new Map<number, OrderLine[]>();
-  if (orderIds.length === 0) return byOrder;
-  const rows = tx.sqlite
-    .query(`SELECT order_id, product_id, name, unit_price_ore, quantity, comment FROM order_lines WHERE order_id IN (${orderIds.map(() => "?").join(",")}) ORDER BY id`)
-    .all(...orderIds) as Array<{ order_id: number; product_id: number; name: string; unit_price_ore: number; quantity: number; comment: string | null }>;
   for (const row of rows) {
     const list = byOrder.get(row.order_id) ?? [];
     list.push({ productId: row.product_id, name: row.name, unitPriceOre: row.unit_price_ore, quantity: row.quantity, lineTotalOre: row.unit_price_ore * row.quantity, comment: row.comment });
     byOrder.set(row.order_id, list);
   }
   return byOrder;
+}
+
+function linesOf(tx: Tx, orderIds: number[]): Map<number, OrderLine[]> {
+  if (orderIds.length === 0) return new Map();
+  if (orderIds.length === 1) return groupLines(linesOfOrder.all(tx, { orderId: orderIds[0]! }));
+  return groupLines(tx.all(lineColumns().where("order_id", "in", orderIds)));
 }
 
 function toOrders(tx: Tx, rows: OrderRow[], nowMs: number): Order[] {
@@ -116,24 +128,23 @@ function toOrders(tx: Tx, rows: OrderRow[], nowMs: number): Order[] {
 }
 
 export function getOrder(tx: Tx, orderId: number, nowMs: number = Date.now()): Order | null {
-  const row = tx.sqlite.query(`${ORDER_SELECT} WHERE o.id = ?`).get(orderId) as OrderRow | null;
+  const row = orderById.first(tx, { orderId });
   return row ? toOrders(tx, [row], nowMs)[0]! : null;
 }
 
 export function listUserOrders(tx: Tx, userId: number, nowMs: number = Date.now()): Order[] {
-  const rows = tx.sqlite.query(`${ORDER_SELECT} WHERE o.user_id = ? ORDER BY o.delivery_day DESC, o.id DESC LIMIT 200`).all(userId) as OrderRow[];
+  const rows = tx.all(orderSelect().where("o.user_id", "=", userId).orderBy("o.delivery_day", "desc").orderBy("o.id", "desc").limit(200));
   return toOrders(tx, rows, nowMs);
 }
 
 export function kitchenQueue(tx: Tx, canteenId: number, deliveryDay: string, nowMs: number = Date.now()): Order[] {
-  const rows = tx.sqlite
-    .query(`${ORDER_SELECT} WHERE o.canteen_id = ? AND o.delivery_day = ? AND o.status <> 'cancelled' ORDER BY o.id`)
-    .all(canteenId, deliveryDay) as OrderRow[];
-  return toOrders(tx, rows, nowMs);
+  return toOrders(tx, queueOrders.all(tx, { canteenId, deliveryDay }), nowMs);
 }
 
+const cutoffOfCanteen = prepared<{ canteenId: number }>()((p) => db.selectFrom("canteens").select("order_cutoff_time").where("id", "=", p.canteenId));
+
 function canteenCutoff(tx: Tx, canteenId: number): string | null {
-  return (tx.sqlite.query("SELECT order_cutoff_time FROM canteens WHERE id = ?").get(canteenId) as { order_cutoff_time: string } | null)?.order_cutoff_time ?? null;
+  return cutoffOfCanteen.first(tx, { canteenId })?.order_cutoff_time ?? null;
 }
 
 /** Days (from today, two weeks ahead) that have a menu and are still open for orders. */
@@ -141,32 +152,49 @@ export function orderableDays(tx: Tx, canteenId: number, nowMs: number = Date.no
   const cutoff = canteenCutoff(tx, canteenId);
   if (!cutoff) return [];
   const today = copenhagenDate(nowMs);
-  const rows = tx.sqlite
-    .query("SELECT DISTINCT delivery_day FROM menu_items WHERE canteen_id = ? AND delivery_day >= ? AND delivery_day <= ? ORDER BY delivery_day")
-    .all(canteenId, today, addDays(today, 14)) as Array<{ delivery_day: string }>;
+  const rows = tx.all(
+    db
+      .selectFrom("menu_items")
+      .select("delivery_day")
+      .distinct()
+      .where("canteen_id", "=", canteenId)
+      .where("delivery_day", ">=", today)
+      .where("delivery_day", "<=", addDays(today, 14))
+      .orderBy("delivery_day"),
+  );
   return rows.map((row) => row.delivery_day).filter((day) => nowMs < cutoffInstant(day, cutoff));
 }
 
+// The menu with what is left of each product is read on every checkout (webshop bench), so both queries are compiled once.
+const orderedOfDay = prepared<{ canteenId: number; deliveryDay: string }>()((p) =>
+  db
+    .selectFrom("order_lines as l")
+    .innerJoin("orders as o", "o.id", "l.order_id")
+    .select((eb) => ["l.product_id", eb.fn.sum<number>("l.quantity").as("quantity")])
+    .where("o.canteen_id", "=", p.canteenId)
+    .where("o.delivery_day", "=", p.deliveryDay)
+    .where("o.status", "<>", "cancelled")
+    .groupBy("l.product_id"),
+);
+const menuOfDay = prepared<{ canteenId: number; deliveryDay: string }>()((p) =>
+  db
+    .selectFrom("menu_items as m")
+    .innerJoin("products as p", "p.id", "m.product_id")
+    .select(["p.id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "m.quantity_limit"])
+    .where("m.canteen_id", "=", p.canteenId)
+    .where("m.delivery_day", "=", p.deliveryDay)
+    .where("p.active", "=", 1)
+    .orderBy("p.category")
+    .orderBy("p.name"),
+);
+
 function orderedQuantities(tx: Tx, canteenId: number, deliveryDay: string): Map<number, number> {
-  const rows = tx.sqlite
-    .query(
-      `SELECT l.product_id, SUM(l.quantity) AS quantity FROM order_lines l JOIN orders o ON o.id = l.order_id
-       WHERE o.canteen_id = ? AND o.delivery_day = ? AND o.status <> 'cancelled' GROUP BY l.product_id`,
-    )
-    .all(canteenId, deliveryDay) as Array<{ product_id: number; quantity: number }>;
-  return new Map(rows.map((row) => [row.product_id, row.quantity]));
+  return new Map(orderedOfDay.all(tx, { canteenId, deliveryDay }).map((row) => [row.product_id, row.quantity]));
 }
 
 export function menuFor(tx: Tx, canteenId: number, deliveryDay: string): MenuProduct[] {
   const ordered = orderedQuantities(tx, canteenId, deliveryDay);
-  const rows = tx.sqlite
-    .query(
-      `SELECT p.id, p.name, p.description, p.category, p.price_ore, p.allergens, m.quantity_limit
-       FROM menu_items m JOIN products p ON p.id = m.product_id
-       WHERE m.canteen_id = ? AND m.delivery_day = ? AND p.active = 1 ORDER BY p.category, p.name`,
-    )
-    .all(canteenId, deliveryDay) as Array<{ id: number; name: string; description: string | null; category: string; price_ore: number; allergens: string | null; quantity_limit: number | null }>;
-  return rows.map((row) => ({
+  return menuOfDay.all(tx, { canteenId, deliveryDay }).map((row) => ({
     productId: row.id,
     name: row.name,
     description: row.description,
@@ -206,13 +234,47 @@ function canonicalLines(lines: CheckoutRequest["lines"]): string {
   return JSON.stringify(lines.map((line) => [line.productId, line.quantity, line.comment?.trim() || null]));
 }
 
+// Every order change and checkout writes these, so they are compiled once.
+const insertEvent = prepared<{ orderId: number; userId: number; canteenId: number; deliveryDay: string; status: OrderStatus; createdAt: number }>()((p) =>
+  db.insertInto("order_events").values({ order_id: p.orderId, user_id: p.userId, canteen_id: p.canteenId, delivery_day: p.deliveryDay, status: p.status, created_at: p.createdAt }),
+);
+const orderByKey = prepared<{ userId: number; idempotencyKey: string }>()((p) =>
+  db.selectFrom("orders").select(["id", "account_id", "delivery_day", "canteen_id"]).where("user_id", "=", p.userId).where("idempotency_key", "=", p.idempotencyKey),
+);
+// The active card decides; a blocked one counts only when there is no active card.
+const cardsOfAccount = prepared<{ accountId: number }>()((p) =>
+  db
+    .selectFrom("cards")
+    .select(["status", "limit_daily_ore", "limit_weekly_ore", "limit_monthly_ore"])
+    .where("account_id", "=", p.accountId)
+    .orderBy((eb) => eb("status", "=", "active"), "desc")
+    .orderBy("id", "desc"),
+);
+const canteenForTransfer = prepared<{ canteenId: number }>()((p) => db.selectFrom("canteens").select(["name", "revenue_account_id"]).where("id", "=", p.canteenId));
+const insertOrder = prepared<{ userId: number; accountId: number; canteenId: number; deliveryDay: string; totalOre: number; idempotencyKey: string; transferId: string; nowMs: number }>()((p) =>
+  db.insertInto("orders").values({
+    user_id: p.userId,
+    account_id: p.accountId,
+    canteen_id: p.canteenId,
+    delivery_day: p.deliveryDay,
+    status: "received",
+    total_ore: p.totalOre,
+    idempotency_key: p.idempotencyKey,
+    transfer_id: p.transferId,
+    created_at: p.nowMs,
+    updated_at: p.nowMs,
+  }),
+);
+const insertLine = prepared<{ orderId: number; productId: number; name: string; unitPriceOre: number; quantity: number; comment: string | null }>()((p) =>
+  db.insertInto("order_lines").values({ order_id: p.orderId, product_id: p.productId, name: p.name, unit_price_ore: p.unitPriceOre, quantity: p.quantity, comment: p.comment }),
+);
+const setStatus = prepared<{ orderId: number; status: OrderStatus; nowMs: number }>()((p) =>
+  db.updateTable("orders").set({ status: p.status, updated_at: p.nowMs }).where("id", "=", p.orderId),
+);
+
 function appendEvent(tx: WriteTx, orderId: number, nowMs: number): OrderEvent {
   const order = getOrder(tx, orderId, nowMs)!;
-  const seq = Number(
-    tx.sqlite
-      .query("INSERT INTO order_events (order_id, user_id, canteen_id, delivery_day, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(order.orderId, order.userId, order.canteenId, order.deliveryDay, order.status, nowMs).lastInsertRowid,
-  );
+  const seq = insertEvent.run(tx, { orderId: order.orderId, userId: order.userId, canteenId: order.canteenId, deliveryDay: order.deliveryDay, status: order.status, createdAt: nowMs }).lastInsertRowid;
   return { seq, order };
 }
 
@@ -222,9 +284,7 @@ function appendEvent(tx: WriteTx, orderId: number, nowMs: number): OrderEvent {
  */
 export function checkout(tx: WriteTx, userId: number, request: CheckoutRequest, nowMs: number = Date.now()): CheckoutResult {
   const lineKey = canonicalLines(request.lines);
-  const existing = tx.sqlite
-    .query("SELECT o.id, o.account_id, o.delivery_day, o.canteen_id FROM orders o WHERE o.user_id = ? AND o.idempotency_key = ?")
-    .get(userId, request.idempotencyKey) as { id: number; account_id: number; delivery_day: string; canteen_id: number } | null;
+  const existing = orderByKey.first(tx, { userId, idempotencyKey: request.idempotencyKey });
   if (existing) {
     const order = getOrder(tx, existing.id, nowMs)!;
     const sameLines = canonicalLines(order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity, comment: line.comment ?? undefined }))) === lineKey;
@@ -236,10 +296,7 @@ export function checkout(tx: WriteTx, userId: number, request: CheckoutRequest, 
 
   // A guardian may pay from a child's account too; the rule lives in access.ts.
   if (!actableAccount(tx, userId, request.accountId)) return { ok: false, reason: "account_not_found" };
-  const cards = tx.sqlite
-    .query("SELECT status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore FROM cards WHERE account_id = ? ORDER BY status = 'active' DESC, id DESC")
-    .all(request.accountId) as Array<SpendingLimits & { status: string }>;
-  const card = cards[0];
+  const card = cardsOfAccount.first(tx, { accountId: request.accountId });
   if (!card || card.status !== "active") return { ok: false, reason: "card_blocked", message: declineMessage("card_blocked") };
 
   const cutoff = canteenCutoff(tx, request.canteenId);
@@ -261,7 +318,7 @@ export function checkout(tx: WriteTx, userId: number, request: CheckoutRequest, 
   const limit = spendingLimitReason(tx, request.accountId, card, totalOre, nowMs);
   if (limit) return { ok: false, reason: limit, message: declineMessage(limit) };
 
-  const canteen = tx.sqlite.query("SELECT name, revenue_account_id FROM canteens WHERE id = ?").get(request.canteenId) as { name: string; revenue_account_id: number };
+  const canteen = canteenForTransfer.first(tx, { canteenId: request.canteenId })!;
   const description = `Webshop ${canteen.name}: ${request.lines
     .map((line) => {
       const name = menu.find((item) => item.productId === line.productId)!.name;
@@ -283,17 +340,19 @@ export function checkout(tx: WriteTx, userId: number, request: CheckoutRequest, 
   );
   if (posted.status !== "posted") return { ok: false, reason: "insufficient_funds", message: declineMessage("insufficient_funds") };
 
-  const orderId = Number(
-    tx.sqlite
-      .query(
-        "INSERT INTO orders (user_id, account_id, canteen_id, delivery_day, status, total_ore, idempotency_key, transfer_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)",
-      )
-      .run(userId, request.accountId, request.canteenId, request.deliveryDay, totalOre, request.idempotencyKey, posted.transfer.id, nowMs, nowMs).lastInsertRowid,
-  );
-  const insertLine = tx.sqlite.query("INSERT INTO order_lines (order_id, product_id, name, unit_price_ore, quantity, comment) VALUES (?, ?, ?, ?, ?, ?)");
+  const orderId = insertOrder.run(tx, {
+    userId,
+    accountId: request.accountId,
+    canteenId: request.canteenId,
+    deliveryDay: request.deliveryDay,
+    totalOre,
+    idempotencyKey: request.idempotencyKey,
+    transferId: posted.transfer.id,
+    nowMs,
+  }).lastInsertRowid;
   for (const line of request.lines) {
     const product = menu.find((item) => item.productId === line.productId)!;
-    insertLine.run(orderId, line.productId, product.name, product.priceOre, line.quantity, line.comment?.trim() || null);
+    insertLine.run(tx, { orderId, productId: line.productId, name: product.name, unitPriceOre: product.priceOre, quantity: line.quantity, comment: line.comment?.trim() || null });
   }
   const event = appendEvent(tx, orderId, nowMs);
   return { ok: true, order: event.order, transfers: [posted.transfer], event, replayed: false };
@@ -307,7 +366,7 @@ export function cancelOrder(tx: WriteTx, userId: number, orderId: number, nowMs:
   if (!order || order.userId !== userId) return { ok: false, reason: "not_found" };
   if (order.status === "cancelled") return { ok: true, order, transfers: [], event: null };
   if (!order.cancellable) return { ok: false, reason: "not_cancellable" };
-  const canteen = tx.sqlite.query("SELECT name, revenue_account_id FROM canteens WHERE id = ?").get(order.canteenId) as { name: string; revenue_account_id: number };
+  const canteen = canteenForTransfer.first(tx, { canteenId: order.canteenId })!;
   const posted = postTransfer(
     tx,
     {
@@ -322,7 +381,7 @@ export function cancelOrder(tx: WriteTx, userId: number, orderId: number, nowMs:
     nowMs,
   );
   if (posted.status !== "posted") throw new Error(`order refund declined: ${posted.reason}`);
-  tx.sqlite.query("UPDATE orders SET status = 'cancelled', refund_transfer_id = ?, updated_at = ? WHERE id = ?").run(posted.transfer.id, nowMs, orderId);
+  tx.run(db.updateTable("orders").set({ status: "cancelled", refund_transfer_id: posted.transfer.id, updated_at: nowMs }).where("id", "=", orderId));
   const event = appendEvent(tx, orderId, nowMs);
   return { ok: true, order: event.order, transfers: [posted.transfer], event };
 }
@@ -335,7 +394,7 @@ export function advanceOrder(tx: WriteTx, canteenId: number, orderId: number, to
   if (!order || order.canteenId !== canteenId) return { ok: false, reason: "not_found" };
   if (order.status === to) return { ok: true, order, event: null };
   if (nextStatus[order.status] !== to) return { ok: false, reason: "invalid_transition" };
-  tx.sqlite.query("UPDATE orders SET status = ?, updated_at = ? WHERE id = ?").run(to, nowMs, orderId);
+  setStatus.run(tx, { orderId, status: to, nowMs });
   const event = appendEvent(tx, orderId, nowMs);
   return { ok: true, order: event.order, event };
 }
@@ -348,37 +407,55 @@ export function deliverOrders(tx: WriteTx, canteenId: number, lookup: { orderNum
     const match = /^O-(\d{1,9})$/i.exec(lookup.orderNumber.trim());
     if (match) ids = [Number(match[1])];
   } else if (lookup.cardNumber) {
-    ids = (tx.sqlite
-      .query(
-        `SELECT o.id FROM orders o JOIN cards c ON c.account_id = o.account_id
-         WHERE c.card_number = ? AND o.canteen_id = ? AND o.delivery_day = ? AND o.status IN ('received','in_progress','ready')`,
+    ids = tx
+      .all(
+        db
+          .selectFrom("orders as o")
+          .innerJoin("cards as c", "c.account_id", "o.account_id")
+          .select("o.id")
+          .where("c.card_number", "=", lookup.cardNumber)
+          .where("o.canteen_id", "=", canteenId)
+          .where("o.delivery_day", "=", today)
+          .where("o.status", "in", ["received", "in_progress", "ready"]),
       )
-      .all(lookup.cardNumber, canteenId, today) as Array<{ id: number }>).map((row) => row.id);
+      .map((row) => row.id);
   }
   const events: OrderEvent[] = [];
   for (const id of ids) {
     const order = getOrder(tx, id, nowMs);
     if (!order || order.canteenId !== canteenId || order.deliveryDay !== today) continue;
     if (order.status === "delivered" || order.status === "cancelled") continue;
-    tx.sqlite.query("UPDATE orders SET status = 'delivered', updated_at = ? WHERE id = ?").run(nowMs, id);
+    setStatus.run(tx, { orderId: id, status: "delivered", nowMs });
     events.push(appendEvent(tx, id, nowMs));
   }
   return events;
 }
 
+// Read in pages, so a screen that was away for a busy day gets everything it missed, not the first page only.
+const EVENT_PAGE_SIZE = 1000;
+// The live-stream backfill runs these on every (re)connect, so they are compiled once.
+const userEventsAfter = prepared<{ userId: number; afterSeq: number }>()((p) =>
+  db.selectFrom("order_events").select(["seq", "order_id", "status"]).where("user_id", "=", p.userId).where("seq", ">", p.afterSeq).orderBy("seq").limit(EVENT_PAGE_SIZE),
+);
+const kitchenEventsAfter = prepared<{ canteenId: number; deliveryDay: string; afterSeq: number }>()((p) =>
+  db
+    .selectFrom("order_events")
+    .select(["seq", "order_id", "status"])
+    .where("canteen_id", "=", p.canteenId)
+    .where("delivery_day", "=", p.deliveryDay)
+    .where("seq", ">", p.afterSeq)
+    .orderBy("seq")
+    .limit(EVENT_PAGE_SIZE),
+);
+
 /** Events after `afterSeq` for a kitchen (canteen and day) or a cardholder: what a reconnecting screen missed. */
 export function orderEventsSince(tx: Tx, scope: { canteenId: number; deliveryDay: string } | { userId: number }, afterSeq: number, nowMs: number = Date.now()): OrderEvent[] {
-  // Read in pages, so a screen that was away for a busy day gets everything it missed, not the first page only.
-  const pageSize = 1000;
+  const pageSize = EVENT_PAGE_SIZE;
   const page = (after: number) =>
-    (
-      "userId" in scope
-        ? tx.sqlite.query("SELECT seq, order_id, status FROM order_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(scope.userId, after, pageSize)
-        : tx.sqlite
-            .query("SELECT seq, order_id, status FROM order_events WHERE canteen_id = ? AND delivery_day = ? AND seq > ? ORDER BY seq LIMIT ?")
-            .all(scope.canteenId, scope.deliveryDay, after, pageSize)
-    ) as Array<{ seq: number; order_id: number; status: OrderStatus }>;
-  const rows: Array<{ seq: number; order_id: number; status: OrderStatus }> = [];
+    "userId" in scope
+      ? userEventsAfter.all(tx, { userId: scope.userId, afterSeq: after })
+      : kitchenEventsAfter.all(tx, { canteenId: scope.canteenId, deliveryDay: scope.deliveryDay, afterSeq: after });
+  const rows: Array<ReturnType<typeof page>[number]> = [];
   for (let next = page(afterSeq); next.length > 0; next = next.length === pageSize ? page(next[next.length - 1]!.seq) : []) rows.push(...next);
   // Each replayed event carries the state it recorded, so a resumed screen sees the same sequence a live one saw.
   return rows.map((row) => {

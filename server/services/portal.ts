@@ -1,6 +1,9 @@
 // Cardholder portal rules: who "me" is, Brugerinfo, Konti, Kontoudtog and support cases — scoped to the accounts the signed-in user may act on.
+import { db, prepared } from "../../db/query.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
+import type { ExpressionBuilder } from "kysely";
 import type * as z from "zod";
+import type { Database, UserPhotosTable } from "../../db/schema.ts";
 import type { profileUpdateSchema, supportInputSchema } from "../../common/portal.ts";
 import { copenhagenMidnight } from "../ledger/calendar.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "../auth/cpr.ts";
@@ -16,8 +19,13 @@ export interface Me {
   profileComplete: boolean;
 }
 
+// Every signed-in portal request asks who "me" is, so the query is compiled once.
+const cardholderById = prepared<{ userId: number }>()((p) =>
+  db.selectFrom("users").select(["id", "name", "email"]).where("id", "=", p.userId).where("role", "=", "cardholder"),
+);
+
 export function findMe(tx: Tx, userId: number): Me | null {
-  const row = tx.sqlite.query("SELECT id, name, email FROM users WHERE id = ? AND role = 'cardholder'").get(userId) as { id: number; name: string | null; email: string | null } | null;
+  const row = cardholderById.first(tx, { userId });
   if (!row) return null;
   return { userId: row.id, name: row.name, email: row.email, profileComplete: Boolean(row.name?.trim() && row.email?.trim()) };
 }
@@ -35,11 +43,15 @@ export interface LoginCandidate {
  * cardholder block a lost card themselves and they must still see Konti afterwards.
  */
 export function findLoginCandidate(tx: Tx, cardNumber: string): LoginCandidate | null {
-  const row = tx.sqlite
-    .query(
-      "SELECT u.id, u.password_hash, c.verification_code_hash FROM cards c JOIN users u ON u.id = c.user_id WHERE c.card_number = ? AND c.replaced_by_card_id IS NULL AND u.role = 'cardholder'",
-    )
-    .get(cardNumber) as { id: number; password_hash: string | null; verification_code_hash: string } | null;
+  const row = tx.first(
+    db
+      .selectFrom("cards as c")
+      .innerJoin("users as u", "u.id", "c.user_id")
+      .select(["u.id", "u.password_hash", "c.verification_code_hash"])
+      .where("c.card_number", "=", cardNumber)
+      .where("c.replaced_by_card_id", "is", null)
+      .where("u.role", "=", "cardholder"),
+  );
   return row ? { userId: row.id, passwordHash: row.password_hash, verificationCodeHash: row.verification_code_hash } : null;
 }
 
@@ -59,24 +71,20 @@ export interface Profile {
 }
 
 export function getProfile(tx: Tx, userId: number, cipher: CprCipher): Profile {
-  const user = tx.sqlite
-    .query("SELECT name, email, cpr_encrypted, address, postal_code, city, phone, school, class_name, track FROM users WHERE id = ?")
-    .get(userId) as {
-    name: string | null;
-    email: string | null;
-    cpr_encrypted: string | null;
-    address: string | null;
-    postal_code: string | null;
-    city: string | null;
-    phone: string | null;
-    school: string | null;
-    class_name: string | null;
-    track: string | null;
-  };
-  const limits = tx.sqlite
-    .query("SELECT limit_daily_ore, limit_weekly_ore, limit_monthly_ore FROM cards WHERE user_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1")
-    .get(userId) as { limit_daily_ore: number | null; limit_weekly_ore: number | null; limit_monthly_ore: number | null } | null;
-  const photo = tx.sqlite.query("SELECT version FROM user_photos WHERE user_id = ?").get(userId) as { version: number } | null;
+  const user = tx.first(
+    db.selectFrom("users").select(["name", "email", "cpr_encrypted", "address", "postal_code", "city", "phone", "school", "class_name", "track"]).where("id", "=", userId),
+  )!;
+  // The limits shown are those of the current card: an active one first, then the newest.
+  const limits = tx.first(
+    db
+      .selectFrom("cards")
+      .select(["limit_daily_ore", "limit_weekly_ore", "limit_monthly_ore"])
+      .where("user_id", "=", userId)
+      .orderBy((eb) => eb("status", "=", "active"), "desc")
+      .orderBy("id", "desc")
+      .limit(1),
+  );
+  const photo = tx.first(photoVersion(userId));
   return {
     name: user.name,
     email: user.email,
@@ -108,28 +116,55 @@ export function updateProfile(tx: WriteTx, userId: number, input: z.infer<typeof
     if (!digits) throw new InvalidCprError();
     cprEncrypted = cipher.encrypt(digits);
   }
-  tx.sqlite
-    .query(
-      `UPDATE users SET name = ?, email = ?, address = ?, postal_code = ?, city = ?, phone = ?, cpr_encrypted = COALESCE(?, cpr_encrypted) WHERE id = ?`,
-    )
-    .run(input.name, input.email, input.address || null, input.postalCode || null, input.city || null, input.phone || null, cprEncrypted ?? null, userId);
-  tx.sqlite
-    .query("UPDATE cards SET limit_daily_ore = ?, limit_weekly_ore = ?, limit_monthly_ore = ? WHERE user_id = ?")
-    .run(input.limits.dailyOre, input.limits.weeklyOre, input.limits.monthlyOre, userId);
+  tx.run(
+    db
+      .updateTable("users")
+      .set({
+        name: input.name,
+        email: input.email,
+        address: input.address || null,
+        postal_code: input.postalCode || null,
+        city: input.city || null,
+        phone: input.phone || null,
+        // A CPR number left out of the form keeps the stored one.
+        ...(cprEncrypted !== undefined ? { cpr_encrypted: cprEncrypted } : {}),
+      })
+      .where("id", "=", userId),
+  );
+  tx.run(
+    db
+      .updateTable("cards")
+      .set({ limit_daily_ore: input.limits.dailyOre, limit_weekly_ore: input.limits.weeklyOre, limit_monthly_ore: input.limits.monthlyOre })
+      .where("user_id", "=", userId),
+  );
 }
 
+type UserPhotoMime = UserPhotosTable["mime"];
+
 export function savePhoto(tx: WriteTx, userId: number, mime: string, bytes: Uint8Array, nowMs: number = Date.now()): number {
-  tx.sqlite
-    .query(
-      `INSERT INTO user_photos (user_id, mime, bytes, version, updated_at) VALUES (?, ?, ?, 1, ?)
-       ON CONFLICT (user_id) DO UPDATE SET mime = excluded.mime, bytes = excluded.bytes, version = version + 1, updated_at = excluded.updated_at`,
-    )
-    .run(userId, mime, bytes, nowMs);
-  return (tx.sqlite.query("SELECT version FROM user_photos WHERE user_id = ?").get(userId) as { version: number }).version;
+  tx.run(
+    db
+      .insertInto("user_photos")
+      .values({ user_id: userId, mime: mime as UserPhotoMime, bytes, version: 1, updated_at: nowMs })
+      // A new upload bumps the version, so the photo URL changes and caches refresh.
+      .onConflict((conflict) =>
+        conflict.column("user_id").doUpdateSet((eb) => ({
+          mime: eb.ref("excluded.mime"),
+          bytes: eb.ref("excluded.bytes"),
+          version: eb("version", "+", 1),
+          updated_at: eb.ref("excluded.updated_at"),
+        })),
+      ),
+  );
+  return tx.first(photoVersion(userId))!.version;
+}
+
+function photoVersion(userId: number) {
+  return db.selectFrom("user_photos").select("version").where("user_id", "=", userId);
 }
 
 export function readPhoto(tx: Tx, userId: number): { mime: string; bytes: Uint8Array } | null {
-  return tx.sqlite.query("SELECT mime, bytes FROM user_photos WHERE user_id = ?").get(userId) as { mime: string; bytes: Uint8Array } | null;
+  return tx.first(db.selectFrom("user_photos").select(["mime", "bytes"]).where("user_id", "=", userId)) ?? null;
 }
 
 /** Checks a data URL's declared type against the file's first bytes: JPEG, PNG or WebP only. */
@@ -158,12 +193,22 @@ export interface AccountSummary {
   holder?: { name: string | null };
 }
 
+// Run once per account on every Konti view, so compiled once. An active card first, then the newest.
+const currentCardOfAccount = prepared<{ accountId: number }>()((p) =>
+  db
+    .selectFrom("cards")
+    .select(["card_number", "status"])
+    .where("account_id", "=", p.accountId)
+    .orderBy((eb) => eb("status", "=", "active"), "desc")
+    .orderBy("id", "desc")
+    .limit(1),
+);
+
 /** Konti: every account the user may act on (see server/services/access.ts), their own first. */
 export function listAccounts(tx: Tx, userId: number): AccountSummary[] {
   // One line per account, showing its current card (a replaced card's successor).
-  const card = tx.sqlite.query("SELECT card_number, status FROM cards WHERE account_id = ? ORDER BY status = 'active' DESC, id DESC LIMIT 1");
   return actableAccounts(tx, userId).map((account) => {
-    const current = card.get(account.accountId) as { card_number: string; status: "active" | "blocked" } | null;
+    const current = currentCardOfAccount.first(tx, { accountId: account.accountId });
     return {
       accountId: account.accountId,
       name: account.name,
@@ -192,14 +237,30 @@ export function isAfterPosition(event: BalanceEvent, position: StreamPosition): 
 export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], position: StreamPosition, pageTransfers: number): { events: BalanceEvent[]; nextSeq: number | null } {
   if (accountIds.length === 0) return { events: [], nextSeq: null };
   const owned = new Set(accountIds);
-  // The ids are integers from our own table, so inlining them is safe; SQLite has no array parameters.
-  const list = accountIds.map((id) => Number(id)).join(",");
-  const rows = tx.sqlite
-    .query(
-      `SELECT seq, id, debit_account_id, credit_account_id, amount_ore, kind, reference, description, debit_balance_after_ore, credit_balance_after_ore, created_at
-       FROM transfers WHERE seq >= ? AND (debit_account_id IN (${list}) OR credit_account_id IN (${list})) ORDER BY seq LIMIT ?`,
-    )
-    .all(position.seq, pageTransfers) as Parameters<typeof toTransfer>[0][];
+  // The number of accounts varies per user, so this cannot be one prepared statement; bun:sqlite still caches the
+  // statement per SQL text, which is the same for every user with the same number of accounts.
+  const ids = [...accountIds];
+  const rows = tx.all(
+    db
+      .selectFrom("transfers")
+      .select([
+        "seq",
+        "id",
+        "debit_account_id",
+        "credit_account_id",
+        "amount_ore",
+        "kind",
+        "reference",
+        "description",
+        "debit_balance_after_ore",
+        "credit_balance_after_ore",
+        "created_at",
+      ])
+      .where("seq", ">=", position.seq)
+      .where((eb) => eb.or([eb("debit_account_id", "in", ids), eb("credit_account_id", "in", ids)]))
+      .orderBy("seq")
+      .limit(pageTransfers),
+  );
   const events = rows
     .flatMap((row) => balanceEventsOf(toTransfer(row)))
     .filter((event) => owned.has(event.accountId) && isAfterPosition(event, position))
@@ -210,7 +271,7 @@ export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], positi
 /** "Spær kort": blocks every card on the account at once; the next sale at a till is declined. */
 export function blockAccountCards(tx: WriteTx, userId: number, accountId: number): AccountSummary | null {
   if (!actableAccount(tx, userId, accountId)) return null;
-  tx.sqlite.query("UPDATE cards SET status = 'blocked' WHERE account_id = ?").run(accountId);
+  tx.run(db.updateTable("cards").set({ status: "blocked" }).where("account_id", "=", accountId));
   return listAccounts(tx, userId).find((account) => account.accountId === accountId) ?? null;
 }
 
@@ -246,13 +307,14 @@ const kindTexts: Record<string, string> = {
   order: "Webshop",
 };
 
+/** Transfers that move money on the account, either way. */
+function movesAccount(accountId: number) {
+  return (eb: ExpressionBuilder<Database, "transfers">) => eb.or([eb("debit_account_id", "=", accountId), eb("credit_account_id", "=", accountId)]);
+}
+
 /** Months (Copenhagen calendar) with at least one movement, newest first. */
 export function statementMonths(tx: Tx, accountId: number): Array<{ year: number; month: number }> {
-  const rows = tx.sqlite
-    .query(
-      `SELECT created_at FROM transfers WHERE debit_account_id = ?1 OR credit_account_id = ?1 ORDER BY seq DESC`,
-    )
-    .all(accountId) as Array<{ created_at: number }>;
+  const rows = tx.all(db.selectFrom("transfers").select("created_at").where(movesAccount(accountId)).orderBy("seq", "desc"));
   const seen = new Map<string, { year: number; month: number }>();
   const formatter = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit" });
   for (const row of rows) {
@@ -266,26 +328,31 @@ export function statementMonths(tx: Tx, accountId: number): Array<{ year: number
 export function statementMonth(tx: Tx, accountId: number, year: number, month: number): StatementMonth {
   const from = copenhagenMidnight(year, month, 1);
   const to = copenhagenMidnight(year, month + 1, 1);
-  const account = tx.sqlite
-    .query(
-      "SELECT a.name, (SELECT card_number FROM cards c WHERE c.account_id = a.id ORDER BY c.status = 'active' DESC, c.id DESC LIMIT 1) AS card_number FROM ledger_accounts a WHERE a.id = ?",
-    )
-    .get(accountId) as { name: string; card_number: string | null };
-  const rows = tx.sqlite
-    .query(
-      `SELECT seq, created_at, kind, description, amount_ore, debit_account_id, debit_balance_after_ore, credit_balance_after_ore
-       FROM transfers WHERE (debit_account_id = ?1 OR credit_account_id = ?1) AND created_at >= ?2 AND created_at < ?3 ORDER BY seq`,
-    )
-    .all(accountId, from, to) as Array<{
-    seq: number;
-    created_at: number;
-    kind: string;
-    description: string | null;
-    amount_ore: number;
-    debit_account_id: number;
-    debit_balance_after_ore: number;
-    credit_balance_after_ore: number;
-  }>;
+  const account = tx.first(
+    db
+      .selectFrom("ledger_accounts as a")
+      .select((eb) => [
+        "a.name",
+        eb
+          .selectFrom("cards as c")
+          .select("c.card_number")
+          .whereRef("c.account_id", "=", "a.id")
+          .orderBy((inner) => inner("c.status", "=", "active"), "desc")
+          .orderBy("c.id", "desc")
+          .limit(1)
+          .as("card_number"),
+      ])
+      .where("a.id", "=", accountId),
+  )!;
+  const rows = tx.all(
+    db
+      .selectFrom("transfers")
+      .select(["seq", "created_at", "kind", "description", "amount_ore", "debit_account_id", "debit_balance_after_ore", "credit_balance_after_ore"])
+      .where(movesAccount(accountId))
+      .where("created_at", ">=", from)
+      .where("created_at", "<", to)
+      .orderBy("seq"),
+  );
   const lines = rows.map((row) => {
     const outgoing = row.debit_account_id === accountId;
     return {
@@ -298,12 +365,15 @@ export function statementMonth(tx: Tx, accountId: number, year: number, month: n
     };
   });
   // The balance before the month: the last movement before it, or zero.
-  const before = tx.sqlite
-    .query(
-      `SELECT debit_account_id, debit_balance_after_ore, credit_balance_after_ore FROM transfers
-       WHERE (debit_account_id = ?1 OR credit_account_id = ?1) AND created_at < ?2 ORDER BY seq DESC LIMIT 1`,
-    )
-    .get(accountId, from) as { debit_account_id: number; debit_balance_after_ore: number; credit_balance_after_ore: number } | null;
+  const before = tx.first(
+    db
+      .selectFrom("transfers")
+      .select(["debit_account_id", "debit_balance_after_ore", "credit_balance_after_ore"])
+      .where(movesAccount(accountId))
+      .where("created_at", "<", from)
+      .orderBy("seq", "desc")
+      .limit(1),
+  );
   const openingBalanceOre = before ? (before.debit_account_id === accountId ? before.debit_balance_after_ore : before.credit_balance_after_ore) : 0;
   return {
     accountName: account.name,
@@ -324,10 +394,17 @@ export function supportCaseNumber(id: number): string {
 
 export function createSupportCase(tx: WriteTx, userId: number, input: z.infer<typeof supportInputSchema>, nowMs: number = Date.now()): string | null {
   if (!actableAccount(tx, userId, input.accountId)) return null;
-  const id = Number(
-    tx.sqlite
-      .query("INSERT INTO support_cases (user_id, account_id, name, email, phone, description, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)")
-      .run(userId, input.accountId, input.name, input.email, input.phone || null, input.description, nowMs).lastInsertRowid,
-  );
+  const id = tx.run(
+    db.insertInto("support_cases").values({
+      user_id: userId,
+      account_id: input.accountId,
+      name: input.name,
+      email: input.email,
+      phone: input.phone || null,
+      description: input.description,
+      status: "open",
+      created_at: nowMs,
+    }),
+  ).lastInsertRowid;
   return supportCaseNumber(id);
 }

@@ -1,9 +1,5 @@
 // Test helpers: a fresh migrated SQLite file per test, small fixtures written through the ledger, and a real HTTP server.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openStore, type Store } from "../../db/connect.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
+import type { Store } from "../../db/connect.ts";
 import { loadConfig, type Config } from "../config.ts";
 import { startServer, type RunningServer } from "../app.ts";
 import { hashApiKey } from "../auth/terminal.ts";
@@ -11,35 +7,13 @@ import { openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { createInProcessBus } from "../events/bus.ts";
 import { appRouter } from "../routers/_app.ts";
 import { createCallerFactory, type AppServices } from "../trpc.ts";
-import type { WriterOptions } from "../../db/writer.ts";
 import { OutboxMailer } from "../mail/mailer.ts";
 import { CprCipher } from "../auth/cpr.ts";
 import { AcquirerSimulator } from "../payments/simulator.ts";
 
-export function tempDatabasePath(): { path: string; cleanup: () => void } {
-  const directory = mkdtempSync(join(tmpdir(), "kantinekort-test-"));
-  return { path: join(directory, "test.sqlite"), cleanup: () => rmSync(directory, { recursive: true, force: true }) };
-}
-
-export interface TestStore {
-  store: Store;
-  path: string;
-  close(): Promise<void>;
-}
-
-export async function createTestStore(writer?: WriterOptions): Promise<TestStore> {
-  const { path, cleanup } = tempDatabasePath();
-  await migrateToLatest(path);
-  const store = openStore({ path, writer });
-  return {
-    store,
-    path,
-    async close() {
-      await store.close();
-      cleanup();
-    },
-  };
-}
+// The database-only helpers live in db/testing.ts, so that db/ tests need nothing from server/.
+import { tempDatabasePath } from "../../db/testing.ts";
+export { createTestStore, tempDatabasePath, type TestStore } from "../../db/testing.ts";
 
 export interface Fixture {
   tenantId: number;

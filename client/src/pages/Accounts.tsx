@@ -7,19 +7,17 @@ import { session, type Account } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
 import { accountLabel } from "../accounts.tsx";
+import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 
 function BlockDialog(props: { account: Account; onDone: () => void }) {
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal(false);
-  let dialog!: HTMLDialogElement;
-  onMount(() => dialog.showModal());
   async function confirm() {
     setBusy(true);
     try {
       const updated = await trpc.accounts.block.mutate({ accountId: props.account.accountId });
       const index = session.accounts.findIndex((account) => account.accountId === updated.accountId);
       if (index >= 0) session.setAccounts(index, "status", updated.status);
-      dialog.close();
       props.onDone();
     } catch (caught) {
       if (!session.endIfSignedOut(caught)) setError(true);
@@ -28,18 +26,22 @@ function BlockDialog(props: { account: Account; onDone: () => void }) {
     }
   }
   return (
-    <dialog ref={dialog} aria-labelledby="block-title" onClose={() => props.onDone()}>
-      <h2 id="block-title">{t().blockCard}</h2>
-      <p>{t().blockConfirm}</p>
+    <ConfirmDialog
+      role="dialog"
+      title={t().blockCard}
+      message={t().blockConfirm}
+      confirmLabel={t().confirm}
+      cancelLabel={t().cancel}
+      danger
+      busy={busy()}
+      error={error() ? t().error : null}
+      onCancel={() => props.onDone()}
+      onConfirm={confirm}
+    >
       <p>
         {t().cardNumber}: <strong>{props.account.cardNumber}</strong>
       </p>
-      <Show when={error()}><p role="alert" class="error">{t().error}</p></Show>
-      <div class="actions">
-        <button type="button" class="secondary" onClick={() => dialog.close()}>{t().cancel}</button>
-        <button type="button" class="danger" disabled={busy()} onClick={confirm}>{t().confirm}</button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -7,6 +7,7 @@ import { fieldIssues, trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
 import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
 import { createIdempotencyKeys } from "../idempotency.ts";
+import { confirmDialog } from "../components/ConfirmDialog.tsx";
 import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
 
 function Tabs() {
@@ -204,7 +205,7 @@ export function AutoTopUpPage() {
     }
   }
   async function cancel() {
-    if (!window.confirm(t().cancelAgreement + "?")) return;
+    if (!(await confirmDialog({ title: t().cancelAgreement, message: t().cancelAgreementConfirm, confirmLabel: t().cancelAgreement, danger: true }))) return;
     try {
       await trpc.autoTopUp.cancel.mutate({ accountId: form.accountId()! });
       setNotice(t().agreementCancelled);

@@ -1,15 +1,48 @@
-// The kitchen screen: a wall browser with no keyboard. Live queue by status, counts to prepare, big buttons, a cue and a clock.
+// The kitchen screen: a wall TV read from three metres, no keyboard. Live queue by status, counts to prepare, big text,
+// a new-order cue that stays until acknowledged (with sound once the screen has been touched), cancelled orders marked.
 import { createEffect, createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { t } from "../i18n.ts";
 import { errorCode, trpc } from "../trpc.ts";
 import { formatDay } from "./Webshop.tsx";
+import { KITCHEN_CANCELLED_SHOWN_MS } from "../../../common/orders.ts";
 
 type Queue = Awaited<ReturnType<typeof trpc.kitchen.queue.query>>;
 type Order = Queue["orders"][number];
 
+const TIME_ZONE = "Europe/Copenhagen";
+const dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" });
+// The screen hangs in a Danish kitchen whatever the browser's own time zone is: every time it shows is Copenhagen's.
+const clockFormat = new Intl.DateTimeFormat("da-DK", { timeZone: TIME_ZONE, hour: "2-digit", minute: "2-digit" });
+const dateFormat = new Intl.DateTimeFormat("da-DK", { timeZone: TIME_ZONE, day: "2-digit", month: "2-digit" });
+
+function copenhagenDay(ms: number): string {
+  return dayFormat.format(new Date(ms));
+}
+
 function todayInCopenhagen(): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  return copenhagenDay(Date.now());
+}
+
+/** When the order came in: the time of day, with the date in front when it was not today. */
+function orderTime(createdAt: number, nowMs: number): string {
+  const time = clockFormat.format(new Date(createdAt));
+  return copenhagenDay(createdAt) === copenhagenDay(nowMs) ? time : `${dateFormat.format(new Date(createdAt))} ${time}`;
+}
+
+/** How long an order has waited, in whole minutes; never negative when the screen's clock is a little behind the server's. */
+function waitedMinutes(createdAt: number, nowMs: number): number {
+  return Math.max(0, Math.floor((nowMs - createdAt) / 60_000));
+}
+
+/**
+ * The chosen day is kept in the browser, so a reload (a power cut, a staff member pressing F5) shows the same day
+ * again. A stored day that has passed means today.
+ */
+const DAY_STORAGE_KEY = "kantinekort.kitchen.day";
+function storedDay(today: string): string {
+  const stored = localStorage.getItem(DAY_STORAGE_KEY);
+  return stored && /^\d{4}-\d{2}-\d{2}$/.test(stored) && stored >= today ? stored : today;
 }
 
 /**
@@ -18,16 +51,31 @@ function todayInCopenhagen(): string {
  */
 let audio: AudioContext | null = null;
 
-/** A short beep for a new order. */
-function beep(): void {
+/**
+ * Browsers only play sound after the page has been touched once. The first touch (or key) makes the audio context
+ * inside that gesture, which unlocks it for the rest of the screen's life; until then the screen says it is muted.
+ */
+function unlockAudio(): boolean {
   try {
     audio ??= new AudioContext();
     if (audio.state === "suspended") void audio.resume().catch(() => undefined);
-    const oscillator = audio.createOscillator();
-    oscillator.frequency.value = 880;
-    oscillator.connect(audio.destination);
-    oscillator.start();
-    oscillator.stop(audio.currentTime + 0.2);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Two short beeps for a new order. */
+function beep(): void {
+  if (!audio) return;
+  try {
+    for (const [offset, frequency] of [[0, 880], [0.25, 1175]] as const) {
+      const oscillator = audio.createOscillator();
+      oscillator.frequency.value = frequency;
+      oscillator.connect(audio.destination);
+      oscillator.start(audio.currentTime + offset);
+      oscillator.stop(audio.currentTime + offset + 0.18);
+    }
   } catch {
     // No audio available: the visual cue still shows.
   }
@@ -54,7 +102,11 @@ function SignIn(props: { onDone: () => void }) {
 }
 
 export function KitchenPage() {
-  const [day, setDay] = createSignal(todayInCopenhagen());
+  const [day, setDaySignal] = createSignal(storedDay(todayInCopenhagen()));
+  const setDay = (next: string) => {
+    localStorage.setItem(DAY_STORAGE_KEY, next);
+    setDaySignal(next);
+  };
   const [queue, { refetch }] = createResource(day, async (deliveryDay) => {
     try {
       return await trpc.kitchen.queue.query({ deliveryDay });
@@ -64,8 +116,17 @@ export function KitchenPage() {
     }
   });
   const [orders, setOrders] = createStore<Order[]>([]);
-  const [flash, setFlash] = createSignal(false);
+  // New orders that nobody has acknowledged yet: the cue stays until someone presses "Set".
+  const [unseen, setUnseen] = createSignal<string[]>([]);
+  const [soundOn, setSoundOn] = createSignal(false);
   const [clock, setClock] = createSignal(new Date());
+  const onFirstTouch = () => {
+    if (unlockAudio()) setSoundOn(true);
+    document.removeEventListener("pointerdown", onFirstTouch, true);
+    document.removeEventListener("keydown", onFirstTouch, true);
+  };
+  document.addEventListener("pointerdown", onFirstTouch, true);
+  document.addEventListener("keydown", onFirstTouch, true);
   const [pickup, setPickup] = createSignal("");
   const [pickupResult, setPickupResult] = createSignal<string | null>(null);
   // A wall screen runs for days without a reload: at midnight (Copenhagen) a screen showing today moves on to the
@@ -79,6 +140,9 @@ export function KitchenPage() {
   };
   const timer = setInterval(() => {
     setClock(new Date());
+    // A cancelled order has been shown long enough: it leaves the screen now.
+    const expired = (order: Order) => order.status === "cancelled" && Date.now() - order.updatedAt >= KITCHEN_CANCELLED_SHOWN_MS;
+    if (orders.some(expired)) setOrders((list) => list.filter((order) => !expired(order)));
     const now = todayInCopenhagen();
     if (now === today()) return;
     if (day() === today()) setDay(now);
@@ -88,11 +152,14 @@ export function KitchenPage() {
   onCleanup(() => {
     clearInterval(timer);
     stream?.unsubscribe();
+    document.removeEventListener("pointerdown", onFirstTouch, true);
+    document.removeEventListener("keydown", onFirstTouch, true);
   });
 
   // Each loaded queue starts one live stream for its day; tRPC resumes it from the last event id after a drop.
   const start = (loaded: Queue) => {
     setOrders(reconcile(loaded.orders));
+    setUnseen([]);
     stream?.unsubscribe();
     stream = trpc.kitchen.onQueue.subscribe(
       { deliveryDay: loaded.deliveryDay, lastEventId: String(loaded.lastSeq) },
@@ -100,13 +167,13 @@ export function KitchenPage() {
         onData: (envelope) => {
           const order = envelope.data.order;
           const index = orders.findIndex((candidate) => candidate.orderId === order.orderId);
-          if (order.status === "cancelled") setOrders((list) => list.filter((candidate) => candidate.orderId !== order.orderId));
-          else if (index >= 0) setOrders(index, reconcile(order));
-          else {
+          // A cancelled order stays, marked Annulleret, until KITCHEN_CANCELLED_SHOWN_MS has passed.
+          if (order.status === "cancelled") setUnseen((list) => list.filter((number) => number !== order.orderNumber));
+          if (index >= 0) setOrders(index, reconcile(order));
+          else if (order.status !== "cancelled") {
             setOrders(orders.length, order);
-            setFlash(true);
-            setTimeout(() => setFlash(false), 2_000);
-            beep();
+            setUnseen((list) => [...list, order.orderNumber]);
+            if (soundOn()) beep();
           }
         },
       },
@@ -152,24 +219,44 @@ export function KitchenPage() {
     }
   }
 
+  // Only a received order can be cancelled, so a cancelled one stays where the kitchen last saw it: in Modtaget.
+  const inColumn = (order: Order, status: "received" | "in_progress" | "ready") => order.status === status || (status === "received" && order.status === "cancelled");
   const column = (status: "received" | "in_progress" | "ready", action: { label: string; to: "in_progress" | "ready" | "delivered" }) => (
     <section class={`kitchen-column column-${status}`} aria-label={t().orderStatus[status]}>
       <h2>{t().orderStatus[status]} ({orders.filter((order) => order.status === status).length})</h2>
-      <For each={orders.filter((order) => order.status === status)}>
+      <For each={orders.filter((order) => inColumn(order, status))}>
         {(order) => (
-          <article class="kitchen-order" aria-label={order.orderNumber}>
-            <h3>{order.orderNumber} · {order.cardholderName ?? ""}</h3>
-            <ul>
+          <article
+            class="kitchen-order"
+            classList={{ unseen: unseen().includes(order.orderNumber), cancelled: order.status === "cancelled" }}
+            aria-label={order.orderNumber}
+          >
+            <div class="order-head">
+              <h3 class="order-number">{order.orderNumber}</h3>
+              <p class="order-time">
+                <time dateTime={new Date(order.createdAt).toISOString()}>{orderTime(order.createdAt, clock().getTime())}</time>
+                <Show when={order.status !== "cancelled"}>
+                  {" · "}
+                  <span class="waited">{t().kitchenWaited(waitedMinutes(order.createdAt, clock().getTime()))}</span>
+                </Show>
+              </p>
+            </div>
+            <Show when={order.cardholderName}><p class="order-holder">{order.cardholderName}</p></Show>
+            <Show when={order.status === "cancelled"}><p class="cancelled-label" role="status">{t().orderStatus.cancelled}</p></Show>
+            <ul class="order-lines">
               <For each={order.lines}>
                 {(line) => (
                   <li>
-                    <strong>{line.quantity} × {line.name}</strong>
-                    <Show when={line.comment}><em class="comment"> – {line.comment}</em></Show>
+                    <span class="order-line">{line.quantity} × {line.name}</span>
+                    {/* Comments are often allergies: they must be impossible to miss from across the kitchen. */}
+                    <Show when={line.comment}><strong class="comment"><span aria-hidden="true">⚠ </span>{line.comment}</strong></Show>
                   </li>
                 )}
               </For>
             </ul>
-            <button type="button" class="big" onClick={() => move(order, action.to)}>{action.label}</button>
+            <Show when={order.status !== "cancelled"}>
+              <button type="button" class="big" onClick={() => move(order, action.to)}>{action.label}</button>
+            </Show>
           </article>
         )}
       </For>
@@ -177,7 +264,7 @@ export function KitchenPage() {
   );
 
   return (
-    <div class={flash() ? "kitchen flash" : "kitchen"}>
+    <div class="kitchen" classList={{ flash: unseen().length > 0 }} data-sound={soundOn() ? "on" : "muted"}>
       <Show when={queue.state === "ready" && queue() === null}>
         <SignIn onDone={() => void refetch()} />
       </Show>
@@ -191,9 +278,15 @@ export function KitchenPage() {
                   <button type="button" class={day() === today() ? "big active" : "big secondary"} onClick={() => setDay(today())}>{t().today}</button>
                   <button type="button" class={day() === tomorrowOf(today()) ? "big active" : "big secondary"} onClick={() => setDay(tomorrowOf(today()))}>{t().tomorrow}</button>
                 </div>
-                <time class="clock" aria-label="Klokken">{clock().toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" })}</time>
+                <time class="clock" aria-label={t().kitchenClock}>{clockFormat.format(clock())}</time>
               </header>
-              <Show when={flash()}><p role="status" class="new-order">{t().newOrder}!</p></Show>
+              <Show when={!soundOn()}><p class="sound-muted" role="status">{t().kitchenMuted}</p></Show>
+              <Show when={unseen().length > 0}>
+                <div class="new-order" role="alert">
+                  <span>{t().newOrders(unseen().join(", "))}</span>
+                  <button type="button" class="big" onClick={() => setUnseen([])}>{t().acknowledge}</button>
+                </div>
+              </Show>
               <Show when={actionError()}><p role="alert" class="error">{actionError()}</p></Show>
               <section class="prep" aria-label={t().toPrepare}>
                 <h2>{t().toPrepare}</h2>

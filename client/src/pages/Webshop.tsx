@@ -7,6 +7,7 @@ import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatDateTime, formatOre } from "../format.ts";
 import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
+import { confirmDialog } from "../components/ConfirmDialog.tsx";
 
 interface BasketLine {
   productId: number;
@@ -273,7 +274,7 @@ export function OrdersPage() {
   onCleanup(() => window.removeEventListener("kantinekort:order", onOrder));
   const [cancelError, setCancelError] = createSignal<string | null>(null);
   async function cancel(orderId: number) {
-    if (!window.confirm(t().cancelOrderConfirm)) return;
+    if (!(await confirmDialog({ title: t().cancelOrder, message: t().cancelOrderConfirm, confirmLabel: t().cancelOrder, danger: true }))) return;
     setCancelError(null);
     try {
       const result = await trpc.orders.cancel.mutate({ orderId });

@@ -1,4 +1,4 @@
-// Helpers for benchmarks: free loopback ports and child processes that are always cleaned up.
+// Helpers for benchmarks, the crash test and the soak: free loopback ports and child processes that are always cleaned up. It imports nothing from the app, and server production code never imports it.
 export async function freePort(): Promise<number> {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
   const port = probe.port!;
@@ -41,6 +41,8 @@ export const productionEnv = {
   CPR_ENCRYPTION_KEY: "11".repeat(32),
   ACQUIRER_SECRET: "bench-acquirer-secret-0001",
   PUBLIC_URL: "http://127.0.0.1",
+  // The benchmarks pay with the built-in simulator, which production refuses without a staging site's opt-in.
+  ALLOW_TEST_PAYMENTS_IN_PRODUCTION: "true",
 };
 
 export function percentile(sorted: readonly number[], fraction: number): number {

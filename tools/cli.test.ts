@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { tempDatabasePath } from "../server/testing/harness.ts";
 
 function createAdmin(path: string, args: string[], password: string) {
-  return Bun.spawnSync([process.execPath, "db/cli.ts", "create-admin", ...args], {
+  return Bun.spawnSync([process.execPath, "tools/cli.ts", "create-admin", ...args], {
     env: { ...process.env, DATABASE_PATH: path, ADMIN_PASSWORD: password, NODE_ENV: "test" },
     stdout: "pipe",
     stderr: "pipe",

@@ -1,8 +1,8 @@
 // Demo data: a school with the canteen "Kantinen", cardholders with known cards, a demo till key and products.
-import type { Store } from "./connect.ts";
-import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
-import { hashApiKey } from "../server/auth/terminal.ts";
-import { addDays, copenhagenDate } from "../server/ledger/calendar.ts";
+import type { Store } from "../db/connect.ts";
+import { openAccount, postTransfer, systemAccount } from "./ledger/ledger.ts";
+import { hashApiKey } from "./auth/terminal.ts";
+import { addDays, copenhagenDate } from "./ledger/calendar.ts";
 
 export interface DemoCard {
   cardNumber: string;

@@ -2,12 +2,12 @@
 // `create-admin` (the first back-office administrator).
 import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config.ts";
-import { openStore } from "./connect.ts";
-import { migrateDown, migrateToLatest } from "./migrate.ts";
-import { seedDemo } from "./seed.ts";
+import { openStore } from "../db/connect.ts";
+import { migrateDown, migrateToLatest } from "../db/migrate.ts";
+import { seedDemo } from "../server/seed.ts";
 import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
-import { createFirstAdministrator } from "../server/services/backoffice.ts";
+import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
 
 const command = process.argv[2];
 const config = loadConfig();
@@ -35,7 +35,7 @@ if (command === "migrate") {
   const checked = passwordSchema.safeParse(password);
   const email = emailSchema.safeParse(values.email);
   if (!email.success || !checked.success) {
-    console.error("usage: bun db/cli.ts create-admin --email <e-mail> (--password <password> | ADMIN_PASSWORD=…) [--name <name>] [--tenant-id <id> | --school <name>]");
+    console.error("usage: bun tools/cli.ts create-admin --email <e-mail> (--password <password> | ADMIN_PASSWORD=…) [--name <name>] [--tenant-id <id> | --school <name>]");
     if (!checked.success) console.error(checked.error.issues.map((issue) => issue.message).join("; "));
     process.exit(2);
   }
@@ -57,6 +57,6 @@ if (command === "migrate") {
   }
   console.log(`Administrator ${email.data.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
 } else {
-  console.error("usage: bun db/cli.ts migrate|down|seed|create-admin");
+  console.error("usage: bun tools/cli.ts migrate|down|seed|create-admin");
   process.exit(2);
 }

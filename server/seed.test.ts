@@ -1,8 +1,8 @@
 // Demo data: the README's card table matches what is seeded, a till can sell at once, and production never seeds by default.
 import { readFileSync } from "node:fs";
 import { afterEach, expect, test } from "vitest";
-import { loadConfig } from "../server/config.ts";
-import { startTestServer, type TestServer } from "../server/testing/harness.ts";
+import { loadConfig } from "./config.ts";
+import { startTestServer, type TestServer } from "./testing/harness.ts";
 import { formatOre } from "../common/money.ts";
 
 let server: TestServer | null = null;
@@ -64,9 +64,11 @@ test("a till can sell with the demo key straight away, and seeding twice adds no
 });
 
 test("production never loads demo data unless asked for", () => {
-  expect(loadConfig({ NODE_ENV: "production" }).seedDemo).toBe(false);
+  // A staging site (the simulator by explicit opt-in) with every production secret: the only production that may seed.
+  const staging = { NODE_ENV: "production", ALLOW_TEST_PAYMENTS_IN_PRODUCTION: "true", ACQUIRER_SECRET: "staging-acquirer-secret-01", PUBLIC_URL: "https://staging.example.dk" };
+  expect(loadConfig(staging).seedDemo).toBe(false);
   const ownSecrets = { POS_DEMO_KEY: "our-own-till-key-0000000001", KITCHEN_DEMO_TOKEN: "our-own-screen-token-000001" };
-  expect(loadConfig({ NODE_ENV: "production", SEED_DEMO: "true", ...ownSecrets }).seedDemo).toBe(true);
+  expect(loadConfig({ ...staging, SEED_DEMO: "true", ...ownSecrets }).seedDemo).toBe(true);
   // The README's public demo key and token are refused in production.
   expect(() => loadConfig({ NODE_ENV: "production", SEED_DEMO: "true" })).toThrow(/POS_DEMO_KEY/);
   expect(() => loadConfig({ NODE_ENV: "production", SEED_DEMO: "true", POS_DEMO_KEY: ownSecrets.POS_DEMO_KEY })).toThrow(/KITCHEN_DEMO_TOKEN/);
@@ -76,8 +78,8 @@ test("production never loads demo data unless asked for", () => {
 });
 
 test("migrations run down and up again", async () => {
-  const { migrateDown, migrateToLatest } = await import("./migrate.ts");
-  const { tempDatabasePath } = await import("../server/testing/harness.ts");
+  const { migrateDown, migrateToLatest } = await import("../db/migrate.ts");
+  const { tempDatabasePath } = await import("./testing/harness.ts");
   const { path, cleanup } = tempDatabasePath();
   try {
     await migrateToLatest(path);

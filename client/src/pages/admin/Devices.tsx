@@ -1,0 +1,62 @@
+// Enheder: POS terminals and kitchen screens, created with a one-time secret and revoked (administrators).
+import { createResource, createSignal, For, Show } from "solid-js";
+import { trpc } from "../../trpc.ts";
+import { a } from "../../admin-i18n.ts";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf } from "./shared.tsx";
+
+export function Devices(props: { me: Me }) {
+  const [devices, { refetch }] = createResource(() => trpc.backoffice.devices.query());
+  const [name, setName] = createSignal("");
+  const [kind, setKind] = createSignal<"terminal" | "screen">("terminal");
+  const [secret, setSecret] = createSignal<string | null>(null);
+  const [result, setResult] = createSignal<Outcome>(null);
+  async function create(event: SubmitEvent) {
+    event.preventDefault();
+    try {
+      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: props.me.canteens[0]!.canteenId, name: name().trim() || "Kasse" });
+      setSecret(created.secret);
+      setResult({ ok: true, text: a().deviceCreated });
+    } catch (error) {
+      setResult({ ok: false, text: failureText(error) });
+    }
+    void refetch();
+  }
+  async function revoke(deviceKind: "terminal" | "screen", id: number) {
+    if (!window.confirm(a().revokeConfirm)) return;
+    await attempt(setResult, () => trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id }), a().deviceRevoked);
+    void refetch();
+  }
+  return (
+    <section>
+      <h2>{a().devicesTitle}</h2>
+      <form class="card-panel" onSubmit={create} aria-label={a().createDevice}>
+        <label for="device-kind">{a().type}</label>
+        <select id="device-kind" onChange={(event) => setKind(event.currentTarget.value as "terminal" | "screen")}>
+          <option value="terminal">{a().terminal}</option>
+          <option value="screen">{a().screen}</option>
+        </select>
+        <label for="device-name">{a().name}</label>
+        <input id="device-name" value={name()} onInput={(event) => setName(event.currentTarget.value)} />
+        <button type="submit">{a().create}</button>
+      </form>
+      <Result value={result()} />
+      <Show when={secret()}>
+        <p role="status" class="notice">{a().secretOnce} <code data-testid="device-secret">{secret()}</code></p>
+      </Show>
+      <ListState of={devices} empty={rowsOf(devices).length === 0} emptyText={a().noDevices} />
+      <ul>
+        <For each={rowsOf(devices)}>
+          {(device) => (
+            <li>
+              {a().deviceLine(device.kind, device.name, device.canteen, device.revoked)}
+              <Show when={!device.revoked}>
+                {" "}
+                <button type="button" class="secondary" onClick={() => revoke(device.kind, device.id)} aria-label={a().revokeLabel(device.name)}>{a().revoke}</button>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ul>
+    </section>
+  );
+}

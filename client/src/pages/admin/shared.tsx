@@ -1,0 +1,57 @@
+// What every back-office section shares: the signed-in staff member's type, outcome lines, list states and the open section.
+import { createSignal, Match, Show, Switch, type Resource } from "solid-js";
+import { errorCode, fieldIssues, trpc } from "../../trpc.ts";
+import { localise } from "../../i18n.ts";
+import { a } from "../../admin-i18n.ts";
+
+export type Me = Awaited<ReturnType<typeof trpc.backoffice.me.query>>;
+
+export function Result(props: { value: { ok: boolean; text: string } | null }) {
+  return <Show when={props.value}>{(shown) => <p role={shown().ok ? "status" : "alert"} class={shown().ok ? "success" : "error"}>{shown().text}</p>}</Show>;
+}
+
+export type Outcome = { ok: boolean; text: string } | null;
+
+/**
+ * What to tell staff when an action fails: the fields at fault, or the server's reason (messages of expected refusals
+ * read "code: Dansk / English"), or a general line. Never silence: a button that does nothing looks like it worked.
+ */
+export function failureText(error: unknown): string {
+  const issues = Object.values(fieldIssues(error)).map(localise).join(" ");
+  if (issues) return issues;
+  if (error instanceof Error && /^[a-z_]+: /.test(error.message)) return localise(error.message.replace(/^[a-z_]+: /, ""));
+  if (errorCode(error) === "NOT_FOUND") return a().notFound;
+  return a().somethingWrong;
+}
+
+/** Runs one staff action and reports its outcome in `show`; answers whether it succeeded. */
+export async function attempt(show: (outcome: Outcome) => void, action: () => Promise<unknown>, success: string): Promise<boolean> {
+  try {
+    await action();
+    show({ ok: true, text: success });
+    return true;
+  } catch (error) {
+    show({ ok: false, text: failureText(error) });
+    return false;
+  }
+}
+
+/** A list's loading, failure and empty states. */
+export function ListState(props: { of: Resource<unknown>; empty: boolean; emptyText: string }) {
+  return (
+    <Switch>
+      <Match when={props.of.error}><p role="alert" class="error">{a().loadFailed}</p></Match>
+      <Match when={props.of.loading}><p role="status" class="hint">{a().loading}</p></Match>
+      <Match when={props.empty}><p class="hint">{props.emptyText}</p></Match>
+    </Switch>
+  );
+}
+
+/** A resource's rows, or none while it loads or after it failed (reading a failed resource would throw). */
+export function rowsOf<T>(resource: Resource<T[]>): T[] {
+  return resource.error ? [] : (resource() ?? []);
+}
+
+/** Which section is open, and the cardholder a correction is for: set from a row in Kort, read by Korrektion. */
+export const [section, setSection] = createSignal("cards");
+export const [correctionTarget, setCorrectionTarget] = createSignal<{ accountId: number; name: string; cardNumber: string } | null>(null);

@@ -1,0 +1,31 @@
+// Back-office procedures linking and unlinking guardians of a cardholder.
+import { TRPCError } from "@trpc/server";
+import * as z from "zod";
+import { cardNumberSchema } from "../../../common/limits.ts";
+import { staffProcedure } from "../../trpc.ts";
+import { linkGuardian, unlinkGuardian, type GuardianRefusal } from "../../services/backoffice/guardians.ts";
+import { notFound } from "./shared.ts";
+
+function guardianRefused(refusal: GuardianRefusal): TRPCError {
+  if (refusal.reason === "cardholder_not_found") return notFound("Cardholder");
+  if (refusal.reason === "guardian_not_found") return notFound("Guardian card");
+  return new TRPCError({ code: "CONFLICT", message: "own_guardian: En kortholder kan ikke være sin egen værge / A cardholder cannot be their own guardian" });
+}
+
+export const guardianProcedures = {
+  /** Makes another cardholder of the school (found by card number) a guardian who may act on this cardholder's accounts. */
+  linkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianCardNumber: cardNumberSchema })).mutation(async ({ ctx, input }) => {
+    const linked = await ctx.services.store.write((tx) => linkGuardian(tx, ctx.actor, input.userId, input.guardianCardNumber));
+    if (!linked.ok) throw guardianRefused(linked);
+    // The guardian's open portal streams start carrying the child's accounts now, not at their next sign-in.
+    ctx.services.bus.publish("accessChanged", linked.guardian.userId, { userId: linked.guardian.userId });
+    return { ok: true as const, guardian: linked.guardian };
+  }),
+
+  unlinkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId)))) throw notFound("Guardian link");
+    // The guardian's open portal streams stop carrying the child's accounts at once.
+    ctx.services.bus.publish("accessChanged", input.guardianUserId, { userId: input.guardianUserId });
+    return { ok: true as const };
+  }),
+};

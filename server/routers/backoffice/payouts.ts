@@ -1,0 +1,42 @@
+// Back-office procedures for payout requests: the list, the bank CSV and the decision (administrators only).
+import { TRPCError } from "@trpc/server";
+import * as z from "zod";
+import { adminProcedure } from "../../trpc.ts";
+import { publishTransfers } from "../../ledger/events.ts";
+import { decidePayout } from "../../services/payments.ts";
+import { listPayoutRequests, payoutBelongsToTenant } from "../../services/backoffice/payouts.ts";
+import { audit } from "../../services/backoffice/shared.ts";
+import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
+import { notFound } from "./shared.ts";
+
+export const payoutProcedures = {
+  payouts: adminProcedure.input(z.strictObject({ status: z.enum(["pending", "all"]) })).query(({ ctx, input }) => ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, input.status))),
+
+  /** The pending payouts as a CSV for the bank. */
+  payoutsCsv: adminProcedure.query(({ ctx }) => {
+    const rows = ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, "pending"));
+    // Name and message are typed by the cardholder; the bank file is opened in a spreadsheet.
+    return toCsv(
+      ["Id", "Navn", "Reg.nr.", "Kontonummer", "Beløb", "Besked"],
+      rows.map((row) => [row.payoutId, spreadsheetSafe(row.name), row.registrationNumber, row.bankAccountNumber, kroner(row.amountOre), row.message === null ? null : spreadsheetSafe(row.message)]),
+    );
+  }),
+
+  decidePayout: adminProcedure
+    .input(z.discriminatedUnion("status", [z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("paid") }), z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("rejected"), reason: z.string().trim().min(3).max(200) })]))
+    .mutation(async ({ ctx, input }) => {
+      const decided = await ctx.services.store.write((tx) => {
+        if (!payoutBelongsToTenant(tx, ctx.actor, input.payoutId)) return null;
+        // decidePayout hands back a payout that is no longer pending unchanged; that is no decision and must not be audited.
+        const current = tx.sqlite.query("SELECT status FROM payouts WHERE id = ?").get(input.payoutId) as { status: string };
+        if (current.status !== "pending") return "already_decided" as const;
+        const result = decidePayout(tx, input.payoutId, input.status === "paid" ? { status: "paid" } : { status: "rejected", reason: input.reason });
+        if (result) audit(tx, ctx.actor, `payout.${input.status}`, `payout:${input.payoutId}`, input.status === "rejected" ? { reason: input.reason } : {});
+        return result;
+      });
+      if (!decided) throw notFound("Payout");
+      if (decided === "already_decided") throw new TRPCError({ code: "CONFLICT", message: "already_decided: Udbetalingen er allerede afgjort / The payout has already been decided" });
+      publishTransfers(ctx.services.bus, decided.transfers);
+      return { payout: decided.payout };
+    }),
+};

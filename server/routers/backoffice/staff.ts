@@ -1,0 +1,42 @@
+// Back-office procedures for staff accounts and the audit log (administrators only).
+import { TRPCError } from "@trpc/server";
+import * as z from "zod";
+import { emailSchema, passwordSchema } from "../../../common/portal.ts";
+import { adminProcedure } from "../../trpc.ts";
+import { hashPassword } from "../../services/auth.ts";
+import { createStaffUser, disableStaff, listStaff, setStaffRole, type StaffChangeRefusal } from "../../services/backoffice/staff.ts";
+import { listAudit } from "../../services/backoffice/audit.ts";
+import { notFound } from "./shared.ts";
+
+function staffRefused(refusal: StaffChangeRefusal): TRPCError {
+  if (refusal.reason === "staff_not_found") return notFound("Staff member");
+  return new TRPCError({ code: "CONFLICT", message: "own_account: Du kan ikke ændre din egen konto / You cannot change your own account" });
+}
+
+export const staffProcedures = {
+  audit: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listAudit(tx, ctx.actor.tenantId))),
+
+  staffMembers: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listStaff(tx, ctx.actor.tenantId))),
+
+  /** A new staff member or administrator of the administrator's own tenant, with an initial password they should change. */
+  createStaff: adminProcedure
+    .input(z.strictObject({ email: emailSchema, name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100), role: z.enum(["staff", "admin"]), password: passwordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const passwordHash = await hashPassword(input.password);
+      const created = await ctx.services.store.write((tx) => createStaffUser(tx, ctx.actor, ctx.actor.tenantId, input, passwordHash));
+      if (!created.ok) throw new TRPCError({ code: "CONFLICT", message: "email_taken: E-mailen bruges allerede / The e-mail is already in use" });
+      return { userId: created.userId };
+    }),
+
+  setStaffRole: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), role: z.enum(["staff", "admin"]) })).mutation(async ({ ctx, input }) => {
+    const changed = await ctx.services.store.write((tx) => setStaffRole(tx, ctx.actor, input.userId, input.role));
+    if (!changed.ok) throw staffRefused(changed);
+    return { ok: true as const };
+  }),
+
+  disableStaff: adminProcedure.input(z.strictObject({ userId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+    const changed = await ctx.services.store.write((tx) => disableStaff(tx, ctx.actor, input.userId));
+    if (!changed.ok) throw staffRefused(changed);
+    return { ok: true as const };
+  }),
+};

@@ -1,0 +1,104 @@
+// Staff members and administrators of a tenant, and the first administrator created from the command line.
+import type { Tx, WriteTx } from "../../../db/tx.ts";
+import { openAccount } from "../../ledger/ledger.ts";
+import { deleteUserSessions } from "../../auth/session.ts";
+import { audit, type Actor, type StaffRole } from "./shared.ts";
+
+export interface StaffMember {
+  userId: number;
+  email: string;
+  name: string | null;
+  role: StaffRole;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export function listStaff(tx: Tx, tenantId: number): StaffMember[] {
+  const rows = tx.sqlite
+    .query("SELECT id, email, name, role, disabled_at, created_at FROM users WHERE tenant_id = ? AND role IN ('staff', 'admin') ORDER BY disabled_at IS NOT NULL, email")
+    .all(tenantId) as Array<{ id: number; email: string; name: string | null; role: StaffRole; disabled_at: number | null; created_at: number }>;
+  return rows.map((row) => ({ userId: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled_at !== null, createdAt: row.created_at }));
+}
+
+/**
+ * A staff member or administrator of `tenantId`, signing in with e-mail and password (hashed by the caller, outside the
+ * write job). E-mail addresses are stored in lower case and unique among staff of every tenant, because the sign-in
+ * form asks for the e-mail only. `actor` is null for the command-line bootstrap, which then audits as the new user.
+ */
+export function createStaffUser(
+  tx: WriteTx,
+  actor: Actor | null,
+  tenantId: number,
+  fields: { email: string; name: string; role: StaffRole },
+  passwordHash: string,
+  nowMs: number = Date.now(),
+): { ok: true; userId: number } | { ok: false; reason: "email_taken" } {
+  const email = fields.email.trim().toLowerCase();
+  if (tx.sqlite.query("SELECT 1 FROM users WHERE lower(email) = ? AND role IN ('staff', 'admin')").get(email)) return { ok: false, reason: "email_taken" };
+  const userId = Number(
+    tx.sqlite
+      .query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(tenantId, fields.role, fields.name.trim(), email, passwordHash, nowMs).lastInsertRowid,
+  );
+  const by = actor ?? { userId, tenantId, role: fields.role, label: `cli:${email}` };
+  audit(tx, by, "staff.create", `user:${userId}`, { email, role: fields.role }, nowMs);
+  return { ok: true, userId };
+}
+
+export type StaffChangeRefusal = { ok: false; reason: "staff_not_found" | "own_account" };
+
+/** A staff member of the actor's tenant other than the actor: nobody demotes or disables themselves (the last administrator would lock the tenant out). */
+function otherStaffOfTenant(tx: Tx, actor: Actor, userId: number): { ok: true } | StaffChangeRefusal {
+  if (userId === actor.userId) return { ok: false, reason: "own_account" };
+  const found = tx.sqlite.query("SELECT 1 FROM users WHERE id = ? AND tenant_id = ? AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(userId, actor.tenantId);
+  return found ? { ok: true } : { ok: false, reason: "staff_not_found" };
+}
+
+export function setStaffRole(tx: WriteTx, actor: Actor, userId: number, role: StaffRole, nowMs: number = Date.now()): { ok: true } | StaffChangeRefusal {
+  const found = otherStaffOfTenant(tx, actor, userId);
+  if (!found.ok) return found;
+  // The role is read on every request, so a demotion takes effect at once without ending sessions.
+  tx.sqlite.query("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+  audit(tx, actor, "staff.role", `user:${userId}`, { role }, nowMs);
+  return { ok: true };
+}
+
+/** Disables a staff account: it can no longer sign in, and every session it has ends now. */
+export function disableStaff(tx: WriteTx, actor: Actor, userId: number, nowMs: number = Date.now()): { ok: true } | StaffChangeRefusal {
+  const found = otherStaffOfTenant(tx, actor, userId);
+  if (!found.ok) return found;
+  tx.sqlite.query("UPDATE users SET disabled_at = ? WHERE id = ?").run(nowMs, userId);
+  deleteUserSessions(tx, userId);
+  audit(tx, actor, "staff.disable", `user:${userId}`, {}, nowMs);
+  return { ok: true };
+}
+
+/**
+ * The first administrator, from the command line (`bun db/cli.ts create-admin`). It joins `tenantId`, or the only tenant
+ * when there is exactly one; an empty database gets a new tenant named `school` with one canteen, "Kantinen", so the
+ * back office has somewhere to sell.
+ */
+export function createFirstAdministrator(
+  tx: WriteTx,
+  request: { email: string; name: string; tenantId?: number | undefined; school?: string | undefined },
+  passwordHash: string,
+  nowMs: number = Date.now(),
+): { ok: true; userId: number; tenantId: number } | { ok: false; reason: "email_taken" | "tenant_not_found" | "tenant_ambiguous" | "school_required" } {
+  const tenants = tx.sqlite.query("SELECT id FROM tenants ORDER BY id").all() as Array<{ id: number }>;
+  let tenantId: number;
+  if (request.tenantId !== undefined) {
+    if (!tenants.some((tenant) => tenant.id === request.tenantId)) return { ok: false, reason: "tenant_not_found" };
+    tenantId = request.tenantId;
+  } else if (tenants.length === 1) {
+    tenantId = tenants[0]!.id;
+  } else if (tenants.length > 1) {
+    return { ok: false, reason: "tenant_ambiguous" };
+  } else {
+    if (!request.school?.trim()) return { ok: false, reason: "school_required" };
+    tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run(request.school.trim(), nowMs).lastInsertRowid);
+    const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Kantinen omsætning", code: `revenue:tenant-${tenantId}` }, nowMs);
+    tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, "Kantinen", revenueAccountId, nowMs);
+  }
+  const created = createStaffUser(tx, null, tenantId, { email: request.email, name: request.name, role: "admin" }, passwordHash, nowMs);
+  return created.ok ? { ok: true, userId: created.userId, tenantId } : created;
+}
