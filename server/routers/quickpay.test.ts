@@ -92,8 +92,8 @@ describe("Indbetal through QuickPay", () => {
     expect(link!.body).toMatchObject({
       amount: 20_000,
       auto_capture: true,
-      continue_url: `${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=completed`,
-      cancel_url: `${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=cancelled`,
+      continue_url: `${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=completed&konto=${card.accountId}`,
+      cancel_url: `${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=cancelled&konto=${card.accountId}`,
       callback_url: `${server.url}/payments/callback`,
     });
     expect((link!.body as { payment_methods: string }).payment_methods).toMatch(/dankort.*mobilepay|mobilepay.*dankort/);
@@ -107,7 +107,7 @@ describe("Indbetal through QuickPay", () => {
     const { card, client, email } = await cardholder();
     const started = await deposit(client, card.accountId, email, 150);
     const back = await fake.pay(started.data.redirectUrl, fakeCards.approved);
-    expect(back).toBe(`${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=completed`);
+    expect(back).toBe(`${server.url}/indbetal/resultat?paymentId=${started.data.paymentId}&result=completed&konto=${card.accountId}`);
     await fake.settle();
     expect(paymentRow(started.data.paymentId)).toMatchObject({ status: "captured" });
     expect(balanceOf(card.accountId)).toBe(15_000);

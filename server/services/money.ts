@@ -88,7 +88,8 @@ export async function startPayment(services: AppServices, request: StartPaymentR
   if (typeof started === "string") return { ok: false, reason: started };
   if (started.redirectUrl) return { ok: true, paymentId: started.paymentId, redirectUrl: started.redirectUrl };
   const returnPath = request.purpose === "deposit" ? "/indbetal/resultat" : "/indbetal/auto-optank";
-  const back = (result: string) => `${request.baseUrl}${returnPath}?paymentId=${started.paymentId}&result=${result}`;
+  // The page opens on the same card again (`konto`), which matters for a guardian paying on a child's card.
+  const back = (result: string) => `${request.baseUrl}${returnPath}?paymentId=${started.paymentId}&result=${result}&konto=${started.accountId}`;
   let created;
   try {
     created = await acquirer.createPayment({
