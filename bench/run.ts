@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, type Store } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { db } from "../db/query.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
@@ -12,6 +13,8 @@ import { runWebshopBench } from "./webshop.ts";
 import { runSubscriberBench } from "./subscribers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Which parts to run (comma-separated: sale, subscribers, webshop); all by default. `npm run bench` runs all. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? "sale,subscribers,webshop").split(",").map((part) => part.trim()));
 const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
 const TILLS = 64;
 const KEY = "bench-terminal-key-000000000001";
@@ -29,19 +32,19 @@ async function prepareDatabase(name: string): Promise<{ path: string; terminal: 
   await migrateToLatest(path);
   const store = openStore({ path, synchronous: "NORMAL" });
   const terminal = await store.write((tx) => {
-    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Bench', 0)").run().lastInsertRowid);
+    const tenantId = tx.run(db.insertInto("tenants").values({ name: "Bench", created_at: 0 })).lastInsertRowid;
     const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Bench revenue" });
-    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenueAccountId).lastInsertRowid);
-    const terminalId = Number(tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Bench', ?, 0)").run(canteenId, hashApiKey(KEY)).lastInsertRowid);
+    const canteenId = tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenueAccountId, created_at: 0 })).lastInsertRowid;
+    const terminalId = tx.run(db.insertInto("terminals").values({ canteen_id: canteenId, name: "Bench", api_key_hash: hashApiKey(KEY), created_at: 0 })).lastInsertRowid;
     return { terminalId, terminalName: "Bench", canteenId, canteenName: "Kantinen", tenantId, revenueAccountId };
   });
   for (let start = 0; start < CARDS; start += 1_000) {
     await store.write((tx) => {
       const clearing = systemAccount(tx, "acquirer_clearing");
       for (let index = start; index < Math.min(CARDS, start + 1_000); index += 1) {
-        const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, created_at) VALUES (?, 'cardholder', 0)").run(terminal.tenantId).lastInsertRowid);
+        const userId = tx.run(db.insertInto("users").values({ tenant_id: terminal.tenantId, role: "cardholder", created_at: 0 })).lastInsertRowid;
         const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
-        tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber(index), userId, accountId);
+        tx.run(db.insertInto("cards").values({ card_number: cardNumber(index), user_id: userId, account_id: accountId, verification_code_hash: "x", status: "active", created_at: 0 }));
         postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: 100_000_000, kind: "deposit" });
       }
     });
@@ -103,7 +106,16 @@ async function runWrk(url: string, seconds: number): Promise<LoadResult> {
 function approvedSales(path: string): { approved: number; declined: number; ledgerOk: boolean; violations: string[] } {
   const store = openStore({ path });
   try {
-    const counts = store.read((tx) => tx.sqlite.query("SELECT SUM(status = 'approved') AS approved, SUM(status = 'declined') AS declined FROM sales").get() as { approved: number; declined: number });
+    const counts = store.read((tx) =>
+      tx.first(
+        db
+          .selectFrom("sales")
+          .select((eb) => [
+            eb.fn.sum<number | null>(eb("status", "=", "approved")).as("approved"),
+            eb.fn.sum<number | null>(eb("status", "=", "declined")).as("declined"),
+          ]),
+      ),
+    )!;
     const check = store.read((tx) => checkLedger(tx));
     return { approved: counts.approved ?? 0, declined: counts.declined ?? 0, ledgerOk: check.ok, violations: check.violations };
   } finally {
@@ -196,8 +208,8 @@ async function main(): Promise<void> {
   const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
   console.log(`\nledger:check after every run (in-process and HTTP): OK${allApproved ? "; every request was an approved sale" : ""}.`);
 
-  await runSubscriberBench(workDirectory);
-  await runWebshopBench(workDirectory);
+  if (PARTS.has("subscribers")) await runSubscriberBench(workDirectory);
+  if (PARTS.has("webshop")) await runWebshopBench(workDirectory);
 }
 
 try {

@@ -38,13 +38,34 @@ export interface Store {
  */
 export function openSqliteReadOnly(path: string, options: { busyTimeoutMs?: number } = {}): SqliteDatabase {
   const sqlite = new SqliteDatabase(path, { readonly: true, strict: true });
+  // Raw SQL: a pragma (a connection setting), which Kysely's query builder cannot express.
   sqlite.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   return sqlite;
+}
+
+/**
+ * Runs `fn` in one read transaction on a read-only connection to an existing file (see openSqliteReadOnly), so every
+ * query sees the same snapshot while a server keeps writing; the connection is closed afterwards.
+ */
+export function readSnapshot<T>(path: string, fn: (tx: Tx) => T): T {
+  const sqlite = openSqliteReadOnly(path);
+  try {
+    // Raw SQL: a read transaction is connection state, which Kysely's query builder has no statement for.
+    sqlite.run("BEGIN");
+    try {
+      return fn(makeTx(sqlite));
+    } finally {
+      sqlite.run("COMMIT");
+    }
+  } finally {
+    sqlite.close();
+  }
 }
 
 export function openSqlite(path: string, options: { synchronous?: SynchronousMode; busyTimeoutMs?: number; queryOnly?: boolean } = {}): SqliteDatabase {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path, { create: true, strict: true });
+  // Raw SQL below: pragmas are connection settings, which Kysely's query builder cannot express.
   // Wait for other writers (another process, a CLI) instead of failing with SQLITE_BUSY.
   sqlite.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   sqlite.run("PRAGMA journal_mode = WAL");
@@ -61,6 +82,7 @@ export function openStore(options: StoreOptions): Store {
   const kysely = new Kysely<Database>({ dialect: new BunSqliteDialect({ database: readConnection }) });
   const writer = new GroupCommitWriter(writeConnection, options.writer);
   const readTx = makeTx(readConnection);
+  // Raw SQL: transaction control, which Kysely only offers asynchronously (a read must stay synchronous, decision 001).
   const beginRead = readConnection.query("BEGIN");
   const commitRead = readConnection.query("COMMIT");
   return {

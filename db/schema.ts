@@ -1,5 +1,6 @@
 // The typed shape of the SQLite database (Kysely `Database`), kept in step with db/migrations by hand.
 import type { Generated } from "kysely";
+import type { DeclineReason } from "../common/declines.ts";
 
 export type CardStatus = "active" | "blocked";
 export type UserRole = "cardholder" | "staff" | "admin";
@@ -11,6 +12,9 @@ export type LedgerAccountKind =
   | "canteen_revenue"
   | "payout_clearing"
   | "corrections";
+
+/** Why the ledger declined a transfer (stored, so that a retry gets the same answer). */
+export type TransferDeclineReason = "debit_account_not_found" | "credit_account_not_found" | "insufficient_funds";
 
 export type TransferKind =
   | "deposit"
@@ -102,7 +106,8 @@ export interface ProductsTable {
   category: string;
   price_ore: number;
   allergens: string | null;
-  active: number;
+  /** 1 (the default) while the product is on sale; 0 hides it from menus and tills. */
+  active: Generated<number>;
   created_at: number;
 }
 
@@ -141,7 +146,7 @@ export interface DeclinedTransfersTable {
   amount_ore: number;
   kind: TransferKind;
   reference: string | null;
-  reason: string;
+  reason: TransferDeclineReason;
   created_at: number;
 }
 
@@ -154,7 +159,7 @@ export interface SalesTable {
   amount_ore: number;
   items_json: string | null;
   status: "approved" | "declined";
-  reason: string | null;
+  reason: DeclineReason | null;
   transfer_id: string | null;
   balance_after_ore: number | null;
   created_at: number;
@@ -166,7 +171,7 @@ export interface RefundsTable {
   terminal_id: number;
   amount_ore: number;
   status: "approved" | "declined";
-  reason: string | null;
+  reason: DeclineReason | null;
   transfer_id: string | null;
   created_at: number;
   /** The amount the till asked for; null when it asked for what remains of the sale. */

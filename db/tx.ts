@@ -10,7 +10,7 @@ export interface Tx {
   all<R>(query: Compilable<R>): R[];
   first<R>(query: Compilable<R>): R | undefined;
   run(query: Compilable<unknown>): { changes: number; lastInsertRowid: number };
-  /** Raw prepared statements for the ledger's hot path; cached per SQL text by bun:sqlite. */
+  /** The connection, for the prepared statements of db/query.ts; code outside db/ builds its queries with Kysely. */
   readonly sqlite: SqliteDatabase;
 }
 

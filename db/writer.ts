@@ -34,6 +34,7 @@ export class GroupCommitWriter {
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
+    // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
     this.control = {
       // IMMEDIATE takes the write lock up front, so two writers never deadlock on a lock upgrade.
       begin: sqlite.query("BEGIN IMMEDIATE"),

@@ -6,7 +6,10 @@ import { join } from "node:path";
 const port = Number(process.env.E2E_PORT ?? 3217);
 export const baseURL = `http://127.0.0.1:${port}`;
 // A fresh database per run, with demo data; the server is the one `npm start` runs.
-const databasePath = join(tmpdir(), `kantinekort-e2e-${process.pid}-${Date.now()}.sqlite`);
+// Workers load this file again: the path is handed down through the environment, so a spec (the till's ledger:check)
+// can open the same file as the server.
+const databasePath = process.env.E2E_DATABASE_PATH ?? join(tmpdir(), `kantinekort-e2e-${process.pid}-${Date.now()}.sqlite`);
+process.env.E2E_DATABASE_PATH = databasePath;
 
 export default defineConfig({
   testDir: ".",

@@ -1,5 +1,7 @@
 // Demo data: a school with the canteen "Kantinen", cardholders with known cards, a demo till key and products.
 import type { Store } from "../db/connect.ts";
+import type { Tx } from "../db/tx.ts";
+import { db } from "../db/query.ts";
 import { openAccount, postTransfer, systemAccount } from "./ledger/ledger.ts";
 import { hashApiKey } from "./auth/terminal.ts";
 import { addDays, copenhagenDate } from "./ledger/calendar.ts";
@@ -41,8 +43,12 @@ const demoProducts = [
   { name: "Mælk 0,5 l", category: "Drikkevarer", priceOre: 900, description: null, allergens: "mælk" },
 ];
 
+function hasTenant(tx: Tx): boolean {
+  return tx.first(db.selectFrom("tenants").select("id").limit(1)) !== undefined;
+}
+
 export function isSeeded(store: Store): boolean {
-  return store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM tenants").get() as { n: number }).n > 0);
+  return store.read(hasTenant);
 }
 
 /** Loads the demo data into an empty database; does nothing when any tenant exists. Returns whether it seeded. */
@@ -52,29 +58,24 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
   const codeHashes = await Promise.all(demoCards.map((card) => Bun.password.hash(card.verificationCode, { algorithm: "argon2id" })));
   const staffHashes = await Promise.all(demoStaff.map((staff) => Bun.password.hash(staff.password, { algorithm: "argon2id" })));
   return store.write((tx) => {
-    if ((tx.sqlite.query("SELECT COUNT(*) AS n FROM tenants").get() as { n: number }).n > 0) return false;
+    if (hasTenant(tx)) return false;
     const now = Date.now();
-    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run("Demo Skole", now).lastInsertRowid);
+    const tenantId = tx.run(db.insertInto("tenants").values({ name: "Demo Skole", created_at: now })).lastInsertRowid;
     const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Kantinen omsætning", code: "revenue:kantinen" }, now);
-    const canteenId = Number(
-      tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, "Kantinen", revenueAccountId, now)
-        .lastInsertRowid,
-    );
+    const canteenId = tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenueAccountId, created_at: now })).lastInsertRowid;
     const clearing = systemAccount(tx, "acquirer_clearing", now);
     demoStaff.forEach((staff, index) => {
-      tx.sqlite.query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(tenantId, staff.role, staff.name, staff.email, staffHashes[index]!, now);
+      tx.run(db.insertInto("users").values({ tenant_id: tenantId, role: staff.role, name: staff.name, email: staff.email, password_hash: staffHashes[index]!, created_at: now }));
     });
     const userIdByCard = new Map<string, number>();
     demoCards.forEach((card, index) => {
-      const userId = Number(
-        tx.sqlite
-          .query("INSERT INTO users (tenant_id, role, name, email, school, class_name, track, created_at) VALUES (?, 'cardholder', ?, ?, ?, ?, ?, ?)")
-          .run(tenantId, card.name, card.email, "Demo Skole", "1", "B", now).lastInsertRowid,
-      );
+      const userId = tx.run(
+        db.insertInto("users").values({ tenant_id: tenantId, role: "cardholder", name: card.name, email: card.email, school: "Demo Skole", class_name: "1", track: "B", created_at: now }),
+      ).lastInsertRowid;
       const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, now);
-      tx.sqlite
-        .query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(card.cardNumber, userId, accountId, codeHashes[index]!, card.status, now);
+      tx.run(
+        db.insertInto("cards").values({ card_number: card.cardNumber, user_id: userId, account_id: accountId, verification_code_hash: codeHashes[index]!, status: card.status, created_at: now }),
+      );
       userIdByCard.set(card.cardNumber, userId);
       if (card.balanceOre > 0) {
         const result = postTransfer(
@@ -85,28 +86,41 @@ export async function seedDemo(store: Store, options: { posDemoKey: string; kitc
         if (result.status !== "posted") throw new Error(`demo deposit declined: ${result.reason}`);
       }
     });
-    tx.sqlite
-      .query("INSERT INTO guardians (guardian_user_id, child_user_id, created_at) VALUES (?, ?, ?)")
-      .run(userIdByCard.get(demoGuardian.guardianCardNumber)!, userIdByCard.get(demoGuardian.childCardNumber)!, now);
-    tx.sqlite
-      .query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, ?, ?, ?)")
-      .run(canteenId, "Kasse 1 (demo)", hashApiKey(options.posDemoKey), now);
-    const productIds = demoProducts.map((product) =>
-      Number(
-        tx.sqlite
-          .query("INSERT INTO products (canteen_id, name, description, category, price_ore, allergens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-          .run(canteenId, product.name, product.description, product.category, product.priceOre, product.allergens, now).lastInsertRowid,
-      ),
+    tx.run(
+      db
+        .insertInto("guardians")
+        .values({ guardian_user_id: userIdByCard.get(demoGuardian.guardianCardNumber)!, child_user_id: userIdByCard.get(demoGuardian.childCardNumber)!, created_at: now }),
+    );
+    tx.run(db.insertInto("terminals").values({ canteen_id: canteenId, name: "Kasse 1 (demo)", api_key_hash: hashApiKey(options.posDemoKey), created_at: now }));
+    const productIds = demoProducts.map(
+      (product) =>
+        tx.run(
+          db.insertInto("products").values({
+            canteen_id: canteenId,
+            name: product.name,
+            description: product.description,
+            category: product.category,
+            price_ore: product.priceOre,
+            allergens: product.allergens,
+            active: 1,
+            created_at: now,
+          }),
+        ).lastInsertRowid,
     );
     // A week of menus from today: everything every day, with 40 portions of the day's dish.
-    const menu = tx.sqlite.query("INSERT INTO menu_items (canteen_id, delivery_day, product_id, quantity_limit) VALUES (?, ?, ?, ?)");
     const today = copenhagenDate(now);
     for (let offset = 0; offset < 8; offset += 1) {
       const day = addDays(today, offset);
-      productIds.forEach((productId, index) => menu.run(canteenId, day, productId, demoProducts[index]!.category === "Dagens ret" ? 40 : null));
+      productIds.forEach((productId, index) =>
+        tx.run(
+          db
+            .insertInto("menu_items")
+            .values({ canteen_id: canteenId, delivery_day: day, product_id: productId, quantity_limit: demoProducts[index]!.category === "Dagens ret" ? 40 : null }),
+        ),
+      );
     }
     if (options.kitchenDemoToken) {
-      tx.sqlite.query("INSERT INTO kitchen_screens (canteen_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)").run(canteenId, "Køkkenskærm (demo)", hashApiKey(options.kitchenDemoToken), now);
+      tx.run(db.insertInto("kitchen_screens").values({ canteen_id: canteenId, name: "Køkkenskærm (demo)", token_hash: hashApiKey(options.kitchenDemoToken), created_at: now }));
     }
     return true;
   });

@@ -2,6 +2,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Store } from "../db/connect.ts";
+import { db } from "../db/query.ts";
 import type { Config } from "./config.ts";
 import type { EventBus } from "./events/bus.ts";
 import { bearerToken, findTerminalByKey } from "./auth/terminal.ts";
@@ -124,7 +125,7 @@ const sessionProcedure = portalPublicProcedure.use(async ({ ctx, next }) => {
     session = store.read((tx) => findSession(tx, token))?.session ?? session;
     ctx.resHeaders?.append("set-cookie", sessionCookie(token, session.expiresAt, ctx.secure ?? false));
   }
-  const user = store.read((tx) => tx.sqlite.query("SELECT role, tenant_id, email FROM users WHERE id = ?").get(session.userId) as { role: string; tenant_id: number; email: string | null } | null);
+  const user = store.read((tx) => tx.first(db.selectFrom("users").select(["role", "tenant_id", "email"]).where("id", "=", session.userId)));
   if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Not signed in" });
   return next({ ctx: { session, userId: session.userId, sessionToken: token, role: user.role, tenantId: user.tenant_id, email: user.email } });
 });

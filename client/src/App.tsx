@@ -17,6 +17,7 @@ import { TransferPage } from "./pages/Transfer.tsx";
 import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
 import { KitchenPage } from "./pages/Kitchen.tsx";
 import { AdminPage } from "./pages/Admin.tsx";
+import { KassePage } from "./pages/Kasse.tsx";
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -139,6 +140,7 @@ export function App() {
   // The kitchen screen is its own full-screen app: no portal shell, no cardholder sign-in.
   if (window.location.pathname.startsWith("/kitchen")) return <KitchenPage />;
   if (window.location.pathname.startsWith("/admin")) return <AdminPage />;
+  if (window.location.pathname.startsWith("/kasse")) return <KassePage />;
   return (
     <Router root={Layout}>
       <Route path="/" component={() => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; }} />

@@ -2,6 +2,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { Tx } from "../../db/tx.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { TerminalIdentity } from "../services/pos.ts";
 
 export function hashApiKey(key: string): string {
@@ -15,23 +16,16 @@ export function bearerToken(header: string | null): string | null {
   return match ? match[1]! : null;
 }
 
+/** Runs on every till request (before the sale), so it is compiled once. */
+const terminalByKeyHash = prepared<{ keyHash: string }>()((p) =>
+  db
+    .selectFrom("terminals as t")
+    .innerJoin("canteens as c", "c.id", "t.canteen_id")
+    .select(["t.id as terminalId", "t.name as terminalName", "c.id as canteenId", "c.name as canteenName", "c.tenant_id as tenantId", "c.revenue_account_id as revenueAccountId"])
+    .where("t.api_key_hash", "=", p.keyHash)
+    .where("t.revoked_at", "is", null),
+);
+
 export function findTerminalByKey(tx: Tx, key: string): TerminalIdentity | null {
-  const row = tx.sqlite
-    .query(
-      `SELECT t.id AS terminal_id, t.name AS terminal_name, c.id AS canteen_id, c.name AS canteen_name, c.tenant_id, c.revenue_account_id
-       FROM terminals t JOIN canteens c ON c.id = t.canteen_id
-       WHERE t.api_key_hash = ? AND t.revoked_at IS NULL`,
-    )
-    .get(hashApiKey(key)) as
-    | { terminal_id: number; terminal_name: string; canteen_id: number; canteen_name: string; tenant_id: number; revenue_account_id: number }
-    | null;
-  if (!row) return null;
-  return {
-    terminalId: row.terminal_id,
-    terminalName: row.terminal_name,
-    canteenId: row.canteen_id,
-    canteenName: row.canteen_name,
-    tenantId: row.tenant_id,
-    revenueAccountId: row.revenue_account_id,
-  };
+  return terminalByKeyHash.first(tx, { keyHash: hashApiKey(key) }) ?? null;
 }

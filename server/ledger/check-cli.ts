@@ -1,8 +1,7 @@
 // `npm run ledger:check`: verifies the ledger invariants of the configured database; exits 1 on any violation.
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
-import { openSqliteReadOnly } from "../../db/connect.ts";
-import { makeTx } from "../../db/tx.ts";
+import { readSnapshot } from "../../db/connect.ts";
 import { checkLedger } from "./ledger.ts";
 import { formatOre } from "../../common/money.ts";
 
@@ -12,12 +11,8 @@ if (!existsSync(path)) {
   console.error(`ledger:check: no database file at ${path}`);
   process.exit(1);
 }
-const sqlite = openSqliteReadOnly(path);
 // One read transaction, so that every invariant is checked against the same snapshot while a server keeps writing.
-sqlite.run("BEGIN");
-const result = checkLedger(makeTx(sqlite));
-sqlite.run("COMMIT");
-sqlite.close();
+const result = readSnapshot(path, checkLedger);
 console.log(`ledger:check ${path}: ${result.accounts} accounts, ${result.transfers} transfers, sum of balances ${result.balanceSumOre} øre, cardholder liability ${formatOre(result.cardholderLiabilityOre)}`);
 if (!result.ok) {
   for (const violation of result.violations) console.error(`VIOLATION: ${violation}`);

@@ -1,6 +1,9 @@
 // The money core: posts double-entry transfers idempotently and keeps account balances in step, inside the caller's write transaction.
 import type { Tx, WriteTx } from "../../db/tx.ts";
-import type { TransferKind } from "../../db/schema.ts";
+import { db, prepared } from "../../db/query.ts";
+import type { LedgerAccountKind, TransferDeclineReason, TransferKind } from "../../db/schema.ts";
+
+export type { TransferDeclineReason } from "../../db/schema.ts";
 
 export interface TransferRequest {
   /** Idempotency key, namespaced by the caller (e.g. `sale:<uuid>`). */
@@ -27,8 +30,6 @@ export interface Transfer {
   createdAt: number;
 }
 
-export type TransferDeclineReason = "debit_account_not_found" | "credit_account_not_found" | "insufficient_funds";
-
 export type TransferResult =
   | { status: "posted"; transfer: Transfer; replayed: boolean }
   | { status: "declined"; reason: TransferDeclineReason; replayed: boolean };
@@ -53,42 +54,91 @@ function assertInvariant(condition: boolean, message: string): asserts condition
   if (!condition) throw new LedgerInvariantError(message);
 }
 
-interface TransferRow {
-  seq: number;
-  id: string;
-  debit_account_id: number;
-  credit_account_id: number;
-  amount_ore: number;
-  kind: TransferKind;
-  reference: string | null;
-  description: string | null;
-  debit_balance_after_ore: number;
-  credit_balance_after_ore: number;
-  created_at: number;
-}
+const TRANSFER_COLUMNS = [
+  "seq",
+  "id",
+  "debit_account_id",
+  "credit_account_id",
+  "amount_ore",
+  "kind",
+  "reference",
+  "description",
+  "debit_balance_after_ore",
+  "credit_balance_after_ore",
+  "created_at",
+] as const;
 
-interface DeclinedRow {
+// The posting path's queries, compiled once: every sale, deposit and refund runs them.
+const transferById = prepared<{ id: string }>()((p) => db.selectFrom("transfers").select(TRANSFER_COLUMNS).where("id", "=", p.id));
+const declinedById = prepared<{ id: string }>()((p) =>
+  db.selectFrom("declined_transfers").select(["id", "debit_account_id", "credit_account_id", "amount_ore", "kind", "reference", "reason"]).where("id", "=", p.id),
+);
+const accountById = prepared<{ id: number }>()((p) =>
+  db.selectFrom("ledger_accounts").select(["id", "allow_negative", "balance_ore", "debits_ore", "credits_ore"]).where("id", "=", p.id),
+);
+const balanceById = prepared<{ id: number }>()((p) => db.selectFrom("ledger_accounts").select("balance_ore").where("id", "=", p.id));
+const insertDeclined = prepared<{
   id: string;
-  debit_account_id: number;
-  credit_account_id: number;
-  amount_ore: number;
+  debitAccountId: number;
+  creditAccountId: number;
+  amountOre: number;
   kind: TransferKind;
   reference: string | null;
   reason: TransferDeclineReason;
-}
+  createdAt: number;
+}>()((p) =>
+  db.insertInto("declined_transfers").values({
+    id: p.id,
+    debit_account_id: p.debitAccountId,
+    credit_account_id: p.creditAccountId,
+    amount_ore: p.amountOre,
+    kind: p.kind,
+    reference: p.reference,
+    reason: p.reason,
+    created_at: p.createdAt,
+  }),
+);
+/** Compare-and-set on the balance read before: a concurrent change would make it touch no row. */
+const updateAccount = prepared<{ id: number; balanceOre: number; debitsOre: number; creditsOre: number; balanceBeforeOre: number }>()((p) =>
+  db
+    .updateTable("ledger_accounts")
+    .set({ balance_ore: p.balanceOre, debits_ore: p.debitsOre, credits_ore: p.creditsOre })
+    .where("id", "=", p.id)
+    .where("balance_ore", "=", p.balanceBeforeOre),
+);
+const insertTransfer = prepared<{
+  id: string;
+  debitAccountId: number;
+  creditAccountId: number;
+  amountOre: number;
+  kind: TransferKind;
+  reference: string | null;
+  description: string | null;
+  debitBalanceAfterOre: number;
+  creditBalanceAfterOre: number;
+  createdAt: number;
+}>()((p) =>
+  db
+    .insertInto("transfers")
+    .values({
+      id: p.id,
+      debit_account_id: p.debitAccountId,
+      credit_account_id: p.creditAccountId,
+      amount_ore: p.amountOre,
+      kind: p.kind,
+      reference: p.reference,
+      description: p.description,
+      debit_balance_after_ore: p.debitBalanceAfterOre,
+      credit_balance_after_ore: p.creditBalanceAfterOre,
+      created_at: p.createdAt,
+    })
+    .returning(TRANSFER_COLUMNS),
+);
 
-interface AccountRow {
-  id: number;
-  allow_negative: number;
-  balance_ore: number;
-  debits_ore: number;
-  credits_ore: number;
-}
+/** A stored transfer as the ledger reads it (Kysely's result type of the transfer queries). */
+export type StoredTransfer = NonNullable<ReturnType<typeof transferById.first>>;
 
-const TRANSFER_COLUMNS =
-  "seq, id, debit_account_id, credit_account_id, amount_ore, kind, reference, description, debit_balance_after_ore, credit_balance_after_ore, created_at";
-
-export function toTransfer(row: TransferRow): Transfer {
+export function toTransfer(row: StoredTransfer): Transfer {
   return {
     seq: row.seq,
     id: row.id,
@@ -118,13 +168,12 @@ function firstDifference(
 }
 
 export function findTransfer(tx: Tx, id: string): Transfer | undefined {
-  const row = tx.sqlite.query(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`).get(id) as TransferRow | null;
+  const row = transferById.first(tx, { id });
   return row ? toTransfer(row) : undefined;
 }
 
 export function getBalance(tx: Tx, accountId: number): number | undefined {
-  const row = tx.sqlite.query("SELECT balance_ore FROM ledger_accounts WHERE id = ?").get(accountId) as { balance_ore: number } | null;
-  return row?.balance_ore;
+  return balanceById.first(tx, { id: accountId })?.balance_ore;
 }
 
 /**
@@ -136,32 +185,36 @@ export function postTransfer(tx: WriteTx, request: TransferRequest, nowMs: numbe
   assertInvariant(request.debitAccountId !== request.creditAccountId, "a transfer needs two different accounts");
   assertInvariant(request.id.length > 0 && request.id.length <= 200, "transfer id must be 1–200 characters");
 
-  const existing = tx.sqlite.query(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`).get(request.id) as TransferRow | null;
+  const existing = transferById.first(tx, { id: request.id });
   if (existing) {
     const difference = firstDifference(existing, request);
     if (difference) throw new TransferConflictError(request.id, difference);
     return { status: "posted", transfer: toTransfer(existing), replayed: true };
   }
-  const declined = tx.sqlite
-    .query("SELECT id, debit_account_id, credit_account_id, amount_ore, kind, reference, reason FROM declined_transfers WHERE id = ?")
-    .get(request.id) as DeclinedRow | null;
+  const declined = declinedById.first(tx, { id: request.id });
   if (declined) {
     const difference = firstDifference(declined, request);
     if (difference) throw new TransferConflictError(request.id, difference);
     return { status: "declined", reason: declined.reason, replayed: true };
   }
 
-  const accountQuery = tx.sqlite.query("SELECT id, allow_negative, balance_ore, debits_ore, credits_ore FROM ledger_accounts WHERE id = ?");
-  const debit = accountQuery.get(request.debitAccountId) as AccountRow | null;
-  const credit = accountQuery.get(request.creditAccountId) as AccountRow | null;
+  const debit = accountById.first(tx, { id: request.debitAccountId });
+  const credit = accountById.first(tx, { id: request.creditAccountId });
   let reason: TransferDeclineReason | null = null;
   if (!debit) reason = "debit_account_not_found";
   else if (!credit) reason = "credit_account_not_found";
   else if (debit.allow_negative === 0 && debit.balance_ore < request.amountOre) reason = "insufficient_funds";
   if (reason || !debit || !credit) {
-    tx.sqlite
-      .query("INSERT INTO declined_transfers (id, debit_account_id, credit_account_id, amount_ore, kind, reference, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(request.id, request.debitAccountId, request.creditAccountId, request.amountOre, request.kind, request.reference ?? null, reason!, nowMs);
+    insertDeclined.run(tx, {
+      id: request.id,
+      debitAccountId: request.debitAccountId,
+      creditAccountId: request.creditAccountId,
+      amountOre: request.amountOre,
+      kind: request.kind,
+      reference: request.reference ?? null,
+      reason: reason!,
+      createdAt: nowMs,
+    });
     return { status: "declined", reason: reason!, replayed: false };
   }
 
@@ -177,30 +230,23 @@ export function postTransfer(tx: WriteTx, request: TransferRequest, nowMs: numbe
   assertInvariant(Number.isSafeInteger(debitsAfter) && Number.isSafeInteger(creditsAfter), "account totals would overflow");
   assertInvariant(debit.allow_negative === 1 || debitBalanceAfter >= 0, `account ${debit.id} would go below zero`);
 
-  const update = tx.sqlite.query(
-    "UPDATE ledger_accounts SET balance_ore = ?, debits_ore = ?, credits_ore = ? WHERE id = ? AND balance_ore = ?",
-  );
-  const debitUpdate = update.run(debitBalanceAfter, debitsAfter, debit.credits_ore, debit.id, debit.balance_ore);
-  const creditUpdate = update.run(creditBalanceAfter, credit.debits_ore, creditsAfter, credit.id, credit.balance_ore);
+  const debitUpdate = updateAccount.run(tx, { id: debit.id, balanceOre: debitBalanceAfter, debitsOre: debitsAfter, creditsOre: debit.credits_ore, balanceBeforeOre: debit.balance_ore });
+  const creditUpdate = updateAccount.run(tx, { id: credit.id, balanceOre: creditBalanceAfter, debitsOre: credit.debits_ore, creditsOre: creditsAfter, balanceBeforeOre: credit.balance_ore });
   assertInvariant(debitUpdate.changes === 1 && creditUpdate.changes === 1, "account changed under a running transfer");
 
-  const row = tx.sqlite
-    .query(
-      `INSERT INTO transfers (id, debit_account_id, credit_account_id, amount_ore, kind, reference, description, debit_balance_after_ore, credit_balance_after_ore, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${TRANSFER_COLUMNS}`,
-    )
-    .get(
-      request.id,
-      request.debitAccountId,
-      request.creditAccountId,
-      request.amountOre,
-      request.kind,
-      request.reference ?? null,
-      request.description ?? null,
-      debitBalanceAfter,
-      creditBalanceAfter,
-      nowMs,
-    ) as TransferRow;
+  const row = insertTransfer.first(tx, {
+    id: request.id,
+    debitAccountId: request.debitAccountId,
+    creditAccountId: request.creditAccountId,
+    amountOre: request.amountOre,
+    kind: request.kind,
+    reference: request.reference ?? null,
+    description: request.description ?? null,
+    debitBalanceAfterOre: debitBalanceAfter,
+    creditBalanceAfterOre: creditBalanceAfter,
+    createdAt: nowMs,
+  });
+  assertInvariant(row !== undefined, "the transfer insert returned no row");
   return { status: "posted", transfer: toTransfer(row), replayed: false };
 }
 
@@ -221,38 +267,48 @@ export interface LedgerCheckResult {
  */
 export function checkLedger(tx: Tx): LedgerCheckResult {
   const violations: string[] = [];
-  const totals = tx.sqlite
-    .query(
-      `SELECT COUNT(*) AS accounts, COALESCE(SUM(balance_ore), 0) AS balance_sum,
-              COALESCE(SUM(CASE WHEN kind = 'cardholder' THEN balance_ore ELSE 0 END), 0) AS liability
-       FROM ledger_accounts`,
-    )
-    .get() as { accounts: number; balance_sum: number; liability: number };
+  const totals = tx.first(
+    db.selectFrom("ledger_accounts").select((eb) => [
+      eb.fn.countAll<number>().as("accounts"),
+      eb.fn.coalesce(eb.fn.sum<number>("balance_ore"), eb.lit(0)).as("balance_sum"),
+      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when("kind", "=", "cardholder").then(eb.ref("balance_ore")).else(0).end()), eb.lit(0)).as("liability"),
+    ]),
+  )!;
   if (totals.balance_sum !== 0) violations.push(`sum of all balances is ${totals.balance_sum} øre, not 0`);
 
-  const mismatches = tx.sqlite
-    .query(
-      `SELECT a.id, a.kind, a.allow_negative, a.balance_ore, a.debits_ore, a.credits_ore,
-              COALESCE(d.total, 0) AS transfer_debits, COALESCE(c.total, 0) AS transfer_credits
-       FROM ledger_accounts a
-       LEFT JOIN (SELECT debit_account_id AS id, SUM(amount_ore) AS total FROM transfers GROUP BY debit_account_id) d ON d.id = a.id
-       LEFT JOIN (SELECT credit_account_id AS id, SUM(amount_ore) AS total FROM transfers GROUP BY credit_account_id) c ON c.id = a.id
-       WHERE a.balance_ore <> a.credits_ore - a.debits_ore
-          OR a.debits_ore <> COALESCE(d.total, 0)
-          OR a.credits_ore <> COALESCE(c.total, 0)
-          OR (a.allow_negative = 0 AND a.balance_ore < 0)
-          OR (a.kind = 'cardholder' AND a.balance_ore < 0)`,
-    )
-    .all() as Array<{
-    id: number;
-    kind: string;
-    allow_negative: number;
-    balance_ore: number;
-    debits_ore: number;
-    credits_ore: number;
-    transfer_debits: number;
-    transfer_credits: number;
-  }>;
+  const debitTotals = db
+    .selectFrom("transfers")
+    .select((eb) => ["debit_account_id as id", eb.fn.sum<number>("amount_ore").as("total")])
+    .groupBy("debit_account_id");
+  const creditTotals = db
+    .selectFrom("transfers")
+    .select((eb) => ["credit_account_id as id", eb.fn.sum<number>("amount_ore").as("total")])
+    .groupBy("credit_account_id");
+  const mismatches = tx.all(
+    db
+      .selectFrom("ledger_accounts as a")
+      .leftJoin(debitTotals.as("d"), "d.id", "a.id")
+      .leftJoin(creditTotals.as("c"), "c.id", "a.id")
+      .select((eb) => [
+        "a.id",
+        "a.kind",
+        "a.allow_negative",
+        "a.balance_ore",
+        "a.debits_ore",
+        "a.credits_ore",
+        eb.fn.coalesce("d.total", eb.lit(0)).as("transfer_debits"),
+        eb.fn.coalesce("c.total", eb.lit(0)).as("transfer_credits"),
+      ])
+      .where((eb) =>
+        eb.or([
+          eb("a.balance_ore", "<>", eb(eb.ref("a.credits_ore"), "-", eb.ref("a.debits_ore"))),
+          eb("a.debits_ore", "<>", eb.fn.coalesce("d.total", eb.lit(0))),
+          eb("a.credits_ore", "<>", eb.fn.coalesce("c.total", eb.lit(0))),
+          eb.and([eb("a.allow_negative", "=", 0), eb("a.balance_ore", "<", 0)]),
+          eb.and([eb("a.kind", "=", "cardholder"), eb("a.balance_ore", "<", 0)]),
+        ]),
+      ),
+  );
   for (const account of mismatches) {
     if (account.balance_ore !== account.credits_ore - account.debits_ore)
       violations.push(`account ${account.id}: balance ${account.balance_ore} ≠ credits ${account.credits_ore} − debits ${account.debits_ore}`);
@@ -263,7 +319,7 @@ export function checkLedger(tx: Tx): LedgerCheckResult {
     if (account.balance_ore < 0 && (account.allow_negative === 0 || account.kind === "cardholder"))
       violations.push(`account ${account.id} (${account.kind}) is below zero: ${account.balance_ore}`);
   }
-  const transferCount = (tx.sqlite.query("SELECT COUNT(*) AS n FROM transfers").get() as { n: number }).n;
+  const transferCount = tx.first(db.selectFrom("transfers").select((eb) => eb.fn.countAll<number>().as("n")))!.n;
   return {
     ok: violations.length === 0,
     violations,
@@ -275,7 +331,7 @@ export function checkLedger(tx: Tx): LedgerCheckResult {
 }
 
 export interface NewAccount {
-  kind: import("../../db/schema.ts").LedgerAccountKind;
+  kind: LedgerAccountKind;
   name: string;
   code?: string | null;
   ownerUserId?: number | null;
@@ -284,12 +340,20 @@ export interface NewAccount {
 /** Opens a ledger account at zero. Cardholder accounts may never go below zero; system accounts may. */
 export function openAccount(tx: WriteTx, account: NewAccount, nowMs: number = Date.now()): number {
   const allowNegative = account.kind === "cardholder" ? 0 : 1;
-  const result = tx.sqlite
-    .query(
-      "INSERT INTO ledger_accounts (kind, code, name, owner_user_id, allow_negative, balance_ore, debits_ore, credits_ore, created_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?)",
-    )
-    .run(account.kind, account.code ?? null, account.name, account.ownerUserId ?? null, allowNegative, nowMs);
-  return Number(result.lastInsertRowid);
+  const result = tx.run(
+    db.insertInto("ledger_accounts").values({
+      kind: account.kind,
+      code: account.code ?? null,
+      name: account.name,
+      owner_user_id: account.ownerUserId ?? null,
+      allow_negative: allowNegative,
+      balance_ore: 0,
+      debits_ore: 0,
+      credits_ore: 0,
+      created_at: nowMs,
+    }),
+  );
+  return result.lastInsertRowid;
 }
 
 /**
@@ -305,7 +369,7 @@ const SYSTEM_ACCOUNTS = {
 
 /** The id of the system account with this code, opened on first use. */
 export function systemAccount(tx: WriteTx, code: keyof typeof SYSTEM_ACCOUNTS, nowMs: number = Date.now()): number {
-  const row = tx.sqlite.query("SELECT id FROM ledger_accounts WHERE code = ?").get(code) as { id: number } | null;
+  const row = tx.first(db.selectFrom("ledger_accounts").select("id").where("code", "=", code));
   if (row) return row.id;
   const account = SYSTEM_ACCOUNTS[code];
   return openAccount(tx, { kind: account.kind, code, name: account.name }, nowMs);

@@ -1,6 +1,7 @@
 // Outgoing mail behind one interface: SMTP (nodemailer) when SMTP_URL is set, otherwise an outbox table (dev page, tests).
 import nodemailer, { type Transporter } from "nodemailer";
 import type { Store } from "../../db/connect.ts";
+import { db } from "../../db/query.ts";
 
 export interface MailMessage {
   to: string;
@@ -17,7 +18,7 @@ export class OutboxMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     await this.store.write((tx) =>
-      tx.sqlite.query("INSERT INTO outbox (recipient, subject, body_text, created_at) VALUES (?, ?, ?, ?)").run(message.to, message.subject, message.text, Date.now()),
+      tx.run(db.insertInto("outbox").values({ recipient: message.to, subject: message.subject, body_text: message.text, created_at: Date.now() })),
     );
   }
 }
@@ -50,13 +51,7 @@ export interface OutboxEntry {
 
 export function readOutbox(store: Store, limit = 50): OutboxEntry[] {
   return store.read((tx) =>
-    (tx.sqlite.query("SELECT id, recipient, subject, body_text, created_at FROM outbox ORDER BY id DESC LIMIT ?").all(limit) as Array<{
-      id: number;
-      recipient: string;
-      subject: string;
-      body_text: string;
-      created_at: number;
-    }>).map((row) => ({ id: row.id, recipient: row.recipient, subject: row.subject, body: row.body_text, createdAt: row.created_at })),
+    tx.all(db.selectFrom("outbox").select(["id", "recipient", "subject", "body_text", "created_at"]).orderBy("id", "desc").limit(limit)).map((row) => ({ id: row.id, recipient: row.recipient, subject: row.subject, body: row.body_text, createdAt: row.created_at })),
   );
 }
 

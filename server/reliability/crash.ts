@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
+import { db } from "../../db/query.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { freePort, productionEnv, waitForHttp } from "../../tools/processes.ts";
@@ -27,15 +28,17 @@ async function prepare(): Promise<void> {
   await migrateToLatest(path);
   const store = openStore({ path });
   await store.write((tx) => {
-    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Crash', 0)").run().lastInsertRowid);
+    const tenantId = tx.run(db.insertInto("tenants").values({ name: "Crash", created_at: 0 })).lastInsertRowid;
     const revenue = openAccount(tx, { kind: "canteen_revenue", name: "Crash revenue" });
-    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenue).lastInsertRowid);
-    tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Kasse', ?, 0)").run(canteenId, hashApiKey(KEY));
+    const canteenId = tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenue, created_at: 0 })).lastInsertRowid;
+    tx.run(db.insertInto("terminals").values({ canteen_id: canteenId, name: "Kasse", api_key_hash: hashApiKey(KEY), created_at: 0 }));
     const clearing = systemAccount(tx, "acquirer_clearing");
     for (let index = 0; index < CARDS; index += 1) {
-      const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, created_at) VALUES (?, 'cardholder', 0)").run(tenantId).lastInsertRowid);
+      const userId = tx.run(db.insertInto("users").values({ tenant_id: tenantId, role: "cardholder", created_at: 0 })).lastInsertRowid;
       const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
-      tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber(index), userId, accountId);
+      tx.run(
+        db.insertInto("cards").values({ card_number: cardNumber(index), user_id: userId, account_id: accountId, verification_code_hash: "x", status: "active", created_at: 0 }),
+      );
       postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: FUNDING_ORE, kind: "deposit" });
     }
   });
@@ -91,10 +94,12 @@ function verify(): Verification {
   try {
     return store.read((tx) => {
       const transfersPerSale = new Map<string, number>();
-      for (const row of tx.sqlite.query("SELECT reference, COUNT(*) AS n FROM transfers WHERE kind = 'sale' GROUP BY reference").all() as Array<{ reference: string; n: number }>) {
-        transfersPerSale.set(row.reference, row.n);
-      }
-      const approvedRows = new Set((tx.sqlite.query("SELECT id FROM sales WHERE status = 'approved'").all() as Array<{ id: string }>).map((row) => row.id));
+      const perReference = tx.all(
+        db.selectFrom("transfers").select((eb) => ["reference", eb.fn.countAll<number>().as("n")]).where("kind", "=", "sale").groupBy("reference"),
+      );
+      // A sale transfer's reference is the sale id.
+      for (const row of perReference) transfersPerSale.set(row.reference!, row.n);
+      const approvedRows = new Set(tx.all(db.selectFrom("sales").select("id").where("status", "=", "approved")).map((row) => row.id));
       let acknowledged = 0;
       let found = 0;
       let lost = 0;
@@ -105,17 +110,43 @@ function verify(): Verification {
         else lost += 1;
       }
       const duplicated = [...transfersPerSale.values()].filter((count) => count > 1).length;
-      const halfWritten =
-        (tx.sqlite.query("SELECT COUNT(*) AS n FROM transfers t WHERE t.kind = 'sale' AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.transfer_id = t.id)").get() as { n: number }).n +
-        (tx.sqlite.query("SELECT COUNT(*) AS n FROM sales s WHERE s.status = 'approved' AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = s.transfer_id)").get() as { n: number }).n;
+      const saleTransfersWithoutSale = tx.first(
+        db
+          .selectFrom("transfers as t")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("t.kind", "=", "sale")
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom("sales as s").select("s.id").whereRef("s.transfer_id", "=", "t.id")))),
+      )!.n;
+      const approvedSalesWithoutTransfer = tx.first(
+        db
+          .selectFrom("sales as s")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("s.status", "=", "approved")
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom("transfers as t").select("t.id").whereRef("t.id", "=", "s.transfer_id")))),
+      )!.n;
+      const halfWritten = saleTransfersWithoutSale + approvedSalesWithoutTransfer;
       let balanceMismatches = 0;
       for (let index = 0; index < CARDS; index += 1) {
-        const row = tx.sqlite
-          .query(
-            `SELECT a.balance_ore, COALESCE((SELECT SUM(s.amount_ore) FROM sales s WHERE s.card_id = c.id AND s.status = 'approved'), 0) AS spent
-             FROM cards c JOIN ledger_accounts a ON a.id = c.account_id WHERE c.card_number = ?`,
-          )
-          .get(cardNumber(index)) as { balance_ore: number; spent: number };
+        const row = tx.first(
+          db
+            .selectFrom("cards as c")
+            .innerJoin("ledger_accounts as a", "a.id", "c.account_id")
+            .select((eb) => [
+              "a.balance_ore",
+              eb.fn
+                .coalesce(
+                  eb
+                    .selectFrom("sales as s")
+                    .select((inner) => inner.fn.sum<number>("s.amount_ore").as("total"))
+                    .whereRef("s.card_id", "=", "c.id")
+                    .where("s.status", "=", "approved")
+                    .$asScalar(),
+                  eb.lit(0),
+                )
+                .as("spent"),
+            ])
+            .where("c.card_number", "=", cardNumber(index)),
+        )!;
         if (row.balance_ore !== FUNDING_ORE - row.spent) balanceMismatches += 1;
       }
       return { acknowledged, found, lost, duplicated, halfWritten, balanceMismatches, ledgerOk: checkLedger(tx).ok };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { sseClient } from "../testing/sse-client.ts";
 import { openStore } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
+import { db } from "../../db/query.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { createSession, generateSessionToken } from "../auth/session.ts";
 import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
@@ -36,18 +37,22 @@ async function prepare() {
   const store = openStore({ path, synchronous: "NORMAL" });
   const fixture = await store.write((tx) => {
     const now = Date.now();
-    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Soak', 0)").run().lastInsertRowid);
+    const tenantId = tx.run(db.insertInto("tenants").values({ name: "Soak", created_at: 0 })).lastInsertRowid;
     const revenue = openAccount(tx, { kind: "canteen_revenue", name: "Soak revenue" });
-    const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenue).lastInsertRowid);
-    tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, 'Kasse', ?, 0)").run(canteenId, hashApiKey(KEY));
-    const productId = Number(tx.sqlite.query("INSERT INTO products (canteen_id, name, category, price_ore, created_at) VALUES (?, 'Dagens ret', 'Dagens ret', 3500, 0)").run(canteenId).lastInsertRowid);
-    tx.sqlite.query("INSERT INTO menu_items (canteen_id, delivery_day, product_id) VALUES (?, ?, ?)").run(canteenId, day, productId);
+    const canteenId = tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenue, created_at: 0 })).lastInsertRowid;
+    tx.run(db.insertInto("terminals").values({ canteen_id: canteenId, name: "Kasse", api_key_hash: hashApiKey(KEY), created_at: 0 }));
+    const productId = tx.run(
+      db.insertInto("products").values({ canteen_id: canteenId, name: "Dagens ret", category: "Dagens ret", price_ore: 3500, created_at: 0 }),
+    ).lastInsertRowid;
+    tx.run(db.insertInto("menu_items").values({ canteen_id: canteenId, delivery_day: day, product_id: productId }));
     const clearing = systemAccount(tx, "acquirer_clearing");
     const users = Array.from({ length: SUBSCRIBERS }, (_, index) => {
-      const userId = Number(tx.sqlite.query("INSERT INTO users (tenant_id, role, name, email, created_at) VALUES (?, 'cardholder', ?, ?, 0)").run(tenantId, `Bruger ${index}`, `s${index}@example.dk`).lastInsertRowid);
+      const userId = tx.run(
+        db.insertInto("users").values({ tenant_id: tenantId, role: "cardholder", name: `Bruger ${index}`, email: `s${index}@example.dk`, created_at: 0 }),
+      ).lastInsertRowid;
       const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId });
       const cardNumber = `8${String(index).padStart(13, "0")}`;
-      tx.sqlite.query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, 'x', 'active', 0)").run(cardNumber, userId, accountId);
+      tx.run(db.insertInto("cards").values({ card_number: cardNumber, user_id: userId, account_id: accountId, verification_code_hash: "x", status: "active", created_at: 0 }));
       postTransfer(tx, { id: `fund:${index}`, debitAccountId: clearing, creditAccountId: accountId, amountOre: 100_000_000, kind: "deposit" });
       const token = generateSessionToken();
       createSession(tx, token, userId, now);

@@ -1,4 +1,5 @@
 // The application router: one sub-router per domain noun. Clients import only its type.
+import { db } from "../../db/query.ts";
 import { publicProcedure, router } from "../trpc.ts";
 import { posRouter } from "./pos.ts";
 import { tillRouter } from "./till.ts";
@@ -17,7 +18,7 @@ import { siteRouter } from "./site.ts";
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
   health: publicProcedure.query(({ ctx }) => {
-    const row = ctx.services.store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS cards FROM cards").get() as { cards: number });
+    const row = ctx.services.store.read((tx) => tx.first(db.selectFrom("cards").select((eb) => eb.fn.countAll<number>().as("cards")))!);
     return { ok: true as const, time: new Date().toISOString(), cards: row.cards };
   }),
   pos: posRouter,

@@ -7,6 +7,7 @@ import { actableAccountIds } from "../services/access.ts";
 import type { AutoTopUpEvent, BalanceEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 
 /** Transfers read per backfill query; a long-disconnected client is caught up page by page, never truncated. */
@@ -72,13 +73,32 @@ function advance(position: Position, event: PortalEvent): Position | null {
   return later ? { ...position, seq: event.seq, accountId: event.accountId } : null;
 }
 
+// Every stream (re)connect reads the ends of the logs and backfills top-up results, so these are compiled once.
+const lastTransferSeq = prepared<Record<string, never>>()(() =>
+  db.selectFrom("transfers").select((eb) => eb.fn.coalesce(eb.fn.max("seq"), eb.lit(0)).as("seq")),
+);
+const lastTopUpSeq = prepared<{ userId: number }>()((p) =>
+  db.selectFrom("auto_top_up_results").select((eb) => eb.fn.coalesce(eb.fn.max("seq"), eb.lit(0)).as("seq")).where("user_id", "=", p.userId),
+);
+const lastOrderSeq = prepared<{ userId: number }>()((p) =>
+  db.selectFrom("order_events").select((eb) => eb.fn.coalesce(eb.fn.max("seq"), eb.lit(0)).as("seq")).where("user_id", "=", p.userId),
+);
+const topUpsAfter = prepared<{ userId: number; afterSeq: number }>()((p) =>
+  db
+    .selectFrom("auto_top_up_results")
+    .select(["seq", "user_id", "account_id", "payment_id", "status", "reason", "amount_ore", "balance_after_ore", "agreement_paused", "created_at"])
+    .where("user_id", "=", p.userId)
+    .where("seq", ">", p.afterSeq)
+    .orderBy("seq"),
+);
+
 /** The current ends of the three logs: a fresh stream starts here ("before the next transfer"). */
 function currentPosition(tx: Tx, userId: number): Position {
   return {
-    seq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM transfers").get() as { seq: number }).seq + 1,
+    seq: lastTransferSeq.first(tx, {})!.seq + 1,
     accountId: 0,
-    topUpSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM auto_top_up_results WHERE user_id = ?").get(userId) as { seq: number }).seq,
-    orderSeq: (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events WHERE user_id = ?").get(userId) as { seq: number }).seq,
+    topUpSeq: lastTopUpSeq.first(tx, { userId })!.seq,
+    orderSeq: lastOrderSeq.first(tx, { userId })!.seq,
   };
 }
 
@@ -92,11 +112,7 @@ function eventsAfter(tx: Tx, userId: number, accountIds: readonly number[], from
     page = balanceEventsAfter(tx, accountIds, start, BACKFILL_PAGE_TRANSFERS);
     for (const event of page.events) missed.push({ type: "balance", ...event });
   }
-  const topUps = tx.sqlite
-    .query(
-      "SELECT seq, user_id, account_id, payment_id, status, reason, amount_ore, balance_after_ore, agreement_paused, created_at FROM auto_top_up_results WHERE user_id = ? AND seq > ? ORDER BY seq",
-    )
-    .all(userId, from.topUpSeq) as Array<Record<string, any>>;
+  const topUps = topUpsAfter.all(tx, { userId, afterSeq: from.topUpSeq });
   for (const row of topUps) {
     missed.push({
       type: "autoTopUp",

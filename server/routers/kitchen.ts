@@ -7,11 +7,17 @@ import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparatio
 import { findKitchenScreen, KITCHEN_COOKIE, kitchenCookie } from "../services/kitchen-auth.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { publishOrderChange } from "./webshop.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
+
+// Read on every kitchen-queue snapshot, so compiled once.
+const lastOrderSeqQuery = prepared<Record<string, never>>()(() =>
+  db.selectFrom("order_events").select((eb) => eb.fn.coalesce(eb.fn.max("seq"), eb.lit(0)).as("seq")),
+);
 
 /** The end of the order-event log: the position a kitchen screen's snapshot is current to. */
 function lastOrderSeq(tx: Tx): number {
-  return (tx.sqlite.query("SELECT COALESCE(MAX(seq), 0) AS seq FROM order_events").get() as { seq: number }).seq;
+  return lastOrderSeqQuery.first(tx, {})!.seq;
 }
 
 const statusSchema = z.enum(["in_progress", "ready", "delivered"]);

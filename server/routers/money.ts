@@ -10,6 +10,7 @@ import { actableAccount } from "../services/access.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 import { formatOre } from "../../common/money.ts";
+import { db } from "../../db/query.ts";
 
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not found" });
 
@@ -103,7 +104,7 @@ export const payoutsRouter = router({
       return { ok: false as const, reason: result.reason };
     }
     publishTransfers(ctx.services.bus, result.transfers);
-    const email = ctx.services.store.read((tx) => (tx.sqlite.query("SELECT email FROM users WHERE id = ?").get(ctx.userId) as { email: string | null }).email);
+    const email = ctx.services.store.read((tx) => tx.first(db.selectFrom("users").select("email").where("id", "=", ctx.userId))!.email);
     if (email && result.transfers.length > 0) {
       await sendQuietly(ctx.services.mailer, {
         to: email,

@@ -4,6 +4,7 @@ import { supportInputSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, router } from "../trpc.ts";
 import { createSupportCase } from "../services/portal.ts";
 import { sendQuietly } from "../mail/mailer.ts";
+import { db } from "../../db/query.ts";
 
 /** Cases one user may open per hour: enough for a real problem, too few to use the confirmation mail for spam. */
 export const MAX_SUPPORT_CASES_PER_HOUR = 5;
@@ -14,10 +15,13 @@ export const supportRouter = router({
     const nowMs = Date.now();
     // Counted and created in one write job, so a burst of parallel requests cannot all pass the check.
     const created = await ctx.services.store.write((tx) => {
-      const recent = tx.sqlite.query("SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM support_cases WHERE user_id = ? AND created_at > ?").get(ctx.userId, nowMs - HOUR_MS) as {
-        n: number;
-        oldest: number | null;
-      };
+      const recent = tx.first(
+        db
+          .selectFrom("support_cases")
+          .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("created_at").as("oldest")])
+          .where("user_id", "=", ctx.userId)
+          .where("created_at", ">", nowMs - HOUR_MS),
+      )!;
       if (recent.n >= MAX_SUPPORT_CASES_PER_HOUR) return { limited: true as const, retryAfterSeconds: Math.ceil((recent.oldest! + HOUR_MS - nowMs) / 1000) };
       return { limited: false as const, caseNumber: createSupportCase(tx, ctx.userId, input, nowMs) };
     });

@@ -57,7 +57,7 @@ describe("pairing and configuration", () => {
   test("till.config names the terminal and serves the offline limit; a missing, wrong or revoked key gets 401", async () => {
     const config = await call(canteen.terminalKey, "till.config");
     expect(config.status).toBe(200);
-    expect(config.data).toMatchObject({ terminalName: "Kasse", canteenName: "Kantinen", offlineMaxSaleOre: 3_000, maxSaleOre: 50_000 });
+    expect(config.data).toMatchObject({ terminalId: canteen.terminalId, terminalName: "Kasse", canteenName: "Kantinen", offlineMaxSaleOre: 3_000, maxSaleOre: 50_000 });
 
     expect((await call(null, "till.config")).status).toBe(401);
     expect((await call("not-a-key-of-any-terminal-0000", "till.config")).status).toBe(401);

@@ -21,6 +21,7 @@ export const tillRouter = router({
    * so an unpaired till says so at once.
    */
   config: terminalProcedure.query(({ ctx }) => ({
+    terminalId: ctx.terminal.terminalId,
     terminalName: ctx.terminal.terminalName,
     canteenName: ctx.terminal.canteenName,
     maxSaleOre: ctx.services.config.maxSaleOre,

@@ -7,6 +7,7 @@ import { cancelOrder, checkout, listUserOrders, menuFor, orderableDays, type Ord
 import { publishTransfers } from "../ledger/events.ts";
 import { maybeAutoTopUp } from "../services/money.ts";
 import type { Transfer } from "../ledger/ledger.ts";
+import { db } from "../../db/query.ts";
 
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "Dato skal være ÅÅÅÅ-MM-DD / Date must be YYYY-MM-DD" });
 
@@ -24,9 +25,9 @@ export const checkoutInputSchema = z.strictObject({
 function canteensOf(services: AppServices, userId: number): Array<{ canteenId: number; name: string }> {
   return services.store.read(
     (tx) =>
-      (tx.sqlite
-        .query("SELECT c.id, c.name FROM canteens c JOIN users u ON u.tenant_id = c.tenant_id WHERE u.id = ? ORDER BY c.id")
-        .all(userId) as Array<{ id: number; name: string }>).map((row) => ({ canteenId: row.id, name: row.name })),
+      tx
+        .all(db.selectFrom("canteens as c").innerJoin("users as u", "u.tenant_id", "c.tenant_id").select(["c.id", "c.name"]).where("u.id", "=", userId).orderBy("c.id"))
+        .map((row) => ({ canteenId: row.id, name: row.name })),
   );
 }
 

@@ -1,5 +1,8 @@
 // POS domain rules: the atomic, idempotent sale and refund, and the till's balance lookup.
 import type { Tx, WriteTx } from "../../db/tx.ts";
+import { db, prepared } from "../../db/query.ts";
+import type { Selectable } from "kysely";
+import type { CardsTable, RefundsTable } from "../../db/schema.ts";
 import type { RefundInput, SaleInput } from "../../common/limits.ts";
 import { declineMessage, type DeclineReason } from "../../common/declines.ts";
 import { getBalance, postTransfer, type Transfer } from "../ledger/ledger.ts";
@@ -52,38 +55,90 @@ export interface PosOutcome<T> {
   transfers: Transfer[];
 }
 
-interface CardRow {
-  id: number;
-  account_id: number;
-  status: "active" | "blocked";
-  limit_daily_ore: number | null;
-  limit_weekly_ore: number | null;
-  limit_monthly_ore: number | null;
-  balance_ore: number;
-}
+// The sale path's queries, compiled once (issue 11): a till's sale runs each of them at most once.
+/** A card of another tenant is as unknown to this terminal as a card that does not exist. */
+const cardForTerminal = prepared<{ cardNumber: string; tenantId: number }>()((p) =>
+  db
+    .selectFrom("cards as c")
+    .innerJoin("users as u", "u.id", "c.user_id")
+    .innerJoin("ledger_accounts as a", "a.id", "c.account_id")
+    .select(["c.id", "c.account_id", "c.status", "c.limit_daily_ore", "c.limit_weekly_ore", "c.limit_monthly_ore", "a.balance_ore"])
+    .where("c.card_number", "=", p.cardNumber)
+    .where("u.tenant_id", "=", p.tenantId),
+);
 
-interface SaleRow {
-  id: string;
-  terminal_id: number;
-  card_number: string;
-  card_id: number | null;
-  amount_ore: number;
-  items_json: string | null;
-  status: "approved" | "declined";
-  reason: DeclineReason | null;
-  transfer_id: string | null;
-  balance_after_ore: number | null;
-}
+const SALE_COLUMNS = ["id", "terminal_id", "card_number", "card_id", "amount_ore", "items_json", "status", "reason", "transfer_id", "balance_after_ore"] as const;
+const saleById = prepared<{ id: string }>()((p) => db.selectFrom("sales").select(SALE_COLUMNS).where("id", "=", p.id));
+type StoredSale = NonNullable<ReturnType<typeof saleById.first>>;
+const insertSale = prepared<{ [K in keyof StoredSale]: StoredSale[K] } & { created_at: number }>()((p) =>
+  db.insertInto("sales").values({
+    id: p.id,
+    terminal_id: p.terminal_id,
+    card_number: p.card_number,
+    card_id: p.card_id,
+    amount_ore: p.amount_ore,
+    items_json: p.items_json,
+    status: p.status,
+    reason: p.reason,
+    transfer_id: p.transfer_id,
+    balance_after_ore: p.balance_after_ore,
+    created_at: p.created_at,
+  }),
+);
 
-function findCard(tx: Tx, cardNumber: string, tenantId: number): CardRow | undefined {
-  // A card of another tenant is as unknown to this terminal as a card that does not exist.
-  return (tx.sqlite
-    .query(
-      `SELECT c.id, c.account_id, c.status, c.limit_daily_ore, c.limit_weekly_ore, c.limit_monthly_ore, a.balance_ore
-       FROM cards c JOIN users u ON u.id = c.user_id JOIN ledger_accounts a ON a.id = c.account_id
-       WHERE c.card_number = ? AND u.tenant_id = ?`,
+/**
+ * Net spending (sales and orders less their refunds) on an account since each period start. A refund counts at
+ * the time of the purchase it reverses, not at its own time: refunding yesterday's sale today must not give the
+ * card extra room today. POS refunds reference the sale id (its transfer is `sale:<id>`); order cancellations
+ * (transfer id `order-refund:<order id>`) reference `order:<order id>`, whose transfer the orders table names.
+ */
+const spending = prepared<{ accountId: number; since: number; dayStart: number; weekStart: number; monthStart: number }>()((p) => {
+  const purchases = db
+    .selectFrom("transfers")
+    .select(["created_at", "amount_ore as signed"])
+    .where("debit_account_id", "=", p.accountId)
+    .where("kind", "in", ["sale", "order"])
+    .where("created_at", ">=", p.since);
+  const refunds = db
+    .selectFrom("transfers as refund")
+    .innerJoin("transfers as purchase", (join) =>
+      join
+        .on((eb) =>
+          eb(
+            "purchase.id",
+            "=",
+            eb
+              .case()
+              .when("refund.id", "like", "order-refund:%")
+              .then(
+                eb
+                  .selectFrom("orders")
+                  .select("orders.transfer_id")
+                  .where("orders.id", "=", eb.cast<number>(eb.fn<string>("substr", ["refund.reference", eb.lit(7)]), "integer")),
+              )
+              .else(eb(eb.val("sale:"), "||", eb.ref("refund.reference")))
+              .end(),
+          ),
+        )
+        .on("purchase.debit_account_id", "=", p.accountId)
+        .on("purchase.kind", "in", ["sale", "order"]),
     )
-    .get(cardNumber, tenantId) ?? undefined) as CardRow | undefined;
+    .select((eb) => ["purchase.created_at", eb.neg(eb.ref("refund.amount_ore")).as("signed")])
+    .where("refund.credit_account_id", "=", p.accountId)
+    .where("refund.kind", "=", "refund")
+    .where("refund.created_at", ">=", p.since)
+    .where("purchase.created_at", ">=", p.since);
+  return db
+    .selectFrom(purchases.unionAll(refunds).as("spent"))
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when("created_at", ">=", p.dayStart).then(eb.ref("signed")).end()), eb.lit(0)).as("day"),
+      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when("created_at", ">=", p.weekStart).then(eb.ref("signed")).end()), eb.lit(0)).as("week"),
+      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when("created_at", ">=", p.monthStart).then(eb.ref("signed")).end()), eb.lit(0)).as("month"),
+    ]);
+});
+
+function findCard(tx: Tx, cardNumber: string, tenantId: number) {
+  return cardForTerminal.first(tx, { cardNumber, tenantId });
 }
 
 /**
@@ -95,36 +150,11 @@ function findCard(tx: Tx, cardNumber: string, tenantId: number): CardRow | undef
 function spentSince(tx: Tx, accountId: number, nowMs: number): { day: number; week: number; month: number } {
   const periods = currentPeriodStarts(nowMs);
   const since = Math.min(periods.weekStartMs, periods.monthStartMs);
-  const row = tx.sqlite
-    .query(
-      `SELECT
-         COALESCE(SUM(CASE WHEN created_at >= ?1 THEN signed END), 0) AS day,
-         COALESCE(SUM(CASE WHEN created_at >= ?2 THEN signed END), 0) AS week,
-         COALESCE(SUM(CASE WHEN created_at >= ?3 THEN signed END), 0) AS month
-       FROM (
-         SELECT created_at, amount_ore AS signed FROM transfers
-           WHERE debit_account_id = ?4 AND kind IN ('sale', 'order') AND created_at >= ?5
-         UNION ALL
-         SELECT purchase.created_at, -refund.amount_ore AS signed
-           FROM transfers refund
-           JOIN transfers purchase ON purchase.id = CASE
-               WHEN refund.id LIKE 'order-refund:%'
-                 THEN (SELECT transfer_id FROM orders WHERE id = CAST(substr(refund.reference, 7) AS INTEGER))
-               ELSE 'sale:' || refund.reference
-             END
-             AND purchase.debit_account_id = ?4 AND purchase.kind IN ('sale', 'order')
-           WHERE refund.credit_account_id = ?4 AND refund.kind = 'refund' AND refund.created_at >= ?5 AND purchase.created_at >= ?5
-       )`,
-    )
-    .get(periods.dayStartMs, periods.weekStartMs, periods.monthStartMs, accountId, since) as { day: number; week: number; month: number };
-  return row;
+  return spending.first(tx, { accountId, since, dayStart: periods.dayStartMs, weekStart: periods.weekStartMs, monthStart: periods.monthStartMs })!;
 }
 
-export interface SpendingLimits {
-  limit_daily_ore: number | null;
-  limit_weekly_ore: number | null;
-  limit_monthly_ore: number | null;
-}
+/** A card's spending limits, as the cards table holds them. */
+export type SpendingLimits = Pick<Selectable<CardsTable>, "limit_daily_ore" | "limit_weekly_ore" | "limit_monthly_ore">;
 
 /** The first spending limit (day, week, month) that `amountOre` more would exceed on this account, or null. */
 export type LimitReason = "limit_daily_exceeded" | "limit_weekly_exceeded" | "limit_monthly_exceeded";
@@ -138,7 +168,7 @@ export function spendingLimitReason(tx: Tx, accountId: number, limits: SpendingL
   return null;
 }
 
-function saleResultFromRow(row: SaleRow, replayed: boolean): SaleResult {
+function saleResultFromRow(row: StoredSale, replayed: boolean): SaleResult {
   return {
     saleId: row.id,
     status: row.status,
@@ -168,9 +198,7 @@ export function recordSale(
 ): PosOutcome<SaleResult> {
   const nowMs = options.nowMs ?? Date.now();
   const itemsJson = input.items && input.items.length > 0 ? JSON.stringify(input.items) : null;
-  const existing = tx.sqlite
-    .query("SELECT id, terminal_id, card_number, card_id, amount_ore, items_json, status, reason, transfer_id, balance_after_ore FROM sales WHERE id = ?")
-    .get(input.saleId) as SaleRow | null;
+  const existing = saleById.first(tx, { id: input.saleId });
   if (existing) {
     if (existing.terminal_id !== terminal.terminalId || existing.card_number !== input.cardNumber || existing.amount_ore !== input.amountOre || existing.items_json !== itemsJson) {
       throw new IdempotencyConflictError(`sale ${input.saleId} was already recorded with different details`);
@@ -209,7 +237,7 @@ export function recordSale(
     }
   }
 
-  const row: SaleRow = {
+  const row: StoredSale = {
     id: input.saleId,
     terminal_id: terminal.terminalId,
     card_number: input.cardNumber,
@@ -221,26 +249,14 @@ export function recordSale(
     transfer_id: transfer?.id ?? null,
     balance_after_ore: balanceAfter,
   };
-  tx.sqlite
-    .query(
-      "INSERT INTO sales (id, terminal_id, card_number, card_id, amount_ore, items_json, status, reason, transfer_id, balance_after_ore, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .run(row.id, row.terminal_id, row.card_number, row.card_id, row.amount_ore, row.items_json, row.status, row.reason, row.transfer_id, row.balance_after_ore, nowMs);
+  insertSale.run(tx, { ...row, created_at: nowMs });
   return { result: saleResultFromRow(row, false), transfers: transfer ? [transfer] : [] };
 }
 
-interface RefundRow {
-  id: string;
-  sale_id: string;
-  terminal_id: number;
-  amount_ore: number;
-  requested_amount_ore: number | null;
-  status: "approved" | "declined";
-  reason: DeclineReason | null;
-  balance_after_ore: number | null;
-}
+const REFUND_COLUMNS = ["id", "sale_id", "terminal_id", "amount_ore", "requested_amount_ore", "status", "reason", "balance_after_ore"] as const;
+type StoredRefund = Pick<Selectable<RefundsTable>, (typeof REFUND_COLUMNS)[number]>;
 
-function refundResultFromRow(row: RefundRow, replayed: boolean): RefundResult {
+function refundResultFromRow(row: StoredRefund, replayed: boolean): RefundResult {
   return {
     refundId: row.id,
     saleId: row.sale_id,
@@ -258,9 +274,7 @@ function refundResultFromRow(row: RefundRow, replayed: boolean): RefundResult {
  */
 export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: RefundInput, nowMs: number = Date.now()): PosOutcome<RefundResult> {
   const requestedAmountOre = input.amountOre ?? null;
-  const existing = tx.sqlite
-    .query("SELECT id, sale_id, terminal_id, amount_ore, requested_amount_ore, status, reason, balance_after_ore FROM refunds WHERE id = ?")
-    .get(input.refundId) as RefundRow | null;
+  const existing = tx.first(db.selectFrom("refunds").select(REFUND_COLUMNS).where("id", "=", input.refundId));
   if (existing) {
     // The request is compared as it was sent ("the rest" is not the same request as an amount), also after a
     // decline: the same id with another amount is a client bug, and the decline is not its answer.
@@ -270,22 +284,28 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     return { result: refundResultFromRow(existing, true), transfers: [] };
   }
 
-  const sale = tx.sqlite
-    .query(
-      `SELECT s.amount_ore, s.card_id, c.account_id, tm.canteen_id
-       FROM sales s JOIN terminals tm ON tm.id = s.terminal_id JOIN cards c ON c.id = s.card_id
-       WHERE s.id = ? AND s.status = 'approved'`,
-    )
-    .get(input.saleId) as { amount_ore: number; card_id: number; account_id: number; canteen_id: number } | null;
+  const sale = tx.first(
+    db
+      .selectFrom("sales as s")
+      .innerJoin("terminals as tm", "tm.id", "s.terminal_id")
+      .innerJoin("cards as c", "c.id", "s.card_id")
+      .select(["s.amount_ore", "s.card_id", "c.account_id", "tm.canteen_id"])
+      .where("s.id", "=", input.saleId)
+      .where("s.status", "=", "approved"),
+  );
 
   let reason: DeclineReason | null = null;
   let amountOre = input.amountOre ?? 0;
   if (!sale || sale.canteen_id !== terminal.canteenId) {
     reason = "sale_not_found";
   } else {
-    const refunded = (tx.sqlite
-      .query("SELECT COALESCE(SUM(amount_ore), 0) AS total FROM refunds WHERE sale_id = ? AND status = 'approved'")
-      .get(input.saleId) as { total: number }).total;
+    const refunded = tx.first(
+      db
+        .selectFrom("refunds")
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount_ore"), eb.lit(0)).as("total"))
+        .where("sale_id", "=", input.saleId)
+        .where("status", "=", "approved"),
+    )!.total;
     const remaining = sale.amount_ore - refunded;
     if (input.amountOre === undefined) amountOre = remaining;
     if (remaining <= 0) reason = "already_refunded";
@@ -312,7 +332,7 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     transfer = posted.transfer;
   }
   const balanceAfter = transfer ? transfer.creditBalanceAfterOre : sale ? getBalance(tx, sale.account_id) ?? null : null;
-  const row: RefundRow = {
+  const row: StoredRefund = {
     id: input.refundId,
     sale_id: input.saleId,
     terminal_id: terminal.terminalId,
@@ -322,11 +342,7 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     reason,
     balance_after_ore: balanceAfter,
   };
-  tx.sqlite
-    .query(
-      "INSERT INTO refunds (id, sale_id, terminal_id, amount_ore, requested_amount_ore, status, reason, transfer_id, balance_after_ore, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .run(row.id, row.sale_id, row.terminal_id, row.amount_ore, row.requested_amount_ore, row.status, row.reason, transfer?.id ?? null, row.balance_after_ore, nowMs);
+  tx.run(db.insertInto("refunds").values({ ...row, transfer_id: transfer?.id ?? null, created_at: nowMs }));
   return { result: refundResultFromRow(row, false), transfers: transfer ? [transfer] : [] };
 }
 
