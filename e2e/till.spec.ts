@@ -251,16 +251,33 @@ test("offline: three sales queued, a reload, back online: all sent once, one dec
   await expect(followUp).toHaveCount(0);
 });
 
-test("a terminal revoked in the back office shows the till as unpaired at once", async ({ page, playwright, baseURL }) => {
+test("a terminal revoked in the back office shows the till as unpaired at once; its waiting sale is never hidden nor sent under another key", async ({ page, context, playwright, baseURL }) => {
   const admin = await playwright.request.newContext({ baseURL });
   await admin.post("/trpc/backoffice.login", { headers: CSRF, data: { email: "admin@kantinekort.local", password: "Admin2026!" } });
   const me = (await (await admin.get("/trpc/backoffice.me", { headers: CSRF })).json()).result.data as { canteens: Array<{ canteenId: number }> };
   const created = (await (await admin.post("/trpc/backoffice.createDevice", { headers: CSRF, data: { kind: "terminal", canteenId: me.canteens[0]!.canteenId, name: "Kasse e2e" } })).json()).result.data as { id: number; secret: string };
   await pair(page, created.secret);
   await expect(page.getByText("Kasse e2e")).toBeVisible();
+  // One sale waits offline when the terminal is revoked.
+  await context.setOffline(true);
+  await expect(page.getByTestId("till-online")).toHaveText("Offline");
+  await product(page, /Frugt/).click();
+  await swipe(page, CARD_A);
+  await expect(answer(page)).toContainText("Afventer");
+  await page.keyboard.press("Enter");
   await admin.post("/trpc/backoffice.revokeDevice", { headers: CSRF, data: { kind: "terminal", id: created.id } });
+  await context.setOffline(false);
   await expect(page.getByRole("alert").filter({ hasText: "Kassen er ikke parret længere" })).toBeVisible();
   await expect(page.getByLabel("Terminalnøgle")).toBeVisible();
   expect(await page.evaluate(() => localStorage.getItem("kk_till_key"))).toBeNull();
+  await expect(page.getByRole("alert").filter({ hasText: "1 salg er gemt på denne enhed" })).toBeVisible();
   await admin.dispose();
+
+  // Paired again with another terminal's key, the old sale is shown for follow-up and not sent as this terminal's.
+  const balance = await balanceOf(page.request, CARD_A);
+  await page.getByLabel("Terminalnøgle").fill(DEMO_KEY);
+  await page.getByRole("button", { name: "Par kassen" }).click();
+  await expect(page.getByTestId("till-online")).toHaveText("Online");
+  await expect(page.getByRole("alert").filter({ hasText: "Solgt som en anden kasse" })).toBeVisible();
+  expect(await balanceOf(page.request, CARD_A)).toBe(balance);
 });

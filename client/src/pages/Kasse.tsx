@@ -7,7 +7,7 @@ import { tt } from "../till/i18n.ts";
 import { failureKind, newSaleId, storedKey, storeKey, tillClient } from "../till/api.ts";
 import { clearTillCache, createTill, type SaleAnswer, type SaleItem, type Till, type TillHolder, type TillProduct } from "../till/state.ts";
 import { listenForTillKeys } from "../till/keys.ts";
-import type { QueuedSale } from "../till/queue.ts";
+import { allQueued, type QueuedSale } from "../till/queue.ts";
 import "../till/kasse.css";
 
 type View = "sell" | "sales" | "pickup";
@@ -41,6 +41,8 @@ function PairScreen(props: { revoked: boolean; onPaired: (key: string) => void }
   const [key, setKey] = createSignal("");
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  // Sales still stored on this device are never hidden, not even behind the pairing screen.
+  const [waiting] = createResource(() => allQueued().then((sales) => sales.length, () => 0));
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     const typed = key().trim();
@@ -66,6 +68,11 @@ function PairScreen(props: { revoked: boolean; onPaired: (key: string) => void }
         <Show when={props.revoked}>
           <p role="alert" class="till-notice error">
             {tt().unpairedNotice}
+          </p>
+        </Show>
+        <Show when={(waiting() ?? 0) > 0}>
+          <p role="alert" class="till-notice error">
+            {tt().storedSales(waiting() ?? 0)}
           </p>
         </Show>
         <p>{tt().pairIntro}</p>

@@ -89,6 +89,7 @@ const da = {
   unresolvedExplain: "Forbindelsen forsvandt under disse salg. Kassen tjekker dem, når den er online; findes et salg, står det i Dagens salg og kan refunderes.",
   chargedNote: "Gennemført på serveren, men kassen fik intet svar. Refundér i Dagens salg, hvis kunden ikke fik varen.",
   retry: "Prøv igen",
+  storedSales: (count: number) => `${count} salg er gemt på denne enhed og er ikke sendt. Par kassen for at sende dem eller se dem til opfølgning.`,
   language: "Sprog",
 };
 
@@ -181,6 +182,7 @@ const en: Dictionary = {
   unresolvedExplain: "The connection dropped during these sales. The till checks them when it is online; a sale that exists is listed in Today's sales and can be refunded.",
   chargedNote: "Went through on the server, but the till got no answer. Refund it in Today's sales if the customer did not get the goods.",
   retry: "Try again",
+  storedSales: (count: number) => `${count} sales are stored on this device and not sent. Pair the till to send them or see them for follow-up.`,
   language: "Language",
 };
 
