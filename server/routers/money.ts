@@ -5,6 +5,7 @@ import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchem
 import { emailSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
 import { refreshPayment, startPayment } from "../services/money.ts";
+import { pendingSetupPayment } from "../services/payments.ts";
 import { cancelAgreement, findPayment, getAgreement, listPayouts, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
 import { actableAccount } from "../services/access.ts";
 import { publishTransfers } from "../ledger/events.ts";
@@ -69,8 +70,11 @@ export const paymentsRouter = router({
 });
 
 export const autoTopUpRouter = router({
-  get: profileCompleteProcedure.input(accountInput).query(({ ctx, input }) => {
+  get: profileCompleteProcedure.input(accountInput).query(async ({ ctx, input }) => {
     requireActableAccount(ctx, input.accountId);
+    // Waiting for the card: ask the acquirer too, so a lost callback does not leave the payer waiting on this page.
+    const waiting = ctx.services.store.read((tx) => pendingSetupPayment(tx, ctx.userId, input.accountId));
+    if (waiting) await refreshPayment(ctx.services, waiting);
     return ctx.services.store.read((tx) => getAgreement(tx, ctx.userId, input.accountId));
   }),
 

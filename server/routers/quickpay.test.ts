@@ -282,6 +282,21 @@ describe("Auto-optank through a QuickPay subscription", () => {
     expect(creditsOf(card.accountId)).toBe(2);
   });
 
+  test("a lost subscription callback: the Auto-optank page reads the subscription back, activates the agreement and charges once", async () => {
+    const holder = await cardholder();
+    fake.callbackMode = "drop";
+    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountKr: 100, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `qp-setup-${crypto.randomUUID()}` });
+    await fake.pay(set.data.redirectUrl, fakeCards.approved);
+    expect((await holder.client.query("autoTopUp.get", { accountId: holder.card.accountId })).data).toMatchObject({ status: "active", cardLast4: "0008" });
+    // The first charge's callback is lost too: the setup payment is read back as a payment by its order id.
+    await autoTopUpsSettled();
+    await fake.settle();
+    await reconcilePending(server.services, { olderThanMs: 0, recheckAfterMs: 0 });
+    expect(paymentRow(set.data.paymentId).status).toBe("captured");
+    expect(balanceOf(holder.card.accountId)).toBe(10_000);
+    expect(creditsOf(holder.card.accountId)).toBe(1);
+  });
+
   test("a recurring charge that needs the payer (3-D Secure): a clear notice live and by e-mail, the agreement paused, no retries", async () => {
     const { card, email } = await setUp(100);
     const token = store.read((tx) => (tx.sqlite.query("SELECT card_token FROM auto_top_up_agreements WHERE account_id = ?").get(card.accountId) as { card_token: string }).card_token);

@@ -461,6 +461,21 @@ export function claimCheck(tx: WriteTx, paymentId: string, recheckAfterMs: numbe
   );
 }
 
+/** The pending setup payment of the payer's agreement that still waits for its card, if any (for a read-back). */
+export function pendingSetupPayment(tx: Tx, payerUserId: number, accountId: number): string | null {
+  const row = tx.first(
+    db
+      .selectFrom("auto_top_up_agreements as g")
+      .innerJoin("payments as p", "p.id", "g.setup_payment_id")
+      .select("p.id")
+      .where("g.account_id", "=", accountId)
+      .where("g.user_id", "=", payerUserId)
+      .where("g.status", "=", "awaiting_card")
+      .where("p.status", "=", "pending"),
+  );
+  return row?.id ?? null;
+}
+
 /** Whether the agreement for a setup payment already has its card (then a read-back asks about the first charge). */
 export function setupCardSaved(tx: Tx, setupPaymentId: string): boolean {
   return (
