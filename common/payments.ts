@@ -57,3 +57,25 @@ export const transferInputSchema = z.strictObject({
 export function kronerToOre(kroner: number): number {
   return kroner * ORE_PER_KRONE;
 }
+
+/** A low-balance alert: the payer is told when a purchase leaves the balance under this many whole kroner. */
+export const LOW_BALANCE_MIN_KR = 1;
+export const LOW_BALANCE_MAX_KR = 1_000;
+
+export const lowBalanceInputSchema = z.strictObject({
+  accountId: z.number().int().positive(),
+  thresholdKr: z
+    .number({ error: "Beløbet skal være et tal / The amount must be a number" })
+    .int({ error: "Beløbet skal være i hele kroner / The amount must be whole kroner" })
+    .min(LOW_BALANCE_MIN_KR, { error: `Mindst ${LOW_BALANCE_MIN_KR} kr. / At least ${LOW_BALANCE_MIN_KR} kr.` })
+    .max(LOW_BALANCE_MAX_KR, { error: `Højst ${LOW_BALANCE_MAX_KR} kr. / At most ${LOW_BALANCE_MAX_KR} kr.` }),
+  email: emailSchema,
+});
+
+const limitOreSchema = z.number().int().min(0).max(10_000_000).nullable();
+
+/** Maks. forbrug of one card account, set by its payer (the holder, or a guardian for a child's card). */
+export const accountLimitsInputSchema = z.strictObject({
+  accountId: z.number().int().positive(),
+  limits: z.strictObject({ dailyOre: limitOreSchema, weeklyOre: limitOreSchema, monthlyOre: limitOreSchema }),
+});

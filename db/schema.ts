@@ -328,6 +328,12 @@ export interface PaymentsTable {
   card_last4: string | null;
   created_at: number;
   updated_at: number;
+  /** The order id the gateway sees (4–20 characters, unique); null on payments from before QuickPay. */
+  order_id: string | null;
+  /** The gateway's own id (a QuickPay payment or subscription id), for reading a lost result back. */
+  acquirer_ref: string | null;
+  /** When the gateway was last asked about this pending payment. */
+  checked_at: number | null;
 }
 
 export interface AutoTopUpAgreementsTable {
@@ -380,6 +386,18 @@ export interface PayoutsTable {
   decided_at: number | null;
 }
 
+/** A payer's low-balance alert on one card account (at most one e-mail a Copenhagen day). */
+export interface LowBalanceAlertsTable {
+  account_id: number;
+  /** Who chose the alert and gets it: the holder or a guardian. */
+  user_id: number;
+  threshold_ore: number;
+  email: string;
+  last_alert_day: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** Append-only (enforced by triggers): who did what in the back office. */
 export interface AuditLogTable {
   id: Generated<number>;
@@ -421,5 +439,6 @@ export interface Database {
   auto_top_up_agreements: AutoTopUpAgreementsTable;
   auto_top_up_results: AutoTopUpResultsTable;
   payouts: PayoutsTable;
+  low_balance_alerts: LowBalanceAlertsTable;
   audit_log: AuditLogTable;
 }

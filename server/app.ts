@@ -10,13 +10,16 @@ import type { AppServices } from "./trpc.ts";
 import { CprCipher } from "./auth/cpr.ts";
 import { OutboxMailer, SmtpMailer } from "./mail/mailer.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
-import { autoTopUpsSettled } from "./services/money.ts";
+import { autoTopUpsSettled, reconcilePending, recoverAtStart, setOwnOrigin } from "./services/money.ts";
+import { QuickPayAcquirer } from "./payments/quickpay.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
-import { recoverInterruptedTopUps } from "./services/payments.ts";
 
-/** The acquirer named by ACQUIRER; the simulator is the embedded default. A real adapter plugs in here. */
+/** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
+  if (config.acquirer === "quickpay" && config.quickpay) {
+    return new QuickPayAcquirer({ ...config.quickpay });
+  }
   // Production with the simulator is refused by loadConfig unless a staging site opted in (ALLOW_TEST_PAYMENTS_IN_PRODUCTION).
   return new AcquirerSimulator({
     secret: config.acquirerSecret,
@@ -40,11 +43,13 @@ export async function createServices(config: Config): Promise<AppServices> {
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
-  // A top-up still pending at start was cut off by a crash or restart: free its account, or auto top-up stops for good.
-  const recovered = await store.write((tx) => recoverInterruptedTopUps(tx, 0));
-  if (recovered > 0) console.warn(`recovered ${recovered} automatic top-up(s) interrupted by the last shutdown`);
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
-  return { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
+  const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
+  // A top-up still pending at start was cut off by a crash or restart: ask the acquirer, else free its account, or
+  // auto top-up stops for good.
+  const recovered = await recoverAtStart(services);
+  if (recovered > 0) console.warn(`recovered ${recovered} automatic top-up(s) interrupted by the last shutdown`);
+  return services;
 }
 
 export interface RunningServer {
@@ -53,6 +58,9 @@ export interface RunningServer {
   server: Server<undefined>;
   stop(): Promise<void>;
 }
+
+/** How often pending payments are read back from the acquirer (lost callbacks). */
+const RECONCILE_EVERY_MS = 60_000;
 
 /** How long a graceful stop waits for requests in flight before it closes the remaining connections. */
 const STOP_GRACE_MS = 10_000;
@@ -90,14 +98,21 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   });
   // Runs before the first request is handled (Bun calls fetch only once this function has returned to the event loop).
   config.publicUrl ??= loopbackOrigin(config.host, server.port!);
+  const url = `http://${config.host}:${server.port}`;
+  setOwnOrigin(url);
+  // Lost callbacks are recovered by reading pending payments back from the acquirer: once now, then every minute.
+  const reconcile = () => void reconcilePending(services).catch((error) => console.error("payment reconciliation failed", error));
+  reconcile();
+  const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
   return {
-    url: `http://${config.host}:${server.port}`,
+    url,
     services,
     server,
     async stop() {
       // A sale queued in the writer still commits, so its till must get the answer: stop accepting connections,
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
       shutdown.abort();
+      clearInterval(reconciler);
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, STOP_GRACE_MS);

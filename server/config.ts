@@ -27,7 +27,11 @@ const environmentSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Kantinekort <no-reply@kantinekort.local>"),
   PUBLIC_URL: z.string().url().optional(),
-  ACQUIRER: z.enum(["simulator"]).default("simulator"),
+  ACQUIRER: z.enum(["simulator", "quickpay"]).default("simulator"),
+  QUICKPAY_API_KEY: z.string().min(1).optional(),
+  QUICKPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  QUICKPAY_API_URL: z.string().url().default("https://api.quickpay.net"),
+  QUICKPAY_TEST_MODE: booleanText.default("auto"),
   ACQUIRER_SECRET: z.string().min(16).optional(),
   SIMULATOR_DUPLICATE_CALLBACKS: z.enum(["true", "false"]).default("false"),
   SIMULATOR_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -92,8 +96,10 @@ export interface Config {
   mailFrom: string;
   /** The public base URL used in e-mailed links and callback URLs; required in production, else the loopback origin. */
   publicUrl: string | null;
-  acquirer: "simulator";
-  /** Shared secret for acquirer callback signatures: required in production, random per process in development. */
+  acquirer: "simulator" | "quickpay";
+  /** QuickPay (ACQUIRER=quickpay): the API user's key, the account's private key (signs callbacks) and the API address. */
+  quickpay: { apiKey: string; privateKey: string; apiUrl: string; acceptTestMode: boolean; requestTimeoutMs?: number } | null;
+  /** The simulator's shared secret for callback signatures: required in production, random per process in development. */
   acquirerSecret: string;
   simulatorDuplicateCallbacks: boolean;
   simulatorTimeoutMs: number;
@@ -126,6 +132,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (production && seedDemo && (env.POS_DEMO_KEY === PUBLIC_DEMO_POS_KEY || env.KITCHEN_DEMO_TOKEN === PUBLIC_DEMO_KITCHEN_TOKEN)) {
     throw new Error("Invalid configuration: with NODE_ENV=production and SEED_DEMO=true, set POS_DEMO_KEY and KITCHEN_DEMO_TOKEN to secrets of your own (the defaults are public)");
   }
+  // QuickPay needs its two keys and nothing else: the same three settings start it in development and production.
+  if (env.ACQUIRER === "quickpay" && (!env.QUICKPAY_API_KEY || !env.QUICKPAY_PRIVATE_KEY)) {
+    throw new Error("Invalid configuration: ACQUIRER=quickpay needs QUICKPAY_API_KEY and QUICKPAY_PRIVATE_KEY");
+  }
+  const quickpay =
+    env.ACQUIRER === "quickpay"
+      ? {
+          apiKey: env.QUICKPAY_API_KEY!,
+          privateKey: env.QUICKPAY_PRIVATE_KEY!,
+          apiUrl: env.QUICKPAY_API_URL,
+          // Test-mode payments (QuickPay's test cards) are credited outside production only, unless told otherwise.
+          acceptTestMode: env.QUICKPAY_TEST_MODE === "true" || (env.QUICKPAY_TEST_MODE === "auto" && !production),
+        }
+      : null;
   const testPaymentsInProduction = production && env.ALLOW_TEST_PAYMENTS_IN_PRODUCTION === "true";
   // The simulator approves public test cards, so in production it would credit money that no card paid for; demo data
   // holds balances nobody paid for and published passwords. Both need a staging site's explicit opt-in.
@@ -137,7 +157,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (production && seedDemo && !testPaymentsInProduction) {
     throw new Error("Invalid configuration: demo data (SEED_DEMO=true) in production holds unpaid balances and published passwords; only a staging site with ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true may load it.");
   }
-  if (production && !env.ACQUIRER_SECRET) throw new Error("Invalid configuration: ACQUIRER_SECRET must be set in production (at least 16 characters)");
+  if (production && env.ACQUIRER === "simulator" && !env.ACQUIRER_SECRET) throw new Error("Invalid configuration: ACQUIRER_SECRET must be set in production (at least 16 characters)");
   // Links in mails and the acquirer's callback URL must never follow a request's Host header.
   if (production && !env.PUBLIC_URL) throw new Error("Invalid configuration: PUBLIC_URL must be set in production (the address users reach the portal at, e.g. https://kantine.example.dk)");
   // Development mode has a mail outbox page and a public CPR key: it listens on this machine only unless told otherwise.
@@ -166,6 +186,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     mailFrom: env.MAIL_FROM,
     publicUrl: env.PUBLIC_URL ?? null,
     acquirer: env.ACQUIRER,
+    quickpay,
     // No default in the source: a development process signs with a secret nobody else knows and that dies with it.
     acquirerSecret: env.ACQUIRER_SECRET ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
     simulatorDuplicateCallbacks: env.SIMULATOR_DUPLICATE_CALLBACKS === "true",

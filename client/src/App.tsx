@@ -11,7 +11,7 @@ import { UserInfoPage } from "./pages/UserInfo.tsx";
 import { StatementPage } from "./pages/Statement.tsx";
 import { SupportPage } from "./pages/Support.tsx";
 import { ComingSoonPage } from "./pages/ComingSoon.tsx";
-import { AutoTopUpPage, DepositPage, DepositResultPage } from "./pages/Deposit.tsx";
+import { AutoTopUpPage, DepositPage, DepositResultPage, PayerSettingsPage } from "./pages/Deposit.tsx";
 import { PayoutPage } from "./pages/Payout.tsx";
 import { TransferPage } from "./pages/Transfer.tsx";
 import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
@@ -115,8 +115,15 @@ function Layout(props: RouteSectionProps): JSX.Element {
               <Show when={session.lastTopUp()}>
                 {(result) => (
                   <p role="status" aria-live="polite" class={result().status === "captured" ? "notice success" : "notice error"}>
-                    {result().status === "captured" ? t().topUpSucceeded(formatOre(result().amountOre), formatOre(result().balanceOre)) : t().topUpFailed(result().reason ?? "")}
+                    {result().status === "captured" ? t().topUpSucceeded(formatOre(result().amountOre), formatOre(result().balanceOre)) : t().topUpFailed(t().topUpReasons[result().reason ?? ""] ?? result().reason ?? "")}
                     {result().agreementPaused ? ` ${t().agreementPaused}` : ""}
+                  </p>
+                )}
+              </Show>
+              <Show when={session.lastLowBalance()}>
+                {(alert) => (
+                  <p role="status" aria-live="polite" class="notice error">
+                    {t().lowBalanceNotice(formatOre(alert().balanceOre), formatOre(alert().thresholdOre))}
                   </p>
                 )}
               </Show>
@@ -147,6 +154,7 @@ export function App() {
       <Route path="/indbetal" component={DepositPage} />
       <Route path="/indbetal/resultat" component={DepositResultPage} />
       <Route path="/indbetal/auto-optank" component={AutoTopUpPage} />
+      <Route path="/indbetal/graenser" component={PayerSettingsPage} />
       <Route path="/overfoer" component={TransferPage} />
       <Route path="/udbetal" component={PayoutPage} />
       <Route path="/webshop" component={WebshopPage} />

@@ -15,6 +15,8 @@ export const session = createRoot(() => {
   const [flashAccount, setFlashAccount] = createSignal<number | null>(null);
   /** The latest automatic top-up result, shown live at the top of every page. */
   const [lastTopUp, setLastTopUp] = createSignal<Extract<PortalEvent, { type: "autoTopUp" }> | null>(null);
+  /** The latest low-balance alert for a card this user pays for, shown live like a top-up result. */
+  const [lastLowBalance, setLastLowBalance] = createSignal<Extract<PortalEvent, { type: "lowBalance" }> | null>(null);
   let stream: { unsubscribe(): void } | null = null;
   let flashTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -110,6 +112,10 @@ export const session = createRoot(() => {
           void loadAccounts().then(() => setLive(stream !== null));
           return;
         }
+        if (event.type === "lowBalance") {
+          setLastLowBalance(event);
+          return;
+        }
         if (event.type === "order") {
           window.dispatchEvent(new CustomEvent("kantinekort:order", { detail: event }));
           return;
@@ -144,5 +150,5 @@ export const session = createRoot(() => {
     }
   }
 
-  return { me, refetchMe, setMe, lastTopUp, accounts, setAccounts, accountsState, loadAccounts, flashAccount, live, startLive, stopLive, logout, endIfSignedOut };
+  return { me, refetchMe, setMe, lastTopUp, lastLowBalance, accounts, setAccounts, accountsState, loadAccounts, flashAccount, live, startLive, stopLive, logout, endIfSignedOut };
 });

@@ -11,6 +11,7 @@ import * as backofficeTenant from "./20261125T0430_backoffice_tenant.ts";
 import * as guardians from "./20261125T0440_guardians.ts";
 import * as cardholderNeverNegative from "./20261125T0450_cardholder_never_negative.ts";
 import * as accountOwnerIndex from "./20261125T0500_account_owner_index.ts";
+import * as quickpay from "./20261201T1100_quickpay.ts";
 import * as tillSalesIndex from "./20261201T1500_till_sales_index.ts";
 
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   "20261125T0440_guardians": guardians,
   "20261125T0450_cardholder_never_negative": cardholderNeverNegative,
   "20261125T0500_account_owner_index": accountOwnerIndex,
+  "20261201T1100_quickpay": quickpay,
   "20261201T1500_till_sales_index": tillSalesIndex,
 };

@@ -36,6 +36,9 @@ export interface ScreenRevokedEvent {
   screenId: number;
 }
 
+/** A sale left a card under its payer's low-balance alert (server/services/payer.ts). */
+export type LowBalanceEvent = import("../services/payer.ts").LowBalanceEvent;
+
 export interface EventMap {
   /** Keyed by user id (the cardholder's Ordrer) and by "<canteen id>:<delivery day>" (the kitchen queue). */
   order: OrderEvent;
@@ -43,6 +46,8 @@ export interface EventMap {
   balance: BalanceEvent;
   /** Keyed by user id. */
   autoTopUp: AutoTopUpEvent;
+  /** Keyed by the payer's user id. */
+  lowBalance: LowBalanceEvent;
   /** Keyed by user id. */
   sessionsEnded: SessionsEndedEvent;
   /** Keyed by the guardian's user id. */

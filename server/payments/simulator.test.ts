@@ -50,7 +50,7 @@ describe("hosted payment page", () => {
     });
     const base = `http://127.0.0.1:${server.port}`;
     const start = (paymentId: string, saveCard = false) =>
-      simulator.createPayment({ paymentId, amountOre: 20_000, description: "Indbetaling", saveCard, returnUrl: `${base}/return`, callbackUrl: `${base}/callback` });
+      simulator.createPayment({ paymentId, orderId: `kp${paymentId}`, amountOre: 20_000, description: "Indbetaling", saveCard, returnUrl: `${base}/return`, callbackUrl: `${base}/callback` });
     const pay = async (redirectUrl: string, fields: Record<string, string>) =>
       fetch(`${base}${redirectUrl}`, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
     return { simulator, base, received, start, pay };
@@ -73,7 +73,7 @@ describe("hosted payment page", () => {
     expect(body).toMatchObject({ paymentId: "pay-1", amountOre: 20_000, status: "captured", cardBrand: "Dankort", cardLast4: "0001" });
     // The card number itself is never in the callback; the token is opaque and charges succeed with it.
     expect(received[0]!.body).not.toContain("4571000000000001");
-    expect(await simulator.chargeToken({ paymentId: "pay-2", token: body.cardToken, amountOre: 5_000, description: "Auto-optank" })).toMatchObject({ status: "captured" });
+    expect(await simulator.chargeToken({ paymentId: "pay-2", token: body.cardToken, amountOre: 5_000, description: "Auto-optank", orderId: "kt-pay-2", callbackUrl: `${base}/callback` })).toMatchObject({ status: "captured" });
     // The page cannot be paid twice.
     expect((await pay(redirectUrl, { action: "pay", cardNumber: "4571000000000001", expiry: "12/30", cvc: "123" })).status).toBe(404);
   });
@@ -138,10 +138,10 @@ describe("hosted payment page", () => {
     const { simulator } = await setUp();
     const token = simulator.tokenForTestCard("4571000000000001");
     const tampered = token.slice(0, -3) + (token.endsWith("A") ? "BBB" : "AAA");
-    expect(await simulator.chargeToken({ paymentId: "x", token: tampered, amountOre: 100, description: "" })).toEqual({ status: "declined", reason: "invalid_token" });
+    expect(await simulator.chargeToken({ paymentId: "x", token: tampered, amountOre: 100, description: "", orderId: "kt-x", callbackUrl: "http://127.0.0.1/callback" })).toEqual({ status: "declined", reason: "invalid_token" });
     const foreign = new AcquirerSimulator({ secret: "another-secret-000" }).tokenForTestCard("4571000000000001");
-    expect(await simulator.chargeToken({ paymentId: "x", token: foreign, amountOre: 100, description: "" })).toEqual({ status: "declined", reason: "invalid_token" });
-    expect(await simulator.chargeToken({ paymentId: "x", token: simulator.tokenForTestCard("4000000000000002"), amountOre: 100, description: "" })).toMatchObject({ status: "declined" });
+    expect(await simulator.chargeToken({ paymentId: "x", token: foreign, amountOre: 100, description: "", orderId: "kt-x", callbackUrl: "http://127.0.0.1/callback" })).toEqual({ status: "declined", reason: "invalid_token" });
+    expect(await simulator.chargeToken({ paymentId: "x", token: simulator.tokenForTestCard("4000000000000002"), amountOre: 100, description: "", orderId: "kt-x", callbackUrl: "http://127.0.0.1/callback" })).toMatchObject({ status: "declined" });
   });
 
   test("verifyCallback refuses unsigned, stale and malformed callbacks", () => {
@@ -152,6 +152,6 @@ describe("hosted payment page", () => {
     expect(simulator.verifyCallback(stale, raw)).toEqual({ ok: false, problem: "signature stale" });
     const wrongShape = JSON.stringify({ paymentId: "p", amountOre: -1, status: "captured" });
     expect(simulator.verifyCallback(new Headers({ [SIGNATURE_HEADER]: signPayload(secret, wrongShape) }), wrongShape).ok).toBe(false);
-    expect(simulator.verifyCallback(new Headers({ [SIGNATURE_HEADER]: signPayload(secret, raw) }), raw)).toMatchObject({ ok: true, event: { paymentId: "p", status: "captured" } });
+    expect(simulator.verifyCallback(new Headers({ [SIGNATURE_HEADER]: signPayload(secret, raw) }), raw)).toMatchObject({ ok: true, event: { kind: "payment", ref: { paymentId: "p" }, status: "captured" } });
   });
 });

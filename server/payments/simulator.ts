@@ -4,7 +4,7 @@ import { SHA256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import * as z from "zod";
-import type { Acquirer, CallbackEvent, CallbackVerification, ChargeTokenRequest, CreatePaymentRequest, PaymentOutcome } from "./acquirer.ts";
+import type { Acquirer, CallbackEvent, CallbackVerification, ChargeTokenRequest, CreatedPayment, CreatePaymentRequest, LookUpRequest, PaymentOutcome } from "./acquirer.ts";
 import { SIGNATURE_HEADER, signatureProblem, signPayload } from "./signature.ts";
 import { escapeHtml } from "../html.ts";
 
@@ -63,7 +63,10 @@ export class AcquirerSimulator implements Acquirer {
 
   constructor(private readonly options: SimulatorOptions) {}
 
-  async createPayment(request: CreatePaymentRequest): Promise<{ redirectUrl: string }> {
+  /** What each payment ended as, for read-back (`lookUp`): kept in memory, like the sessions. */
+  private readonly results = new Map<string, CallbackEvent>();
+
+  async createPayment(request: CreatePaymentRequest): Promise<CreatedPayment> {
     // Idempotent on the payment id, as a real acquirer's order id is: two pages for one payment could be paid twice.
     let sessionId = this.sessionByPayment.get(request.paymentId);
     if (!sessionId) {
@@ -75,6 +78,21 @@ export class AcquirerSimulator implements Acquirer {
   }
 
   async chargeToken(request: ChargeTokenRequest): Promise<PaymentOutcome> {
+    const outcome = await this.decideCharge(request);
+    this.results.set(request.paymentId, { kind: "payment", ref: { paymentId: request.paymentId }, amountOre: request.amountOre, ...outcome });
+    return outcome;
+  }
+
+  async lookUp(request: LookUpRequest): Promise<CallbackEvent | null> {
+    const known = this.results.get(request.paymentId);
+    if (known) return known;
+    const sessionId = this.sessionByPayment.get(request.paymentId);
+    if (!sessionId) return null;
+    const session = this.sessions.get(sessionId)!;
+    return { kind: "pending", ref: { paymentId: request.paymentId }, amountOre: session.amountOre };
+  }
+
+  private async decideCharge(request: ChargeTokenRequest): Promise<PaymentOutcome> {
     const token = this.readToken(request.token);
     if (!token) return { status: "declined", reason: "invalid_token" };
     if (token.outcome === "decline") return { status: "declined", reason: "card_declined" };
@@ -97,17 +115,19 @@ export class AcquirerSimulator implements Acquirer {
     const parsed = callbackBodySchema.safeParse(json);
     if (!parsed.success) return { ok: false, problem: "body has the wrong shape" };
     const body = parsed.data;
+    const ref = { paymentId: body.paymentId };
     const event: CallbackEvent =
       body.status === "captured"
         ? {
-            paymentId: body.paymentId,
+            kind: "payment",
+            ref,
             amountOre: body.amountOre,
             status: "captured",
             ...(body.cardToken ? { cardToken: body.cardToken } : {}),
             ...(body.cardBrand ? { cardBrand: body.cardBrand } : {}),
             ...(body.cardLast4 ? { cardLast4: body.cardLast4 } : {}),
           }
-        : { paymentId: body.paymentId, amountOre: body.amountOre, status: body.status, reason: body.reason ?? body.status };
+        : { kind: "payment", ref, amountOre: body.amountOre, status: body.status, reason: body.reason ?? body.status };
     return { ok: true, event };
   }
 
@@ -205,7 +225,9 @@ export class AcquirerSimulator implements Acquirer {
   }
 
   /** Posts the signed result to the callback URL, retrying on failure; optionally twice. */
-  private deliver(session: Session, body: Record<string, unknown>): void {
+  private deliver(session: Session, body: { paymentId: string; amountOre: number; status: "captured" | "declined" | "failed"; reason?: string; cardToken?: string; cardBrand?: string; cardLast4?: string }): void {
+    const { paymentId, amountOre, status, reason, ...card } = body;
+    this.results.set(paymentId, status === "captured" ? { kind: "payment", ref: { paymentId }, amountOre, status, ...card } : { kind: "payment", ref: { paymentId }, amountOre, status, reason: reason ?? status });
     const send = async () => {
       const delays = this.options.callbackRetryDelaysMs ?? [0, 200, 1_000, 3_000, 10_000];
       const fetcher = this.options.fetch ?? fetch;

@@ -9,6 +9,7 @@ import { accountsRouter } from "./accounts.ts";
 import { statementRouter } from "./statement.ts";
 import { supportRouter } from "./support.ts";
 import { autoTopUpRouter, paymentsRouter, payoutsRouter, transfersRouter } from "./money.ts";
+import { limitsRouter, lowBalanceRouter } from "./payer.ts";
 import { ordersRouter, webshopRouter } from "./webshop.ts";
 import { kitchenRouter } from "./kitchen.ts";
 import { backofficeRouter } from "./backoffice.ts";
@@ -31,6 +32,8 @@ export const appRouter = router({
   autoTopUp: autoTopUpRouter,
   payouts: payoutsRouter,
   transfers: transfersRouter,
+  limits: limitsRouter,
+  lowBalance: lowBalanceRouter,
   webshop: webshopRouter,
   orders: ordersRouter,
   kitchen: kitchenRouter,

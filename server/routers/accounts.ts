@@ -4,7 +4,7 @@ import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
 import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
 import { actableAccountIds } from "../services/access.ts";
-import type { AutoTopUpEvent, BalanceEvent, OrderEvent } from "../events/bus.ts";
+import type { AutoTopUpEvent, BalanceEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
 import { db, prepared } from "../../db/query.ts";
@@ -22,7 +22,9 @@ export type PortalEvent =
   | { type: "position" }
   | ({ type: "balance" } & BalanceEvent)
   | ({ type: "autoTopUp" } & AutoTopUpEvent)
-  | ({ type: "order" } & OrderEvent);
+  | ({ type: "order" } & OrderEvent)
+  /** A live notice only (the e-mail is its lasting copy): not replayed, so it keeps the stream's position. */
+  | ({ type: "lowBalance" } & LowBalanceEvent);
 
 /**
  * An open stream re-checks its session when the bus says sessions ended (logout, password change or reset, a replaced
@@ -64,6 +66,7 @@ export function parsePosition(id: string | null | undefined): Position | null {
 /** Whether the event is after the position; if so, the position it moves the stream to. */
 function advance(position: Position, event: PortalEvent): Position | null {
   if (event.type === "position") return null;
+  if (event.type === "lowBalance") return position;
   if (event.type === "autoTopUp") return event.seq > position.topUpSeq ? { ...position, topUpSeq: event.seq } : null;
   if (event.type === "order") return event.seq > position.orderSeq ? { ...position, orderSeq: event.seq } : null;
   const later = event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
@@ -194,6 +197,7 @@ export const accountsRouter = router({
     const unsubscribe = [
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
       bus.subscribe("order", userId, (event) => push({ type: "order", ...event })),
+      bus.subscribe("lowBalance", userId, (event) => push({ type: "lowBalance", ...event })),
       bus.subscribe("sessionsEnded", userId, recheck),
       bus.subscribe("accessChanged", userId, recheck),
     ];

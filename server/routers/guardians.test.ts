@@ -158,7 +158,7 @@ describe("Kontoudtog, Udbetal, Indbetal, Webshop and Spær kort on a child's acc
     expect(await csv.text()).toContain("-12,00");
   });
 
-  test("payout, deposit, webshop checkout and Spær kort work on the child's account; Auto-optank stays the holder's own", async () => {
+  test("payout, deposit, webshop checkout, Spær kort and Auto-optank (with the guardian's own card) work on the child's account", async () => {
     const { parent, emil } = await family();
     const payout = await parent.client.mutate("payouts.request", {
       accountId: emil.card.accountId,
@@ -173,8 +173,11 @@ describe("Kontoudtog, Udbetal, Indbetal, Webshop and Spær kort on a child's acc
 
     const deposit = await parent.client.mutate("payments.startDeposit", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-deposit-0001" });
     expect(deposit.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
+    // Issue 12: a parent sets up Auto-optank on the child's card with the parent's own card; the child only sees it.
     const autoTopUp = await parent.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-auto-0001" });
-    expect(autoTopUp.error?.data.code).toBe("NOT_FOUND");
+    expect(autoTopUp.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
+    const childReplaces = await emil.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "emil@example.dk", acceptedTerms: true, idempotencyKey: "child-auto-0001" });
+    expect(childReplaces.error?.data.code).toBe("FORBIDDEN");
 
     const tomorrow = addDays(copenhagenDate(Date.now()), 1);
     const products = (await parent.client.query("webshop.menu", { canteenId: school.canteenId, deliveryDay: tomorrow })).data as Array<{ productId: number; name: string; priceOre: number }>;

@@ -4,7 +4,8 @@ import * as z from "zod";
 import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchema, transferInputSchema, wholeKronerSchema } from "../../common/payments.ts";
 import { emailSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
-import { startPayment } from "../services/money.ts";
+import { refreshPayment, startPayment } from "../services/money.ts";
+import { pendingSetupPayment } from "../services/payments.ts";
 import { cancelAgreement, findPayment, getAgreement, listPayouts, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
 import { actableAccount } from "../services/access.ts";
 import { publishTransfers } from "../ledger/events.ts";
@@ -29,18 +30,26 @@ async function startHostedPayment(
     purpose,
     baseUrl: publicBaseUrl(ctx),
   });
-  if (!result.ok) throw notFound();
+  if (!result.ok) {
+    if (result.reason === "acquirer_unavailable") {
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Betalingen kunne ikke startes lige nu. Prøv igen om lidt. / The payment could not be started right now. Please try again shortly." });
+    }
+    if (result.reason === "agreement_not_yours") {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Auto-optank på dette kort betales af en værge. / Automatic top-up on this card is paid by a guardian." });
+    }
+    throw notFound();
+  }
   return { paymentId: result.paymentId, redirectUrl: result.redirectUrl };
 }
 
 const accountInput = z.strictObject({ accountId: z.number().int().positive() });
 
 /**
- * Auto-optank stays on the user's own accounts for now: an agreement belongs to one user and one account (the saved
- * card is theirs), so a guardian's agreement on a child's account would collide with the child's own.
+ * Auto-optank is on any account the user may act on: their own, or (as a guardian) a child's, paid with the
+ * guardian's own saved card. The agreement belongs to whoever pays; the holder sees a guardian's read-only.
  */
-function requireOwnAccount(ctx: Context & { userId: number }, accountId: number): void {
-  if (!ctx.services.store.read((tx) => actableAccount(tx, ctx.userId, accountId))?.own) throw notFound();
+function requireActableAccount(ctx: Context & { userId: number }, accountId: number): void {
+  if (!ctx.services.store.read((tx) => actableAccount(tx, ctx.userId, accountId))) throw notFound();
 }
 
 export const paymentsRouter = router({
@@ -48,23 +57,30 @@ export const paymentsRouter = router({
   startDeposit: profileCompleteProcedure.input(depositInputSchema).mutation(({ ctx, input }) => startHostedPayment(ctx, input, "deposit")),
 
   /** The return page asks how the payment ended (the callback, not the browser, decides). */
-  get: profileCompleteProcedure.input(z.strictObject({ paymentId: z.string().uuid() })).query(({ ctx, input }) => {
+  get: profileCompleteProcedure.input(z.strictObject({ paymentId: z.string().uuid() })).query(async ({ ctx, input }) => {
+    const before = ctx.services.store.read((tx) => findPayment(tx, input.paymentId));
+    if (!before || before.userId !== ctx.userId) throw new TRPCError({ code: "NOT_FOUND", message: "Payment not found" });
+    // Still pending: ask the acquirer too, so a lost callback does not leave the payer waiting on this page.
+    if (before.status === "pending") await refreshPayment(ctx.services, before.paymentId);
     const payment = ctx.services.store.read((tx) => findPayment(tx, input.paymentId));
     if (!payment || payment.userId !== ctx.userId) throw new TRPCError({ code: "NOT_FOUND", message: "Payment not found" });
-    const { receiptEmail: _email, redirectUrl: _redirect, userId: _user, ...visible } = payment;
+    const { receiptEmail: _email, redirectUrl: _redirect, userId: _user, orderId: _order, acquirerRef: _ref, checkedAt: _checked, ...visible } = payment;
     return visible;
   }),
 });
 
 export const autoTopUpRouter = router({
-  get: profileCompleteProcedure.input(accountInput).query(({ ctx, input }) => {
-    requireOwnAccount(ctx, input.accountId);
+  get: profileCompleteProcedure.input(accountInput).query(async ({ ctx, input }) => {
+    requireActableAccount(ctx, input.accountId);
+    // Waiting for the card: ask the acquirer too, so a lost callback does not leave the payer waiting on this page.
+    const waiting = ctx.services.store.read((tx) => pendingSetupPayment(tx, ctx.userId, input.accountId));
+    if (waiting) await refreshPayment(ctx.services, waiting);
     return ctx.services.store.read((tx) => getAgreement(tx, ctx.userId, input.accountId));
   }),
 
   /** Saves the agreement and sends the browser to the hosted page, which charges the amount once and saves the card. */
   setUp: profileCompleteProcedure.input(autoTopUpInputSchema).mutation(({ ctx, input }) => {
-    requireOwnAccount(ctx, input.accountId);
+    requireActableAccount(ctx, input.accountId);
     return startHostedPayment(ctx, input, "auto_top_up_setup");
   }),
 

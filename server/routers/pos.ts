@@ -4,6 +4,7 @@ import { publishTransfers } from "../ledger/events.ts";
 import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
 import { router, terminalProcedure } from "../trpc.ts";
 import { maybeAutoTopUp } from "../services/money.ts";
+import { checkLowBalance } from "../services/payer.ts";
 import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
 import { deliverOrders } from "../services/orders.ts";
@@ -16,7 +17,11 @@ export const posRouter = router({
     const outcome = await store.write((tx) => recordSale(tx, ctx.terminal, input, { maxSaleOre: config.maxSaleOre }));
     publishTransfers(bus, outcome.transfers);
     // Auto-optank runs after the answer is on its way: the till never waits for the acquirer.
-    for (const transfer of outcome.transfers) void maybeAutoTopUp(ctx.services, transfer.debitAccountId);
+    for (const transfer of outcome.transfers) {
+      void maybeAutoTopUp(ctx.services, transfer.debitAccountId);
+      // The payer's low-balance alert, after commit like the top-up: never part of the sale's transaction.
+      void checkLowBalance(ctx.services, transfer.debitAccountId);
+    }
     return outcome.result;
   }),
 

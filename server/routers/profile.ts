@@ -3,6 +3,8 @@ import * as z from "zod";
 import { MAX_PHOTO_BYTES, photoInputSchema, profileUpdateSchema } from "../../common/portal.ts";
 import { cardholderProcedure, router } from "../trpc.ts";
 import { decodePhoto, getProfile, savePhoto, updateProfile } from "../services/portal.ts";
+import { TRPCError } from "@trpc/server";
+import { hasGuardian } from "../services/payer.ts";
 
 /**
  * The photo is checked as part of input validation, so a bad file is a BAD_REQUEST with a field issue on `dataUrl`
@@ -28,7 +30,17 @@ export const profileRouter = router({
 
   update: cardholderProcedure.input(profileUpdateSchema).mutation(async ({ ctx, input }) => {
     const { store, cpr } = ctx.services;
-    await store.write((tx) => updateProfile(tx, ctx.userId, input, cpr));
+    const saved = await store.write((tx) => {
+      // A child's Maks. forbrug is set by their guardian (limits.set); the child sees it and cannot change it here.
+      if (hasGuardian(tx, ctx.userId)) {
+        const current = getProfile(tx, ctx.userId, cpr).limits;
+        const { dailyOre, weeklyOre, monthlyOre } = input.limits;
+        if (current.dailyOre !== dailyOre || current.weeklyOre !== weeklyOre || current.monthlyOre !== monthlyOre) return false;
+      }
+      updateProfile(tx, ctx.userId, input, cpr);
+      return true;
+    });
+    if (!saved) throw new TRPCError({ code: "FORBIDDEN", message: "Maks. forbrug bestemmes af din værge. / Your guardian sets your maximum spending." });
     return store.read((tx) => getProfile(tx, ctx.userId, cpr));
   }),
 

@@ -53,6 +53,7 @@ describe("auto top-up against a slow acquirer", () => {
       name: "hung",
       createPayment: (request) => simulator.createPayment(request),
       verifyCallback: (headers, body, nowMs) => simulator.verifyCallback(headers, body, nowMs),
+      lookUp: (request) => simulator.lookUp(request),
       chargeToken: () => new Promise<PaymentOutcome>((resolve) => (answer = resolve)),
     };
     const result = await maybeAutoTopUp(services, card.accountId, 20);
@@ -134,6 +135,7 @@ describe("graceful stop", () => {
       name: "slow",
       createPayment: (request) => simulator.createPayment(request),
       verifyCallback: (headers, body, nowMs) => simulator.verifyCallback(headers, body, nowMs),
+      lookUp: (request) => simulator.lookUp(request),
       // The card is charged, but the answer takes a moment: the stop begins while it is on its way.
       chargeToken: () =>
         new Promise<PaymentOutcome>((resolve) =>

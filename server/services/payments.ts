@@ -1,17 +1,22 @@
 // Money in and out: card deposits via the acquirer, automatic top-up, payouts and transfers between own accounts.
+import { sql } from "kysely";
 import type { Tx, WriteTx } from "../../db/tx.ts";
+import { db } from "../../db/query.ts";
+import type { PaymentPurpose, PaymentStatus } from "../../db/schema.ts";
 import { AUTO_TOP_UP_MAX_FAILURES, AUTO_TOP_UP_MIN_DEPOSITED_ORE, AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
-import type { CallbackEvent } from "../payments/acquirer.ts";
+import type { PaymentOutcome, PaymentReference } from "../payments/acquirer.ts";
 import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
 import { IdempotencyConflictError } from "./pos.ts";
 import { actableAccount } from "./access.ts";
 
-export type PaymentPurpose = "deposit" | "auto_top_up_setup" | "auto_top_up";
+export type { PaymentPurpose, PaymentStatus };
+
 /**
+ * A payment's result as applied to the ledger: which payment, the amount the acquirer reports, and the outcome.
  * "failed" with reason "timeout" or "interrupted" means the outcome is unknown: the card may still have been charged,
- * so such a payment stays settleable by a later signed capture (see applyPaymentOutcome).
+ * so such a payment stays settleable by a later verified capture (see applyPaymentOutcome).
  */
-export type PaymentStatus = "pending" | "captured" | "declined" | "failed";
+export type PaymentResult = { paymentId: string; amountOre: number } & PaymentOutcome;
 
 export interface Payment {
   paymentId: string;
@@ -26,25 +31,34 @@ export interface Payment {
   cardBrand: string | null;
   cardLast4: string | null;
   createdAt: number;
+  /** The order id the acquirer sees (null on payments from before order ids). */
+  orderId: string | null;
+  acquirerRef: string | null;
+  checkedAt: number | null;
 }
 
-interface PaymentRow {
-  id: string;
-  user_id: number;
-  account_id: number;
-  idempotency_key: string;
-  purpose: PaymentPurpose;
-  amount_ore: number;
-  receipt_email: string | null;
-  status: PaymentStatus;
-  reason: string | null;
-  redirect_url: string | null;
-  card_brand: string | null;
-  card_last4: string | null;
-  created_at: number;
-}
+const paymentColumns = [
+  "id",
+  "user_id",
+  "account_id",
+  "idempotency_key",
+  "purpose",
+  "amount_ore",
+  "receipt_email",
+  "status",
+  "reason",
+  "redirect_url",
+  "card_brand",
+  "card_last4",
+  "created_at",
+  "order_id",
+  "acquirer_ref",
+  "checked_at",
+] as const;
 
-const PAYMENT_COLUMNS = "id, user_id, account_id, idempotency_key, purpose, amount_ore, receipt_email, status, reason, redirect_url, card_brand, card_last4, created_at";
+const selectPayments = () => db.selectFrom("payments").select(paymentColumns);
+type PaymentRow = NonNullable<ReturnType<typeof firstPayment>>;
+const firstPayment = (tx: Tx, query: ReturnType<typeof selectPayments>) => tx.first(query);
 
 function toPayment(row: PaymentRow): Payment {
   return {
@@ -60,11 +74,20 @@ function toPayment(row: PaymentRow): Payment {
     cardBrand: row.card_brand,
     cardLast4: row.card_last4,
     createdAt: row.created_at,
+    orderId: row.order_id,
+    acquirerRef: row.acquirer_ref,
+    checkedAt: row.checked_at,
   };
 }
 
 export function findPayment(tx: Tx, paymentId: string): Payment | null {
-  const row = tx.sqlite.query(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = ?`).get(paymentId) as PaymentRow | null;
+  const row = firstPayment(tx, selectPayments().where("id", "=", paymentId));
+  return row ? toPayment(row) : null;
+}
+
+/** The payment a callback names: by our id (the simulator) or by the order id we gave the acquirer (QuickPay). */
+export function findPaymentByReference(tx: Tx, ref: PaymentReference): Payment | null {
+  const row = firstPayment(tx, "paymentId" in ref ? selectPayments().where("id", "=", ref.paymentId) : selectPayments().where("order_id", "=", ref.orderId));
   return row ? toPayment(row) : null;
 }
 
@@ -77,9 +100,24 @@ export interface NewPayment {
   receiptEmail: string | null;
 }
 
+const ORDER_PREFIX: Record<PaymentPurpose, string> = { deposit: "kp", auto_top_up_setup: "ka", auto_top_up: "kt" };
+const ORDER_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+/**
+ * A new order id: a purpose prefix and 16 random base-36 characters (about 82 bits), 18 characters in all, so an
+ * adapter can still add one character for a second order of the same payment (QuickPay's subscription). The unique
+ * index on payments.order_id stops the (astronomically unlikely) repeat.
+ */
+export function newOrderId(purpose: PaymentPurpose): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let id = ORDER_PREFIX[purpose];
+  for (const byte of bytes) id += ORDER_ALPHABET[byte % 36];
+  return id;
+}
+
 /** Creates a pending payment, or returns the one this idempotency key already started (same fields required). */
 export function createPendingPayment(tx: WriteTx, payment: NewPayment, nowMs: number = Date.now()): { payment: Payment; created: boolean } {
-  const existing = tx.sqlite.query(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE user_id = ? AND idempotency_key = ?`).get(payment.userId, payment.idempotencyKey) as PaymentRow | null;
+  const existing = firstPayment(tx, selectPayments().where("user_id", "=", payment.userId).where("idempotency_key", "=", payment.idempotencyKey));
   if (existing) {
     if (existing.account_id !== payment.accountId || existing.amount_ore !== payment.amountOre || existing.purpose !== payment.purpose) {
       throw new IdempotencyConflictError("this payment request was already made with other details");
@@ -87,16 +125,36 @@ export function createPendingPayment(tx: WriteTx, payment: NewPayment, nowMs: nu
     return { payment: toPayment(existing), created: false };
   }
   const id = crypto.randomUUID();
-  tx.sqlite
-    .query(
-      "INSERT INTO payments (id, user_id, account_id, idempotency_key, purpose, amount_ore, receipt_email, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-    )
-    .run(id, payment.userId, payment.accountId, payment.idempotencyKey, payment.purpose, payment.amountOre, payment.receiptEmail, nowMs, nowMs);
+  tx.run(
+    db.insertInto("payments").values({
+      id,
+      user_id: payment.userId,
+      account_id: payment.accountId,
+      idempotency_key: payment.idempotencyKey,
+      purpose: payment.purpose,
+      amount_ore: payment.amountOre,
+      receipt_email: payment.receiptEmail,
+      status: "pending",
+      order_id: newOrderId(payment.purpose),
+      created_at: nowMs,
+      updated_at: nowMs,
+    }),
+  );
   return { payment: findPayment(tx, id)!, created: true };
 }
 
-export function recordRedirect(tx: WriteTx, paymentId: string, redirectUrl: string): void {
-  tx.sqlite.query("UPDATE payments SET redirect_url = ? WHERE id = ?").run(redirectUrl, paymentId);
+export function recordRedirect(tx: WriteTx, paymentId: string, redirectUrl: string, acquirerRef: string | null = null): void {
+  tx.run(
+    db
+      .updateTable("payments")
+      .set((eb) => ({ redirect_url: redirectUrl, acquirer_ref: acquirerRef ?? eb.ref("acquirer_ref") }))
+      .where("id", "=", paymentId),
+  );
+}
+
+/** Remembers the acquirer's id for a payment (a pending recurring charge), so a lost result can be read back by it. */
+export function recordAcquirerRef(tx: WriteTx, paymentId: string, acquirerRef: string): void {
+  tx.run(db.updateTable("payments").set({ acquirer_ref: acquirerRef }).where("id", "=", paymentId).where("acquirer_ref", "is", null));
 }
 
 export interface AutoTopUpResult {
@@ -128,15 +186,18 @@ export class PaymentMismatchError extends Error {
 }
 
 /**
- * Applies a verified acquirer result exactly once. A pending payment takes any result. A signed capture is applied to
+ * Applies a verified acquirer result exactly once. A pending payment takes any result. A verified capture is applied to
  * every payment not yet captured — also one we recorded as failed, declined or cancelled — because a capture means the
  * card was charged and the cardholder must get the money. It posts one transfer (acquirer clearing → card account)
- * whose id is derived from the payment id, so even a bug upstream could not deposit twice.
+ * whose id is derived from the payment id, so even a bug upstream could not deposit twice. A capture of another
+ * amount than ours is refused (PaymentMismatchError): what is credited must equal what was captured.
  */
-export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: number = Date.now()): OutcomeApplied {
+export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: number = Date.now()): OutcomeApplied {
   const payment = findPayment(tx, event.paymentId);
   if (!payment) return { changed: false, payment: null, transfers: [], autoTopUpResult: null };
-  if (payment.amountOre !== event.amountOre) throw new PaymentMismatchError(`payment ${payment.paymentId}: callback amount ${event.amountOre} ≠ ${payment.amountOre}`);
+  if (payment.amountOre !== event.amountOre) {
+    throw new PaymentMismatchError(`payment ${payment.paymentId}: callback amount ${event.amountOre} ≠ ${payment.amountOre}`);
+  }
   if (payment.status === "captured") return { changed: false, payment, transfers: [], autoTopUpResult: null };
   if (payment.status !== "pending" && event.status !== "captured") return { changed: false, payment, transfers: [], autoTopUpResult: null };
   const late = payment.status !== "pending";
@@ -161,18 +222,17 @@ export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: nu
     // A late capture keeps a note of what we had recorded before, so the back office can see why it changed.
     const note = late ? `captured_after_${payment.status}:${payment.reason ?? ""}`.slice(0, 200) : null;
     if (late) console.warn(`payment ${payment.paymentId}: capture arrived after it was recorded as ${payment.status} (${payment.reason ?? "no reason"}); deposited`);
-    tx.sqlite
-      .query("UPDATE payments SET status = 'captured', reason = ?, transfer_id = ?, card_brand = ?, card_last4 = ?, updated_at = ? WHERE id = ?")
-      .run(note, posted.transfer.id, event.cardBrand ?? null, event.cardLast4 ?? null, nowMs, payment.paymentId);
+    tx.run(
+      db
+        .updateTable("payments")
+        .set({ status: "captured", reason: note, transfer_id: posted.transfer.id, card_brand: event.cardBrand ?? null, card_last4: event.cardLast4 ?? null, updated_at: nowMs })
+        .where("id", "=", payment.paymentId),
+    );
     if (payment.purpose === "auto_top_up_setup" && event.cardToken) {
-      tx.sqlite
-        .query(
-          "UPDATE auto_top_up_agreements SET card_token = ?, card_brand = ?, card_last4 = ?, status = 'active', consecutive_failures = 0, updated_at = ? WHERE setup_payment_id = ? AND status = 'awaiting_card'",
-        )
-        .run(event.cardToken, event.cardBrand ?? null, event.cardLast4 ?? null, nowMs, payment.paymentId);
+      activateAgreement(tx, payment.paymentId, { cardToken: event.cardToken, cardBrand: event.cardBrand ?? null, cardLast4: event.cardLast4 ?? null }, nowMs);
     }
   } else {
-    tx.sqlite.query("UPDATE payments SET status = ?, reason = ?, updated_at = ? WHERE id = ?").run(event.status, event.reason, nowMs, payment.paymentId);
+    tx.run(db.updateTable("payments").set({ status: event.status, reason: event.reason, updated_at: nowMs }).where("id", "=", payment.paymentId));
   }
 
   // A late capture's top-up was already finished (result recorded, account freed); the deposit itself is what was owed.
@@ -181,31 +241,89 @@ export function applyPaymentOutcome(tx: WriteTx, event: CallbackEvent, nowMs: nu
   return { changed: true, payment: findPayment(tx, payment.paymentId), transfers, autoTopUpResult };
 }
 
-function finishAutoTopUp(tx: WriteTx, payment: Payment, event: CallbackEvent, nowMs: number): AutoTopUpResult {
-  const agreement = tx.sqlite.query("SELECT id, consecutive_failures FROM auto_top_up_agreements WHERE account_id = ?").get(payment.accountId) as {
-    id: number;
-    consecutive_failures: number;
-  } | null;
+function activateAgreement(tx: WriteTx, setupPaymentId: string, card: { cardToken: string; cardBrand: string | null; cardLast4: string | null }, nowMs: number): boolean {
+  return (
+    tx.run(
+      db
+        .updateTable("auto_top_up_agreements")
+        .set({ card_token: card.cardToken, card_brand: card.cardBrand, card_last4: card.cardLast4, status: "active", consecutive_failures: 0, updated_at: nowMs })
+        .where("setup_payment_id", "=", setupPaymentId)
+        .where("status", "=", "awaiting_card"),
+    ).changes === 1
+  );
+}
+
+/** The first charge of an Auto-optank whose card was saved without moving money (a QuickPay subscription). */
+export interface SetupCharge {
+  paymentId: string;
+  orderId: string;
+  userId: number;
+  accountId: number;
+  amountOre: number;
+  cardToken: string;
+}
+
+/**
+ * A verified "card saved" for a setup payment: the agreement becomes active with the token. Saving moved no money,
+ * so the setup amount is still to be charged: returned once (the first time) for a recurring charge, whose own
+ * capture is what gets credited. A repeated message changes nothing and returns null.
+ */
+export function saveCardForSetup(
+  tx: WriteTx,
+  ref: PaymentReference,
+  card: { cardToken: string; cardBrand?: string | undefined; cardLast4?: string | undefined },
+  nowMs: number = Date.now(),
+): { payment: Payment | null; charge: SetupCharge | null } {
+  const payment = findPaymentByReference(tx, ref);
+  if (!payment || payment.purpose !== "auto_top_up_setup") return { payment, charge: null };
+  const activated = activateAgreement(tx, payment.paymentId, { cardToken: card.cardToken, cardBrand: card.cardBrand ?? null, cardLast4: card.cardLast4 ?? null }, nowMs);
+  if (!activated || payment.status !== "pending" || !payment.orderId) return { payment, charge: null };
+  tx.run(db.updateTable("payments").set({ card_brand: card.cardBrand ?? null, card_last4: card.cardLast4 ?? null, updated_at: nowMs }).where("id", "=", payment.paymentId));
+  return {
+    payment,
+    charge: { paymentId: payment.paymentId, orderId: payment.orderId, userId: payment.userId, accountId: payment.accountId, amountOre: payment.amountOre, cardToken: card.cardToken },
+  };
+}
+
+/**
+ * Refusals that no retry can fix without the payer: the card needs them present (3-D Secure), the saved card is gone,
+ * or it was a test card. The agreement is paused at once, so the next sale does not try again.
+ */
+export const FINAL_TOP_UP_REASONS: ReadonlySet<string> = new Set(["authentication_required", "card_not_found", "subscription_not_usable", "test_mode_refused"]);
+
+function finishAutoTopUp(tx: WriteTx, payment: Payment, event: PaymentResult, nowMs: number): AutoTopUpResult {
+  const agreement = tx.first(db.selectFrom("auto_top_up_agreements").select(["id", "consecutive_failures"]).where("account_id", "=", payment.accountId));
   let paused = false;
   if (agreement) {
     const failures = event.status === "captured" ? 0 : agreement.consecutive_failures + 1;
-    paused = failures >= AUTO_TOP_UP_MAX_FAILURES;
-    tx.sqlite
-      .query(
-        `UPDATE auto_top_up_agreements SET in_flight_payment_id = CASE WHEN in_flight_payment_id = ? THEN NULL ELSE in_flight_payment_id END,
-           consecutive_failures = ?, status = CASE WHEN ? AND status = 'active' THEN 'paused' ELSE status END, updated_at = ? WHERE id = ?`,
-      )
-      .run(payment.paymentId, failures, paused ? 1 : 0, nowMs, agreement.id);
+    paused = failures >= AUTO_TOP_UP_MAX_FAILURES || (event.status !== "captured" && FINAL_TOP_UP_REASONS.has(event.reason));
+    tx.run(
+      db
+        .updateTable("auto_top_up_agreements")
+        .set((eb) => ({
+          in_flight_payment_id: eb.case().when("in_flight_payment_id", "=", payment.paymentId).then(null).else(eb.ref("in_flight_payment_id")).end(),
+          consecutive_failures: failures,
+          status: paused ? eb.case().when("status", "=", "active").then("paused" as const).else(eb.ref("status")).end() : eb.ref("status"),
+          updated_at: nowMs,
+        }))
+        .where("id", "=", agreement.id),
+    );
   }
   const balanceOre = getBalance(tx, payment.accountId) ?? 0;
   const reason = event.status === "captured" ? null : event.reason;
-  const seq = Number(
-    tx.sqlite
-      .query(
-        "INSERT INTO auto_top_up_results (user_id, account_id, payment_id, status, reason, amount_ore, balance_after_ore, agreement_paused, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(payment.userId, payment.accountId, payment.paymentId, event.status, reason, payment.amountOre, balanceOre, paused ? 1 : 0, nowMs).lastInsertRowid,
-  );
+  const seq = tx.run(
+    db.insertInto("auto_top_up_results").values({
+      user_id: payment.userId,
+      account_id: payment.accountId,
+      payment_id: payment.paymentId,
+      status: event.status,
+      reason,
+      amount_ore: payment.amountOre,
+      balance_after_ore: balanceOre,
+      agreement_paused: paused ? 1 : 0,
+      created_at: nowMs,
+    }),
+  ).lastInsertRowid;
   return {
     seq,
     userId: payment.userId,
@@ -222,13 +340,19 @@ function finishAutoTopUp(tx: WriteTx, payment: Payment, event: CallbackEvent, no
 
 /** Total deposited on an account by card (deposits and earlier top-ups): the agreement needs 100 kr. first. */
 export function depositedTotal(tx: Tx, accountId: number): number {
-  return (tx.sqlite
-    .query("SELECT COALESCE(SUM(amount_ore), 0) AS total FROM transfers WHERE credit_account_id = ? AND kind IN ('deposit', 'auto_top_up')")
-    .get(accountId) as { total: number }).total;
+  const row = tx.first(
+    db
+      .selectFrom("transfers")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount_ore"), sql<number>`0`).as("total"))
+      .where("credit_account_id", "=", accountId)
+      .where("kind", "in", ["deposit", "auto_top_up"]),
+  );
+  return Number(row?.total ?? 0);
 }
 
 export interface ClaimedTopUp {
   paymentId: string;
+  orderId: string;
   userId: number;
   accountId: number;
   amountOre: number;
@@ -236,19 +360,25 @@ export interface ClaimedTopUp {
   receiptEmail: string;
 }
 
+const dueAgreement = () =>
+  db
+    .selectFrom("auto_top_up_agreements as g")
+    .innerJoin("ledger_accounts as a", "a.id", "g.account_id")
+    .where("g.status", "=", "active")
+    .where("g.card_token", "is not", null)
+    .where("g.in_flight_payment_id", "is", null);
+
 /**
  * A cheap check on the read connection, so a sale on an account without a due agreement (nearly all of them) does
  * not queue a write transaction. claimAutoTopUp decides for real, inside the write.
  */
 export function autoTopUpMayBeDue(tx: Tx, accountId: number): boolean {
-  return (
-    tx.sqlite
-      .query(
-        `SELECT 1 FROM auto_top_up_agreements g JOIN ledger_accounts a ON a.id = g.account_id
-         WHERE g.account_id = ? AND g.status = 'active' AND g.card_token IS NOT NULL AND g.in_flight_payment_id IS NULL AND a.balance_ore < ?`,
-      )
-      .get(accountId, AUTO_TOP_UP_THRESHOLD_ORE) !== null
-  );
+  return tx.first(dueAgreement().select("g.id").where("g.account_id", "=", accountId).where("a.balance_ore", "<", AUTO_TOP_UP_THRESHOLD_ORE)) !== undefined;
+}
+
+/** Whether an Auto-optank agreement is running on the account (then no low-balance alert is needed). */
+export function autoTopUpRunning(tx: Tx, accountId: number): boolean {
+  return tx.first(db.selectFrom("auto_top_up_agreements").select("id").where("account_id", "=", accountId).where("status", "=", "active").where("card_token", "is not", null)) !== undefined;
 }
 
 /**
@@ -256,35 +386,102 @@ export function autoTopUpMayBeDue(tx: Tx, accountId: number): boolean {
  * balance below 50 kr., and no top-up already in flight (the claim and the in-flight mark are one transaction).
  */
 export function claimAutoTopUp(tx: WriteTx, accountId: number, nowMs: number = Date.now()): ClaimedTopUp | null {
-  const agreement = tx.sqlite
-    .query(
-      `SELECT g.user_id, g.amount_ore, g.card_token, g.receipt_email, a.balance_ore
-       FROM auto_top_up_agreements g JOIN ledger_accounts a ON a.id = g.account_id
-       WHERE g.account_id = ? AND g.status = 'active' AND g.card_token IS NOT NULL AND g.in_flight_payment_id IS NULL`,
-    )
-    .get(accountId) as { user_id: number; amount_ore: number; card_token: string; receipt_email: string; balance_ore: number } | null;
-  if (!agreement || agreement.balance_ore >= AUTO_TOP_UP_THRESHOLD_ORE) return null;
+  const agreement = tx.first(
+    dueAgreement()
+      .select(["g.user_id", "g.amount_ore", "g.card_token", "g.receipt_email", "a.balance_ore"])
+      .where("g.account_id", "=", accountId),
+  );
+  if (!agreement || agreement.card_token === null || agreement.balance_ore >= AUTO_TOP_UP_THRESHOLD_ORE) return null;
   if (depositedTotal(tx, accountId) < AUTO_TOP_UP_MIN_DEPOSITED_ORE) return null;
   const { payment } = createPendingPayment(
     tx,
     { userId: agreement.user_id, accountId, idempotencyKey: `auto-top-up:${crypto.randomUUID()}`, purpose: "auto_top_up", amountOre: agreement.amount_ore, receiptEmail: agreement.receipt_email },
     nowMs,
   );
-  tx.sqlite.query("UPDATE auto_top_up_agreements SET in_flight_payment_id = ?, updated_at = ? WHERE account_id = ?").run(payment.paymentId, nowMs, accountId);
-  return { paymentId: payment.paymentId, userId: agreement.user_id, accountId, amountOre: agreement.amount_ore, cardToken: agreement.card_token, receiptEmail: agreement.receipt_email };
+  tx.run(db.updateTable("auto_top_up_agreements").set({ in_flight_payment_id: payment.paymentId, updated_at: nowMs }).where("account_id", "=", accountId));
+  return {
+    paymentId: payment.paymentId,
+    orderId: payment.orderId!,
+    userId: agreement.user_id,
+    accountId,
+    amountOre: agreement.amount_ore,
+    cardToken: agreement.card_token,
+    receiptEmail: agreement.receipt_email,
+  };
 }
 
 /**
- * After a crash, a top-up may have been claimed but never answered. We cannot know whether the acquirer charged,
- * so the payment is marked failed ("interrupted", an unknown outcome) and the account freed; should the acquirer's
- * capture still arrive, applyPaymentOutcome deposits it. A real adapter would also ask the acquirer.
+ * After a crash, a top-up may have been claimed but never answered, and the acquirer cannot be asked about it (it
+ * never got an order id, or the acquirer keeps nothing to read back). Its outcome is unknown, so the payment is marked
+ * failed ("interrupted") and the account freed; should the acquirer's capture still arrive, applyPaymentOutcome
+ * deposits it. Payments the acquirer can be asked about are left to the reconciler (pendingToReconcile).
  */
-export function recoverInterruptedTopUps(tx: WriteTx, olderThanMs: number, nowMs: number = Date.now()): number {
-  const stale = tx.sqlite
-    .query("SELECT id, amount_ore FROM payments WHERE purpose = 'auto_top_up' AND status = 'pending' AND created_at < ?")
-    .all(nowMs - olderThanMs) as Array<{ id: string; amount_ore: number }>;
+export function recoverInterruptedTopUps(tx: WriteTx, olderThanMs: number, nowMs: number = Date.now(), onlyWithoutOrderId = false): number {
+  let query = db.selectFrom("payments").select(["id", "amount_ore"]).where("purpose", "=", "auto_top_up").where("status", "=", "pending").where("created_at", "<", nowMs - olderThanMs);
+  if (onlyWithoutOrderId) query = query.where("order_id", "is", null);
+  const stale = tx.all(query);
   for (const payment of stale) applyPaymentOutcome(tx, { paymentId: payment.id, amountOre: payment.amount_ore, status: "failed", reason: "interrupted" }, nowMs);
   return stale.length;
+}
+
+/** The automatic top-ups still pending (at start: the ones the last shutdown left in flight). */
+export function pendingTopUpIds(tx: Tx): string[] {
+  return tx.all(db.selectFrom("payments").select("id").where("purpose", "=", "auto_top_up").where("status", "=", "pending")).map((row) => row.id);
+}
+
+/**
+ * Pending payments to read back from the acquirer: older than `olderThanMs` (a payer may still be on the hosted page)
+ * and not asked within `recheckAfterMs`; oldest first. Marks them as asked now, so two reconcilers do not both ask.
+ */
+export function claimPendingToReconcile(tx: WriteTx, options: { olderThanMs: number; recheckAfterMs: number; limit: number }, nowMs: number = Date.now()): Payment[] {
+  const rows = tx.all(
+    selectPayments()
+      .where("status", "=", "pending")
+      .where("order_id", "is not", null)
+      .where("created_at", "<", nowMs - options.olderThanMs)
+      .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", nowMs - options.recheckAfterMs)]))
+      .orderBy("created_at")
+      .limit(options.limit),
+  );
+  if (rows.length > 0) tx.run(db.updateTable("payments").set({ checked_at: nowMs }).where("id", "in", rows.map((row) => row.id)));
+  return rows.map(toPayment);
+}
+
+/** Marks one payment as asked about now; false if it was asked within `recheckAfterMs` (the result page polls). */
+export function claimCheck(tx: WriteTx, paymentId: string, recheckAfterMs: number, nowMs: number = Date.now()): boolean {
+  return (
+    tx.run(
+      db
+        .updateTable("payments")
+        .set({ checked_at: nowMs })
+        .where("id", "=", paymentId)
+        .where("status", "=", "pending")
+        .where((eb) => eb.or([eb("checked_at", "is", null), eb("checked_at", "<", nowMs - recheckAfterMs)])),
+    ).changes === 1
+  );
+}
+
+/** The pending setup payment of the payer's agreement that still waits for its card, if any (for a read-back). */
+export function pendingSetupPayment(tx: Tx, payerUserId: number, accountId: number): string | null {
+  const row = tx.first(
+    db
+      .selectFrom("auto_top_up_agreements as g")
+      .innerJoin("payments as p", "p.id", "g.setup_payment_id")
+      .select("p.id")
+      .where("g.account_id", "=", accountId)
+      .where("g.user_id", "=", payerUserId)
+      .where("g.status", "=", "awaiting_card")
+      .where("p.status", "=", "pending"),
+  );
+  return row?.id ?? null;
+}
+
+/** Whether the agreement for a setup payment already has its card (then a read-back asks about the first charge). */
+export function setupCardSaved(tx: Tx, setupPaymentId: string): boolean {
+  return (
+    tx.first(db.selectFrom("auto_top_up_agreements").select("id").where("setup_payment_id", "=", setupPaymentId).where("card_token", "is not", null).where("status", "!=", "cancelled")) !==
+    undefined
+  );
 }
 
 export type PayoutStatus = "pending" | "paid" | "rejected";
@@ -303,23 +500,25 @@ export interface Payout {
   decidedAt: number | null;
 }
 
-interface PayoutRow {
-  id: number;
-  user_id: number;
-  account_id: number;
-  idempotency_key: string;
-  name: string;
-  registration_number: string;
-  bank_account_number: string;
-  message: string | null;
-  amount_ore: number;
-  status: PayoutStatus;
-  reject_reason: string | null;
-  created_at: number;
-  decided_at: number | null;
-}
+const payoutColumns = [
+  "id",
+  "user_id",
+  "account_id",
+  "idempotency_key",
+  "name",
+  "registration_number",
+  "bank_account_number",
+  "message",
+  "amount_ore",
+  "status",
+  "reject_reason",
+  "created_at",
+  "decided_at",
+] as const;
 
-const PAYOUT_COLUMNS = "id, user_id, account_id, idempotency_key, name, registration_number, bank_account_number, message, amount_ore, status, reject_reason, created_at, decided_at";
+const selectPayouts = () => db.selectFrom("payouts").select(payoutColumns);
+type PayoutRow = NonNullable<ReturnType<typeof firstPayout>>;
+const firstPayout = (tx: Tx, query: ReturnType<typeof selectPayouts>) => tx.first(query);
 
 function toPayout(row: PayoutRow): Payout {
   return {
@@ -352,7 +551,7 @@ export type PayoutResult = { ok: true; payout: Payout; transfers: Transfer[] } |
 
 /** Moves the amount at once to payout clearing (so it cannot be spent twice) and files the request for the back office. */
 export function requestPayout(tx: WriteTx, userId: number, request: PayoutRequest, nowMs: number = Date.now()): PayoutResult {
-  const existing = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE user_id = ? AND idempotency_key = ?`).get(userId, request.idempotencyKey) as PayoutRow | null;
+  const existing = firstPayout(tx, selectPayouts().where("user_id", "=", userId).where("idempotency_key", "=", request.idempotencyKey));
   if (existing) {
     const sameRequest =
       existing.account_id === request.accountId &&
@@ -380,21 +579,27 @@ export function requestPayout(tx: WriteTx, userId: number, request: PayoutReques
     nowMs,
   );
   if (posted.status !== "posted") return { ok: false, reason: "insufficient_funds" };
-  const id = Number(
-    tx.sqlite
-      .query(
-        `INSERT INTO payouts (user_id, account_id, idempotency_key, name, registration_number, bank_account_number, message, amount_ore, status, transfer_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-      )
-      .run(userId, request.accountId, request.idempotencyKey, request.name, request.registrationNumber, request.bankAccountNumber, request.message ?? null, request.amountOre, posted.transfer.id, nowMs)
-      .lastInsertRowid,
-  );
-  const row = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ?`).get(id) as PayoutRow;
+  const id = tx.run(
+    db.insertInto("payouts").values({
+      user_id: userId,
+      account_id: request.accountId,
+      idempotency_key: request.idempotencyKey,
+      name: request.name,
+      registration_number: request.registrationNumber,
+      bank_account_number: request.bankAccountNumber,
+      message: request.message ?? null,
+      amount_ore: request.amountOre,
+      status: "pending",
+      transfer_id: posted.transfer.id,
+      created_at: nowMs,
+    }),
+  ).lastInsertRowid;
+  const row = firstPayout(tx, selectPayouts().where("id", "=", id))!;
   return { ok: true, payout: toPayout(row), transfers: [posted.transfer] };
 }
 
 export function listPayouts(tx: Tx, userId: number): Payout[] {
-  return (tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE user_id = ? ORDER BY id DESC LIMIT 100`).all(userId) as PayoutRow[]).map(toPayout);
+  return tx.all(selectPayouts().where("user_id", "=", userId).orderBy("id", "desc").limit(100)).map(toPayout);
 }
 
 /**
@@ -408,7 +613,7 @@ export function decidePayout(
   decision: { status: "paid" } | { status: "rejected"; reason: string },
   nowMs: number = Date.now(),
 ): { payout: Payout; transfers: Transfer[]; userId: number } | null {
-  const row = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ?`).get(payoutId) as PayoutRow | null;
+  const row = firstPayout(tx, selectPayouts().where("id", "=", payoutId));
   if (!row) return null;
   if (row.status !== "pending") return { payout: toPayout(row), transfers: [], userId: row.user_id };
   const transfers: Transfer[] = [];
@@ -428,9 +633,7 @@ export function decidePayout(
     );
     if (posted.status !== "posted") throw new Error(`payout return declined: ${posted.reason}`);
     transfers.push(posted.transfer);
-    tx.sqlite
-      .query("UPDATE payouts SET status = 'rejected', reject_reason = ?, return_transfer_id = ?, decided_at = ? WHERE id = ?")
-      .run(decision.reason, posted.transfer.id, nowMs, payoutId);
+    tx.run(db.updateTable("payouts").set({ status: "rejected", reject_reason: decision.reason, return_transfer_id: posted.transfer.id, decided_at: nowMs }).where("id", "=", payoutId));
   } else {
     const posted = postTransfer(
       tx,
@@ -447,9 +650,9 @@ export function decidePayout(
     );
     if (posted.status !== "posted") throw new Error(`payout settlement declined: ${posted.reason}`);
     transfers.push(posted.transfer);
-    tx.sqlite.query("UPDATE payouts SET status = 'paid', decided_at = ? WHERE id = ?").run(nowMs, payoutId);
+    tx.run(db.updateTable("payouts").set({ status: "paid", decided_at: nowMs }).where("id", "=", payoutId));
   }
-  const updated = tx.sqlite.query(`SELECT ${PAYOUT_COLUMNS} FROM payouts WHERE id = ?`).get(payoutId) as PayoutRow;
+  const updated = firstPayout(tx, selectPayouts().where("id", "=", payoutId))!;
   return { payout: toPayout(updated), transfers, userId: row.user_id };
 }
 
@@ -495,40 +698,60 @@ export interface AutoTopUpAgreement {
   /** Whether the 100 kr. deposit rule is met, so the agreement is in effect. */
   inEffect: boolean;
   depositedOre: number;
+  /** Whether the viewer pays for it (their saved card). A card holder whose guardian pays sees it read-only. */
+  payerIsViewer: boolean;
+  /** The payer's name, shown to whoever sees it read-only. */
+  payerName: string | null;
 }
 
-export function getAgreement(tx: Tx, userId: number, accountId: number): AutoTopUpAgreement | null {
-  const row = tx.sqlite
-    .query(
-      "SELECT account_id, amount_ore, receipt_email, status, card_brand, card_last4, consecutive_failures FROM auto_top_up_agreements WHERE account_id = ? AND user_id = ?",
-    )
-    .get(accountId, userId) as {
-    account_id: number;
-    amount_ore: number;
-    receipt_email: string;
-    status: AgreementStatus;
-    card_brand: string | null;
-    card_last4: string | null;
-    consecutive_failures: number;
-  } | null;
-  if (!row) return null;
+/**
+ * The agreement on an account as `viewerUserId` sees it: whoever pays for it (the holder, or a guardian with their own
+ * card). The caller has checked that the viewer may act on the account (access.ts); a cancelled agreement of another
+ * payer is nobody's business and is not shown.
+ */
+export function getAgreement(tx: Tx, viewerUserId: number, accountId: number): AutoTopUpAgreement | null {
+  const row = tx.first(
+    db
+      .selectFrom("auto_top_up_agreements as g")
+      .innerJoin("users as payer", "payer.id", "g.user_id")
+      .select(["g.account_id", "g.user_id", "g.amount_ore", "g.receipt_email", "g.status", "g.card_brand", "g.card_last4", "g.consecutive_failures", "payer.name as payer_name"])
+      .where("g.account_id", "=", accountId),
+  );
+  if (!row || (row.user_id !== viewerUserId && row.status === "cancelled")) return null;
   const depositedOre = depositedTotal(tx, accountId);
+  const payerIsViewer = row.user_id === viewerUserId;
   return {
     accountId: row.account_id,
     amountOre: row.amount_ore,
-    receiptEmail: row.receipt_email,
+    // The payer's receipt address is theirs: a holder who only sees the agreement does not get it.
+    receiptEmail: payerIsViewer ? row.receipt_email : "",
     status: row.status,
     cardBrand: row.card_brand,
     cardLast4: row.card_last4,
     consecutiveFailures: row.consecutive_failures,
     inEffect: row.status === "active" && depositedOre >= AUTO_TOP_UP_MIN_DEPOSITED_ORE,
     depositedOre,
+    payerIsViewer,
+    payerName: row.payer_name,
   };
 }
 
 /**
- * Saves (or replaces) the agreement for an account. A new card is needed through the hosted page, so the agreement
- * waits for the setup payment's callback before it becomes active.
+ * Whether `userId` may set up (or replace) the agreement on the account: nobody else pays for it yet, or it is theirs,
+ * or they are a guardian of the holder (a parent taking over the child's top-up with their own card). A holder
+ * cannot replace the agreement their guardian pays for: they see it read-only.
+ */
+export function maySetUpAgreement(tx: Tx, userId: number, accountId: number): boolean {
+  const account = actableAccount(tx, userId, accountId);
+  if (!account) return false;
+  const current = tx.first(db.selectFrom("auto_top_up_agreements").select(["user_id", "status"]).where("account_id", "=", accountId));
+  if (!current || current.status === "cancelled" || current.user_id === userId) return true;
+  return !account.own;
+}
+
+/**
+ * Saves (or replaces) the agreement for an account, paid by `userId` (the holder or a guardian). A new card is needed
+ * through the hosted page, so the agreement waits for the setup payment's callback before it becomes active.
  */
 export function saveAgreement(
   tx: WriteTx,
@@ -536,33 +759,69 @@ export function saveAgreement(
   agreement: { accountId: number; amountOre: number; receiptEmail: string; setupPaymentId: string },
   nowMs: number = Date.now(),
 ): void {
-  tx.sqlite
-    .query(
-      `INSERT INTO auto_top_up_agreements (user_id, account_id, amount_ore, receipt_email, status, setup_payment_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'awaiting_card', ?, ?, ?)
-       ON CONFLICT (account_id) DO UPDATE SET amount_ore = excluded.amount_ore, receipt_email = excluded.receipt_email,
-         status = 'awaiting_card', setup_payment_id = excluded.setup_payment_id, card_token = NULL, card_brand = NULL, card_last4 = NULL,
-         consecutive_failures = 0, updated_at = excluded.updated_at`,
-    )
-    .run(userId, agreement.accountId, agreement.amountOre, agreement.receiptEmail, agreement.setupPaymentId, nowMs, nowMs);
+  tx.run(
+    db
+      .insertInto("auto_top_up_agreements")
+      .values({
+        user_id: userId,
+        account_id: agreement.accountId,
+        amount_ore: agreement.amountOre,
+        receipt_email: agreement.receiptEmail,
+        status: "awaiting_card",
+        setup_payment_id: agreement.setupPaymentId,
+        created_at: nowMs,
+        updated_at: nowMs,
+      })
+      .onConflict((conflict) =>
+        conflict.column("account_id").doUpdateSet((eb) => ({
+          user_id: eb.ref("excluded.user_id"),
+          amount_ore: eb.ref("excluded.amount_ore"),
+          receipt_email: eb.ref("excluded.receipt_email"),
+          status: "awaiting_card",
+          setup_payment_id: eb.ref("excluded.setup_payment_id"),
+          card_token: null,
+          card_brand: null,
+          card_last4: null,
+          consecutive_failures: 0,
+          updated_at: eb.ref("excluded.updated_at"),
+        })),
+      ),
+  );
 }
 
-/** Changes the amount or e-mail of an agreement that has a card; re-activates a paused one. */
+/** Changes the amount or e-mail of an agreement that has a card; re-activates a paused one. Only its payer may. */
 export function updateAgreement(tx: WriteTx, userId: number, change: { accountId: number; amountOre: number; receiptEmail: string }, nowMs: number = Date.now()): boolean {
-  const result = tx.sqlite
-    .query(
-      `UPDATE auto_top_up_agreements SET amount_ore = ?, receipt_email = ?, consecutive_failures = 0,
-         status = CASE WHEN status = 'paused' AND card_token IS NOT NULL THEN 'active' ELSE status END, updated_at = ?
-       WHERE account_id = ? AND user_id = ? AND status <> 'cancelled'`,
-    )
-    .run(change.amountOre, change.receiptEmail, nowMs, change.accountId, userId);
+  const result = tx.run(
+    db
+      .updateTable("auto_top_up_agreements")
+      .set((eb) => ({
+        amount_ore: change.amountOre,
+        receipt_email: change.receiptEmail,
+        consecutive_failures: 0,
+        status: eb
+          .case()
+          .when(eb.and([eb("status", "=", "paused"), eb("card_token", "is not", null)]))
+          .then("active" as const)
+          .else(eb.ref("status"))
+          .end(),
+        updated_at: nowMs,
+      }))
+      .where("account_id", "=", change.accountId)
+      .where("user_id", "=", userId)
+      .where("status", "!=", "cancelled"),
+  );
   return result.changes === 1;
 }
 
+/** Only the payer may cancel. The token is forgotten at once: nothing can be charged after a cancel. */
 export function cancelAgreement(tx: WriteTx, userId: number, accountId: number, nowMs: number = Date.now()): boolean {
-  // The token is forgotten at once: nothing can be charged after a cancel.
-  const result = tx.sqlite
-    .query("UPDATE auto_top_up_agreements SET status = 'cancelled', card_token = NULL, updated_at = ? WHERE account_id = ? AND user_id = ? AND status <> 'cancelled'")
-    .run(nowMs, accountId, userId);
+  const result = tx.run(
+    db
+      .updateTable("auto_top_up_agreements")
+      .set({ status: "cancelled", card_token: null, updated_at: nowMs })
+      .where("account_id", "=", accountId)
+      .where("user_id", "=", userId)
+      .where("status", "!=", "cancelled"),
+  );
   return result.changes === 1;
 }

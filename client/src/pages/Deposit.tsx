@@ -4,7 +4,7 @@ import { createEffect, createResource, createSignal, onCleanup, onMount, Show, t
 import { localise, t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { fieldIssues, trpc } from "../trpc.ts";
-import { formatOre } from "../format.ts";
+import { formatOre, kronerFieldToOre, oreToKronerField } from "../format.ts";
 import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
@@ -19,6 +19,9 @@ function Tabs() {
       </A>
       <A href="/indbetal/auto-optank" class={location.pathname === "/indbetal/auto-optank" ? "tab active" : "tab"}>
         {t().autoTopUp}
+      </A>
+      <A href="/indbetal/graenser" class={location.pathname === "/indbetal/graenser" ? "tab active" : "tab"}>
+        {t().payerTab}
       </A>
     </nav>
   );
@@ -38,7 +41,7 @@ function PaymentFields(props: {
   errors: () => Record<string, string>;
   amountLabel: string;
   showTerms?: boolean;
-  /** Auto-optank is for the user's own accounts only: the saved card and the agreement are theirs, not a child's. */
+  /** Limit the choice to the user's own accounts. */
   ownOnly?: boolean;
 }): JSX.Element {
   const error = (key: string) => <Show when={props.errors()[key]}><p role="alert" class="error">{localise(props.errors()[key]!)}</p></Show>;
@@ -73,7 +76,7 @@ function PaymentFields(props: {
   );
 }
 
-/** Auto-optank is for the user's own accounts only: the saved card and the agreement are theirs, not a child's. */
+/** The form of Indbetal and Auto-optank; both work on a child's card too (a guardian pays with their own card). */
 function usePaymentForm(ownOnly = false) {
   onMount(() => {
     if (session.accounts.length === 0) void session.loadAccounts();
@@ -176,13 +179,13 @@ export function DepositResultPage() {
 }
 
 export function AutoTopUpPage() {
-  const form = usePaymentForm(true);
+  const form = usePaymentForm();
   const [params] = useSearchParams();
   const [agreement, { refetch }] = createResource(form.accountId, (accountId) => trpc.autoTopUp.get.query({ accountId }));
   const [notice, setNotice] = createSignal<string | null>(null);
   createEffect(() => {
     const current = agreement();
-    if (current && form.amount() === "") {
+    if (current && current.payerIsViewer && form.amount() === "") {
       form.setAmount(String(current.amountOre / 100));
       form.setEmail(current.receiptEmail);
     }
@@ -193,6 +196,11 @@ export function AutoTopUpPage() {
   }, 500);
   onCleanup(() => clearInterval(timer));
   const hasCard = () => agreement()?.status === "active" || agreement()?.status === "paused";
+  /** Someone else (a guardian) pays for this card's agreement: the holder sees it and cannot change it. */
+  const paidByOther = () => {
+    const current = agreement();
+    return current !== null && current !== undefined && !current.payerIsViewer && current.status !== "cancelled";
+  };
 
   async function update() {
     try {
@@ -233,11 +241,16 @@ export function AutoTopUpPage() {
               <Show when={current().status === "paused"}><p class="error">{t().agreementPaused}</p></Show>
               <Show when={current().status === "awaiting_card"}><p>{t().agreementAwaitingCard}</p></Show>
               <Show when={current().status === "cancelled"}><p>{t().agreementCancelled}</p></Show>
+              <Show when={!current().payerIsViewer}><p>{t().agreementPaidBy(current().payerName ?? "")}</p></Show>
             </div>
           )}
         </Show>
+        <Show when={paidByOther()}>
+          <AccountSelect id="payment-account" label={t().depositAccount} value={form.accountId()} onChange={form.setAccountId} />
+        </Show>
+        <Show when={!paidByOther()}>
         <form novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.autoTopUp.setUp.mutate(input)); }}>
-          <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} ownOnly />
+          <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} />
           <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
           <div class="actions">
             <Show when={!hasCard()}>
@@ -249,7 +262,138 @@ export function AutoTopUpPage() {
             </Show>
           </div>
         </form>
+        </Show>
         <Show when={notice()}><p role="status">{notice()}</p></Show>
+      </div>
+    </section>
+  );
+}
+
+/**
+ * Maks. forbrug and the low-balance alert of one card, set by whoever pays for it: the holder, or a guardian for a
+ * child's card. A child whose guardian decides sees both read-only.
+ */
+export function PayerSettingsPage() {
+  onMount(() => {
+    if (session.accounts.length === 0) void session.loadAccounts();
+  });
+  const chosen = useChosenAccount();
+  const [limits, { refetch: refetchLimits }] = createResource(chosen.accountId, (accountId) => trpc.limits.get.query({ accountId }));
+  const [alert, { refetch: refetchAlert }] = createResource(chosen.accountId, (accountId) => trpc.lowBalance.get.query({ accountId }));
+  const [daily, setDaily] = createSignal("");
+  const [weekly, setWeekly] = createSignal("");
+  const [monthly, setMonthly] = createSignal("");
+  const [threshold, setThreshold] = createSignal("");
+  const [email, setEmail] = createSignal(session.me()?.email ?? "");
+  const [limitsMessage, setLimitsMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [alertMessage, setAlertMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  createEffect(() => {
+    const current = limits();
+    if (!current) return;
+    setDaily(oreToKronerField(current.dailyOre));
+    setWeekly(oreToKronerField(current.weeklyOre));
+    setMonthly(oreToKronerField(current.monthlyOre));
+  });
+  createEffect(() => {
+    const current = alert();
+    setThreshold(current ? String(current.thresholdOre / 100) : "");
+    if (current?.payerIsViewer) setEmail(current.email);
+  });
+  const alertReadOnly = () => {
+    const current = alert();
+    return current !== null && current !== undefined && !current.payerIsViewer && !chosen.account()?.holder;
+  };
+  const problem = (caught: unknown) => (fieldIssues(caught) && Object.values(fieldIssues(caught))[0]) || (caught instanceof Error ? caught.message : t().error);
+
+  async function saveLimits() {
+    setLimitsMessage(null);
+    const values = { dailyOre: kronerFieldToOre(daily()), weeklyOre: kronerFieldToOre(weekly()), monthlyOre: kronerFieldToOre(monthly()) };
+    if (Object.values(values).some((value) => Number.isNaN(value))) return setLimitsMessage({ ok: false, text: t().maxSpendingHelp });
+    setBusy(true);
+    try {
+      await trpc.limits.set.mutate({ accountId: chosen.accountId()!, limits: values });
+      await refetchLimits();
+      setLimitsMessage({ ok: true, text: t().limitsSaved });
+    } catch (caught) {
+      if (!session.endIfSignedOut(caught)) setLimitsMessage({ ok: false, text: localise(problem(caught)) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function saveAlert() {
+    setAlertMessage(null);
+    const kroner = /^\d+$/.test(threshold().trim()) ? Number(threshold().trim()) : Number.NaN;
+    if (Number.isNaN(kroner)) return setAlertMessage({ ok: false, text: localise("Beløbet skal være i hele kroner / The amount must be whole kroner") });
+    setBusy(true);
+    try {
+      await trpc.lowBalance.set.mutate({ accountId: chosen.accountId()!, thresholdKr: kroner, email: email().trim() });
+      await refetchAlert();
+      setAlertMessage({ ok: true, text: t().lowBalanceSaved });
+    } catch (caught) {
+      if (!session.endIfSignedOut(caught)) setAlertMessage({ ok: false, text: localise(problem(caught)) });
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function removeAlert() {
+    setAlertMessage(null);
+    try {
+      await trpc.lowBalance.remove.mutate({ accountId: chosen.accountId()! });
+      await refetchAlert();
+      setAlertMessage({ ok: true, text: t().lowBalanceRemoved });
+    } catch (caught) {
+      if (!session.endIfSignedOut(caught)) setAlertMessage({ ok: false, text: localise(problem(caught)) });
+    }
+  }
+  const field = (id: string, label: string, value: () => string, set: (value: string) => void, readOnly: () => boolean) => (
+    <>
+      <label for={id}>{label}</label>
+      <input id={id} inputmode="numeric" value={value()} readOnly={readOnly()} aria-readonly={readOnly()} onInput={(event) => set(event.currentTarget.value)} />
+    </>
+  );
+  const limitsReadOnly = () => limits()?.editable === false;
+  return (
+    <section>
+      <h1>{t().depositTitle}</h1>
+      <Tabs />
+      <div class="card-panel">
+        <p>{t().payerIntro}</p>
+        <AccountSelect id="payer-account" label={t().depositAccount} value={chosen.accountId()} onChange={chosen.setAccountId} />
+        <form novalidate onSubmit={(event) => { event.preventDefault(); void saveLimits(); }}>
+          <fieldset>
+            <legend>{t().maxSpending}</legend>
+            <small>{t().maxSpendingHelp}</small>
+            {field("payer-daily", t().daily, daily, setDaily, limitsReadOnly)}
+            {field("payer-weekly", t().weekly, weekly, setWeekly, limitsReadOnly)}
+            {field("payer-monthly", t().monthly, monthly, setMonthly, limitsReadOnly)}
+          </fieldset>
+          <Show when={limitsReadOnly()} fallback={<button type="submit" disabled={busy()}>{t().saveLimits}</button>}>
+            <p class="notice">{t().limitsReadOnly}</p>
+          </Show>
+          <Show when={limitsMessage()}>{(message) => <p role={message().ok ? "status" : "alert"} class={message().ok ? "success" : "error"}>{message().text}</p>}</Show>
+        </form>
+        <form novalidate onSubmit={(event) => { event.preventDefault(); void saveAlert(); }}>
+          <fieldset>
+            <legend>{t().lowBalanceTitle}</legend>
+            <Show when={alert() && !alert()!.payerIsViewer}>
+              <p>{t().lowBalanceChosenBy(alert()!.payerName ?? "", formatOre(alert()!.thresholdOre))}</p>
+            </Show>
+            {field("payer-threshold", t().lowBalanceThreshold, threshold, setThreshold, alertReadOnly)}
+            <Show when={!alertReadOnly()}>
+              <label for="payer-alert-email">{t().lowBalanceEmail}</label>
+              <input id="payer-alert-email" type="email" autocomplete="email" value={email()} onInput={(event) => setEmail(event.currentTarget.value)} />
+            </Show>
+            <small>{t().lowBalanceHint}</small>
+          </fieldset>
+          <Show when={!alertReadOnly()}>
+            <div class="actions">
+              <button type="submit" disabled={busy()}>{t().lowBalanceSave}</button>
+              <Show when={alert()}><button type="button" class="secondary" onClick={removeAlert}>{t().lowBalanceRemove}</button></Show>
+            </div>
+          </Show>
+          <Show when={alertMessage()}>{(message) => <p role={message().ok ? "status" : "alert"} class={message().ok ? "success" : "error"}>{message().text}</p>}</Show>
+        </form>
       </div>
     </section>
   );

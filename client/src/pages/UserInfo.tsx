@@ -63,6 +63,12 @@ function ChangePassword() {
 
 export function UserInfoPage() {
   const [profile, { refetch }] = createResource(() => trpc.profile.get.query());
+  // A child's Maks. forbrug is set by their guardian: shown here read-only (the server refuses changes anyway).
+  const [limitsByGuardian] = createResource(async () => {
+    const own = session.accounts.find((account) => !account.holder) ?? (await trpc.accounts.list.query().catch(() => [])).find((account) => !account.holder);
+    if (!own) return false;
+    return trpc.limits.get.query({ accountId: own.accountId }).then((limits) => !limits.editable, () => false);
+  });
   const [fields, setFields] = createSignal<Fields | null>(null);
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
@@ -139,7 +145,7 @@ export function UserInfoPage() {
     }
   }
 
-  const input = (key: keyof Fields, label: string, options: { type?: string; autocomplete?: string; help?: string; path?: string; inputmode?: "numeric" | "email" | "tel" } = {}) => (
+  const input = (key: keyof Fields, label: string, options: { type?: string; autocomplete?: string; help?: string; path?: string; inputmode?: "numeric" | "email" | "tel"; readOnly?: () => boolean } = {}) => (
     <div class="field">
       <label for={`field-${key}`}>{label}</label>
       <input
@@ -148,6 +154,7 @@ export function UserInfoPage() {
         inputmode={options.inputmode}
         autocomplete={options.autocomplete}
         value={current()[key]}
+        readOnly={options.readOnly?.() ?? false}
         onInput={(event) => set(key, event.currentTarget.value)}
         aria-invalid={Boolean(errors()[options.path ?? key])}
         aria-describedby={options.help ? `help-${key}` : undefined}
@@ -203,9 +210,10 @@ export function UserInfoPage() {
             <fieldset>
               <legend>{t().maxSpending}</legend>
               <small>{t().maxSpendingHelp}</small>
-              {input("daily", t().daily, { inputmode: "numeric", path: "limits.dailyOre" })}
-              {input("weekly", t().weekly, { inputmode: "numeric", path: "limits.weeklyOre" })}
-              {input("monthly", t().monthly, { inputmode: "numeric", path: "limits.monthlyOre" })}
+              <Show when={limitsByGuardian()}><p class="notice">{t().limitsReadOnly}</p></Show>
+              {input("daily", t().daily, { inputmode: "numeric", path: "limits.dailyOre", readOnly: () => limitsByGuardian() === true })}
+              {input("weekly", t().weekly, { inputmode: "numeric", path: "limits.weeklyOre", readOnly: () => limitsByGuardian() === true })}
+              {input("monthly", t().monthly, { inputmode: "numeric", path: "limits.monthlyOre", readOnly: () => limitsByGuardian() === true })}
             </fieldset>
             <Show when={status()}>{(shown) => <p role={shown().ok ? "status" : "alert"} class={shown().ok ? "success" : "error"}>{shown().text}</p>}</Show>
             <button type="submit" disabled={busy()}>{busy() ? t().loading : t().save}</button>
