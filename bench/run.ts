@@ -20,6 +20,8 @@ const TILLS = 64;
 const KEY = "bench-terminal-key-000000000001";
 const SALE_ORE = 100;
 const bun = process.execPath;
+/** BENCH_CPU_PROFILE=<dir>: the sale servers run under `bun --cpu-prof-md` and write their profiles there. */
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const workDirectory = mkdtempSync(join(tmpdir(), "kantinekort-bench-"));
 
 function cardNumber(index: number): string {
@@ -126,7 +128,8 @@ function approvedSales(path: string): { approved: number; declined: number; ledg
 async function saleOverHttp(label: string, env: Record<string, string>): Promise<LoadResult & { label: string; approved: number; ledgerOk: boolean }> {
   const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
   const port = await freePort();
-  const server = await startProcess([bun, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
+  const profile = CPU_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${label.replace(/\W+/g, "-")}.md`] : [];
+  const server = await startProcess([bun, ...profile, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
   const result = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
   await stopProcess(server);
   const sales = approvedSales(path);
