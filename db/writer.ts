@@ -28,8 +28,11 @@ export class GroupCommitWriter {
   private idleWaiters: Array<() => void> = [];
   /** Transaction-control statements, prepared once: compiling them per job showed up in the benchmark. */
   private readonly control: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", { run(): unknown }>;
-  /** Counters for benchmarks: transactions committed and jobs run. */
-  readonly stats = { commits: 0, jobs: 0 };
+  /**
+   * Counters for benchmarks: transactions committed, jobs run, and the time the event loop spent blocked in batches
+   * (running the jobs and COMMIT) and in COMMIT alone, in milliseconds.
+   */
+  readonly stats = { commits: 0, jobs: 0, batchMsTotal: 0, batchMsMax: 0, commitMsTotal: 0, commitMsMax: 0 };
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
@@ -80,7 +83,9 @@ export class GroupCommitWriter {
   }
 
   private commitBatch(batch: Job[]): void {
+    const started = performance.now();
     const outcomes: Outcome[] = [];
+    let committing = 0;
     try {
       this.control.begin.run();
     } catch (error) {
@@ -101,6 +106,7 @@ export class GroupCommitWriter {
           outcomes.push({ ok: false, error });
         }
       }
+      committing = performance.now();
       this.control.commit.run();
     } catch (error) {
       // COMMIT itself failed (disk full, I/O error): nothing of this batch is durable, so every job fails.
@@ -112,8 +118,13 @@ export class GroupCommitWriter {
       for (const job of batch) job.reject(error);
       return;
     }
+    const finished = performance.now();
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
+    this.stats.batchMsTotal += finished - started;
+    this.stats.batchMsMax = Math.max(this.stats.batchMsMax, finished - started);
+    this.stats.commitMsTotal += finished - committing;
+    this.stats.commitMsMax = Math.max(this.stats.commitMsMax, finished - committing);
     batch.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) job.resolve(outcome.value);
