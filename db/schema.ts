@@ -441,4 +441,24 @@ export interface Database {
   payouts: PayoutsTable;
   low_balance_alerts: LowBalanceAlertsTable;
   audit_log: AuditLogTable;
+  backups: BackupsTable;
+  ops_heartbeat: OpsHeartbeatTable;
+}
+
+/** One backup attempt (scheduled or `npm run backup`); the back office shows the newest. */
+export interface BackupsTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number;
+  trigger: "scheduled" | "manual";
+  ok: 0 | 1;
+  file: string | null;
+  bytes: number | null;
+  error: string | null;
+}
+
+/** The single row /readyz rewrites to prove the database takes a commit. */
+export interface OpsHeartbeatTable {
+  id: number;
+  at: number;
 }
