@@ -14,8 +14,7 @@ import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
 import { isLoopbackAddress, type TrustProxy } from "./config.ts";
-import { countStream, databaseIdentityOf, opsRoute, withRequestLog } from "./ops/http.ts";
-import { log } from "./ops/logger.ts";
+import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog } from "./ops/http.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -192,7 +191,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   const route = async (request: Request, requestId: string): Promise<Response> => {
     const checked = malformedRequest(request);
     if (checked.reason !== null) {
-      log.warn({ requestId, reason: checked.reason }, "400 bad request");
+      noteRequestProblem(request, checked.reason);
       return withSecurityHeaders(new Response("Ugyldig forespørgsel / Bad request", { status: 400 }));
     }
     const url = checked.url;

@@ -9,6 +9,12 @@ import { readiness, type DatabaseIdentity } from "./health.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
+/** What the router found wrong with a request (a malformed Host), for that request's one log line. */
+const problems = new WeakMap<Request, string>();
+export function noteRequestProblem(request: Request, problem: string): void {
+  problems.set(request, problem);
+}
+
 /** A request id a trusted proxy may hand us (Caddy's {http.request.uuid}); anything else is replaced by our own. */
 const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
@@ -37,11 +43,12 @@ export function withRequestLog(handle: (request: Request, requestId: string) => 
     }
     response.headers.set(REQUEST_ID_HEADER, requestId);
     httpRequests.inc({ status: statusClass(response.status) });
-    if (log.isLevelEnabled("info")) {
-      log.info(
-        { requestId, method: request.method, path: pathOf(request.url), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10, client: options.clientOf(request) },
-        "request",
-      );
+    // A request we could not route is the client's mistake: its one line is a warning that says why, never a stack trace.
+    const problem = problems.get(request);
+    if (log.isLevelEnabled(problem ? "warn" : "info")) {
+      const fields = { requestId, method: request.method, path: pathOf(request.url), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10, client: options.clientOf(request) };
+      if (problem) log.warn({ ...fields, problem }, "request");
+      else log.info(fields, "request");
     }
     return response;
   };

@@ -15,13 +15,29 @@ function initialLevel(): LogLevel {
 /** Field names whose values are replaced wherever they appear (top level or one level down). */
 const SECRET_FIELDS = ["password", "code", "verificationCode", "cardNumber", "cpr", "token", "authorization", "cookie", "secret", "key", "apiKey"];
 
+/** Who else reads every line as it is written (the fuzz test counts lines); empty in normal operation. */
+const listeners = new Set<(line: string) => void>();
+const stdout = pino.destination({ dest: 1, sync: true });
+const destination = {
+  write(line: string): void {
+    for (const listener of listeners) listener(line);
+    stdout.write(line);
+  },
+};
+
+/** Calls `listener` with every log line (JSON, newline at the end) until the returned function is called. */
+export function onLogLine(listener: (line: string) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 export const log: Logger = pino({
   level: initialLevel(),
   base: { service: "kantinekort" },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
   redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: "[redacted]" },
-});
+}, destination);
 
 /** LOG_LEVEL from the validated configuration (the server calls this at start). */
 export function setLogLevel(level: LogLevel): void {
