@@ -5,6 +5,10 @@ import { makeTx, type WriteTx } from "./tx.ts";
 export interface WriterOptions {
   /** Most jobs in one transaction. 1 gives the plain path: one transaction (and one fsync) per job. */
   maxBatch?: number;
+  /** Told after every commit: jobs in the transaction and its time from BEGIN to COMMIT (metrics). */
+  onCommit?: (jobs: number, seconds: number) => void;
+  /** Told when a transaction could not begin or commit (every job in it failed). */
+  onCommitFailed?: (error: unknown) => void;
 }
 
 interface Job {
@@ -33,9 +37,13 @@ export class GroupCommitWriter {
    * (running the jobs and COMMIT) and in COMMIT alone, in milliseconds.
    */
   readonly stats = { commits: 0, jobs: 0, batchMsTotal: 0, batchMsMax: 0, commitMsTotal: 0, commitMsMax: 0 };
+  private readonly onCommit: WriterOptions["onCommit"];
+  private readonly onCommitFailed: WriterOptions["onCommitFailed"];
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.onCommit = options.onCommit;
+    this.onCommitFailed = options.onCommitFailed;
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
     // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
     this.control = {
@@ -89,6 +97,7 @@ export class GroupCommitWriter {
     try {
       this.control.begin.run();
     } catch (error) {
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
@@ -115,6 +124,7 @@ export class GroupCommitWriter {
       } catch {
         // The transaction may already be gone; the jobs are rejected either way.
       }
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
@@ -125,6 +135,7 @@ export class GroupCommitWriter {
     this.stats.batchMsMax = Math.max(this.stats.batchMsMax, finished - started);
     this.stats.commitMsTotal += finished - committing;
     this.stats.commitMsMax = Math.max(this.stats.commitMsMax, finished - committing);
+    this.onCommit?.(batch.length, (finished - started) / 1000);
     batch.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) job.resolve(outcome.value);

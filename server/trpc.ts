@@ -14,6 +14,7 @@ import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_C
 import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
+import { errorField, log } from "./ops/logger.ts";
 
 export interface AppServices {
   store: Store;
@@ -29,6 +30,8 @@ export interface Context {
   headers: Headers;
   /** The client's address as the server saw it; used for rate limits and logs. */
   clientAddress: string | null;
+  /** This request's id (X-Request-Id), for log lines about it. */
+  requestId?: string;
   /** Response headers (Set-Cookie); absent for createCaller in tests that do not need them. */
   resHeaders?: Headers;
   /** Whether the request came over HTTPS, so cookies get the Secure flag. */
@@ -74,7 +77,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Maps domain errors to tRPC codes; everything unexpected stays an INTERNAL_SERVER_ERROR (logged, not shown). */
-function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R, path: string): R {
+function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R, path: string, requestId: string | undefined): R {
   if (!result.ok) {
     const error = result.error!;
     const cause = error.cause;
@@ -87,13 +90,13 @@ function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R
     }
     if (error.code === "INTERNAL_SERVER_ERROR") {
       const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";
-      console.error(`[${severity}] ${path}:`, cause ?? error);
+      log.error({ requestId, procedure: path, err: errorField(cause ?? error, true) }, severity);
     }
   }
   return result;
 }
 
-const domainErrors = t.middleware(async ({ next, path }) => mapDomainErrors(await next(), path));
+const domainErrors = t.middleware(async ({ ctx, next, path }) => mapDomainErrors(await next(), path, ctx.requestId));
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
@@ -108,7 +111,7 @@ export const terminalProcedure = t.procedure.use(async ({ ctx, next, path }) => 
   if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Missing terminal key: send Authorization: Bearer <key>" });
   const terminal = authenticateTerminal(ctx.services.store, key);
   if (!terminal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Unknown or revoked terminal key" });
-  return mapDomainErrors(await next({ ctx: { terminal } }), path);
+  return mapDomainErrors(await next({ ctx: { terminal } }), path, ctx.requestId);
 });
 
 /** Portal procedures without a session (login, password reset): mutations must carry the CSRF header. */

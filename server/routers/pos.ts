@@ -10,11 +10,13 @@ import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
 import { deliverOrders } from "../services/orders.ts";
 import { publishOrderChange } from "./webshop.ts";
+import { observeSale } from "../ops/metrics.ts";
 
 export const posRouter = router({
   /** One atomic, idempotent debit of a card. Declines are results with a reason code, not errors. */
   sale: terminalProcedure.input(saleInputSchema).mutation(async ({ ctx, input }) => {
     const { store, bus, config } = ctx.services;
+    const started = performance.now();
     const { outcome, alertMayBeDue } = await store.write((tx) => {
       const outcome = recordSale(tx, ctx.terminal, input, { maxSaleOre: config.maxSaleOre });
       const transfer = outcome.transfers[0];
@@ -26,6 +28,7 @@ export const posRouter = router({
         return { outcome, alertMayBeDue: true };
       }
     });
+    observeSale(outcome.result, started);
     publishTransfers(bus, outcome.transfers);
     // Auto-optank runs after the answer is on its way: the till never waits for the acquirer. A balance at or above
     // the threshold cannot be due, so nearly every sale skips the check (issue 16: it was a tenth of a sale's time).
