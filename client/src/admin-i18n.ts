@@ -329,6 +329,9 @@ const en: typeof da = {
   you: "(you)",
 };
 
+/** Both dictionaries, for the test that every text reads well in either language. */
+export const adminDictionaries = { da, en };
+
 /** The back office dictionary of the current language; reactive inside JSX. */
 export function a(): typeof da {
   return language() === "en" ? en : da;
