@@ -411,6 +411,16 @@ export interface AuditLogTable {
   tenant_id: number | null;
 }
 
+/** The first answer of each back-office create, per staff member, procedure and form key (see server/services/backoffice/submissions.ts). */
+export interface BackofficeSubmissionsTable {
+  key_hash: string;
+  actor_user_id: number;
+  procedure: string;
+  request_mac: string;
+  sealed_answer: string;
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   canteens: CanteensTable;
@@ -441,4 +451,5 @@ export interface Database {
   payouts: PayoutsTable;
   low_balance_alerts: LowBalanceAlertsTable;
   audit_log: AuditLogTable;
+  backoffice_submissions: BackofficeSubmissionsTable;
 }

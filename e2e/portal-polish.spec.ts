@@ -19,7 +19,7 @@ interface IssuedCard {
 async function issueCard(request: APIRequestContext, name: string, balanceOre: number): Promise<IssuedCard> {
   expect((await (await request.post("/trpc/backoffice.login", { headers: CSRF, data: { email: "admin@kantinekort.local", password: "Admin2026!" } })).json()).result.data).toMatchObject({ ok: true });
   const stamp = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
-  const issued = (await (await request.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `polish.${stamp}@example.dk` } })).json()).result.data as IssuedCard;
+  const issued = (await (await request.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `polish.${stamp}@example.dk`, idempotencyKey: crypto.randomUUID() } })).json()).result.data as IssuedCard;
   if (balanceOre > 0) {
     const credited = await request.post("/trpc/backoffice.correct", {
       headers: CSRF,

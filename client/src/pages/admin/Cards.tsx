@@ -5,7 +5,7 @@ import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { localise } from "../../i18n.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, failureText, ListState, rowsOf, setSection, setCorrectionTarget } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, ListState, rowsOf, setSection, setCorrectionTarget, formKey } from "./shared.tsx";
 
 /** Prints the card letter alone: the print stylesheet hides everything else while `print-letter` is set. */
 function printLetter() {
@@ -40,12 +40,17 @@ export function Cards(props: { me: Me }) {
   const emptyFields = () => ({ name: "", email: "", school: "", className: "", track: "" });
   const [issuing, setIssuing] = createSignal(false);
   // Busy while the card is issued (a double click issues one card); the form is emptied for the next cardholder.
+  const issueKey = formKey(fields);
+  const importKey = formKey(csv);
+  // One key per card being replaced: a double click or a retry replaces it once and shows the same new card.
+  const replaceKeys = new Map<number, string>();
   async function issue(event: SubmitEvent) {
     event.preventDefault();
     if (issuing()) return;
     setIssuing(true);
     try {
-      const card = await trpc.backoffice.issueCard.mutate(fields());
+      const card = await trpc.backoffice.issueCard.mutate({ ...fields(), idempotencyKey: issueKey.key() });
+      issueKey.next();
       setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: fields().name });
       setResult(null);
       setFields(emptyFields());
@@ -89,7 +94,9 @@ export function Cards(props: { me: Me }) {
   }
   async function replace(row: Row) {
     await answer(async () => {
-      const card = await trpc.backoffice.replaceCard.mutate({ cardId: row.cardId });
+      if (!replaceKeys.has(row.cardId)) replaceKeys.set(row.cardId, crypto.randomUUID());
+      const card = await trpc.backoffice.replaceCard.mutate({ cardId: row.cardId, idempotencyKey: replaceKeys.get(row.cardId)! });
+      replaceKeys.delete(row.cardId);
       setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: row.name ?? "" });
     }, a().cardReplaced);
   }
@@ -99,7 +106,8 @@ export function Cards(props: { me: Me }) {
   }
   async function runImport(commit: boolean) {
     try {
-      setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit }));
+      setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit, idempotencyKey: importKey.key() }));
+      if (commit) importKey.next();
       setImportError(null);
     } catch (error) {
       setImportError({ ok: false, text: failureText(error) });
@@ -136,14 +144,20 @@ export function Cards(props: { me: Me }) {
                         {(guardian) => (
                           <li>
                             {guardian.name ?? "–"} ({guardian.cardNumber ?? "–"}){" "}
-                            <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => ask({ kind: "removeGuardian", row, guardian })}>
-                              ×
-                            </button>
+                            {/* Guardians may move the cardholder's money: administrators only (separation of duties). */}
+                            <Show when={props.me.role === "admin"}>
+                              <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => ask({ kind: "removeGuardian", row, guardian })}>
+                                ×
+                              </button>
+                            </Show>
                           </li>
                         )}
                       </For>
                     </ul>
-                    <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => ask({ kind: "guardian", row })}>{a().addGuardian}</button>
+                    {/* Guardians may move the cardholder's money: administrators only (separation of duties). */}
+                    <Show when={props.me.role === "admin"}>
+                      <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => ask({ kind: "guardian", row })}>{a().addGuardian}</button>
+                    </Show>
                   </td>
                   <td class="actions">
                     <button type="button" class={row.status === "active" ? "danger" : "secondary"} aria-label={row.status === "active" ? a().blockLabel(holderName(row)) : a().unblockLabel(holderName(row))} onClick={() => ask({ kind: "status", row, next: row.status === "active" ? "blocked" : "active" })}>{row.status === "active" ? a().block : a().unblock}</button>

@@ -6,7 +6,7 @@ import { formatOre, parseKroner } from "../../format.ts";
 import { language } from "../../i18n.ts";
 import { a } from "../../admin-i18n.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
-import { type Me, Result, type Outcome, failureText, ListState, rowsOf, canteenOf, CanteenPicker } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";
 
 type Product = Awaited<ReturnType<typeof trpc.backoffice.products.query>>[number];
 interface ProductFields {
@@ -94,6 +94,8 @@ export function Catalogue(props: { me: Me }) {
   // Nyt produkt: busy while saving (a double click saves once), emptied after a save, kept with a message after a refusal.
   const [newFields, setNewFields] = createSignal(emptyFields());
   const [creating, setCreating] = createSignal(false);
+  // One key per form fill (and canteen): a double click or a retry after a lost answer creates one product.
+  const productKey = formKey(() => [canteenId(), newFields()]);
   async function create(event: SubmitEvent) {
     event.preventDefault();
     if (creating()) return;
@@ -110,7 +112,9 @@ export function Catalogue(props: { me: Me }) {
         ...(fields.allergens.trim() ? { allergens: fields.allergens.trim() } : {}),
         ...(fields.description.trim() ? { description: fields.description.trim() } : {}),
         active: true,
+        idempotencyKey: productKey.key(),
       });
+      productKey.next();
       setResult({ ok: true, text: a().productSaved });
       setNewFields(emptyFields());
       void refetch();
@@ -144,6 +148,8 @@ export function Catalogue(props: { me: Me }) {
         ...(fields.allergens.trim() ? { allergens: fields.allergens.trim() } : {}),
         ...(fields.description.trim() ? { description: fields.description.trim() } : {}),
         active: fields.active,
+        // Required by the procedure; it only matters when creating, so an edit draws a fresh one.
+        idempotencyKey: crypto.randomUUID(),
       });
       setResult({ ok: true, text: success });
       return true;

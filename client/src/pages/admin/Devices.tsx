@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
 import { confirmDialog } from "../../components/ConfirmDialog.tsx";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, canteenOf, CanteenPicker } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";
 
 export function Devices(props: { me: Me }) {
   const [devices, { refetch }] = createResource(() => trpc.backoffice.devices.query());
@@ -13,12 +13,14 @@ export function Devices(props: { me: Me }) {
   const [result, setResult] = createSignal<Outcome>(null);
   const [creating, setCreating] = createSignal(false);
   // Busy while it is created (a double click makes one device); the name is emptied after a success.
+  const deviceKey = formKey(() => [kind(), name()]);
   async function create(event: SubmitEvent) {
     event.preventDefault();
     if (creating()) return;
     setCreating(true);
     try {
-      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: canteenOf(props.me).canteenId, name: name().trim() || (kind() === "terminal" ? "Kasse" : "Køkkenskærm") });
+      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: canteenOf(props.me).canteenId, name: name().trim() || (kind() === "terminal" ? "Kasse" : "Køkkenskærm"), idempotencyKey: deviceKey.key() });
+      deviceKey.next();
       setSecret(created.secret);
       setResult({ ok: true, text: a().deviceCreated });
       setName("");
