@@ -127,7 +127,7 @@ export function Cards(props: { me: Me }) {
       <input id="card-search" type="search" value={query()} onInput={(event) => setQuery(event.currentTarget.value)} />
       <Result value={rowResult()} />
       <div class="table-scroll">
-        <table>
+        <table class="compact">
           <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().guardians}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={rowsOf(results)}>

@@ -1,7 +1,8 @@
-// Udbetalinger: payout requests, the bank CSV, and marking them paid or rejected (administrators).
+// Udbetalinger: payout requests newest first with their request date and message, a filter for the pending ones, the bank
+// CSV, and marking them paid or rejected (administrators).
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
-import { formatOre } from "../../format.ts";
+import { formatDateTime, formatOre } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Result, type Outcome, failureText, ListState, rowsOf } from "./shared.tsx";
@@ -9,7 +10,10 @@ import { Result, type Outcome, failureText, ListState, rowsOf } from "./shared.t
 type Payout = Awaited<ReturnType<typeof trpc.backoffice.payouts.query>>[number];
 
 export function Payouts() {
-  const [payouts, { refetch }] = createResource(() => trpc.backoffice.payouts.query({ status: "all" }));
+  const [filter, setFilter] = createSignal<"pending" | "all">("all");
+  const [payouts, { refetch }] = createResource(filter, (status) => trpc.backoffice.payouts.query({ status }));
+  // Newest first: the request that just came in is the one staff look for.
+  const newestFirst = () => [...rowsOf(payouts)].sort((x, y) => y.createdAt - x.createdAt || y.payoutId - x.payoutId);
   const [result, setResult] = createSignal<Outcome>(null);
   // The decision asks in an in-app dialog: "paid" to confirm, "reject" with a required reason; busy while it is sent.
   const [deciding, setDeciding] = createSignal<{ payout: Payout; status: "paid" | "rejected" } | null>(null);
@@ -53,17 +57,28 @@ export function Payouts() {
   return (
     <section>
       <h2>{a().payouts}</h2>
-      <button type="button" class="secondary" onClick={exportCsv}>{a().exportCsv}</button>
+      <div class="filters">
+        <div>
+          <label for="payout-filter">{a().show}</label>
+          <select id="payout-filter" value={filter()} onChange={(event) => setFilter(event.currentTarget.value as "pending" | "all")}>
+            <option value="all">{a().allPayouts}</option>
+            <option value="pending">{a().pendingPayouts}</option>
+          </select>
+        </div>
+        <button type="button" class="secondary" onClick={exportCsv}>{a().exportCsv}</button>
+      </div>
       <Result value={result()} />
       <div class="table-scroll">
-        <table>
-          <thead><tr><th scope="col">{a().cardholder}</th><th scope="col">{a().account}</th><th scope="col" class="number">{a().amount}</th><th scope="col">{a().status}</th><th scope="col">{a().action}</th></tr></thead>
+        <table class="compact">
+          <thead><tr><th scope="col">{a().requested}</th><th scope="col">{a().cardholder}</th><th scope="col">{a().account}</th><th scope="col">{a().payoutMessage}</th><th scope="col" class="number">{a().amount}</th><th scope="col">{a().status}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
-            <For each={rowsOf(payouts)}>
+            <For each={newestFirst()}>
               {(payout) => (
-                <tr>
+                <tr data-testid={`payout-${payout.payoutId}`}>
+                  <td class="nowrap">{formatDateTime(payout.createdAt)}</td>
                   <td>{payout.cardholder ?? payout.name}</td>
-                  <td>{payout.registrationNumber} {payout.bankAccountNumber}</td>
+                  <td class="nowrap">{payout.registrationNumber} {payout.bankAccountNumber}</td>
+                  <td>{payout.message ?? ""}</td>
                   <td class="number">{formatOre(payout.amountOre)}</td>
                   <td>{a().payoutStatus[payout.status]}</td>
                   <td class="actions">

@@ -39,7 +39,7 @@ export function Staff(props: { me: Me }) {
       <h2>{a().staffTitle}</h2>
       <Result value={result()} />
       <div class="table-scroll">
-        <table>
+        <table class="compact">
           <thead><tr><th scope="col">{a().email}</th><th scope="col">{a().name}</th><th scope="col">{a().role}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={rowsOf(members)}>
