@@ -121,6 +121,12 @@ export interface TerminalsTable {
   created_at: number;
 }
 
+/** One row (id 1): moved by triggers whenever a terminal or a canteen changes; see server/auth/terminal.ts. */
+export interface TerminalGenerationTable {
+  id: number;
+  value: number;
+}
+
 export interface TransfersTable {
   /** Insertion order; also the event id that live subscriptions resume from. */
   seq: Generated<number>;
@@ -429,6 +435,7 @@ export interface Database {
   cards: CardsTable;
   products: ProductsTable;
   terminals: TerminalsTable;
+  terminal_generation: TerminalGenerationTable;
   transfers: TransfersTable;
   declined_transfers: DeclinedTransfersTable;
   sales: SalesTable;
@@ -452,4 +459,24 @@ export interface Database {
   low_balance_alerts: LowBalanceAlertsTable;
   audit_log: AuditLogTable;
   backoffice_submissions: BackofficeSubmissionsTable;
+  backups: BackupsTable;
+  ops_heartbeat: OpsHeartbeatTable;
+}
+
+/** One backup attempt (scheduled or `npm run backup`); the back office shows the newest. */
+export interface BackupsTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number;
+  trigger: "scheduled" | "manual";
+  ok: 0 | 1;
+  file: string | null;
+  bytes: number | null;
+  error: string | null;
+}
+
+/** The single row /readyz rewrites to prove the database takes a commit. */
+export interface OpsHeartbeatTable {
+  id: number;
+  at: number;
 }

@@ -5,6 +5,10 @@ import { makeTx, type WriteTx } from "./tx.ts";
 export interface WriterOptions {
   /** Most jobs in one transaction. 1 gives the plain path: one transaction (and one fsync) per job. */
   maxBatch?: number;
+  /** Told after every commit: jobs in the transaction and its time from BEGIN to COMMIT (metrics). */
+  onCommit?: (jobs: number, seconds: number) => void;
+  /** Told when a transaction could not begin or commit (every job in it failed). */
+  onCommitFailed?: (error: unknown) => void;
 }
 
 interface Job {
@@ -28,11 +32,18 @@ export class GroupCommitWriter {
   private idleWaiters: Array<() => void> = [];
   /** Transaction-control statements, prepared once: compiling them per job showed up in the benchmark. */
   private readonly control: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", { run(): unknown }>;
-  /** Counters for benchmarks: transactions committed and jobs run. */
-  readonly stats = { commits: 0, jobs: 0 };
+  /**
+   * Counters for benchmarks: transactions committed, jobs run, and the time the event loop spent blocked in batches
+   * (running the jobs and COMMIT) and in COMMIT alone, in milliseconds.
+   */
+  readonly stats = { commits: 0, jobs: 0, batchMsTotal: 0, batchMsMax: 0, commitMsTotal: 0, commitMsMax: 0 };
+  private readonly onCommit: WriterOptions["onCommit"];
+  private readonly onCommitFailed: WriterOptions["onCommitFailed"];
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.onCommit = options.onCommit;
+    this.onCommitFailed = options.onCommitFailed;
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
     // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
     this.control = {
@@ -80,10 +91,13 @@ export class GroupCommitWriter {
   }
 
   private commitBatch(batch: Job[]): void {
+    const started = performance.now();
     const outcomes: Outcome[] = [];
+    let committing = 0;
     try {
       this.control.begin.run();
     } catch (error) {
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
@@ -101,6 +115,7 @@ export class GroupCommitWriter {
           outcomes.push({ ok: false, error });
         }
       }
+      committing = performance.now();
       this.control.commit.run();
     } catch (error) {
       // COMMIT itself failed (disk full, I/O error): nothing of this batch is durable, so every job fails.
@@ -109,11 +124,18 @@ export class GroupCommitWriter {
       } catch {
         // The transaction may already be gone; the jobs are rejected either way.
       }
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
+    const finished = performance.now();
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
+    this.stats.batchMsTotal += finished - started;
+    this.stats.batchMsMax = Math.max(this.stats.batchMsMax, finished - started);
+    this.stats.commitMsTotal += finished - committing;
+    this.stats.commitMsMax = Math.max(this.stats.commitMsMax, finished - committing);
+    this.onCommit?.(batch.length, (finished - started) / 1000);
     batch.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) job.resolve(outcome.value);

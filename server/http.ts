@@ -14,6 +14,7 @@ import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
 import { isLoopbackAddress, type TrustProxy } from "./config.ts";
+import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog } from "./ops/http.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -158,6 +159,8 @@ export interface HttpHandlerOptions {
 
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
   const distRoot = resolve(options.clientDist);
+  // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
+  const databaseIdentity = databaseIdentityOf(options.services.store.path);
 
   async function serveClient(pathname: string): Promise<Response> {
     let decoded: string;
@@ -185,15 +188,17 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     });
   }
 
-  return async (request: Request): Promise<Response> => {
+  const route = async (request: Request, requestId: string): Promise<Response> => {
     const checked = malformedRequest(request);
     if (checked.reason !== null) {
-      console.warn(`400 bad request: ${checked.reason}`);
+      noteRequestProblem(request, checked.reason);
       return withSecurityHeaders(new Response("Ugyldig forespørgsel / Bad request", { status: 400 }));
     }
     const url = checked.url;
     const peer = options.peerAddress?.(request) ?? null;
     const clientAddress = clientAddressOf(peer, request.headers.get("x-forwarded-for"), options.services.config.trustProxy);
+    const ops = await opsRoute(request, url, peer, { services: options.services, databaseIdentity, shutdownSignal: options.shutdownSignal });
+    if (ops) return withSecurityHeaders(ops);
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
@@ -207,11 +212,12 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
           services: options.services,
           headers: request.headers,
           clientAddress,
+          requestId,
           resHeaders,
           secure: isHttps(request),
         }),
       });
-      return withSecurityHeaders(stream ? onBodyEnd(response, stream.release) : response);
+      return withSecurityHeaders(stream ? onBodyEnd(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response);
     }
     if (url.pathname === "/payments/callback" && request.method === "POST") {
       const answer = await handlePaymentCallback(options.services, request.headers, await request.text());
@@ -226,6 +232,11 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
     return withSecurityHeaders(await serveClient(url.pathname));
   };
+  const trust = options.services.config.trustProxy;
+  return withRequestLog(route, {
+    trustForwardedId: trust.kind !== "none",
+    clientOf: (request) => clientAddressOf(options.peerAddress?.(request) ?? null, request.headers.get("x-forwarded-for"), trust),
+  });
 }
 
 function signedInUser(services: AppServices, request: Request): number | null {

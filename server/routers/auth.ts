@@ -7,6 +7,8 @@ import { AddressRateLimit, lockoutSeconds, markLoginSucceeded, recordRefusedLogi
 import { findLoginCandidate, findMe } from "../services/portal.ts";
 import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, resetTokenUser, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
+import { recordLogin } from "../ops/record.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 /** Verified against when the card is unknown, so a wrong card number takes as long as a wrong code. */
 const dummyHash = Bun.password.hash("not-a-real-password-0", { algorithm: "argon2id" });
@@ -59,7 +61,7 @@ export const authRouter = router({
     const address = ctx.clientAddress;
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, input.cardNumber, address));
     if (reservation.attemptId === null) {
-      console.info(`login refused (locked) for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
+      recordLogin("cardholder", "locked", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
       // Kept in login_attempts as well, so an attack on a locked card shows up in the log table, not just the console;
       // at most a row a minute per card and address, and the read comes first so a flood costs the writer nothing.
       if (!store.read((tx) => refusedLoginRecently(tx, input.cardNumber, address))) await store.write((tx) => recordRefusedLogin(tx, input.cardNumber, address));
@@ -70,7 +72,7 @@ export const authRouter = router({
     const valid = candidate
       ? await Bun.password.verify(input.password, candidate.passwordHash ?? candidate.verificationCodeHash)
       : (await Bun.password.verify(input.password, await dummyHash)) && false;
-    console.info(`login ${valid ? "succeeded" : "failed"} for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
+    recordLogin("cardholder", valid ? "succeeded" : "failed", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
     if (!valid || !candidate) {
       const lockedNow = store.read((tx) => lockoutSeconds(tx, input.cardNumber, address));
       return lockedNow > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: lockedNow } : { ok: false as const, reason: "invalid_credentials" as const };
@@ -123,7 +125,7 @@ export const authRouter = router({
 
   requestPasswordReset: portalPublicProcedure.input(z.strictObject({ email: emailSchema })).mutation(({ ctx, input }) => {
     const work = sendResetMails(ctx.services, input.email, publicBaseUrl(ctx))
-      .catch((error) => console.error("password reset mail failed:", error instanceof Error ? error.message : error))
+      .catch((error) => log.error({ err: errorField(error) }, "password reset mail failed"))
       .finally(() => resetMailWork.delete(work));
     resetMailWork.add(work);
     // The same answer, at the same moment, whether or not the address is known.

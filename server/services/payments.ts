@@ -1,13 +1,15 @@
 // Money in and out: card deposits via the acquirer, automatic top-up, payouts and transfers between own accounts.
 import { sql } from "kysely";
 import type { Tx, WriteTx } from "../../db/tx.ts";
-import { db } from "../../db/query.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { PaymentPurpose, PaymentStatus } from "../../db/schema.ts";
 import { AUTO_TOP_UP_MAX_FAILURES, AUTO_TOP_UP_MIN_DEPOSITED_ORE, AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import type { PaymentOutcome, PaymentReference } from "../payments/acquirer.ts";
 import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
 import { IdempotencyConflictError } from "./pos.ts";
 import { actableAccount } from "./access.ts";
+import { log } from "../ops/logger.ts";
+import { recordPayment } from "../ops/record.ts";
 
 export type { PaymentPurpose, PaymentStatus };
 
@@ -221,7 +223,7 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
     transfers.push(posted.transfer);
     // A late capture keeps a note of what we had recorded before, so the back office can see why it changed.
     const note = late ? `captured_after_${payment.status}:${payment.reason ?? ""}`.slice(0, 200) : null;
-    if (late) console.warn(`payment ${payment.paymentId}: capture arrived after it was recorded as ${payment.status} (${payment.reason ?? "no reason"}); deposited`);
+    if (late) log.warn({ paymentId: payment.paymentId, recorded: payment.status, reason: payment.reason }, "payment capture arrived after it was recorded as failed or declined; deposited");
     tx.run(
       db
         .updateTable("payments")
@@ -238,6 +240,7 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
   // A late capture's top-up was already finished (result recorded, account freed); the deposit itself is what was owed.
   let autoTopUpResult: AutoTopUpResult | null = null;
   if (payment.purpose === "auto_top_up" && !late) autoTopUpResult = finishAutoTopUp(tx, payment, event, nowMs);
+  recordPayment(payment.purpose, late ? "captured_late" : event.status);
   return { changed: true, payment: findPayment(tx, payment.paymentId), transfers, autoTopUpResult };
 }
 
@@ -373,8 +376,13 @@ const dueAgreement = () =>
  * not queue a write transaction. claimAutoTopUp decides for real, inside the write.
  */
 export function autoTopUpMayBeDue(tx: Tx, accountId: number): boolean {
-  return tx.first(dueAgreement().select("g.id").where("g.account_id", "=", accountId).where("a.balance_ore", "<", AUTO_TOP_UP_THRESHOLD_ORE)) !== undefined;
+  return agreementMayBeDue.first(tx, { accountId }) !== undefined;
 }
+
+/** Compiled once: it runs after every sale that leaves a balance under the threshold. */
+const agreementMayBeDue = prepared<{ accountId: number }>()((p) =>
+  dueAgreement().select("g.id").where("g.account_id", "=", p.accountId).where("a.balance_ore", "<", AUTO_TOP_UP_THRESHOLD_ORE),
+);
 
 /** Whether an Auto-optank agreement is running on the account (then no low-balance alert is needed). */
 export function autoTopUpRunning(tx: Tx, accountId: number): boolean {

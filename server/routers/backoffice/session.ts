@@ -5,6 +5,7 @@ import { portalPublicProcedure, staffProcedure, type Context } from "../../trpc.
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../../auth/session.ts";
 import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../../auth/login-limit.ts";
 import { canteensOfTenant } from "../../services/backoffice/canteens.ts";
+import { recordLogin } from "../../ops/record.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });
 
@@ -21,7 +22,10 @@ export const sessionProcedures = {
     const { store } = ctx.services;
     const username = `staff:${input.email.toLowerCase()}`;
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, username, ctx.clientAddress));
-    if (reservation.attemptId === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
+    if (reservation.attemptId === null) {
+      recordLogin("staff", "locked", { requestId: ctx.requestId, client: ctx.clientAddress });
+      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
+    }
     const staff = store.read(
       (tx) =>
         tx.sqlite.query("SELECT id, role, name, password_hash FROM users WHERE lower(email) = lower(?) AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(input.email) as {
@@ -32,7 +36,7 @@ export const sessionProcedures = {
         } | null,
     );
     const valid = staff?.password_hash ? await Bun.password.verify(input.password, staff.password_hash) : (await Bun.password.verify(input.password, await dummyHash)) && false;
-    console.info(`staff login ${valid ? "succeeded" : "failed"} from ${ctx.clientAddress ?? "?"}`);
+    recordLogin("staff", valid ? "succeeded" : "failed", { requestId: ctx.requestId, client: ctx.clientAddress });
     if (!valid || !staff) {
       const locked = store.read((tx) => lockoutSeconds(tx, username, ctx.clientAddress));
       return locked > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: locked } : { ok: false as const, reason: "invalid_credentials" as const };
