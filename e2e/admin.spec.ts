@@ -91,7 +91,7 @@ test("approve one payout and reject another", async ({ page, request }) => {
   await expect(rows.last()).toContainText("Afvist");
   await page.getByRole("button", { name: "Revisionslog" }).click();
   // The audit log says it in words, with the reason.
-  await expect(page.getByRole("row").filter({ hasText: /Afviste udbetalingen.*årsag: Forkert kontonummer/ }).first()).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: /Udbetaling afvist: .*årsag: Forkert kontonummer/ }).first()).toBeVisible();
 });
 
 test("the back office speaks English when asked", async ({ page }) => {
@@ -122,7 +122,7 @@ test("a correction is started from the cardholder's row, confirmed, and a double
   await question.getByRole("button", { name: "Bogfør korrektion" }).dblclick();
   await expect(page.getByText("Korrektionen er bogført.")).toBeVisible();
   await page.getByRole("button", { name: "Revisionslog" }).click();
-  await expect(page.getByRole("row").filter({ hasText: /Korrektion: indsatte 2,50\skr\. på kortet for .*årsag: Fejl ved kassen/ })).toHaveCount(1);
+  await expect(page.getByRole("row").filter({ hasText: /Korrektion: kort 1234 5678 9012 37 .*2,50\skr\. indsat, årsag: Fejl ved kassen/ })).toHaveCount(1);
   // The balance rose by 2,50 kr. exactly once.
   await page.getByRole("button", { name: "Kort", exact: true }).click();
   await page.getByLabel(/Søg/).fill("12345678901237");

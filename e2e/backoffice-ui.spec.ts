@@ -167,3 +167,95 @@ test("a product is created, edited and repriced in a dialog, put on tomorrow's m
   await expect(shopper.getByRole("listitem").filter({ hasText: name })).toHaveCount(0);
   await context.close();
 });
+
+const CSRF = { "x-kantinekort-csrf": "1", "content-type": "application/json" };
+
+test("the daily report's lines move by exactly what was done: a sale, two corrections, a paid and a rejected payout", async ({ page, playwright, baseURL }) => {
+  test.setTimeout(90_000);
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Rapporter" }).click();
+  const lines = page.getByRole("table", { name: "Dagens bevægelser" });
+  await expect(lines.locator("tr[data-line]").first()).toBeVisible();
+  const read = async () => {
+    const figures: Record<string, { count: number; amountOre: number }> = {};
+    for (const row of await lines.locator("tr[data-line]").all()) {
+      const key = (await row.getAttribute("data-line"))!;
+      const cells = row.getByRole("cell");
+      figures[key] = { count: Number(await cells.nth(0).textContent()), amountOre: Math.round(Number((await cells.nth(1).textContent())!.replace(/[^\d,-]/g, "").replace(",", ".")) * 100) };
+    }
+    const liability = Math.round(Number((await page.getByTestId("report-liability").textContent())!.replace(/[^\d,-]/g, "").replace(",", ".")) * 100);
+    return { figures, liability };
+  };
+  const before = await read();
+
+  // What happens: a new card gets 100 kr. by a correction, buys for 20 kr. at the till, loses 5 kr. by a correction,
+  // asks for two payouts (15 and 10 kr.); the back office rejects the first and pays the second.
+  const admin = await playwright.request.newContext({ baseURL });
+  expect((await (await admin.post("/trpc/backoffice.login", { headers: CSRF, data: { email: "admin@kantinekort.local", password: "Admin2026!" } })).json()).result.data).toMatchObject({ ok: true });
+  const card = (await (await admin.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name: "Rapport Elev", email: `rapport.${Date.now()}@example.dk`, idempotencyKey: crypto.randomUUID() } })).json()).result.data as { accountId: number; cardNumber: string; verificationCode: string };
+  const correct = async (amountOre: number, direction: "credit" | "debit") =>
+    expect((await (await admin.post("/trpc/backoffice.correct", { headers: CSRF, data: { accountId: card.accountId, amountOre, direction, reason: "Rapporttest", idempotencyKey: crypto.randomUUID() } })).json()).result.data).toEqual({ ok: true });
+  await correct(10_000, "credit");
+  const sale = await admin.post("/trpc/pos.sale", { headers: { authorization: "Bearer demo-terminal-key-kantinen-0001", "content-type": "application/json" }, data: { saleId: `report-${crypto.randomUUID()}`, cardNumber: card.cardNumber, amountOre: 2_000 } });
+  expect((await sale.json()).result.data).toMatchObject({ status: "approved" });
+  await correct(500, "debit");
+  const holder = await playwright.request.newContext({ baseURL });
+  expect((await (await holder.post("/trpc/auth.login", { headers: CSRF, data: { cardNumber: card.cardNumber, password: card.verificationCode } })).json()).result.data).toMatchObject({ ok: true });
+  const account = `${Date.now()}`.slice(-10);
+  for (const [amountOre, key] of [[1_500, "a"], [1_000, "b"]] as const) {
+    const requested = await holder.post("/trpc/payouts.request", { headers: CSRF, data: { accountId: card.accountId, name: "Rapport Elev", registrationNumber: "4321", bankAccountNumber: account, amountOre, idempotencyKey: `report-payout-${account}-${key}` } });
+    expect((await requested.json()).result.data.ok).toBe(true);
+  }
+  await holder.dispose();
+  const payouts = (await (await admin.get(`/trpc/backoffice.payouts?input=${encodeURIComponent(JSON.stringify({ status: "pending" }))}`)).json()).result.data as Array<{ payoutId: number; amountOre: number; bankAccountNumber: string }>;
+  const mine = payouts.filter((payout) => payout.bankAccountNumber === account);
+  expect(mine).toHaveLength(2);
+  await admin.post("/trpc/backoffice.decidePayout", { headers: CSRF, data: { payoutId: mine.find((payout) => payout.amountOre === 1_500)!.payoutId, status: "rejected", reason: "Forkert konto" } });
+  await admin.post("/trpc/backoffice.decidePayout", { headers: CSRF, data: { payoutId: mine.find((payout) => payout.amountOre === 1_000)!.payoutId, status: "paid" } });
+  await admin.dispose();
+
+  await page.getByRole("button", { name: "Opdatér" }).click();
+  await expect.poll(async () => (await read()).figures.sales?.count).toBe(before.figures.sales!.count + 1);
+  const after = await read();
+  const moved = (key: string) => ({ count: after.figures[key]!.count - before.figures[key]!.count, amountOre: after.figures[key]!.amountOre - before.figures[key]!.amountOre });
+  expect(moved("sales")).toEqual({ count: 1, amountOre: 2_000 });
+  expect(moved("correctionsCredit")).toEqual({ count: 1, amountOre: 10_000 });
+  expect(moved("correctionsDebit")).toEqual({ count: 1, amountOre: 500 });
+  expect(moved("payoutRequests")).toEqual({ count: 2, amountOre: 2_500 });
+  expect(moved("payoutsPaid")).toEqual({ count: 1, amountOre: 1_000 });
+  expect(moved("payoutsReturned")).toEqual({ count: 1, amountOre: 1_500 });
+  for (const untouched of ["refunds", "deposits", "transfers"]) expect(moved(untouched)).toEqual({ count: 0, amountOre: 0 });
+  // What the cards hold now: +100 − 20 − 5 − 25 + 15 = 65 kr. more than before.
+  expect(after.liability - before.liability).toBe(6_500);
+  await expect(page.getByText("ledger:check").locator("xpath=following-sibling::dd[1]")).toHaveText("OK");
+});
+
+test("the audit log filters by kind, by who and by date, and reads in words", async ({ page }) => {
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Revisionslog" }).click();
+  const log = page.getByRole("table", { name: "Revisionslog" });
+  await expect(log.getByRole("row").nth(1)).toBeVisible();
+  // Corrections only: every row is one, named in words with the amount and the reason.
+  await page.getByLabel("Type").selectOption({ label: "Korrektioner" });
+  await expect(log.locator("tr[data-action]").first()).toHaveAttribute("data-action", "ledger.correction");
+  const actions = await log.locator("tr[data-action]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")));
+  expect(actions.length).toBeGreaterThan(0);
+  expect(new Set(actions)).toEqual(new Set(["ledger.correction"]));
+  await expect(log.locator("tr[data-action]").first()).toContainText(/Korrektion: kort [\d ]+ \(.+\), [\d.,]+\skr\. (indsat|trukket), årsag: /);
+  // Cards and cardholders: issued, blocked, schooling … but never a correction.
+  await page.getByLabel("Type").selectOption({ label: "Kort og kortholdere" });
+  await expect(log.locator('tr[data-action="ledger.correction"]')).toHaveCount(0);
+  await expect(log.locator('tr[data-action="card.issue"]').first()).toBeVisible();
+  // Who: the demo administrator did all of it; the canteen staff account did none of these.
+  const staffMember = await page.getByLabel("Hvem").locator("option", { hasText: "kantine@kantinekort.local" }).getAttribute("value");
+  await page.getByLabel("Hvem").selectOption(staffMember!);
+  await expect(page.getByText("Ingen hændelser endnu.")).toBeVisible();
+  await page.getByLabel("Hvem").selectOption({ index: 0 });
+  // A day in the future has nothing.
+  const future = isoDay(Date.now() + 3 * 86_400_000);
+  await page.getByLabel("Fra dato").fill(future);
+  await expect(page.getByText("Ingen hændelser endnu.")).toBeVisible();
+  await page.getByRole("button", { name: "Nulstil filtre" }).click();
+  await expect(page.getByLabel("Type")).toHaveValue("");
+  await expect(log.locator("tr[data-action]").first()).toBeVisible();
+});
