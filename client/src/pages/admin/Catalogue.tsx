@@ -7,7 +7,7 @@ import { type Me, Result, type Outcome, attempt, ListState, rowsOf, formKey } fr
 
 export function Catalogue(props: { me: Me }) {
   const canteenId = props.me.canteens[0]!.canteenId;
-  const [products, { refetch }] = createResource(() => trpc.backoffice.products.query());
+  const [products, { refetch }] = createResource(() => trpc.backoffice.products.query({ canteenId }));
   const days = Array.from({ length: 7 }, (_, offset) => new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen" }).format(new Date(Date.now() + offset * 86_400_000)));
   const [week, { refetch: refetchWeek }] = createResource(() => trpc.backoffice.menuWeek.query({ canteenId, days }));
   const [form, setForm] = createSignal({ name: "", category: "Dagens ret", price: "", allergens: "" });
@@ -23,7 +23,7 @@ export function Catalogue(props: { me: Me }) {
     }
   }
   async function toggle(day: string, productId: number, offered: boolean) {
-    await attempt(setResult, () => trpc.backoffice.setMenuItem.mutate({ canteenId, deliveryDay: day, productId, offered, quantityLimit: null }), a().menuSaved);
+    await attempt(setResult, () => trpc.backoffice.setMenuItem.mutate({ canteenId, deliveryDay: day, productId, offered }), a().menuSaved);
     // Refetched either way, so a refused change does not leave its checkbox showing what was never saved.
     void refetchWeek();
   }
@@ -31,7 +31,7 @@ export function Catalogue(props: { me: Me }) {
     event.preventDefault();
     await attempt(setResult, () => trpc.backoffice.setOrderCutoff.mutate({ canteenId, time: cutoff() }), a().cutoffSaved);
   }
-  const offeredOn = (day: string, productId: number) => Boolean(!week.error && week()?.[day]?.some((item) => item.productId === productId));
+  const offeredOn = (day: string, productId: number) => Boolean(!week.error && week()?.find((menuDay) => menuDay.day === day)?.items.some((item) => item.productId === productId));
   return (
     <section>
       <h2>{a().catalogue}</h2>
