@@ -15,7 +15,9 @@ import { QuickPayAcquirer } from "./payments/quickpay.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import { errorField, log, setLogLevel } from "./ops/logger.ts";
-import { writerObservers } from "./ops/metrics.ts";
+import { setBackupClock, writerObservers } from "./ops/metrics.ts";
+import { startBackupSchedule, type BackupSchedule } from "./ops/scheduler.ts";
+import { backupStatus } from "./ops/backup.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -59,6 +61,8 @@ export interface RunningServer {
   url: string;
   services: AppServices;
   server: Server<undefined>;
+  /** Scheduled backups (BACKUP_DIR), or null when they are off. */
+  backups: BackupSchedule | null;
   stop(): Promise<void>;
 }
 
@@ -107,15 +111,20 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const reconcile = () => void reconcilePending(services).catch((error) => log.error({ err: errorField(error, true) }, "payment reconciliation failed"));
   reconcile();
   const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
+  // The metrics' backup age comes from the backups table, so manual backups (npm run backup) count too.
+  setBackupClock(() => services.store.read(backupStatus).lastSuccessAt);
+  const backups = config.backup ? startBackupSchedule(services, config.backup) : null;
   return {
     url,
     services,
     server,
+    backups,
     async stop() {
       // A sale queued in the writer still commits, so its till must get the answer: stop accepting connections,
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
       shutdown.abort();
       clearInterval(reconciler);
+      await backups?.stop();
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, STOP_GRACE_MS);

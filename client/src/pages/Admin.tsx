@@ -14,6 +14,7 @@ import { Reports } from "./admin/Reports.tsx";
 import { Correction } from "./admin/Correction.tsx";
 import { AuditLog } from "./admin/AuditLog.tsx";
 import { Staff } from "./admin/Staff.tsx";
+import { Backup, backupLabel } from "./admin/Backup.tsx";
 
 const sections: Array<{ key: string; label: () => string; adminOnly?: boolean; render: (me: Me) => JSX.Element }> = [
   { key: "cards", label: () => a().cards, render: (me) => <Cards me={me} /> },
@@ -25,6 +26,7 @@ const sections: Array<{ key: string; label: () => string; adminOnly?: boolean; r
   { key: "correction", label: () => a().correction, adminOnly: true, render: () => <Correction /> },
   { key: "audit", label: () => a().audit, adminOnly: true, render: () => <AuditLog /> },
   { key: "staff", label: () => a().staff, adminOnly: true, render: (me) => <Staff me={me} /> },
+  { key: "backup", label: backupLabel, adminOnly: true, render: () => <Backup /> },
 ];
 
 export function AdminPage() {
