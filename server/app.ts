@@ -46,7 +46,7 @@ export async function createServices(config: Config): Promise<AppServices> {
   const acquirer = acquirerFor(config);
   if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
-  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, syncOffLoop: config.writeSync === "thread", writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };

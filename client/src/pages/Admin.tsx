@@ -3,7 +3,7 @@ import { createEffect, createResource, For, Match, Switch, type JSX } from "soli
 import { errorCode, trpc } from "../trpc.ts";
 import { language, setLanguage } from "../i18n.ts";
 import { a } from "../admin-i18n.ts";
-import { section, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
+import { section, setChosenCanteen, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
 import { SignIn } from "./admin/SignIn.tsx";
 import { Cards } from "./admin/Cards.tsx";
 import { Devices } from "./admin/Devices.tsx";
@@ -44,6 +44,7 @@ export function AdminPage() {
     if (me.state === "ready" && me() === null) {
       setSection("cards");
       setCorrectionTarget(null);
+      setChosenCanteen(null);
     }
   });
   return (
@@ -57,7 +58,7 @@ export function AdminPage() {
             <>
               <header class="topbar">
                 <span class="brand">{a().brand}</span>
-                <span>{staff().email} ({staff().role === "admin" ? a().roleAdmin : a().roleStaff})</span>
+                <span class="who" title={staff().email}>{staff().email} ({staff().role === "admin" ? a().roleAdmin : a().roleStaff})</span>
                 <select aria-label={a().language} value={language()} onChange={(event) => setLanguage(event.currentTarget.value as "da" | "en")}>
                   <option value="da">Dansk</option>
                   <option value="en">English</option>
