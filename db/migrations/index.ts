@@ -13,6 +13,7 @@ import * as cardholderNeverNegative from "./20261125T0450_cardholder_never_negat
 import * as accountOwnerIndex from "./20261125T0500_account_owner_index.ts";
 import * as quickpay from "./20261201T1100_quickpay.ts";
 import * as tillSalesIndex from "./20261201T1500_till_sales_index.ts";
+import * as loginThrottles from "./20261202T0100_login_throttles.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   "20261125T0500_account_owner_index": accountOwnerIndex,
   "20261201T1100_quickpay": quickpay,
   "20261201T1500_till_sales_index": tillSalesIndex,
+  "20261202T0100_login_throttles": loginThrottles,
 };

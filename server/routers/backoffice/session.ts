@@ -3,7 +3,7 @@ import * as z from "zod";
 import { emailSchema } from "../../../common/portal.ts";
 import { portalPublicProcedure, staffProcedure, type Context } from "../../trpc.ts";
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../../auth/session.ts";
-import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../../auth/login-limit.ts";
+import { loginSucceeded, loginWaitSeconds, reserveLoginAttempt } from "../../auth/login-limit.ts";
 import { canteensOfTenant } from "../../services/backoffice/canteens.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });
@@ -20,8 +20,6 @@ export const sessionProcedures = {
   login: portalPublicProcedure.input(z.strictObject({ email: emailSchema, password: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
     const username = `staff:${input.email.toLowerCase()}`;
-    const reservation = await store.write((tx) => reserveLoginAttempt(tx, username, ctx.clientAddress));
-    if (reservation.attemptId === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
     const staff = store.read(
       (tx) =>
         tx.sqlite.query("SELECT id, role, name, password_hash FROM users WHERE lower(email) = lower(?) AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(input.email) as {
@@ -31,13 +29,17 @@ export const sessionProcedures = {
           password_hash: string | null;
         } | null,
     );
+    const subject = { userId: staff?.id ?? null, username };
+    const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, ctx.clientAddress));
+    if (reservation.ticket === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    const ticket = reservation.ticket;
     const valid = staff?.password_hash ? await Bun.password.verify(input.password, staff.password_hash) : (await Bun.password.verify(input.password, await dummyHash)) && false;
     console.info(`staff login ${valid ? "succeeded" : "failed"} from ${ctx.clientAddress ?? "?"}`);
     if (!valid || !staff) {
-      const locked = store.read((tx) => lockoutSeconds(tx, username, ctx.clientAddress));
+      const locked = store.read((tx) => loginWaitSeconds(tx, subject, ctx.clientAddress));
       return locked > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: locked } : { ok: false as const, reason: "invalid_credentials" as const };
     }
-    await store.write((tx) => markLoginSucceeded(tx, reservation.attemptId!));
+    await store.write((tx) => loginSucceeded(tx, ticket));
     const old = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
     if (old) {
       const found = store.read((tx) => findSession(tx, old));
