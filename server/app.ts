@@ -14,6 +14,7 @@ import { autoTopUpsSettled, reconcilePending, recoverAtStart, setOwnOrigin } fro
 import { QuickPayAcquirer } from "./payments/quickpay.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
+import { scheduleRetention } from "./services/retention.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -104,6 +105,8 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const reconcile = () => void reconcilePending(services).catch((error) => console.error("payment reconciliation failed", error));
   reconcile();
   const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
+  // Expired sessions, old login records, spent reset links and old mail are purged now and every 10 minutes.
+  const stopRetention = scheduleRetention(services.store);
   return {
     url,
     services,
@@ -113,6 +116,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
       shutdown.abort();
       clearInterval(reconciler);
+      stopRetention();
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, STOP_GRACE_MS);

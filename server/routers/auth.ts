@@ -84,6 +84,8 @@ export const authRouter = router({
       return { created: createSession(tx, token, candidate.userId), endedUserId: old?.session.userId ?? null };
     });
     if (session.endedUserId !== null) announceSessionsEnded(ctx.services.bus, session.endedUserId);
+    // Beyond the cap of live sessions the oldest ended: their open streams re-check and close.
+    if (session.created.ended > 0 && session.endedUserId !== candidate.userId) announceSessionsEnded(ctx.services.bus, candidate.userId);
     setSessionCookie(ctx, token, session.created.expiresAt);
     return { ok: true as const, me: store.read((tx) => findMe(tx, candidate.userId))! };
   }),
