@@ -421,6 +421,16 @@ export interface AuditLogTable {
   tenant_id: number | null;
 }
 
+/** The first answer of each back-office create, per staff member, procedure and form key (see server/services/backoffice/submissions.ts). */
+export interface BackofficeSubmissionsTable {
+  key_hash: string;
+  actor_user_id: number;
+  procedure: string;
+  request_mac: string;
+  sealed_answer: string;
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   canteens: CanteensTable;
@@ -452,4 +462,25 @@ export interface Database {
   payouts: PayoutsTable;
   low_balance_alerts: LowBalanceAlertsTable;
   audit_log: AuditLogTable;
+  backoffice_submissions: BackofficeSubmissionsTable;
+  backups: BackupsTable;
+  ops_heartbeat: OpsHeartbeatTable;
+}
+
+/** One backup attempt (scheduled or `npm run backup`); the back office shows the newest. */
+export interface BackupsTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number;
+  trigger: "scheduled" | "manual";
+  ok: 0 | 1;
+  file: string | null;
+  bytes: number | null;
+  error: string | null;
+}
+
+/** The single row /readyz rewrites to prove the database takes a commit. */
+export interface OpsHeartbeatTable {
+  id: number;
+  at: number;
 }

@@ -5,6 +5,10 @@ import { makeTx, type WriteTx } from "./tx.ts";
 export interface WriterOptions {
   /** Most jobs in one transaction. 1 gives the plain path: one transaction (and one fsync) per job. */
   maxBatch?: number;
+  /** Told after every commit: jobs in the transaction and its time from BEGIN to COMMIT (metrics). */
+  onCommit?: (jobs: number, seconds: number) => void;
+  /** Told when a transaction could not begin or commit (every job in it failed). */
+  onCommitFailed?: (error: unknown) => void;
 }
 
 interface Job {
@@ -30,9 +34,13 @@ export class GroupCommitWriter {
   private readonly control: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", { run(): unknown }>;
   /** Counters for benchmarks: transactions committed and jobs run. */
   readonly stats = { commits: 0, jobs: 0 };
+  private readonly onCommit: WriterOptions["onCommit"];
+  private readonly onCommitFailed: WriterOptions["onCommitFailed"];
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.onCommit = options.onCommit;
+    this.onCommitFailed = options.onCommitFailed;
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
     // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
     this.control = {
@@ -81,9 +89,11 @@ export class GroupCommitWriter {
 
   private commitBatch(batch: Job[]): void {
     const outcomes: Outcome[] = [];
+    const started = performance.now();
     try {
       this.control.begin.run();
     } catch (error) {
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
@@ -109,11 +119,13 @@ export class GroupCommitWriter {
       } catch {
         // The transaction may already be gone; the jobs are rejected either way.
       }
+      this.onCommitFailed?.(error);
       for (const job of batch) job.reject(error);
       return;
     }
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
+    this.onCommit?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) job.resolve(outcome.value);

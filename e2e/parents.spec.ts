@@ -10,7 +10,7 @@ async function newFamily(request: APIRequestContext) {
   expect(login.status()).toBe(200);
   const suffix = crypto.randomUUID().slice(0, 8);
   const issue = async (name: string) => {
-    const response = await request.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `${name.split(" ")[0]!.toLowerCase()}.${suffix}@example.dk` } });
+    const response = await request.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `${name.split(" ")[0]!.toLowerCase()}.${suffix}@example.dk`, idempotencyKey: crypto.randomUUID() } });
     expect(response.status()).toBe(200);
     return (await response.json()).result.data as { userId: number; accountId: number; cardNumber: string; verificationCode: string };
   };

@@ -23,7 +23,7 @@ let CARD_BLOCKED = "";
 const HOLDER_A = "Kasse Kunde";
 
 async function issueCard(admin: APIRequestContext, name: string, balanceOre: number): Promise<IssuedCard> {
-  const issued = (await (await admin.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `${name.toLowerCase().replace(/\W+/g, ".")}.${Date.now()}@example.dk` } })).json()).result.data as IssuedCard;
+  const issued = (await (await admin.post("/trpc/backoffice.issueCard", { headers: CSRF, data: { name, email: `${name.toLowerCase().replace(/\W+/g, ".")}.${Date.now()}@example.dk`, idempotencyKey: crypto.randomUUID() } })).json()).result.data as IssuedCard;
   if (balanceOre > 0) {
     const credited = await admin.post("/trpc/backoffice.correct", {
       headers: CSRF,
@@ -293,7 +293,7 @@ test("a terminal revoked in the back office shows the till as unpaired at once; 
   const admin = await playwright.request.newContext({ baseURL });
   await admin.post("/trpc/backoffice.login", { headers: CSRF, data: { email: "admin@kantinekort.local", password: "Admin2026!" } });
   const me = (await (await admin.get("/trpc/backoffice.me", { headers: CSRF })).json()).result.data as { canteens: Array<{ canteenId: number }> };
-  const created = (await (await admin.post("/trpc/backoffice.createDevice", { headers: CSRF, data: { kind: "terminal", canteenId: me.canteens[0]!.canteenId, name: "Kasse e2e" } })).json()).result.data as { id: number; secret: string };
+  const created = (await (await admin.post("/trpc/backoffice.createDevice", { headers: CSRF, data: { kind: "terminal", canteenId: me.canteens[0]!.canteenId, name: "Kasse e2e", idempotencyKey: crypto.randomUUID() } })).json()).result.data as { id: number; secret: string };
   await pair(page, created.secret);
   await expect(page.getByText("Kasse e2e")).toBeVisible();
   // One sale waits offline when the terminal is revoked.

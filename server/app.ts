@@ -15,6 +15,8 @@ import { QuickPayAcquirer } from "./payments/quickpay.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import { scheduleRetention } from "./services/retention.ts";
+import { errorField, log, setLogLevel } from "./ops/logger.ts";
+import { writerObservers } from "./ops/metrics.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -33,23 +35,24 @@ export function acquirerFor(config: Config): Acquirer {
 export function cprCipherFor(config: Config): CprCipher {
   if (config.cprEncryptionKey) return new CprCipher(config.cprEncryptionKey);
   if (config.production) throw new Error("CPR_ENCRYPTION_KEY must be set in production (32 bytes as 64 hex characters)");
-  console.warn("CPR_ENCRYPTION_KEY is not set: CPR numbers are encrypted with a fixed development key. Never use this database for real data.");
+  log.warn("CPR_ENCRYPTION_KEY is not set: CPR numbers are encrypted with a fixed development key. Never use this database for real data.");
   return CprCipher.development();
 }
 
 export async function createServices(config: Config): Promise<AppServices> {
+  setLogLevel(config.logLevel);
   const cpr = cprCipherFor(config);
   const acquirer = acquirerFor(config);
-  if (config.testPaymentsInProduction) console.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
+  if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
-  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax } });
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
   // A top-up still pending at start was cut off by a crash or restart: ask the acquirer, else free its account, or
   // auto top-up stops for good.
   const recovered = await recoverAtStart(services);
-  if (recovered > 0) console.warn(`recovered ${recovered} automatic top-up(s) interrupted by the last shutdown`);
+  if (recovered > 0) log.warn({ recovered }, "recovered automatic top-up(s) interrupted by the last shutdown");
   return services;
 }
 
@@ -93,7 +96,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
     fetch: handle,
     error(error) {
       // One line, no stack trace: the details of a failure we did not foresee are for a debugger, not the log.
-      console.error(`unhandled request error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      log.error({ err: errorField(error) }, "unhandled request error");
       return withSecurityHeaders(new Response("Internal server error", { status: 500 }));
     },
   });
@@ -102,7 +105,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const url = `http://${config.host}:${server.port}`;
   setOwnOrigin(url);
   // Lost callbacks are recovered by reading pending payments back from the acquirer: once now, then every minute.
-  const reconcile = () => void reconcilePending(services).catch((error) => console.error("payment reconciliation failed", error));
+  const reconcile = () => void reconcilePending(services).catch((error) => log.error({ err: errorField(error, true) }, "payment reconciliation failed"));
   reconcile();
   const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
   // Expired sessions, old login records, spent reset links and old mail are purged now and every 10 minutes.

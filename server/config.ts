@@ -41,6 +41,12 @@ const environmentSchema = z.object({
   MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(4),
   MAX_STREAMS_PER_KITCHEN_SCREEN: z.coerce.number().int().min(1).max(100).default(3),
   STREAM_MAX_QUEUED_EVENTS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  // Operations (server/ops): log level, the metrics bearer token, scheduled backups.
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(48),
 });
 
 /** Whether a HOST value only listens on this machine. */
@@ -117,6 +123,11 @@ export interface Config {
   maxStreamsPerKitchenScreen: number;
   /** Events one stream may have waiting for a reader that does not read; beyond it the stream is dropped. */
   streamMaxQueuedEvents: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Bearer token for /metrics from anywhere but this machine; without it /metrics answers loopback peers only. */
+  metricsToken: string | null;
+  /** Scheduled backups: off without a directory. */
+  backup: { dir: string; intervalMinutes: number; keep: number } | null;
 }
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
@@ -197,5 +208,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     maxStreamsPerSession: env.MAX_STREAMS_PER_SESSION,
     maxStreamsPerKitchenScreen: env.MAX_STREAMS_PER_KITCHEN_SCREEN,
     streamMaxQueuedEvents: env.STREAM_MAX_QUEUED_EVENTS,
+    // Tests (NODE_ENV=test) log warnings and errors only, unless asked for more.
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "warn" : "info"),
+    metricsToken: env.METRICS_TOKEN ?? null,
+    backup: env.BACKUP_DIR ? { dir: env.BACKUP_DIR, intervalMinutes: env.BACKUP_INTERVAL_MINUTES, keep: env.BACKUP_KEEP } : null,
   };
 }

@@ -14,6 +14,7 @@ import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
 import { isLoopbackAddress, type TrustProxy } from "./config.ts";
+import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog } from "./ops/http.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -88,25 +89,36 @@ function endsAtShutdown(request: Request, shutdownSignal: AbortSignal): { reques
  * An event stream's body that calls `onEnd` once it has been sent to the end, and that the server can also cut short (`cut`): the connection closes, the subscription's
  * generator is returned, and `onEnd` runs. Used for a reader that stopped reading (server/events/stream-limits.ts).
  */
-function cuttableBody(onEnd: () => void): { wrap: (response: Response) => Response; cut: () => void } {
+function cuttableBody(): { wrap: (response: Response, onEnd: () => void) => Response; cut: () => void } {
   let controller: TransformStreamDefaultController | null = null;
   let cut = false;
+  let onEnd: (() => void) | null = null;
+  let ended = false;
+  const end = () => {
+    if (ended || !onEnd) return;
+    ended = true;
+    onEnd();
+  };
   // Terminated, not errored: the response ends as if complete (no error and stack in the log), the subscription
   // upstream is cancelled, and the client's EventSource reconnects with its last id.
   const fail = () => controller?.terminate();
   return {
-    wrap(response) {
+    wrap(response, whenEnded) {
+      onEnd = whenEnded;
       if (!response.body) {
-        onEnd();
+        end();
         return response;
       }
       const body = response.body.pipeThrough(
         new TransformStream({
           start(started) {
             controller = started;
-            if (cut) fail();
+            if (cut) {
+              fail();
+              end();
+            }
           },
-          flush: onEnd,
+          flush: end,
         }),
       );
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
@@ -115,7 +127,7 @@ function cuttableBody(onEnd: () => void): { wrap: (response: Response) => Respon
       if (cut) return;
       cut = true;
       fail();
-      onEnd();
+      end();
     },
   };
 }
@@ -184,6 +196,8 @@ export interface HttpHandlerOptions {
 
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
   const distRoot = resolve(options.clientDist);
+  // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
+  const databaseIdentity = databaseIdentityOf(options.services.store.path);
 
   async function serveClient(pathname: string): Promise<Response> {
     let decoded: string;
@@ -211,20 +225,22 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     });
   }
 
-  return async (request: Request): Promise<Response> => {
+  const route = async (request: Request, requestId: string): Promise<Response> => {
     const checked = malformedRequest(request);
     if (checked.reason !== null) {
-      console.warn(`400 bad request: ${checked.reason}`);
+      noteRequestProblem(request, checked.reason);
       return withSecurityHeaders(new Response("Ugyldig forespørgsel / Bad request", { status: 400 }));
     }
     const url = checked.url;
     const peer = options.peerAddress?.(request) ?? null;
     const clientAddress = clientAddressOf(peer, request.headers.get("x-forwarded-for"), options.services.config.trustProxy);
+    const ops = await opsRoute(request, url, peer, { services: options.services, databaseIdentity, shutdownSignal: options.shutdownSignal });
+    if (ops) return withSecurityHeaders(ops);
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
       const stream = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream") ? endsAtShutdown(request, options.shutdownSignal) : null;
-      const body = stream ? cuttableBody(stream.release) : null;
+      const body = stream ? cuttableBody() : null;
       const response = await fetchRequestHandler({
         endpoint: "/trpc",
         req: stream ? stream.request : request,
@@ -234,12 +250,13 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
           services: options.services,
           headers: request.headers,
           clientAddress,
+          requestId,
           resHeaders,
           secure: isHttps(request),
           dropStream: body?.cut,
         }),
       });
-      return withSecurityHeaders(body ? body.wrap(response) : response);
+      return withSecurityHeaders(stream && body ? body.wrap(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response);
     }
     if (url.pathname === "/payments/callback" && request.method === "POST") {
       const answer = await handlePaymentCallback(options.services, request.headers, await request.text());
@@ -254,6 +271,11 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
     return withSecurityHeaders(await serveClient(url.pathname));
   };
+  const trust = options.services.config.trustProxy;
+  return withRequestLog(route, {
+    trustForwardedId: trust.kind !== "none",
+    clientOf: (request) => clientAddressOf(options.peerAddress?.(request) ?? null, request.headers.get("x-forwarded-for"), trust),
+  });
 }
 
 function signedInUser(services: AppServices, request: Request): number | null {

@@ -14,6 +14,7 @@ import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_C
 import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
+import { errorField, log } from "./ops/logger.ts";
 
 export interface AppServices {
   store: Store;
@@ -29,6 +30,8 @@ export interface Context {
   headers: Headers;
   /** The client's address as the server saw it; used for rate limits and logs. */
   clientAddress: string | null;
+  /** This request's id (X-Request-Id), for log lines about it. */
+  requestId?: string;
   /** Response headers (Set-Cookie); absent for createCaller in tests that do not need them. */
   resHeaders?: Headers;
   /** Whether the request came over HTTPS, so cookies get the Secure flag. */
@@ -76,7 +79,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Maps domain errors to tRPC codes; everything unexpected stays an INTERNAL_SERVER_ERROR (logged, not shown). */
-const domainErrors = t.middleware(async ({ next, path }) => {
+const domainErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
@@ -89,7 +92,7 @@ const domainErrors = t.middleware(async ({ next, path }) => {
     }
     if (result.error.code === "INTERNAL_SERVER_ERROR") {
       const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";
-      console.error(`[${severity}] ${path}:`, cause ?? result.error);
+      log.error({ requestId: ctx.requestId, procedure: path, err: errorField(cause ?? result.error, true) }, severity);
     }
   }
   return result;

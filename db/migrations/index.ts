@@ -14,6 +14,8 @@ import * as accountOwnerIndex from "./20261125T0500_account_owner_index.ts";
 import * as quickpay from "./20261201T1100_quickpay.ts";
 import * as tillSalesIndex from "./20261201T1500_till_sales_index.ts";
 import * as loginThrottles from "./20261202T0100_login_throttles.ts";
+import * as backofficeSubmissions from "./20261202T0200_backoffice_submissions.ts";
+import * as ops from "./20261202T0300_ops.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -30,4 +32,6 @@ export const migrations: Record<string, Migration> = {
   "20261201T1100_quickpay": quickpay,
   "20261201T1500_till_sales_index": tillSalesIndex,
   "20261202T0100_login_throttles": loginThrottles,
+  "20261202T0200_backoffice_submissions": backofficeSubmissions,
+  "20261202T0300_ops": ops,
 };

@@ -1,4 +1,5 @@
 // Typed publish/subscribe behind an interface; the in-process bus can later be swapped for LISTEN/NOTIFY or Redis.
+import { errorField, log } from "../ops/logger.ts";
 export interface BalanceEvent {
   /** The transfer's sequence number: the event id a reconnecting client resumes from. */
   seq: number;
@@ -77,7 +78,7 @@ export function createInProcessBus(): EventBus {
           listener(event);
         } catch (error) {
           // One broken subscriber must not stop the others from hearing about a committed movement.
-          console.error("event listener failed", error);
+          log.error({ err: errorField(error, true) }, "event listener failed");
         }
       }
     },

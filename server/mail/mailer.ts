@@ -2,6 +2,7 @@
 import nodemailer, { type Transporter } from "nodemailer";
 import type { Store } from "../../db/connect.ts";
 import { db } from "../../db/query.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 export interface MailMessage {
   to: string;
@@ -37,7 +38,7 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage): Promise<void> {
     this.transport
       .sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text })
-      .catch((error: unknown) => console.error(`SMTP delivery failed (subject "${message.subject}"):`, error instanceof Error ? error.message : error));
+      .catch((error: unknown) => log.error({ subject: message.subject, err: errorField(error) }, "SMTP delivery failed"));
   }
 }
 
@@ -57,5 +58,5 @@ export function readOutbox(store: Store, limit = 50): OutboxEntry[] {
 
 /** Mail must never break the action that sends it: failures are logged (without the body) and swallowed. */
 export function sendQuietly(mailer: Mailer, message: MailMessage): Promise<void> {
-  return mailer.send(message).catch((error) => console.error(`mail to a recipient failed (subject "${message.subject}"):`, error instanceof Error ? error.message : error));
+  return mailer.send(message).catch((error) => log.error({ subject: message.subject, err: errorField(error) }, "mail to a recipient failed"));
 }

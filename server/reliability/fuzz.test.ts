@@ -1,10 +1,11 @@
 // Hostile input against every tRPC procedure over real HTTP: always a 4xx, never a 500 or a stack trace, never a write.
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import fc from "fast-check";
 import { appRouter } from "../routers/_app.ts";
 import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { rawGet } from "../testing/raw-http.ts";
+import { onLogLine } from "../ops/logger.ts";
 
 let server: TestServer;
 let sessionCookie: string;
@@ -245,8 +246,8 @@ test("malformed paths, cookies and headers are refused with a 4xx, never a 500",
 test("NUL bytes in paths and malformed Host headers get a 400 with one log line and no stack trace, on every route", async () => {
   const port = Number(new URL(server.url).port);
   const logged: string[] = [];
-  const capture = (...parts: unknown[]) => void logged.push(parts.map((part) => (part instanceof Error ? `${part.message}\n${part.stack}` : String(part))).join(" "));
-  const spies = [vi.spyOn(console, "error").mockImplementation(capture), vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(console, "log").mockImplementation(capture)];
+  // The server's log lines (JSON, one per line) as they are written.
+  const stopListening = onLogLine((line) => void logged.push(line.replace(/\n$/, "")));
   const cases: Array<{ path: string; host: string | null }> = [];
   for (const path of ["/%00", "/kitchen%00", "/trpc/health%00", "/assets/x%00.js", "/statement.csv%00", "/dev/outbox%00", "/acquirer/pay/%00", "/photos/1%00"]) cases.push({ path, host: "127.0.0.1" });
   for (const host of ["", "a b", "[::1", "x:99999", "x:-1", "exa mple.dk:80", "[::1]:99999", "a/b"]) {
@@ -268,7 +269,7 @@ test("NUL bytes in paths and malformed Host headers get a 400 with one log line 
       if (answer.status !== 200) failures.push(`health with good Host ${host} → ${answer.status}`);
     }
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    stopListening();
   }
   expect(failures).toEqual([]);
 });

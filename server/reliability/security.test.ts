@@ -15,7 +15,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = Bun.spawn([process.execPath, "server/main.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_PATH: join(directory, "security.sqlite"), SEED_DEMO: "true", POS_DEMO_KEY: POS_KEY, NODE_ENV: "test" },
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATABASE_PATH: join(directory, "security.sqlite"), SEED_DEMO: "true", POS_DEMO_KEY: POS_KEY, NODE_ENV: "test", LOG_LEVEL: "info" },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -43,7 +43,14 @@ test("security headers are on pages, API answers, errors, the payment page and t
   checkHeaders(await fetch(`${base}/trpc/pos.sale`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }), "refused POST");
 });
 
-test("a scripted session leaves no CPR number, code, key, session or reset token in the logs", async () => {
+test("a scripted session leaves no CPR number, code, key, session or reset token in the logs; one JSON line per request with its id", async () => {
+  // Every answer's X-Request-Id, to find its log line afterwards.
+  const requestIds: string[] = [];
+  const fetch = async (input: string, init?: RequestInit) => {
+    const response = await globalThis.fetch(input, init);
+    requestIds.push(response.headers.get("x-request-id") ?? "missing");
+    return response;
+  };
   const json = { "content-type": "application/json", "x-kantinekort-csrf": "1" };
   await fetch(`${base}/trpc/auth.login`, { method: "POST", headers: json, body: JSON.stringify({ cardNumber: "12345678901234", password: "999999" }) });
   const login = await fetch(`${base}/trpc/auth.login`, { method: "POST", headers: json, body: JSON.stringify({ cardNumber: "12345678901234", password: "482913" }) });
@@ -72,6 +79,19 @@ test("a scripted session leaves no CPR number, code, key, session or reset token
   const [stdout, stderr] = await logs;
   const output = stdout + stderr;
   expect(output).toContain("login failed");
+  // Every line is one JSON object; every request the session made has exactly one request line, found by its id.
+  const lines = output.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  for (const line of lines) expect(typeof line.level === "string" && typeof line.time === "string" && typeof line.msg === "string", JSON.stringify(line)).toBe(true);
+  expect(new Set(requestIds).size).toBe(requestIds.length);
+  expect(requestIds.length).toBeGreaterThan(10);
+  for (const id of requestIds) {
+    const requestLines = lines.filter((line) => line.msg === "request" && line.requestId === id);
+    expect(requestLines, `request line for ${id}`).toHaveLength(1);
+    expect(requestLines[0]).toMatchObject({ level: "info", client: "127.0.0.1" });
+    expect(requestLines[0]!.path).toMatch(/^\/[^?]*$/);
+  }
+  // The failed login's own line names its request.
+  expect(lines.some((line) => line.msg === "login failed" && requestIds.includes(line.requestId as string))).toBe(true);
   for (const secret of ["0111021234", "011102-1234", "3199991234", "482913", POS_KEY, token, resetToken!, "12345678901234"]) {
     expect(output.includes(secret), `log contains ${secret.slice(0, 4)}…`).toBe(false);
   }

@@ -8,6 +8,7 @@ import type { AutoTopUpEvent, BalanceEvent, LowBalanceEvent, OrderEvent } from "
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
+import { log } from "../ops/logger.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 
@@ -172,7 +173,7 @@ export const accountsRouter = router({
       if (pending.length >= MAX_PENDING_EVENTS) {
         cut = true;
         pending.length = 0;
-        console.warn(`balance stream of user ${userId} cut: ${MAX_PENDING_EVENTS} events not taken by its reader`);
+        log.warn({ userId, pending: MAX_PENDING_EVENTS }, "balance stream cut: its reader stopped reading");
         ctx.dropStream?.();
         notify();
         return;

@@ -7,6 +7,8 @@ import { AddressRateLimit, loginSucceeded, loginWaitSeconds, reserveLoginAttempt
 import { findLoginCandidate, findMe } from "../services/portal.ts";
 import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, resetTokenUser, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
+import { recordLogin } from "../ops/record.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 /** Verified against when the card is unknown, so a wrong card number takes as long as a wrong code. */
 const dummyHash = Bun.password.hash("not-a-real-password-0", { algorithm: "argon2id" });
@@ -61,15 +63,15 @@ export const authRouter = router({
     const subject = { userId: candidate?.userId ?? null, username: input.cardNumber };
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, address));
     if (reservation.ticket === null) {
-      // Not checked and not counted; the console keeps the record (a row per refused try would let a flood grow the table).
-      console.info(`login refused (waiting ${reservation.retryAfterSeconds} s) for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
+      // Not checked and not counted; the log keeps the record (a row per refused try would let a flood grow the table).
+      recordLogin("cardholder", "locked", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
       return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
     }
     const ticket = reservation.ticket;
     const valid = candidate
       ? await Bun.password.verify(input.password, candidate.passwordHash ?? candidate.verificationCodeHash)
       : (await Bun.password.verify(input.password, await dummyHash)) && false;
-    console.info(`login ${valid ? "succeeded" : "failed"} for card ${maskedUsername(input.cardNumber)} from ${address ?? "?"}`);
+    recordLogin("cardholder", valid ? "succeeded" : "failed", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
     if (!valid || !candidate) {
       const waitSeconds = store.read((tx) => loginWaitSeconds(tx, subject, address));
       return waitSeconds > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: waitSeconds } : { ok: false as const, reason: "invalid_credentials" as const };
@@ -132,7 +134,7 @@ export const authRouter = router({
 
   requestPasswordReset: portalPublicProcedure.input(z.strictObject({ email: emailSchema })).mutation(({ ctx, input }) => {
     const work = sendResetMails(ctx.services, input.email, publicBaseUrl(ctx))
-      .catch((error) => console.error("password reset mail failed:", error instanceof Error ? error.message : error))
+      .catch((error) => log.error({ err: errorField(error) }, "password reset mail failed"))
       .finally(() => resetMailWork.delete(work));
     resetMailWork.add(work);
     // The same answer, at the same moment, whether or not the address is known.

@@ -33,6 +33,9 @@ afterAll(async () => {
   await server.close();
 });
 
+/** A fresh form fill's key, as the admin client draws one per form. */
+const formKey = () => crypto.randomUUID();
+
 function sale(key: string, cardNumber: string, amountOre: number) {
   return fetch(`${server.url}/trpc/pos.sale`, {
     method: "POST",
@@ -43,8 +46,8 @@ function sale(key: string, cardNumber: string, amountOre: number) {
 
 describe("authorization", () => {
   // Every back-office procedure but the sign-in must be classified here, so that a new one needs a decision.
-  const adminOnly = ["devices", "createDevice", "revokeDevice", "payouts", "payoutsCsv", "decidePayout", "correct", "audit", "staffMembers", "createStaff", "setStaffRole", "disableStaff"];
-  const staffAllowed = ["logout", "me", "searchCards", "issueCard", "setSchooling", "linkGuardian", "unlinkGuardian", "setCardStatus", "replaceCard", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report"];
+  const adminOnly = ["devices", "createDevice", "revokeDevice", "payouts", "payoutsCsv", "decidePayout", "correct", "audit", "staffMembers", "createStaff", "setStaffRole", "disableStaff", "linkGuardian", "unlinkGuardian"];
+  const staffAllowed = ["logout", "me", "searchCards", "issueCard", "setSchooling", "setCardStatus", "replaceCard", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report"];
   const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>)
     .filter(([path]) => path.startsWith("backoffice.") && path !== "backoffice.login")
     .map(([path, procedure]) => ({ path, name: path.slice("backoffice.".length), type: procedure._def.type }));
@@ -76,7 +79,7 @@ describe("authorization", () => {
 
 describe("cards", () => {
   test("issue a card: the new cardholder logs in with the shown code; block, replace", async () => {
-    const issued = await staff.mutate("backoffice.issueCard", { name: "Nina Nielsen", school: "Demo Skole", className: "2A" });
+    const issued = await staff.mutate("backoffice.issueCard", { name: "Nina Nielsen", school: "Demo Skole", className: "2A", idempotencyKey: formKey() });
     expect(issued.data.verificationCode).toMatch(/^\d{6}$/);
     const nina = new PortalClient(server.url);
     expect((await nina.login(issued.data.cardNumber, issued.data.verificationCode)).data).toMatchObject({ ok: true, me: { name: "Nina Nielsen" } });
@@ -84,13 +87,13 @@ describe("cards", () => {
     expect((await staff.mutate("backoffice.setSchooling", { userId: issued.data.userId, school: "Demo Skole", className: "3A", track: "C" })).data).toEqual({ ok: true });
     expect((await nina.query("profile.get")).data).toMatchObject({ school: "Demo Skole", className: "3A", track: "C" });
     expect((await staff.mutate("backoffice.setCardStatus", { cardId: issued.data.cardId, status: "blocked" })).data).toEqual({ ok: true });
-    const replaced = await staff.mutate("backoffice.replaceCard", { cardId: issued.data.cardId });
+    const replaced = await staff.mutate("backoffice.replaceCard", { cardId: issued.data.cardId, idempotencyKey: formKey() });
     expect(replaced.data.cardNumber).not.toBe(issued.data.cardNumber);
     expect((await new PortalClient(server.url).login(replaced.data.cardNumber, replaced.data.verificationCode)).data).toMatchObject({ ok: true });
   });
 
   test("a replaced card logs in neither with its code nor with the password, its holder is signed out, and it cannot be unblocked or replaced", async () => {
-    const issued = (await staff.mutate("backoffice.issueCard", { name: "Ole Olsen", email: "ole@example.dk" })).data;
+    const issued = (await staff.mutate("backoffice.issueCard", { name: "Ole Olsen", email: "ole@example.dk", idempotencyKey: formKey() })).data;
     const ole = new PortalClient(server.url);
     expect((await ole.login(issued.cardNumber, issued.verificationCode)).data).toMatchObject({ ok: true });
     expect((await ole.mutate("auth.changePassword", { currentPassword: issued.verificationCode, newPassword: "Hemmelig2026", repeatPassword: "Hemmelig2026" })).error).toBeUndefined();
@@ -98,7 +101,7 @@ describe("cards", () => {
     expect((await staff.mutate("backoffice.setCardStatus", { cardId: issued.cardId, status: "blocked" })).data).toEqual({ ok: true });
     expect((await new PortalClient(server.url).login(issued.cardNumber, "Hemmelig2026")).data).toMatchObject({ ok: true });
     expect((await ole.query("accounts.list")).error).toBeUndefined();
-    const replaced = (await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId })).data;
+    const replaced = (await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId, idempotencyKey: formKey() })).data;
     expect((await ole.query("accounts.list")).error?.data.code).toBe("UNAUTHORIZED");
     expect((await new PortalClient(server.url).login(issued.cardNumber, "Hemmelig2026")).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
     expect((await new PortalClient(server.url).login(issued.cardNumber, issued.verificationCode)).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
@@ -107,16 +110,16 @@ describe("cards", () => {
     const unblock = await staff.mutate("backoffice.setCardStatus", { cardId: issued.cardId, status: "active" });
     expect(unblock.error?.data.code).toBe("CONFLICT");
     expect(unblock.error?.message).toMatch(/card_replaced/);
-    expect((await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId })).error?.data.code).toBe("CONFLICT");
+    expect((await staff.mutate("backoffice.replaceCard", { cardId: issued.cardId, idempotencyKey: formKey() })).error?.data.code).toBe("CONFLICT");
     expect(tableCounts(server.services.store)).toEqual(before);
   });
 
   test("a class list with one bad row writes nothing and names the row; a good one issues every card", async () => {
     const before = tableCounts(server.services.store);
-    const bad = await staff.mutate("backoffice.importCards", { csv: "navn;e-mail;klasse\nAnna;anna@example.dk;3A\nBo;ikke-en-mail;3A\n", commit: true });
+    const bad = await staff.mutate("backoffice.importCards", { csv: "navn;e-mail;klasse\nAnna;anna@example.dk;3A\nBo;ikke-en-mail;3A\n", commit: true, idempotencyKey: formKey() });
     expect(bad.data).toMatchObject({ ok: false, errors: [{ line: 3 }], issued: [] });
     expect(tableCounts(server.services.store)).toEqual(before);
-    const good = await staff.mutate("backoffice.importCards", { csv: "navn;e-mail;klasse\nAnna;anna@example.dk;3A\nBo;bo@example.dk;3A\n", commit: true });
+    const good = await staff.mutate("backoffice.importCards", { csv: "navn;e-mail;klasse\nAnna;anna@example.dk;3A\nBo;bo@example.dk;3A\n", commit: true, idempotencyKey: formKey() });
     expect(good.data.issued).toHaveLength(2);
   });
 });
@@ -124,7 +127,7 @@ describe("cards", () => {
 describe("devices, payouts, corrections, reports", () => {
   test("a new terminal key sells; revoked, it fails", async () => {
     const me = (await admin.query("backoffice.me")).data;
-    const created = await admin.mutate("backoffice.createDevice", { kind: "terminal", canteenId: me.canteens[0].canteenId, name: "Kasse 2" });
+    const created = await admin.mutate("backoffice.createDevice", { kind: "terminal", canteenId: me.canteens[0].canteenId, name: "Kasse 2", idempotencyKey: formKey() });
     expect(created.data.secret).toMatch(/^pos-/);
     expect((await sale(created.data.secret, "12345678901234", 100)).status).toBe(200);
     const devices = (await admin.query("backoffice.devices")).data as Array<{ id: number; kind: string; name: string; revoked: boolean }>;
@@ -183,13 +186,13 @@ describe("devices, payouts, corrections, reports", () => {
     // Catalogue, menu, cut-off, a card unblocked, a kitchen screen created and revoked: each leaves its own entry.
     const me = (await staff.query("backoffice.me")).data as { canteens: Array<{ canteenId: number; orderCutoffTime: string }> };
     const canteenId = me.canteens[0]!.canteenId;
-    const product = await staff.mutate("backoffice.saveProduct", { canteenId, name: "Suppe", category: "Dagens ret", priceOre: 2_500, active: true });
+    const product = await staff.mutate("backoffice.saveProduct", { canteenId, name: "Suppe", category: "Dagens ret", priceOre: 2_500, active: true, idempotencyKey: formKey() });
     expect((await staff.mutate("backoffice.setMenuItem", { canteenId, deliveryDay: copenhagenDate(Date.now()), productId: product.data.productId, offered: true, quantityLimit: 10 })).data).toEqual({ ok: true });
     expect((await staff.mutate("backoffice.setOrderCutoff", { canteenId, time: me.canteens[0]!.orderCutoffTime })).data).toEqual({ ok: true });
     const blocked = ((await staff.query("backoffice.searchCards", { query: "12345678901236" })).data as Array<{ cardId: number; status: string }>)[0]!;
     expect((await staff.mutate("backoffice.setCardStatus", { cardId: blocked.cardId, status: "active" })).data).toEqual({ ok: true });
     await staff.mutate("backoffice.setCardStatus", { cardId: blocked.cardId, status: "blocked" });
-    const screen = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId, name: "Skærm 2" });
+    const screen = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId, name: "Skærm 2", idempotencyKey: formKey() });
     expect((await admin.mutate("backoffice.revokeDevice", { kind: "screen", id: screen.data.id })).data).toEqual({ ok: true });
     const actions = ((await admin.query("backoffice.audit")).data as Array<{ action: string; actor: string }>).map((entry) => entry.action);
     for (const action of [
@@ -253,13 +256,13 @@ describe("guardians", () => {
     expect((await find("12345678901235")).guardians).toEqual([expect.objectContaining({ name: "Testbruger C", cardNumber: "12345678901236" })]);
   });
 
-  test("staff link a guardian by card number and unlink them, each audited once; the guardian's Konti follows at once", async () => {
+  test("an administrator links a guardian by card number and unlinks them, each audited once; the guardian's Konti follows at once", async () => {
     const child = await find("12345678901237");
     expect(child.guardians).toEqual([]);
-    const linked = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
+    const linked = await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
     expect(linked.data).toMatchObject({ ok: true, guardian: { name: "Testbruger A", cardNumber: "12345678901234" } });
     // Linking twice changes nothing and leaves one audit entry.
-    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" })).data).toMatchObject({ ok: true });
+    expect((await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" })).data).toMatchObject({ ok: true });
     expect((await find("12345678901237")).guardians).toEqual([expect.objectContaining({ name: "Testbruger A", cardNumber: "12345678901234" })]);
     expect(await cardholderAccounts()).toEqual([
       ["12345678901234", true],
@@ -267,16 +270,16 @@ describe("guardians", () => {
     ]);
 
     const guardianUserId = linked.data.guardian.userId as number;
-    expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).data).toEqual({ ok: true });
+    expect((await admin.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).data).toEqual({ ok: true });
     expect(await cardholderAccounts()).toEqual([["12345678901234", true]]);
     expect((await find("12345678901237")).guardians).toEqual([]);
-    expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).error?.data.code).toBe("NOT_FOUND");
+    expect((await admin.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).error?.data.code).toBe("NOT_FOUND");
 
     const audit = (await admin.query("backoffice.audit")).data as Array<{ action: string; target: string; actor: string; details: Record<string, unknown> }>;
     const entries = audit.filter((entry) => entry.target === `user:${child.userId}` && entry.action.startsWith("guardian."));
     expect(entries.map((entry) => [entry.action, entry.actor, entry.details.guardianUserId])).toEqual([
-      ["guardian.unlink", "kantine@kantinekort.local", guardianUserId],
-      ["guardian.link", "kantine@kantinekort.local", guardianUserId],
+      ["guardian.unlink", "admin@kantinekort.local", guardianUserId],
+      ["guardian.link", "admin@kantinekort.local", guardianUserId],
     ]);
   });
 
@@ -285,13 +288,13 @@ describe("guardians", () => {
     const elsewhere = await createCanteen(server.services.store, "Fremmed skole");
     const foreign = await createCard(server.services.store, elsewhere, { name: "Fremmed Forælder" });
     const before = databaseFingerprint(server.services.store);
-    const own = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901237" });
+    const own = await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901237" });
     expect(own.error?.data.code).toBe("CONFLICT");
     expect(own.error?.message).toMatch(/own_guardian/);
-    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: foreign.cardNumber })).error?.data.code).toBe("NOT_FOUND");
-    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "99999999999999" })).error?.data.code).toBe("NOT_FOUND");
-    expect((await staff.mutate("backoffice.linkGuardian", { userId: foreign.userId, guardianCardNumber: "12345678901234" })).error?.data.code).toBe("NOT_FOUND");
-    expect((await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12 34" })).status).toBe(400);
+    expect((await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: foreign.cardNumber })).error?.data.code).toBe("NOT_FOUND");
+    expect((await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "99999999999999" })).error?.data.code).toBe("NOT_FOUND");
+    expect((await admin.mutate("backoffice.linkGuardian", { userId: foreign.userId, guardianCardNumber: "12345678901234" })).error?.data.code).toBe("NOT_FOUND");
+    expect((await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12 34" })).status).toBe(400);
     expect(databaseFingerprint(server.services.store)).toEqual(before);
   });
 });
@@ -304,14 +307,14 @@ describe("open streams follow back-office changes at once", () => {
     const stream = openPortalStream<BalanceEvent>(server.url, cardholder.cookie!, null);
     try {
       await until(stream.ready, "the guardian's stream position");
-      const linked = await staff.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
+      const linked = await admin.mutate("backoffice.linkGuardian", { userId: child.userId, guardianCardNumber: "12345678901234" });
       expect(linked.data).toMatchObject({ ok: true });
       // No timer and no new sign-in: the link's own event makes the stream follow the child's account.
       const childAccount = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number; cardNumber: string }>).find((account) => account.cardNumber === "12345678901237")!;
       expect((await sale(DEMO_TILL, "12345678901237", 100)).status).toBe(200);
       await until(() => stream.events.some((event) => event.data.accountId === childAccount.accountId), "the child's sale on the guardian's stream");
 
-      expect((await staff.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId: linked.data.guardian.userId })).data).toEqual({ ok: true });
+      expect((await admin.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId: linked.data.guardian.userId })).data).toEqual({ ok: true });
       expect((await sale(DEMO_TILL, "12345678901237", 100)).status).toBe(200);
       // The guardian's own sale afterwards marks the end: had the child's second sale been sent, it would have come first.
       expect((await sale(DEMO_TILL, "12345678901234", 100)).status).toBe(200);
@@ -329,7 +332,7 @@ describe("open streams follow back-office changes at once", () => {
     try {
       await until(stream.ready, "the stream's position");
       const card = ((await staff.query("backoffice.searchCards", { query: "12345678901235" })).data as Array<{ cardId: number }>)[0]!;
-      expect((await staff.mutate("backoffice.replaceCard", { cardId: card.cardId })).data).toMatchObject({ cardNumber: expect.any(String) });
+      expect((await staff.mutate("backoffice.replaceCard", { cardId: card.cardId, idempotencyKey: formKey() })).data).toMatchObject({ cardNumber: expect.any(String) });
       await until(() => stream.error() !== null, "the stream to end");
       expect(stream.error()).toEqual({ code: "UNAUTHORIZED" });
     } finally {
@@ -338,7 +341,7 @@ describe("open streams follow back-office changes at once", () => {
   });
 
   test("revoking a kitchen screen ends its open queue stream", async () => {
-    const created = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId: 1, name: "Køkken 2" });
+    const created = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId: 1, name: "Køkken 2", idempotencyKey: formKey() });
     expect(created.data).toMatchObject({ secret: expect.any(String) });
     const login = await fetch(`${server.url}/trpc/kitchen.login`, {
       method: "POST",
@@ -365,10 +368,10 @@ describe("open streams follow back-office changes at once", () => {
 
 describe("staff accounts", () => {
   test("an administrator creates, promotes and disables staff, each audited; a disabled account is signed out and cannot sign in", async () => {
-    const created = await admin.mutate("backoffice.createStaff", { email: "Ny.Kok@kantinekort.local", name: "Ny Kok", role: "staff", password: "Kokken2026" });
+    const created = await admin.mutate("backoffice.createStaff", { email: "Ny.Kok@kantinekort.local", name: "Ny Kok", role: "staff", password: "Kokken2026", idempotencyKey: formKey() });
     expect(created.error).toBeUndefined();
-    expect((await admin.mutate("backoffice.createStaff", { email: "ny.kok@kantinekort.local", name: "Igen", role: "staff", password: "Kokken2026" })).error?.data.code).toBe("CONFLICT");
-    expect((await admin.mutate("backoffice.createStaff", { email: "svag@kantinekort.local", name: "Svag", role: "staff", password: "kort" })).status).toBe(400);
+    expect((await admin.mutate("backoffice.createStaff", { email: "ny.kok@kantinekort.local", name: "Igen", role: "staff", password: "Kokken2026", idempotencyKey: formKey() })).error?.data.code).toBe("CONFLICT");
+    expect((await admin.mutate("backoffice.createStaff", { email: "svag@kantinekort.local", name: "Svag", role: "staff", password: "kort", idempotencyKey: formKey() })).status).toBe(400);
     const stored = server.services.store.read((tx) => tx.sqlite.query("SELECT password_hash FROM users WHERE id = ?").get(created.data.userId) as { password_hash: string });
     expect(stored.password_hash).toMatch(/^\$argon2id\$/);
     const cook = await staffLogin("ny.kok@kantinekort.local", "Kokken2026");

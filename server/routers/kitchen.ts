@@ -10,6 +10,7 @@ import { publishOrderChange } from "./webshop.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
+import { log } from "../ops/logger.ts";
 
 // Read on every kitchen-queue snapshot, so compiled once.
 const lastOrderSeqQuery = prepared<Record<string, never>>()(() =>
@@ -89,7 +90,7 @@ export const kitchenRouter = router({
       if (pending.length >= MAX_PENDING_EVENTS) {
         cut = true;
         pending.length = 0;
-        console.warn(`kitchen stream of screen ${ctx.screen.screenId} cut: ${MAX_PENDING_EVENTS} events not taken by its reader`);
+        log.warn({ screenId: ctx.screen.screenId, pending: MAX_PENDING_EVENTS }, "kitchen stream cut: its reader stopped reading");
         ctx.dropStream?.();
         notify();
         return;

@@ -9,12 +9,15 @@ import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
 import { deliverOrders } from "../services/orders.ts";
 import { publishOrderChange } from "./webshop.ts";
+import { observeSale } from "../ops/metrics.ts";
 
 export const posRouter = router({
   /** One atomic, idempotent debit of a card. Declines are results with a reason code, not errors. */
   sale: terminalProcedure.input(saleInputSchema).mutation(async ({ ctx, input }) => {
     const { store, bus, config } = ctx.services;
+    const started = performance.now();
     const outcome = await store.write((tx) => recordSale(tx, ctx.terminal, input, { maxSaleOre: config.maxSaleOre }));
+    observeSale(outcome.result, started);
     publishTransfers(bus, outcome.transfers);
     // Auto-optank runs after the answer is on its way: the till never waits for the acquirer.
     for (const transfer of outcome.transfers) {

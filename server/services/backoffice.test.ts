@@ -42,7 +42,7 @@ describe("cards", () => {
     const found = testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "3A"));
     expect(found).toMatchObject([{ name: "Ida Jensen", cardNumber: issued.cardNumber, status: "active", balanceOre: 0 }]);
     expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId + 1, "Ida"))).toEqual([]);
-    expect(await write((tx) => setCardStatus(tx, actor, issued.cardId, "blocked"))).toEqual({ ok: true });
+    expect(await write((tx) => setCardStatus(tx, actor, issued.cardId, "blocked"))).toMatchObject({ ok: true, changed: true });
     const replacement = await write((tx) => replaceCard(tx, actor, issued.cardId, hash));
     if (!replacement.ok) throw new Error("the replacement was refused");
     expect(replacement.cardNumber).not.toBe(issued.cardNumber);

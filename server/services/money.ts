@@ -32,6 +32,7 @@ import {
   type SetupCharge,
 } from "./payments.ts";
 import { actableAccount } from "./access.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 export interface StartPaymentRequest {
   userId: number;
@@ -108,7 +109,7 @@ export async function startPayment(services: AppServices, request: StartPaymentR
   } catch (error) {
     // The payment stays pending without a page: the same Næste (same idempotency key) tries again, and the
     // acquirer's order id makes that safe. Nothing was charged, since no page was shown.
-    console.error(`payment ${started.paymentId}: the acquirer could not be reached:`, error instanceof Error ? error.message : error);
+    log.error({ paymentId: started.paymentId, err: errorField(error) }, "payment: the acquirer could not be reached");
     return { ok: false, reason: "acquirer_unavailable" };
   }
   await store.write((tx) => recordRedirect(tx, started.paymentId, created.redirectUrl, created.acquirerRef ?? null));
@@ -198,14 +199,14 @@ async function settleEvent(services: AppServices, event: CallbackEvent): Promise
 export async function handlePaymentCallback(services: AppServices, headers: Headers, rawBody: string): Promise<CallbackAnswer> {
   const verified = services.acquirer.verifyCallback(headers, rawBody);
   if (!verified.ok) {
-    console.warn(`payment callback refused: ${verified.problem}`);
+    log.warn({ problem: verified.problem }, "payment callback refused");
     return { status: 401, body: "refused" };
   }
   try {
     await settleEvent(services, verified.event);
   } catch (error) {
     if (error instanceof PaymentMismatchError) {
-      console.error(`payment callback refused: ${error.message}`);
+      log.error({ err: errorField(error) }, "payment callback refused");
       return { status: 400, body: "mismatch" };
     }
     throw error;
@@ -250,7 +251,7 @@ export async function reconcilePending(services: AppServices, options: { olderTh
     try {
       await reconcilePayment(services, payment, options.notReceivedAfterMs);
     } catch (error) {
-      console.warn(`payment ${payment.paymentId}: read-back failed, will ask again:`, error instanceof Error ? error.message : error);
+      log.warn({ paymentId: payment.paymentId, err: errorField(error) }, "payment read-back failed, will ask again");
     }
   }
   return due.length;
@@ -266,7 +267,7 @@ export async function refreshPayment(services: AppServices, paymentId: string, r
   try {
     await reconcilePayment(services, claimed);
   } catch (error) {
-    console.warn(`payment ${paymentId}: read-back for the result page failed:`, error instanceof Error ? error.message : error);
+    log.warn({ paymentId, err: errorField(error) }, "payment read-back for the result page failed");
   }
 }
 
@@ -352,7 +353,7 @@ async function chargeWithTimeout(services: AppServices, claim: ClaimedTopUp | Se
     if (outcome !== "timeout") return outcome;
     void charge
       .then((late) => (late.status === "captured" ? applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...late }) : undefined))
-      .catch((error) => console.error("late automatic top-up result could not be applied", error));
+      .catch((error) => log.error({ err: errorField(error, true) }, "late automatic top-up result could not be applied"));
     return { status: "failed", reason: "timeout" };
   } catch (error) {
     if (error instanceof AcquirerUnavailableError) return { status: "unreachable", reason: error.message };
@@ -379,7 +380,7 @@ async function settleCharge(services: AppServices, claim: ClaimedTopUp | SetupCh
     return null;
   }
   if (answer.status === "unreachable") {
-    console.warn(`payment ${claim.paymentId}: charge request did not get through (${answer.reason}); left pending for read-back`);
+    log.warn({ paymentId: claim.paymentId, reason: answer.reason }, "charge request did not get through; left pending for read-back");
     return null;
   }
   return applyOutcome(services, { paymentId: claim.paymentId, amountOre: claim.amountOre, ...answer });
@@ -390,7 +391,7 @@ async function chargeSetup(services: AppServices, charge: SetupCharge): Promise<
   try {
     await settleCharge(services, charge, await chargeWithTimeout(services, charge, CHARGE_TOKEN_TIMEOUT_MS));
   } catch (error) {
-    console.error("the first Auto-optank charge failed unexpectedly", error);
+    log.error({ err: errorField(error, true) }, "the first Auto-optank charge failed unexpectedly");
   }
 }
 
@@ -414,7 +415,7 @@ export async function maybeAutoTopUp(services: AppServices, accountId: number, c
     );
     return await work;
   } catch (error) {
-    console.error("automatic top-up failed unexpectedly", error);
+    log.error({ err: errorField(error, true) }, "automatic top-up failed unexpectedly");
     return null;
   } finally {
     running.delete(accountId);

@@ -7,6 +7,7 @@ import { autoTopUpRunning } from "./payments.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { formatOre } from "../../common/money.ts";
 import { sendQuietly } from "../mail/mailer.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 export interface Limits {
   dailyOre: number | null;
@@ -187,7 +188,7 @@ export function checkLowBalance(services: AppServices, accountId: number, nowMs:
     });
     return event;
   })().catch((error) => {
-    console.error("low-balance alert failed", error);
+    log.error({ err: errorField(error, true) }, "low-balance alert failed");
     return null;
   });
   sending.add(work);

@@ -8,6 +8,8 @@ import type { PaymentOutcome, PaymentReference } from "../payments/acquirer.ts";
 import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
 import { IdempotencyConflictError } from "./pos.ts";
 import { actableAccount } from "./access.ts";
+import { log } from "../ops/logger.ts";
+import { recordPayment } from "../ops/record.ts";
 
 export type { PaymentPurpose, PaymentStatus };
 
@@ -244,7 +246,7 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
     transfers.push(posted.transfer);
     // A late capture keeps a note of what we had recorded before, so the back office can see why it changed.
     const note = late ? `captured_after_${payment.status}:${payment.reason ?? ""}`.slice(0, 200) : null;
-    if (late) console.warn(`payment ${payment.paymentId}: capture arrived after it was recorded as ${payment.status} (${payment.reason ?? "no reason"}); deposited`);
+    if (late) log.warn({ paymentId: payment.paymentId, recorded: payment.status, reason: payment.reason }, "payment capture arrived after it was recorded as failed or declined; deposited");
     tx.run(
       db
         .updateTable("payments")
@@ -261,6 +263,7 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
   // A late capture's top-up was already finished (result recorded, account freed); the deposit itself is what was owed.
   let autoTopUpResult: AutoTopUpResult | null = null;
   if (payment.purpose === "auto_top_up" && !late) autoTopUpResult = finishAutoTopUp(tx, payment, event, nowMs);
+  recordPayment(payment.purpose, late ? "captured_late" : event.status);
   return { changed: true, payment: findPayment(tx, payment.paymentId), transfers, autoTopUpResult };
 }
 

@@ -4,6 +4,7 @@ import type { WriteTx } from "../../db/tx.ts";
 import { db } from "../../db/query.ts";
 import { purgeLoginThrottles } from "../auth/login-limit.ts";
 import { RESET_TOKEN_TTL_MS } from "./auth.ts";
+import { errorField, log } from "../ops/logger.ts";
 
 /** How long each kind of row is kept after it stops mattering. */
 export const RETENTION = {
@@ -78,9 +79,9 @@ export function scheduleRetention(store: Store, everyMs: number = RETENTION_EVER
     purgeExpired(store)
       .then((counts) => {
         const deleted = Object.entries(counts).filter(([, n]) => n > 0);
-        if (deleted.length > 0) console.info(`retention purge: ${deleted.map(([kind, n]) => `${n} ${kind}`).join(", ")}`);
+        if (deleted.length > 0) log.info({ purged: Object.fromEntries(deleted) }, "retention purge");
       })
-      .catch((error) => console.error("retention purge failed:", error instanceof Error ? error.message : error))
+      .catch((error) => log.error({ err: errorField(error) }, "retention purge failed"))
       .finally(() => {
         running = false;
       });

@@ -5,7 +5,10 @@ import { staffProcedure } from "../../trpc.ts";
 import { announceSessionsEnded } from "../../auth/session.ts";
 import { cardholderFieldsSchema, issueCard, newVerificationCode, replaceCard, searchCardholders, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
 import { importClassList, parseClassList } from "../../services/backoffice/class-list.ts";
-import { hashCode, notFound } from "./shared.ts";
+import { notifiedAbout } from "../../services/backoffice/guardians.ts";
+import { cardChangedNotice } from "../../services/backoffice/notices.ts";
+import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
+import { formKeySchema, hashCode, notFound, sendNotices } from "./shared.ts";
 
 /** At most this many argon2id hashes at once during an import, so a class list does not starve every other request of CPU. */
 const IMPORT_HASH_CONCURRENCY = 4;
@@ -29,15 +32,24 @@ function cardRefused(refusal: CardChangeRefusal): TRPCError {
   return new TRPCError({ code: "CONFLICT", message: "card_replaced: Kortet er erstattet af et nyt kort og kan ikke ændres / The card has been replaced and can no longer be changed" });
 }
 
+type IssuedCardAnswer = { userId: number; accountId: number; cardId: number; cardNumber: string; verificationCode: string };
+type ImportedCard = { name: string; cardNumber: string; verificationCode: string };
+
 export const cardProcedures = {
   searchCards: staffProcedure.input(z.strictObject({ query: z.string().max(100) })).query(({ ctx, input }) => ctx.services.store.read((tx) => searchCardholders(tx, ctx.actor.tenantId, input.query))),
 
-  /** Creates a cardholder and a card; the verification code is in this answer only (for the printed card letter). */
-  issueCard: staffProcedure.input(cardholderFieldsSchema).mutation(async ({ ctx, input }) => {
+  /**
+   * Creates a cardholder and a card; the verification code is in this answer only (for the printed card letter).
+   * Idempotent per form fill: the same `idempotencyKey` returns the first card and its code again.
+   */
+  issueCard: staffProcedure.input(cardholderFieldsSchema.extend({ idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
     const code = newVerificationCode();
     const codeHash = await hashCode(code);
-    const issued = await ctx.services.store.write((tx) => issueCard(tx, ctx.actor, input, codeHash));
-    return { ...issued, verificationCode: code };
+    const { idempotencyKey: _key, ...fields } = input;
+    const issued = await ctx.services.store.write((tx) =>
+      oncePerSubmission<IssuedCardAnswer, never>(tx, ctx.actor, "issueCard", input, () => ({ ok: true, answer: { ...issueCard(tx, ctx.actor, fields, codeHash), verificationCode: code } })),
+    );
+    return issued.answer;
   }),
 
   setSchooling: staffProcedure
@@ -48,28 +60,58 @@ export const cardProcedures = {
     }),
 
   setCardStatus: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), status: z.enum(["active", "blocked"]) })).mutation(async ({ ctx, input }) => {
-    const changed = await ctx.services.store.write((tx) => setCardStatus(tx, ctx.actor, input.cardId, input.status));
+    const changed = await ctx.services.store.write((tx) => {
+      const result = setCardStatus(tx, ctx.actor, input.cardId, input.status);
+      return result.ok ? { ...result, notify: result.changed && input.status === "active" ? notifiedAbout(tx, result.userId) : [] } : result;
+    });
     if (!changed.ok) throw cardRefused(changed);
+    // An unblocked card can be spent again: its holder and guardians hear of it.
+    await sendNotices(
+      ctx.services.mailer,
+      changed.notify.map((to) => cardChangedNotice(to, { kind: "unblocked", holder: changed.holder, cardNumber: changed.cardNumber, by: ctx.actor.label })),
+    );
     return { ok: true as const };
   }),
 
-  replaceCard: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+  /** A new card for a lost one; idempotent per form fill like issueCard (a repeat returns the same new card and code). */
+  replaceCard: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
     const code = newVerificationCode();
     const codeHash = await hashCode(code);
-    const replaced = await ctx.services.store.write((tx) => replaceCard(tx, ctx.actor, input.cardId, codeHash));
+    const replaced = await ctx.services.store.write((tx) =>
+      oncePerSubmission(tx, ctx.actor, "replaceCard", input, () => {
+        const result = replaceCard(tx, ctx.actor, input.cardId, codeHash);
+        if (!result.ok) return result;
+        return { ok: true as const, answer: { ...result, verificationCode: code, notify: notifiedAbout(tx, result.userId) } };
+      }),
+    );
     if (!replaced.ok) throw cardRefused(replaced);
-    // Replacing signed the cardholder out everywhere; their open portal streams end too.
-    announceSessionsEnded(ctx.services.bus, replaced.userId);
-    return { cardId: replaced.cardId, cardNumber: replaced.cardNumber, verificationCode: code };
+    const { answer } = replaced;
+    if (!replaced.replayed) {
+      // Replacing signed the cardholder out everywhere; their open portal streams end too. The family is told by e-mail.
+      announceSessionsEnded(ctx.services.bus, answer.userId);
+      await sendNotices(
+        ctx.services.mailer,
+        answer.notify.map((to) => cardChangedNotice(to, { kind: "replaced", holder: answer.holder, cardNumber: answer.oldCardNumber, newCardNumber: answer.cardNumber, by: ctx.actor.label })),
+      );
+    }
+    return { cardId: answer.cardId, cardNumber: answer.cardNumber, verificationCode: answer.verificationCode };
   }),
 
-  /** Class-list CSV: a preview with per-row errors; `commit` writes every row or, on any error, nothing. */
-  importCards: staffProcedure.input(z.strictObject({ csv: z.string().max(500_000), commit: z.boolean() })).mutation(async ({ ctx, input }) => {
+  /**
+   * Class-list CSV: a preview with per-row errors; `commit` writes every row or, on any error, nothing. A commit is
+   * idempotent per form fill: the same `idempotencyKey` returns the first import's cards and codes again.
+   */
+  importCards: staffProcedure.input(z.strictObject({ csv: z.string().max(500_000), commit: z.boolean(), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
     const parsed = parseClassList(input.csv);
-    if (!parsed.ok || !input.commit) return { ok: parsed.ok, errors: parsed.ok ? [] : parsed.errors, rows: parsed.rows, issued: [] as Array<{ name: string; cardNumber: string; verificationCode: string }> };
+    if (!parsed.ok || !input.commit) return { ok: parsed.ok, errors: parsed.ok ? [] : parsed.errors, rows: parsed.rows, issued: [] as ImportedCard[] };
     const codes = parsed.rows.map(() => newVerificationCode());
     const hashes = await mapLimited(codes, IMPORT_HASH_CONCURRENCY, hashCode);
-    const issued = await ctx.services.store.write((tx) => importClassList(tx, ctx.actor, parsed.rows, hashes));
-    return { ok: true, errors: [], rows: parsed.rows, issued: issued.map((card, index) => ({ name: parsed.rows[index]!.name, cardNumber: card.cardNumber, verificationCode: codes[index]! })) };
+    const imported = await ctx.services.store.write((tx) =>
+      oncePerSubmission<ImportedCard[], never>(tx, ctx.actor, "importCards", input, () => ({
+        ok: true,
+        answer: importClassList(tx, ctx.actor, parsed.rows, hashes).map((card, index) => ({ name: parsed.rows[index]!.name, cardNumber: card.cardNumber, verificationCode: codes[index]! })),
+      })),
+    );
+    return { ok: true, errors: [], rows: parsed.rows, issued: imported.answer };
   }),
 };

@@ -5,6 +5,7 @@ import { staffProcedure } from "../../trpc.ts";
 import { closeSupportCase, listSupportCases } from "../../services/backoffice/cases.ts";
 import { audit } from "../../services/backoffice/shared.ts";
 import { notFound } from "./shared.ts";
+import { errorField, log } from "../../ops/logger.ts";
 
 export const caseProcedures = {
   supportCases: staffProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listSupportCases(tx, ctx.actor))),
@@ -17,7 +18,7 @@ export const caseProcedures = {
     try {
       await ctx.services.mailer.send({ to: supportCase.email, subject: `Svar på supportsag ${supportCase.caseNumber}`, text: input.message });
     } catch (error) {
-      console.error(`support reply mail failed (case ${supportCase.caseNumber}):`, error instanceof Error ? error.message : error);
+      log.error({ caseNumber: supportCase.caseNumber, err: errorField(error) }, "support reply mail failed");
       throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "mail_failed: Svaret kunne ikke sendes; prøv igen / The reply could not be sent; try again" });
     }
     await ctx.services.store.write((tx) => audit(tx, ctx.actor, "support.reply", `support:${input.caseId}`, { length: input.message.length }));

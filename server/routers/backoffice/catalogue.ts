@@ -3,7 +3,8 @@ import * as z from "zod";
 import { staffProcedure } from "../../trpc.ts";
 import { listProducts, menuWeek, saveProduct, setMenuItem } from "../../services/backoffice/catalogue.ts";
 import { setOrderCutoff } from "../../services/backoffice/canteens.ts";
-import { daySchema, notFound } from "./shared.ts";
+import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
+import { daySchema, formKeySchema, notFound } from "./shared.ts";
 
 export const catalogueProcedures = {
   products: staffProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listProducts(tx, ctx.actor))),
@@ -19,12 +20,24 @@ export const catalogueProcedures = {
         priceOre: z.number().int().min(0).max(1_000_000),
         allergens: z.string().trim().max(200).optional(),
         active: z.boolean(),
+        /** The form fill's key: a new product (no productId) is created once however often the form is submitted. */
+        idempotencyKey: formKeySchema,
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const id = await ctx.services.store.write((tx) => saveProduct(tx, ctx.actor, input));
-      if (!id) throw notFound("Product");
-      return { productId: id };
+      const { idempotencyKey: _key, ...product } = input;
+      const saved = await ctx.services.store.write((tx) => {
+        if (product.productId) {
+          const id = saveProduct(tx, ctx.actor, product);
+          return id ? { ok: true as const, answer: { productId: id } } : { ok: false as const };
+        }
+        return oncePerSubmission<{ productId: number }, { ok: false }>(tx, ctx.actor, "createProduct", input, () => {
+          const id = saveProduct(tx, ctx.actor, product);
+          return id ? { ok: true as const, answer: { productId: id } } : { ok: false as const };
+        });
+      });
+      if (!saved.ok) throw notFound("Product");
+      return saved.answer;
     }),
 
   menuWeek: staffProcedure.input(z.strictObject({ canteenId: z.number().int().positive(), days: z.array(daySchema).min(1).max(14) })).query(({ ctx, input }) =>

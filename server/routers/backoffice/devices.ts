@@ -3,19 +3,28 @@ import * as z from "zod";
 import { adminProcedure } from "../../trpc.ts";
 import { hashApiKey } from "../../auth/terminal.ts";
 import { createDevice, listDevices, newSecret, revokeDevice } from "../../services/backoffice/devices.ts";
-import { notFound } from "./shared.ts";
+import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
+import { formKeySchema, notFound } from "./shared.ts";
 
 export const deviceProcedures = {
   devices: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listDevices(tx, ctx.actor))),
 
-  /** A POS terminal or kitchen screen; its key/token is in this answer only and stored hashed. */
+  /**
+   * A POS terminal or kitchen screen; its key/token is in this answer only and stored hashed. Idempotent per form fill:
+   * a repeat with the same `idempotencyKey` returns the same device and key, so no active key is left that nobody saw.
+   */
   createDevice: adminProcedure
-    .input(z.strictObject({ kind: z.enum(["terminal", "screen"]), canteenId: z.number().int().positive(), name: z.string().trim().min(1).max(60) }))
+    .input(z.strictObject({ kind: z.enum(["terminal", "screen"]), canteenId: z.number().int().positive(), name: z.string().trim().min(1).max(60), idempotencyKey: formKeySchema }))
     .mutation(async ({ ctx, input }) => {
       const secret = newSecret(input.kind === "terminal" ? "pos" : "screen");
-      const id = await ctx.services.store.write((tx) => createDevice(tx, ctx.actor, input.kind, input.canteenId, input.name, hashApiKey(secret)));
-      if (!id) throw notFound("Canteen");
-      return { id, secret };
+      const created = await ctx.services.store.write((tx) =>
+        oncePerSubmission<{ id: number; secret: string }, { ok: false }>(tx, ctx.actor, "createDevice", input, () => {
+          const id = createDevice(tx, ctx.actor, input.kind, input.canteenId, input.name, hashApiKey(secret));
+          return id ? { ok: true as const, answer: { id, secret } } : { ok: false as const };
+        }),
+      );
+      if (!created.ok) throw notFound("Canteen");
+      return created.answer;
     }),
 
   revokeDevice: adminProcedure.input(z.strictObject({ kind: z.enum(["terminal", "screen"]), id: z.number().int().positive() })).mutation(async ({ ctx, input }) => {

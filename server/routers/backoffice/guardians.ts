@@ -1,10 +1,11 @@
-// Back-office procedures linking and unlinking guardians of a cardholder.
+// Back-office procedures linking and unlinking guardians of a cardholder (administrators only: a guardian may move the child's money).
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { cardNumberSchema } from "../../../common/limits.ts";
-import { staffProcedure } from "../../trpc.ts";
+import { adminProcedure } from "../../trpc.ts";
 import { linkGuardian, unlinkGuardian, type GuardianRefusal } from "../../services/backoffice/guardians.ts";
-import { notFound } from "./shared.ts";
+import { guardianLinkedNotice } from "../../services/backoffice/notices.ts";
+import { notFound, sendNotices } from "./shared.ts";
 
 function guardianRefused(refusal: GuardianRefusal): TRPCError {
   if (refusal.reason === "cardholder_not_found") return notFound("Cardholder");
@@ -13,16 +14,24 @@ function guardianRefused(refusal: GuardianRefusal): TRPCError {
 }
 
 export const guardianProcedures = {
-  /** Makes another cardholder of the school (found by card number) a guardian who may act on this cardholder's accounts. */
-  linkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianCardNumber: cardNumberSchema })).mutation(async ({ ctx, input }) => {
+  /**
+   * Makes another cardholder of the school (found by card number) a guardian who may act on this cardholder's accounts.
+   * Administrators only (canteen staff could otherwise link a card of their own to a pupil and move the pupil's money);
+   * the cardholder and their other guardians are e-mailed. Linking twice changes nothing and mails nobody.
+   */
+  linkGuardian: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianCardNumber: cardNumberSchema })).mutation(async ({ ctx, input }) => {
     const linked = await ctx.services.store.write((tx) => linkGuardian(tx, ctx.actor, input.userId, input.guardianCardNumber));
     if (!linked.ok) throw guardianRefused(linked);
     // The guardian's open portal streams start carrying the child's accounts now, not at their next sign-in.
     ctx.services.bus.publish("accessChanged", linked.guardian.userId, { userId: linked.guardian.userId });
+    await sendNotices(
+      ctx.services.mailer,
+      linked.notify.map((to) => guardianLinkedNotice(to, { child: linked.child, guardian: linked.guardian, by: ctx.actor.label })),
+    );
     return { ok: true as const, guardian: linked.guardian };
   }),
 
-  unlinkGuardian: staffProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+  unlinkGuardian: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId)))) throw notFound("Guardian link");
     // The guardian's open portal streams stop carrying the child's accounts at once.
     ctx.services.bus.publish("accessChanged", input.guardianUserId, { userId: input.guardianUserId });

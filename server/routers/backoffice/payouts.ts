@@ -4,7 +4,7 @@ import * as z from "zod";
 import { adminProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
 import { decidePayout } from "../../services/payments.ts";
-import { listPayoutRequests, payoutBelongsToTenant } from "../../services/backoffice/payouts.ts";
+import { listPayoutRequests, payoutOfTenant } from "../../services/backoffice/payouts.ts";
 import { audit } from "../../services/backoffice/shared.ts";
 import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
 import { notFound } from "./shared.ts";
@@ -26,12 +26,19 @@ export const payoutProcedures = {
     .input(z.discriminatedUnion("status", [z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("paid") }), z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("rejected"), reason: z.string().trim().min(3).max(200) })]))
     .mutation(async ({ ctx, input }) => {
       const decided = await ctx.services.store.write((tx) => {
-        if (!payoutBelongsToTenant(tx, ctx.actor, input.payoutId)) return null;
+        const payout = payoutOfTenant(tx, ctx.actor, input.payoutId);
+        if (!payout) return null;
         // decidePayout hands back a payout that is no longer pending unchanged; that is no decision and must not be audited.
-        const current = tx.sqlite.query("SELECT status FROM payouts WHERE id = ?").get(input.payoutId) as { status: string };
-        if (current.status !== "pending") return "already_decided" as const;
+        if (payout.status !== "pending") return "already_decided" as const;
         const result = decidePayout(tx, input.payoutId, input.status === "paid" ? { status: "paid" } : { status: "rejected", reason: input.reason });
-        if (result) audit(tx, ctx.actor, `payout.${input.status}`, `payout:${input.payoutId}`, input.status === "rejected" ? { reason: input.reason } : {});
+        if (result) {
+          audit(tx, ctx.actor, `payout.${input.status}`, `payout:${input.payoutId}`, {
+            cardNumber: payout.holder?.cardNumber ?? null,
+            holder: payout.holder?.holder ?? null,
+            amountOre: payout.amountOre,
+            ...(input.status === "rejected" ? { reason: input.reason } : {}),
+          });
+        }
         return result;
       });
       if (!decided) throw notFound("Payout");

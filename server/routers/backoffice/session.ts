@@ -5,6 +5,7 @@ import { portalPublicProcedure, staffProcedure, type Context } from "../../trpc.
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../../auth/session.ts";
 import { loginSucceeded, loginWaitSeconds, reserveLoginAttempt } from "../../auth/login-limit.ts";
 import { canteensOfTenant } from "../../services/backoffice/canteens.ts";
+import { recordLogin } from "../../ops/record.ts";
 
 const dummyHash = Bun.password.hash("not-a-real-staff-password-0", { algorithm: "argon2id" });
 
@@ -31,10 +32,13 @@ export const sessionProcedures = {
     );
     const subject = { userId: staff?.id ?? null, username };
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, ctx.clientAddress));
-    if (reservation.ticket === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    if (reservation.ticket === null) {
+      recordLogin("staff", "locked", { requestId: ctx.requestId, client: ctx.clientAddress });
+      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    }
     const ticket = reservation.ticket;
     const valid = staff?.password_hash ? await Bun.password.verify(input.password, staff.password_hash) : (await Bun.password.verify(input.password, await dummyHash)) && false;
-    console.info(`staff login ${valid ? "succeeded" : "failed"} from ${ctx.clientAddress ?? "?"}`);
+    recordLogin("staff", valid ? "succeeded" : "failed", { requestId: ctx.requestId, client: ctx.clientAddress });
     if (!valid || !staff) {
       const locked = store.read((tx) => loginWaitSeconds(tx, subject, ctx.clientAddress));
       return locked > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: locked } : { ok: false as const, reason: "invalid_credentials" as const };

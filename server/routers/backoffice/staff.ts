@@ -6,7 +6,8 @@ import { adminProcedure } from "../../trpc.ts";
 import { hashPassword } from "../../services/auth.ts";
 import { createStaffUser, disableStaff, listStaff, setStaffRole, type StaffChangeRefusal } from "../../services/backoffice/staff.ts";
 import { listAudit } from "../../services/backoffice/audit.ts";
-import { notFound } from "./shared.ts";
+import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
+import { formKeySchema, notFound } from "./shared.ts";
 
 function staffRefused(refusal: StaffChangeRefusal): TRPCError {
   if (refusal.reason === "staff_not_found") return notFound("Staff member");
@@ -18,14 +19,30 @@ export const staffProcedures = {
 
   staffMembers: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listStaff(tx, ctx.actor.tenantId))),
 
-  /** A new staff member or administrator of the administrator's own tenant, with an initial password they should change. */
+  /**
+   * A new staff member or administrator of the administrator's own tenant, with an initial password they should change.
+   * Idempotent per form fill: a repeat with the same `idempotencyKey` returns the first answer instead of "e-mail taken".
+   */
   createStaff: adminProcedure
-    .input(z.strictObject({ email: emailSchema, name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100), role: z.enum(["staff", "admin"]), password: passwordSchema }))
+    .input(
+      z.strictObject({
+        email: emailSchema,
+        name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+        role: z.enum(["staff", "admin"]),
+        password: passwordSchema,
+        idempotencyKey: formKeySchema,
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const passwordHash = await hashPassword(input.password);
-      const created = await ctx.services.store.write((tx) => createStaffUser(tx, ctx.actor, ctx.actor.tenantId, input, passwordHash));
+      const created = await ctx.services.store.write((tx) =>
+        oncePerSubmission<{ userId: number }, { ok: false; reason: "email_taken" }>(tx, ctx.actor, "createStaff", input, () => {
+          const result = createStaffUser(tx, ctx.actor, ctx.actor.tenantId, input, passwordHash);
+          return result.ok ? { ok: true as const, answer: { userId: result.userId } } : result;
+        }),
+      );
       if (!created.ok) throw new TRPCError({ code: "CONFLICT", message: "email_taken: E-mailen bruges allerede / The e-mail is already in use" });
-      return { userId: created.userId };
+      return created.answer;
     }),
 
   setStaffRole: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), role: z.enum(["staff", "admin"]) })).mutation(async ({ ctx, input }) => {

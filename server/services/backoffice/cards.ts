@@ -1,9 +1,10 @@
 // Cards and cardholders in the back office: issuing, blocking, replacing, searching and the school/class fields.
-import type { Tx, WriteTx } from "../../../db/tx.ts";
 import * as z from "zod";
+import { db } from "../../../db/query.ts";
+import type { Tx, WriteTx } from "../../../db/tx.ts";
 import { openAccount } from "../../ledger/ledger.ts";
 import { deleteUserSessions } from "../../auth/session.ts";
-import { audit, type Actor } from "./shared.ts";
+import { audit, cardholderOfUser, type Actor } from "./shared.ts";
 import { guardiansOf, type Guardian } from "./guardians.ts";
 
 function randomDigits(count: number): string {
@@ -20,7 +21,7 @@ export function newVerificationCode(): string {
 export function newCardNumber(tx: Tx): string {
   for (;;) {
     const candidate = `${1 + (crypto.getRandomValues(new Uint8Array(1))[0]! % 9)}${randomDigits(13)}`;
-    if (!tx.sqlite.query("SELECT 1 FROM cards WHERE card_number = ?").get(candidate)) return candidate;
+    if (!tx.first(db.selectFrom("cards").select("id").where("card_number", "=", candidate))) return candidate;
   }
 }
 
@@ -42,41 +43,74 @@ export interface IssuedCard {
 
 /** Creates a cardholder with a "Madkort" account and a card. The caller hashed the verification code beforehand. */
 export function issueCard(tx: WriteTx, actor: Actor, fields: CardholderFields, verificationCodeHash: string, nowMs: number = Date.now()): IssuedCard {
-  const userId = Number(
-    tx.sqlite
-      .query("INSERT INTO users (tenant_id, role, name, email, school, class_name, track, created_at) VALUES (?, 'cardholder', ?, ?, ?, ?, ?, ?)")
-      .run(actor.tenantId, fields.name, fields.email || null, fields.school || null, fields.className || null, fields.track || null, nowMs).lastInsertRowid,
-  );
+  const userId = tx.run(
+    db.insertInto("users").values({
+      tenant_id: actor.tenantId,
+      role: "cardholder",
+      name: fields.name,
+      email: fields.email || null,
+      school: fields.school || null,
+      class_name: fields.className || null,
+      track: fields.track || null,
+      created_at: nowMs,
+    }),
+  ).lastInsertRowid;
   const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, nowMs);
   const cardNumber = newCardNumber(tx);
-  const cardId = Number(
-    tx.sqlite
-      .query("INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)")
-      .run(cardNumber, userId, accountId, verificationCodeHash, nowMs).lastInsertRowid,
-  );
-  audit(tx, actor, "card.issue", `card:${cardId}`, { userId, cardNumberLast4: cardNumber.slice(-4) }, nowMs);
+  const cardId = tx.run(
+    db.insertInto("cards").values({ card_number: cardNumber, user_id: userId, account_id: accountId, verification_code_hash: verificationCodeHash, status: "active", created_at: nowMs }),
+  ).lastInsertRowid;
+  audit(tx, actor, "card.issue", `card:${cardId}`, { userId, cardNumber, holder: fields.name }, nowMs);
   return { userId, accountId, cardId, cardNumber };
 }
 
 /** Why a card could not be changed: unknown in the staff member's tenant, or already replaced (blocked for good). */
 export type CardChangeRefusal = { ok: false; reason: "card_not_found" | "card_replaced" };
 
-/** A card of the tenant that may still be changed; a replaced card is refused, so it can never be unblocked or replaced twice. */
-function changeableCard(tx: Tx, tenantId: number, cardId: number): { ok: true; card: { id: number; user_id: number } } | CardChangeRefusal {
-  const card = tx.sqlite
-    .query("SELECT c.id, c.user_id, c.replaced_by_card_id FROM cards c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND u.tenant_id = ?")
-    .get(cardId, tenantId) as { id: number; user_id: number; replaced_by_card_id: number | null } | null;
-  if (!card) return { ok: false, reason: "card_not_found" };
-  if (card.replaced_by_card_id !== null) return { ok: false, reason: "card_replaced" };
-  return { ok: true, card };
+interface ChangeableCard {
+  id: number;
+  userId: number;
+  accountId: number;
+  cardNumber: string;
+  status: "active" | "blocked";
+  holder: string | null;
 }
 
-export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status: "active" | "blocked", nowMs: number = Date.now()): { ok: true } | CardChangeRefusal {
+/** A card of the tenant that may still be changed; a replaced card is refused, so it can never be unblocked or replaced twice. */
+function changeableCard(tx: Tx, tenantId: number, cardId: number): { ok: true; card: ChangeableCard } | CardChangeRefusal {
+  const card = tx.first(
+    db
+      .selectFrom("cards as c")
+      .innerJoin("users as u", "u.id", "c.user_id")
+      .select(["c.id", "c.user_id", "c.account_id", "c.card_number", "c.status", "c.replaced_by_card_id", "u.name"])
+      .where("c.id", "=", cardId)
+      .where("u.tenant_id", "=", tenantId),
+  );
+  if (!card) return { ok: false, reason: "card_not_found" };
+  if (card.replaced_by_card_id !== null) return { ok: false, reason: "card_replaced" };
+  return { ok: true, card: { id: card.id, userId: card.user_id, accountId: card.account_id, cardNumber: card.card_number, status: card.status, holder: card.name } };
+}
+
+/** What changed on a card, for the notification and the live event the router sends after the commit. */
+export interface CardStatusChange {
+  ok: true;
+  userId: number;
+  accountId: number;
+  cardNumber: string;
+  holder: string | null;
+  /** False when the card already had the status: nothing was written or audited. */
+  changed: boolean;
+}
+
+export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status: "active" | "blocked", nowMs: number = Date.now()): CardStatusChange | CardChangeRefusal {
   const found = changeableCard(tx, actor.tenantId, cardId);
   if (!found.ok) return found;
-  tx.sqlite.query("UPDATE cards SET status = ? WHERE id = ?").run(status, cardId);
-  audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, {}, nowMs);
-  return { ok: true };
+  const { card } = found;
+  const answer = { ok: true as const, userId: card.userId, accountId: card.accountId, cardNumber: card.cardNumber, holder: card.holder };
+  if (card.status === status) return { ...answer, changed: false };
+  tx.run(db.updateTable("cards").set({ status }).where("id", "=", cardId));
+  audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, { cardNumber: card.cardNumber, holder: card.holder }, nowMs);
+  return { ...answer, changed: true };
 }
 
 /**
@@ -89,22 +123,35 @@ export function replaceCard(
   cardId: number,
   verificationCodeHash: string,
   nowMs: number = Date.now(),
-): { ok: true; cardId: number; cardNumber: string; userId: number } | CardChangeRefusal {
+): { ok: true; cardId: number; cardNumber: string; userId: number; oldCardNumber: string; holder: string | null } | CardChangeRefusal {
   const found = changeableCard(tx, actor.tenantId, cardId);
   if (!found.ok) return found;
   const cardNumber = newCardNumber(tx);
-  const newCardId = Number(
-    tx.sqlite
-      .query(
-        `INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at)
-         SELECT ?, user_id, account_id, ?, 'active', limit_daily_ore, limit_weekly_ore, limit_monthly_ore, ? FROM cards WHERE id = ?`,
-      )
-      .run(cardNumber, verificationCodeHash, nowMs, cardId).lastInsertRowid,
-  );
-  tx.sqlite.query("UPDATE cards SET status = 'blocked', replaced_by_card_id = ? WHERE id = ?").run(newCardId, cardId);
-  deleteUserSessions(tx, found.card.user_id);
-  audit(tx, actor, "card.replace", `card:${cardId}`, { newCardId, newCardNumberLast4: cardNumber.slice(-4) }, nowMs);
-  return { ok: true, cardId: newCardId, cardNumber, userId: found.card.user_id };
+  const newCardId = tx.run(
+    db
+      .insertInto("cards")
+      .columns(["card_number", "user_id", "account_id", "verification_code_hash", "status", "limit_daily_ore", "limit_weekly_ore", "limit_monthly_ore", "created_at"])
+      .expression(
+        db
+          .selectFrom("cards")
+          .select((eb) => [
+            eb.val(cardNumber).as("card_number"),
+            "user_id",
+            "account_id",
+            eb.val(verificationCodeHash).as("verification_code_hash"),
+            eb.val("active").as("status"),
+            "limit_daily_ore",
+            "limit_weekly_ore",
+            "limit_monthly_ore",
+            eb.val(nowMs).as("created_at"),
+          ])
+          .where("id", "=", cardId),
+      ),
+  ).lastInsertRowid;
+  tx.run(db.updateTable("cards").set({ status: "blocked", replaced_by_card_id: newCardId }).where("id", "=", cardId));
+  deleteUserSessions(tx, found.card.userId);
+  audit(tx, actor, "card.replace", `card:${cardId}`, { cardNumber: found.card.cardNumber, holder: found.card.holder, newCardId, newCardNumber: cardNumber }, nowMs);
+  return { ok: true, cardId: newCardId, cardNumber, userId: found.card.userId, oldCardNumber: found.card.cardNumber, holder: found.card.holder };
 }
 
 export interface CardholderRow {
@@ -123,30 +170,35 @@ export interface CardholderRow {
   guardians: Guardian[];
 }
 
-/** Search by name, card number, school or class within the staff member's tenant. */
-export function searchCardholders(tx: Tx, tenantId: number, query: string, limit = 50): CardholderRow[] {
-  const like = `%${query.trim().replace(/[%_\\]/g, (char) => `\\${char}`)}%`;
-  const rows = tx.sqlite
-    .query(
-      `SELECT u.id AS user_id, u.name, u.email, u.school, u.class_name, u.track, c.id AS card_id, c.card_number, c.status, c.account_id, a.balance_ore
-       FROM users u JOIN cards c ON c.user_id = u.id JOIN ledger_accounts a ON a.id = c.account_id
-       WHERE u.tenant_id = ? AND u.role = 'cardholder' AND c.replaced_by_card_id IS NULL
-         AND (? = '%%' OR u.name LIKE ? ESCAPE '\\' OR c.card_number LIKE ? ESCAPE '\\' OR u.school LIKE ? ESCAPE '\\' OR u.class_name LIKE ? ESCAPE '\\')
-       ORDER BY u.name COLLATE NOCASE, c.id LIMIT ?`,
-    )
-    .all(tenantId, like, like, like, like, like, limit) as Array<{
-    user_id: number;
-    name: string | null;
-    email: string | null;
-    school: string | null;
-    class_name: string | null;
-    track: string | null;
-    card_id: number;
-    card_number: string;
-    status: "active" | "blocked";
-    account_id: number;
-    balance_ore: number;
-  }>;
+/** The current cards of the tenant's cardholders matching a search by name, card number, school or class (case-insensitive for A–Z). */
+function cardholderSearch(tenantId: number, query: string) {
+  const text = query.trim();
+  return db
+    .selectFrom("users as u")
+    .innerJoin("cards as c", "c.user_id", "u.id")
+    .innerJoin("ledger_accounts as a", "a.id", "c.account_id")
+    .where("u.tenant_id", "=", tenantId)
+    .where("u.role", "=", "cardholder")
+    .where("c.replaced_by_card_id", "is", null)
+    .$if(text !== "", (search) =>
+      search.where((eb) => {
+        // instr() on lower-cased text finds the words as typed, with no LIKE wildcards to escape.
+        const contains = (column: "u.name" | "c.card_number" | "u.school" | "u.class_name") => eb(eb.fn("instr", [eb.fn("lower", [eb.ref(column)]), eb.fn("lower", [eb.val(text)])]), ">", 0);
+        return eb.or([contains("u.name"), contains("c.card_number"), contains("u.school"), contains("u.class_name")]);
+      }),
+    );
+}
+
+/** Search by name, card number, school or class within the staff member's tenant, a page at a time. */
+export function searchCardholders(tx: Tx, tenantId: number, query: string, limit = 50, offset = 0): CardholderRow[] {
+  const rows = tx.all(
+    cardholderSearch(tenantId, query)
+      .select(["u.id as user_id", "u.name", "u.email", "u.school", "u.class_name", "u.track", "c.id as card_id", "c.card_number", "c.status", "c.account_id", "a.balance_ore"])
+      .orderBy((eb) => eb.fn("lower", [eb.ref("u.name")]))
+      .orderBy("c.id")
+      .limit(limit)
+      .offset(offset),
+  );
   return rows.map((row) => ({
     userId: row.user_id,
     name: row.name,
@@ -163,6 +215,11 @@ export function searchCardholders(tx: Tx, tenantId: number, query: string, limit
   }));
 }
 
+/** How many current cards match a search (for paging). */
+export function countCardholders(tx: Tx, tenantId: number, query: string): number {
+  return tx.first(cardholderSearch(tenantId, query).select((eb) => eb.fn.countAll<number>().as("n")))?.n ?? 0;
+}
+
 /** School, class and track are the canteen's to set; the cardholder sees them read-only in Brugerinfo. */
 export function updateCardholderSchooling(
   tx: WriteTx,
@@ -170,9 +227,16 @@ export function updateCardholderSchooling(
   change: { userId: number; school: string | null; className: string | null; track: string | null },
   nowMs: number = Date.now(),
 ): boolean {
-  const result = tx.sqlite
-    .query("UPDATE users SET school = ?, class_name = ?, track = ? WHERE id = ? AND tenant_id = ? AND role = 'cardholder'")
-    .run(change.school, change.className, change.track, change.userId, actor.tenantId);
-  if (result.changes === 1) audit(tx, actor, "cardholder.schooling", `user:${change.userId}`, { school: change.school, className: change.className, track: change.track }, nowMs);
-  return result.changes === 1;
+  const result = tx.run(
+    db
+      .updateTable("users")
+      .set({ school: change.school, class_name: change.className, track: change.track })
+      .where("id", "=", change.userId)
+      .where("tenant_id", "=", actor.tenantId)
+      .where("role", "=", "cardholder"),
+  );
+  if (result.changes !== 1) return false;
+  const holder = cardholderOfUser(tx, actor.tenantId, change.userId);
+  audit(tx, actor, "cardholder.schooling", `user:${change.userId}`, { cardNumber: holder?.cardNumber ?? null, holder: holder?.holder ?? null, school: change.school, className: change.className, track: change.track }, nowMs);
+  return true;
 }

@@ -1,4 +1,5 @@
 // The catalogue of a canteen: products and the menu of each delivery day.
+import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
 import { audit, type Actor } from "./shared.ts";
 import { ownCanteen } from "./canteens.ts";
@@ -18,12 +19,15 @@ export interface CatalogueProduct extends ProductInput {
 }
 
 export function listProducts(tx: Tx, actor: Actor): CatalogueProduct[] {
-  const rows = tx.sqlite
-    .query(
-      `SELECT p.id, p.canteen_id, p.name, p.description, p.category, p.price_ore, p.allergens, p.active FROM products p JOIN canteens c ON c.id = p.canteen_id
-       WHERE c.tenant_id = ? ORDER BY p.category, p.name`,
-    )
-    .all(actor.tenantId) as Array<{ id: number; canteen_id: number; name: string; description: string | null; category: string; price_ore: number; allergens: string | null; active: number }>;
+  const rows = tx.all(
+    db
+      .selectFrom("products as p")
+      .innerJoin("canteens as c", "c.id", "p.canteen_id")
+      .select(["p.id", "p.canteen_id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "p.active"])
+      .where("c.tenant_id", "=", actor.tenantId)
+      .orderBy("p.category")
+      .orderBy("p.name"),
+  );
   return rows.map((row) => ({
     productId: row.id,
     canteenId: row.canteen_id,
@@ -39,19 +43,21 @@ export function listProducts(tx: Tx, actor: Actor): CatalogueProduct[] {
 /** Creates (no id) or updates a product of the staff member's own canteens. */
 export function saveProduct(tx: WriteTx, actor: Actor, product: ProductInput & { productId?: number | undefined }, nowMs: number = Date.now()): number | null {
   if (!ownCanteen(tx, actor, product.canteenId)) return null;
-  const values = [product.name, product.description ?? null, product.category, product.priceOre, product.allergens ?? null, product.active ? 1 : 0] as const;
+  const values = {
+    name: product.name,
+    description: product.description ?? null,
+    category: product.category,
+    price_ore: product.priceOre,
+    allergens: product.allergens ?? null,
+    active: product.active ? 1 : 0,
+  };
   if (product.productId) {
-    const result = tx.sqlite
-      .query("UPDATE products SET name = ?, description = ?, category = ?, price_ore = ?, allergens = ?, active = ? WHERE id = ? AND canteen_id = ?")
-      .run(...values, product.productId, product.canteenId);
+    const result = tx.run(db.updateTable("products").set(values).where("id", "=", product.productId).where("canteen_id", "=", product.canteenId));
     if (result.changes !== 1) return null;
     audit(tx, actor, "product.update", `product:${product.productId}`, { name: product.name, priceOre: product.priceOre }, nowMs);
     return product.productId;
   }
-  const id = Number(
-    tx.sqlite.query("INSERT INTO products (canteen_id, name, description, category, price_ore, allergens, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(product.canteenId, ...values, nowMs)
-      .lastInsertRowid,
-  );
+  const id = tx.run(db.insertInto("products").values({ canteen_id: product.canteenId, ...values, created_at: nowMs })).lastInsertRowid;
   audit(tx, actor, "product.create", `product:${id}`, { name: product.name, priceOre: product.priceOre }, nowMs);
   return id;
 }
@@ -61,9 +67,9 @@ export function menuWeek(tx: Tx, actor: Actor, canteenId: number, days: readonly
   if (!ownCanteen(tx, actor, canteenId)) return {};
   const week: Record<string, Array<{ productId: number; quantityLimit: number | null }>> = {};
   for (const day of days) {
-    week[day] = (tx.sqlite.query("SELECT product_id, quantity_limit FROM menu_items WHERE canteen_id = ? AND delivery_day = ?").all(canteenId, day) as Array<{ product_id: number; quantity_limit: number | null }>).map(
-      (row) => ({ productId: row.product_id, quantityLimit: row.quantity_limit }),
-    );
+    week[day] = tx
+      .all(db.selectFrom("menu_items").select(["product_id", "quantity_limit"]).where("canteen_id", "=", canteenId).where("delivery_day", "=", day))
+      .map((row) => ({ productId: row.product_id, quantityLimit: row.quantity_limit }));
   }
   return week;
 }
@@ -75,16 +81,16 @@ export function setMenuItem(
   nowMs: number = Date.now(),
 ): boolean {
   if (!ownCanteen(tx, actor, item.canteenId)) return false;
-  if (!tx.sqlite.query("SELECT 1 FROM products WHERE id = ? AND canteen_id = ?").get(item.productId, item.canteenId)) return false;
+  if (!tx.first(db.selectFrom("products").select("id").where("id", "=", item.productId).where("canteen_id", "=", item.canteenId))) return false;
   if (item.offered) {
-    tx.sqlite
-      .query(
-        `INSERT INTO menu_items (canteen_id, delivery_day, product_id, quantity_limit) VALUES (?, ?, ?, ?)
-         ON CONFLICT (canteen_id, delivery_day, product_id) DO UPDATE SET quantity_limit = excluded.quantity_limit`,
-      )
-      .run(item.canteenId, item.deliveryDay, item.productId, item.quantityLimit);
+    tx.run(
+      db
+        .insertInto("menu_items")
+        .values({ canteen_id: item.canteenId, delivery_day: item.deliveryDay, product_id: item.productId, quantity_limit: item.quantityLimit })
+        .onConflict((conflict) => conflict.columns(["canteen_id", "delivery_day", "product_id"]).doUpdateSet((eb) => ({ quantity_limit: eb.ref("excluded.quantity_limit") }))),
+    );
   } else {
-    tx.sqlite.query("DELETE FROM menu_items WHERE canteen_id = ? AND delivery_day = ? AND product_id = ?").run(item.canteenId, item.deliveryDay, item.productId);
+    tx.run(db.deleteFrom("menu_items").where("canteen_id", "=", item.canteenId).where("delivery_day", "=", item.deliveryDay).where("product_id", "=", item.productId));
   }
   audit(tx, actor, "menu.set", `canteen:${item.canteenId}`, item, nowMs);
   return true;

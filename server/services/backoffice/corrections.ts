@@ -1,7 +1,7 @@
 // Manual ledger corrections by an administrator, each with a mandatory reason.
 import type { WriteTx } from "../../../db/tx.ts";
 import { postTransfer, systemAccount, type Transfer } from "../../ledger/ledger.ts";
-import { audit, type Actor } from "./shared.ts";
+import { audit, cardholderOfAccount, type Actor } from "./shared.ts";
 
 /** A manual correction with a mandatory reason; it shows in the cardholder's Kontoudtog with that reason. */
 export function postCorrection(
@@ -10,10 +10,8 @@ export function postCorrection(
   correction: { accountId: number; amountOre: number; direction: "credit" | "debit"; reason: string; idempotencyKey: string },
   nowMs: number = Date.now(),
 ): { ok: true; transfer: Transfer } | { ok: false; reason: "account_not_found" | "insufficient_funds" } {
-  const account = tx.sqlite
-    .query("SELECT a.id FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id WHERE a.id = ? AND a.kind = 'cardholder' AND u.tenant_id = ?")
-    .get(correction.accountId, actor.tenantId) as { id: number } | null;
-  if (!account) return { ok: false, reason: "account_not_found" };
+  const holder = cardholderOfAccount(tx, actor.tenantId, correction.accountId);
+  if (!holder) return { ok: false, reason: "account_not_found" };
   const corrections = systemAccount(tx, "corrections", nowMs);
   const credit = correction.direction === "credit";
   const posted = postTransfer(
@@ -30,6 +28,12 @@ export function postCorrection(
     nowMs,
   );
   if (posted.status !== "posted") return { ok: false, reason: "insufficient_funds" };
-  if (!posted.replayed) audit(tx, actor, "ledger.correction", `account:${correction.accountId}`, { amountOre: correction.amountOre, direction: correction.direction, reason: correction.reason }, nowMs);
+  if (!posted.replayed) audit(tx, actor, "ledger.correction", `account:${correction.accountId}`, {
+        cardNumber: holder.cardNumber,
+        holder: holder.holder,
+        amountOre: correction.amountOre,
+        direction: correction.direction,
+        reason: correction.reason,
+      }, nowMs);
   return { ok: true, transfer: posted.transfer };
 }

@@ -1,6 +1,7 @@
 // Guardian links between cardholders (e.g. a parent acting on a child's accounts), as the back office sets them.
+import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
-import { audit, type Actor } from "./shared.ts";
+import { audit, cardholderOfUser, type Actor } from "./shared.ts";
 
 export interface Guardian {
   userId: number;
@@ -11,43 +12,105 @@ export interface Guardian {
 
 /** The guardians of one cardholder, oldest link first. */
 export function guardiansOf(tx: Tx, childUserId: number): Guardian[] {
-  const rows = tx.sqlite
-    .query(
-      `SELECT u.id, u.name, (SELECT card_number FROM cards c WHERE c.user_id = u.id AND c.replaced_by_card_id IS NULL ORDER BY c.id DESC LIMIT 1) AS card_number
-       FROM guardians g JOIN users u ON u.id = g.guardian_user_id WHERE g.child_user_id = ? ORDER BY g.created_at, u.id`,
-    )
-    .all(childUserId) as Array<{ id: number; name: string | null; card_number: string | null }>;
+  const rows = tx.all(
+    db
+      .selectFrom("guardians as g")
+      .innerJoin("users as u", "u.id", "g.guardian_user_id")
+      .select((eb) => [
+        "u.id",
+        "u.name",
+        eb
+          .selectFrom("cards as c")
+          .select("c.card_number")
+          .whereRef("c.user_id", "=", "u.id")
+          .where("c.replaced_by_card_id", "is", null)
+          .orderBy("c.id", "desc")
+          .limit(1)
+          .as("card_number"),
+      ])
+      .where("g.child_user_id", "=", childUserId)
+      .orderBy("g.created_at")
+      .orderBy("u.id"),
+  );
   return rows.map((row) => ({ userId: row.id, name: row.name, cardNumber: row.card_number }));
+}
+
+/** The e-mail addresses of a cardholder and of their guardians, without `exceptUserId` (the one a notice is about). */
+export function notifiedAbout(tx: Tx, childUserId: number, exceptUserId: number | null = null): string[] {
+  const rows = tx.all(
+    db
+      .selectFrom("users as u")
+      .select("u.email")
+      .where((eb) => eb.or([eb("u.id", "=", childUserId), eb("u.id", "in", eb.selectFrom("guardians").select("guardian_user_id").where("child_user_id", "=", childUserId))]))
+      .$if(exceptUserId !== null, (query) => query.where("u.id", "<>", exceptUserId!))
+      .where("u.email", "is not", null),
+  );
+  return [...new Set(rows.map((row) => row.email!.toLowerCase()))];
 }
 
 export type GuardianRefusal = { ok: false; reason: "cardholder_not_found" | "guardian_not_found" | "own_guardian" };
 
+export interface GuardianLinked {
+  ok: true;
+  guardian: Guardian;
+  child: { userId: number; name: string | null; cardNumber: string | null };
+  /** False when the link already existed: nothing was written, audited or mailed. */
+  created: boolean;
+  /** Who is told of a new link: the child and the child's guardians from before this link (their e-mail addresses). */
+  notify: string[];
+}
+
 /**
  * Makes the cardholder behind `guardianCardNumber` a guardian of `childUserId`: in the portal they may then act on the
  * child's accounts as on their own (see access.ts). Both must be cardholders of the staff member's tenant, the
- * guardian found by a current (not replaced) card. Linking twice changes nothing and is audited once.
+ * guardian found by a current (not replaced) card. Linking twice changes nothing and is audited once. Only an
+ * administrator may call this (separation of duties: see the README, "Who may do what in the back office").
  */
-export function linkGuardian(tx: WriteTx, actor: Actor, childUserId: number, guardianCardNumber: string, nowMs: number = Date.now()): { ok: true; guardian: Guardian } | GuardianRefusal {
-  const child = tx.sqlite.query("SELECT id FROM users WHERE id = ? AND tenant_id = ? AND role = 'cardholder'").get(childUserId, actor.tenantId);
+export function linkGuardian(tx: WriteTx, actor: Actor, childUserId: number, guardianCardNumber: string, nowMs: number = Date.now()): GuardianLinked | GuardianRefusal {
+  const child = cardholderOfUser(tx, actor.tenantId, childUserId);
   if (!child) return { ok: false, reason: "cardholder_not_found" };
-  const guardian = tx.sqlite
-    .query("SELECT u.id, u.name FROM cards c JOIN users u ON u.id = c.user_id WHERE c.card_number = ? AND c.replaced_by_card_id IS NULL AND u.tenant_id = ? AND u.role = 'cardholder'")
-    .get(guardianCardNumber, actor.tenantId) as { id: number; name: string | null } | null;
+  const guardian = tx.first(
+    db
+      .selectFrom("cards as c")
+      .innerJoin("users as u", "u.id", "c.user_id")
+      .select(["u.id", "u.name"])
+      .where("c.card_number", "=", guardianCardNumber)
+      .where("c.replaced_by_card_id", "is", null)
+      .where("u.tenant_id", "=", actor.tenantId)
+      .where("u.role", "=", "cardholder"),
+  );
   if (!guardian) return { ok: false, reason: "guardian_not_found" };
   if (guardian.id === childUserId) return { ok: false, reason: "own_guardian" };
-  const inserted = tx.sqlite.query("INSERT OR IGNORE INTO guardians (guardian_user_id, child_user_id, created_at) VALUES (?, ?, ?)").run(guardian.id, childUserId, nowMs);
-  if (inserted.changes === 1) audit(tx, actor, "guardian.link", `user:${childUserId}`, { guardianUserId: guardian.id, guardianCardNumberLast4: guardianCardNumber.slice(-4) }, nowMs);
-  return { ok: true, guardian: { userId: guardian.id, name: guardian.name, cardNumber: guardianCardNumber } };
+  // Read before the insert: the new guardian is told nothing about their own link, the family is.
+  const notify = notifiedAbout(tx, childUserId, guardian.id);
+  const inserted = tx.run(db.insertInto("guardians").values({ guardian_user_id: guardian.id, child_user_id: childUserId, created_at: nowMs }).onConflict((conflict) => conflict.doNothing()));
+  const created = inserted.changes === 1;
+  if (created) {
+    audit(tx, actor, "guardian.link", `user:${childUserId}`, { cardNumber: child.cardNumber, holder: child.holder, guardianUserId: guardian.id, guardianCardNumber, guardianName: guardian.name }, nowMs);
+  }
+  return {
+    ok: true,
+    guardian: { userId: guardian.id, name: guardian.name, cardNumber: guardianCardNumber },
+    child: { userId: child.userId, name: child.holder, cardNumber: child.cardNumber },
+    created,
+    notify: created ? notify : [],
+  };
 }
 
 /** Ends a guardian link; the guardian loses access to the child's accounts with their next request. */
 export function unlinkGuardian(tx: WriteTx, actor: Actor, childUserId: number, guardianUserId: number, nowMs: number = Date.now()): boolean {
-  const result = tx.sqlite
-    .query(
-      `DELETE FROM guardians WHERE guardian_user_id = ? AND child_user_id = ?
-         AND child_user_id IN (SELECT id FROM users WHERE tenant_id = ? AND role = 'cardholder')`,
-    )
-    .run(guardianUserId, childUserId, actor.tenantId);
-  if (result.changes === 1) audit(tx, actor, "guardian.unlink", `user:${childUserId}`, { guardianUserId }, nowMs);
-  return result.changes === 1;
+  const child = cardholderOfUser(tx, actor.tenantId, childUserId);
+  if (!child) return false;
+  const result = tx.run(db.deleteFrom("guardians").where("guardian_user_id", "=", guardianUserId).where("child_user_id", "=", childUserId));
+  if (result.changes !== 1) return false;
+  const guardian = cardholderOfUser(tx, actor.tenantId, guardianUserId);
+  audit(
+    tx,
+    actor,
+    "guardian.unlink",
+    `user:${childUserId}`,
+    { cardNumber: child.cardNumber, holder: child.holder, guardianUserId, guardianCardNumber: guardian?.cardNumber ?? null, guardianName: guardian?.holder ?? null },
+    nowMs,
+  );
+  return true;
 }

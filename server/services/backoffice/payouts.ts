@@ -1,6 +1,7 @@
 // Payout requests as the back office sees them, with full bank details, for the tenant's administrators.
+import { db } from "../../../db/query.ts";
 import type { Tx } from "../../../db/tx.ts";
-import type { Actor } from "./shared.ts";
+import { cardholderOfAccount, type Actor, type CardholderName } from "./shared.ts";
 
 export interface PendingPayout {
   payoutId: number;
@@ -10,28 +11,21 @@ export interface PendingPayout {
   bankAccountNumber: string;
   message: string | null;
   amountOre: number;
-  status: string;
+  status: "pending" | "paid" | "rejected";
   createdAt: number;
 }
 
 /** Payout requests with full bank details, for the back office of the tenant. */
 export function listPayoutRequests(tx: Tx, actor: Actor, status: "pending" | "all" = "pending"): PendingPayout[] {
-  const rows = tx.sqlite
-    .query(
-      `SELECT p.id, u.name AS cardholder, p.name, p.registration_number, p.bank_account_number, p.message, p.amount_ore, p.status, p.created_at
-       FROM payouts p JOIN users u ON u.id = p.user_id WHERE u.tenant_id = ? AND (? = 'all' OR p.status = 'pending') ORDER BY p.id`,
-    )
-    .all(actor.tenantId, status) as Array<{
-    id: number;
-    cardholder: string | null;
-    name: string;
-    registration_number: string;
-    bank_account_number: string;
-    message: string | null;
-    amount_ore: number;
-    status: string;
-    created_at: number;
-  }>;
+  const rows = tx.all(
+    db
+      .selectFrom("payouts as p")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select(["p.id", "u.name as cardholder", "p.name", "p.registration_number", "p.bank_account_number", "p.message", "p.amount_ore", "p.status", "p.created_at"])
+      .where("u.tenant_id", "=", actor.tenantId)
+      .$if(status === "pending", (query) => query.where("p.status", "=", "pending"))
+      .orderBy("p.id"),
+  );
   return rows.map((row) => ({
     payoutId: row.id,
     cardholder: row.cardholder,
@@ -45,6 +39,15 @@ export function listPayoutRequests(tx: Tx, actor: Actor, status: "pending" | "al
   }));
 }
 
-export function payoutBelongsToTenant(tx: Tx, actor: Actor, payoutId: number): boolean {
-  return Boolean(tx.sqlite.query("SELECT 1 FROM payouts p JOIN users u ON u.id = p.user_id WHERE p.id = ? AND u.tenant_id = ?").get(payoutId, actor.tenantId));
+/** A payout of the tenant as a decision needs it: its status, amount and whose card it leaves. Null for another school's. */
+export function payoutOfTenant(tx: Tx, actor: Actor, payoutId: number): { status: "pending" | "paid" | "rejected"; amountOre: number; holder: CardholderName | null } | null {
+  const row = tx.first(
+    db
+      .selectFrom("payouts as p")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select(["p.status", "p.amount_ore", "p.account_id"])
+      .where("p.id", "=", payoutId)
+      .where("u.tenant_id", "=", actor.tenantId),
+  );
+  return row ? { status: row.status, amountOre: row.amount_ore, holder: cardholderOfAccount(tx, actor.tenantId, row.account_id) } : null;
 }

@@ -4,7 +4,7 @@ import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { localise } from "../../i18n.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, setSection, setCorrectionTarget } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, setSection, setCorrectionTarget, formKey } from "./shared.tsx";
 
 /** Prints the card letter alone: the print stylesheet hides everything else while `print-letter` is set. */
 function printLetter() {
@@ -24,10 +24,14 @@ export function Cards(props: { me: Me }) {
   const [csv, setCsv] = createSignal("navn;e-mail;skole;klasse;spor\n");
   const [importResult, setImportResult] = createSignal<Awaited<ReturnType<typeof trpc.backoffice.importCards.mutate>> | null>(null);
   const [importError, setImportError] = createSignal<Outcome>(null);
+  const issueKey = formKey(fields);
+  const importKey = formKey(csv);
+  const replaceKeys = new Map<number, string>();
   async function issue(event: SubmitEvent) {
     event.preventDefault();
     try {
-      const card = await trpc.backoffice.issueCard.mutate(fields());
+      const card = await trpc.backoffice.issueCard.mutate({ ...fields(), idempotencyKey: issueKey.key() });
+      issueKey.next();
       setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: fields().name });
       setResult(null);
       void refetch();
@@ -42,7 +46,8 @@ export function Cards(props: { me: Me }) {
   async function replace(cardId: number, name: string | null) {
     if (!window.confirm(a().replaceConfirm)) return;
     try {
-      const card = await trpc.backoffice.replaceCard.mutate({ cardId });
+      if (!replaceKeys.has(cardId)) replaceKeys.set(cardId, crypto.randomUUID());
+      const card = await trpc.backoffice.replaceCard.mutate({ cardId, idempotencyKey: replaceKeys.get(cardId)! });
       setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: name ?? "" });
       setRowResult(null);
     } catch (error) {
@@ -74,7 +79,8 @@ export function Cards(props: { me: Me }) {
   }
   async function runImport(commit: boolean) {
     try {
-      setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit }));
+      setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit, idempotencyKey: importKey.key() }));
+      if (commit) importKey.next();
       setImportError(null);
     } catch (error) {
       setImportError({ ok: false, text: failureText(error) });
@@ -111,14 +117,19 @@ export function Cards(props: { me: Me }) {
                         {(guardian) => (
                           <li>
                             {guardian.name ?? "–"} ({guardian.cardNumber ?? "–"}){" "}
-                            <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => removeGuardian(row, guardian)}>
-                              ×
-                            </button>
+                            <Show when={props.me.role === "admin"}>
+                              <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => removeGuardian(row, guardian)}>
+                                ×
+                              </button>
+                            </Show>
                           </li>
                         )}
                       </For>
                     </ul>
-                    <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => addGuardian(row)}>{a().addGuardian}</button>
+                    {/* Guardians may move the cardholder's money: administrators only (separation of duties). */}
+                    <Show when={props.me.role === "admin"}>
+                      <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => addGuardian(row)}>{a().addGuardian}</button>
+                    </Show>
                   </td>
                   <td class="actions">
                     <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? a().block : a().unblock}</button>

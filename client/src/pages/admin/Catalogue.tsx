@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, attempt, ListState, rowsOf } from "./shared.tsx";
+import { type Me, Result, type Outcome, attempt, ListState, rowsOf, formKey } from "./shared.tsx";
 
 export function Catalogue(props: { me: Me }) {
   const canteenId = props.me.canteens[0]!.canteenId;
@@ -13,10 +13,12 @@ export function Catalogue(props: { me: Me }) {
   const [form, setForm] = createSignal({ name: "", category: "Dagens ret", price: "", allergens: "" });
   const [result, setResult] = createSignal<Outcome>(null);
   const [cutoff, setCutoff] = createSignal(props.me.canteens[0]!.orderCutoffTime);
+  const productKey = formKey(form);
   async function add(event: SubmitEvent) {
     event.preventDefault();
     const priceOre = Math.round(Number(form().price.replace(",", ".")) * 100);
-    if (await attempt(setResult, () => trpc.backoffice.saveProduct.mutate({ canteenId, name: form().name, category: form().category, priceOre, allergens: form().allergens || undefined, active: true }), a().productSaved)) {
+    if (await attempt(setResult, () => trpc.backoffice.saveProduct.mutate({ canteenId, name: form().name, category: form().category, priceOre, allergens: form().allergens || undefined, active: true, idempotencyKey: productKey.key() }), a().productSaved)) {
+      productKey.next();
       void refetch();
     }
   }

@@ -2,7 +2,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, formKey } from "./shared.tsx";
 
 export function Devices(props: { me: Me }) {
   const [devices, { refetch }] = createResource(() => trpc.backoffice.devices.query());
@@ -10,10 +10,12 @@ export function Devices(props: { me: Me }) {
   const [kind, setKind] = createSignal<"terminal" | "screen">("terminal");
   const [secret, setSecret] = createSignal<string | null>(null);
   const [result, setResult] = createSignal<Outcome>(null);
+  const deviceKey = formKey(() => [kind(), name()]);
   async function create(event: SubmitEvent) {
     event.preventDefault();
     try {
-      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: props.me.canteens[0]!.canteenId, name: name().trim() || "Kasse" });
+      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: props.me.canteens[0]!.canteenId, name: name().trim() || "Kasse", idempotencyKey: deviceKey.key() });
+      deviceKey.next();
       setSecret(created.secret);
       setResult({ ok: true, text: a().deviceCreated });
     } catch (error) {

@@ -2,15 +2,17 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, attempt, ListState, rowsOf } from "./shared.tsx";
+import { type Me, Result, type Outcome, attempt, ListState, rowsOf, formKey } from "./shared.tsx";
 
 export function Staff(props: { me: Me }) {
   const [members, { refetch }] = createResource(() => trpc.backoffice.staffMembers.query());
   const [form, setForm] = createSignal({ email: "", name: "", role: "staff" as "staff" | "admin", password: "" });
   const [result, setResult] = createSignal<Outcome>(null);
+  const staffKey = formKey(form);
   async function create(event: SubmitEvent) {
     event.preventDefault();
-    if (await attempt(setResult, () => trpc.backoffice.createStaff.mutate(form()), a().staffCreated)) {
+    if (await attempt(setResult, () => trpc.backoffice.createStaff.mutate({ ...form(), idempotencyKey: staffKey.key() }), a().staffCreated)) {
+      staffKey.next();
       setForm({ email: "", name: "", role: "staff", password: "" });
       void refetch();
     }

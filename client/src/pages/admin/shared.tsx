@@ -36,6 +36,28 @@ export async function attempt(show: (outcome: Outcome) => void, action: () => Pr
   }
 }
 
+/**
+ * The key of one form fill for the back office's idempotent creates (the server returns the first answer to a repeat):
+ * it stays the same while the submitted values stay the same, so a double click or a retry after a lost answer creates
+ * once, and changes when the values change or after a success (`next`).
+ */
+export function formKey(values: () => unknown) {
+  let key = crypto.randomUUID();
+  let last: string | null = null;
+  return {
+    key(): string {
+      const current = JSON.stringify(values());
+      if (last !== null && current !== last) key = crypto.randomUUID();
+      last = current;
+      return key;
+    },
+    next(): void {
+      key = crypto.randomUUID();
+      last = null;
+    },
+  };
+}
+
 /** A list's loading, failure and empty states. */
 export function ListState(props: { of: Resource<unknown>; empty: boolean; emptyText: string }) {
   return (

@@ -1,0 +1,145 @@
+// The operator's HTTP routes (/healthz, /readyz, /metrics) and the request log: one JSON line per request with its id.
+import { statSync } from "node:fs";
+import { timingSafeEqual } from "node:crypto";
+import type { AppServices } from "../trpc.ts";
+import { isLoopbackAddress } from "../config.ts";
+import { log } from "./logger.ts";
+import { httpRequests, openStreams, registry, statusClass } from "./metrics.ts";
+import { readiness, type DatabaseIdentity } from "./health.ts";
+
+export const REQUEST_ID_HEADER = "x-request-id";
+
+/** What the router found wrong with a request (a malformed Host), for that request's one log line. */
+const problems = new WeakMap<Request, string>();
+export function noteRequestProblem(request: Request, problem: string): void {
+  problems.set(request, problem);
+}
+
+/** A request id a trusted proxy may hand us (Caddy's {http.request.uuid}); anything else is replaced by our own. */
+const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+export interface RequestLogOptions {
+  /** Whether X-Request-Id from the peer is believed (only behind a trusted proxy, TRUST_PROXY). */
+  trustForwardedId: boolean;
+  /** The client's address for the log line (the peer, or the forwarded address behind a trusted proxy). */
+  clientOf: (request: Request) => string | null;
+}
+
+/**
+ * Wraps the router: every request gets an id (answered in X-Request-Id, passed to the router for its own log lines) and
+ * one log line with method, path (never the query string, which can hold a card number), status, time and client.
+ */
+export function withRequestLog(handle: (request: Request, requestId: string) => Promise<Response>, options: RequestLogOptions): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const started = performance.now();
+    const forwarded = options.trustForwardedId ? request.headers.get(REQUEST_ID_HEADER) : null;
+    const requestId = forwarded && FORWARDED_REQUEST_ID.test(forwarded) ? forwarded : crypto.randomUUID();
+    let response: Response;
+    try {
+      response = await handle(request, requestId);
+    } catch (error) {
+      log.error({ requestId, method: request.method, path: pathOf(request.url), client: options.clientOf(request) }, "request failed");
+      throw error;
+    }
+    response.headers.set(REQUEST_ID_HEADER, requestId);
+    httpRequests.inc({ status: statusClass(response.status) });
+    // A request we could not route is the client's mistake: its one line is a warning that says why, never a stack trace.
+    const problem = problems.get(request);
+    if (log.isLevelEnabled(problem ? "warn" : "info")) {
+      const fields = { requestId, method: request.method, path: pathOf(request.url), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10, client: options.clientOf(request) };
+      if (problem) log.warn({ ...fields, problem }, "request");
+      else log.info(fields, "request");
+    }
+    return response;
+  };
+}
+
+/** The path without query string or fragment, at most 200 characters (ours are shorter; a hostile one is cut). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return (end < 0 ? url.slice(start) : url.slice(start, start + end)).slice(0, 200);
+}
+
+/**
+ * Counts an open event stream (by its procedure, e.g. accounts.onBalance) until it ends: the body has been sent to the
+ * end or the connection is gone, whichever comes first. Answers that are not streams (a refused subscription) count
+ * nothing. Returns the function to call when the body ends.
+ */
+export function countStream(pathname: string, response: Response, signal: AbortSignal, onEnd: () => void): () => void {
+  if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) return onEnd;
+  const kind = pathname.slice("/trpc/".length, "/trpc/".length + 100);
+  openStreams.inc({ kind });
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    openStreams.dec({ kind });
+  };
+  signal.addEventListener("abort", close, { once: true });
+  return () => {
+    close();
+    onEnd();
+  };
+}
+
+export interface OpsRouteOptions {
+  services: AppServices;
+  /** The database file as it was when the server opened it, to notice it being removed or replaced. */
+  databaseIdentity: DatabaseIdentity | null;
+  shutdownSignal?: AbortSignal;
+}
+
+/** The identity (device and inode) of the database file now, or null when there is none. */
+export function databaseIdentityOf(path: string): DatabaseIdentity | null {
+  if (path === ":memory:") return null;
+  try {
+    const stat = statSync(path);
+    return { dev: stat.dev, ino: stat.ino };
+  } catch {
+    return null;
+  }
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+}
+
+/** Whether the bearer token in the request is the metrics token (compared in constant time). */
+function hasMetricsToken(request: Request, expected: string | null): boolean {
+  if (!expected) return false;
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/**
+ * Whether the request comes from this machine directly: a loopback peer that no proxy stands in front of. A request
+ * relayed by a reverse proxy on this machine has a loopback peer too, but carries forwarding headers.
+ */
+function directFromThisMachine(request: Request, peer: string | null): boolean {
+  return isLoopbackAddress(peer) && !request.headers.has("x-forwarded-for") && !request.headers.has("forwarded") && !request.headers.has("x-real-ip");
+}
+
+/** Answers /healthz, /readyz and /metrics; null for every other path. */
+export async function opsRoute(request: Request, url: URL, peer: string | null, options: OpsRouteOptions): Promise<Response | null> {
+  const { pathname } = url;
+  if (pathname !== "/healthz" && pathname !== "/readyz" && pathname !== "/metrics") return null;
+  if (request.method !== "GET" && request.method !== "HEAD") return new Response("Method not allowed", { status: 405, headers: { allow: "GET, HEAD" } });
+  if (pathname === "/healthz") return json(200, { status: "ok" });
+  if (pathname === "/readyz") {
+    const result = await readiness(options.services, { databaseIdentity: options.databaseIdentity, shuttingDown: options.shutdownSignal?.aborted ?? false });
+    return json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", checks: result.checks });
+  }
+  const token = options.services.config.metricsToken;
+  if (!hasMetricsToken(request, token) && !directFromThisMachine(request, peer)) {
+    // Without a token there is nothing to ask for: the route does not exist beyond this machine.
+    if (!token) return new Response("Not found", { status: 404 });
+    return new Response("Unauthorized", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } });
+  }
+  return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
+}

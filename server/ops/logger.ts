@@ -1,0 +1,51 @@
+// The server's log: one JSON line per event (pino) on stdout, levels by LOG_LEVEL. Nothing secret is ever passed to it;
+// the redaction below is a second line of defence for field names that could carry a secret by mistake.
+import pino from "pino";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Logger = pino.Logger;
+
+function initialLevel(): LogLevel {
+  const requested = process.env.LOG_LEVEL?.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(requested ?? "")) return requested as LogLevel;
+  return process.env.NODE_ENV === "test" ? "warn" : "info";
+}
+
+/** Field names whose values are replaced wherever they appear (top level or one level down). */
+const SECRET_FIELDS = ["password", "code", "verificationCode", "cardNumber", "cpr", "token", "authorization", "cookie", "secret", "key", "apiKey"];
+
+/** Who else reads every line as it is written (the fuzz test counts lines); empty in normal operation. */
+const listeners = new Set<(line: string) => void>();
+const stdout = pino.destination({ dest: 1, sync: true });
+const destination = {
+  write(line: string): void {
+    for (const listener of listeners) listener(line);
+    stdout.write(line);
+  },
+};
+
+/** Calls `listener` with every log line (JSON, newline at the end) until the returned function is called. */
+export function onLogLine(listener: (line: string) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export const log: Logger = pino({
+  level: initialLevel(),
+  base: { service: "kantinekort" },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+  redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: "[redacted]" },
+}, destination);
+
+/** LOG_LEVEL from the validated configuration (the server calls this at start). */
+export function setLogLevel(level: LogLevel): void {
+  log.level = level;
+}
+
+/** An error as a log field: its name and message; the stack only for errors we did not foresee. */
+export function errorField(error: unknown, withStack = false): { name: string; message: string; stack?: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(withStack && error.stack ? { stack: error.stack } : {}) };
+  return { name: "NonError", message: String(error) };
+}

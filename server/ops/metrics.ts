@@ -1,0 +1,112 @@
+// Prometheus metrics (prom-client) in a registry of our own: counters and histograms only on the hot path, and no label
+// whose values come from ids or input, so the number of series stays fixed whatever the traffic.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: "kantinekort_" });
+
+export const posSales = new Counter({
+  name: "kantinekort_pos_sales_total",
+  help: "POS sales answered (first answers, not replays), by status and decline reason",
+  labelNames: ["status", "reason"] as const,
+  registers: [registry],
+});
+
+export const posSaleReplays = new Counter({
+  name: "kantinekort_pos_sale_replays_total",
+  help: "POS sale requests answered from the stored first answer (a retried sale id)",
+  registers: [registry],
+});
+
+export const posSaleSeconds = new Histogram({
+  name: "kantinekort_pos_sale_duration_seconds",
+  help: "Time to answer pos.sale inside the server (validation, queueing for the writer, commit)",
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+export const writerBatchSize = new Histogram({
+  name: "kantinekort_writer_batch_size",
+  help: "Write jobs per group-commit transaction",
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+  registers: [registry],
+});
+
+export const writerCommitSeconds = new Histogram({
+  name: "kantinekort_writer_commit_seconds",
+  help: "Time of one group-commit transaction, BEGIN to COMMIT (the fsync included)",
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  registers: [registry],
+});
+
+export const writerFailedCommits = new Counter({
+  name: "kantinekort_writer_failed_commits_total",
+  help: "Group-commit transactions that could not begin or commit (every job in them failed)",
+  registers: [registry],
+});
+
+export const openStreams = new Gauge({
+  name: "kantinekort_open_streams",
+  help: "Open server-sent event streams, by subscription procedure",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+});
+
+export const logins = new Counter({
+  name: "kantinekort_logins_total",
+  help: "Sign-in attempts, by who signs in (cardholder or staff) and outcome",
+  labelNames: ["kind", "outcome"] as const,
+  registers: [registry],
+});
+
+export const payments = new Counter({
+  name: "kantinekort_payments_total",
+  help: "Card payments settled (deposits, automatic top-ups and their card setups), by purpose and outcome",
+  labelNames: ["purpose", "outcome"] as const,
+  registers: [registry],
+});
+
+export const httpRequests = new Counter({
+  name: "kantinekort_http_requests_total",
+  help: "HTTP requests answered, by status class (2xx, 3xx, 4xx, 5xx)",
+  labelNames: ["status"] as const,
+  registers: [registry],
+});
+
+/** Seconds since the last backup that passed its checks; filled in when scraped, from a source the server sets. */
+let lastBackupAt: () => number | null = () => null;
+export function setBackupClock(source: () => number | null): void {
+  lastBackupAt = source;
+}
+new Gauge({
+  name: "kantinekort_backup_age_seconds",
+  help: "Seconds since the last backup that passed its checks (-1: none yet)",
+  registers: [registry],
+  collect() {
+    const at = lastBackupAt();
+    this.set(at === null ? -1 : Math.max(0, (Date.now() - at) / 1000));
+  },
+});
+
+/** The status label for HTTP counters: its class only, so the label has five values at most. */
+export function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+/** The writer's hooks (db/ cannot import server/, so the server hands them in when it opens the store). */
+export const writerObservers = {
+  onCommit(jobs: number, seconds: number): void {
+    writerBatchSize.observe(jobs);
+    writerCommitSeconds.observe(seconds);
+  },
+  onCommitFailed(): void {
+    writerFailedCommits.inc();
+  },
+};
+
+/** One pos.sale answered: counted by status and reason (first answers), or as a replay; its time observed. */
+export function observeSale(result: { status: string; reason?: string | null; replayed?: boolean }, startedMs: number): void {
+  posSaleSeconds.observe((performance.now() - startedMs) / 1000);
+  if (result.replayed) posSaleReplays.inc();
+  else posSales.inc({ status: result.status, reason: result.reason ?? "" });
+}
