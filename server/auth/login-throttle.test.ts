@@ -5,6 +5,8 @@ import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, t
 import { resetMailsSettled } from "../routers/auth.ts";
 import { ADDRESS_THROTTLE_FAILURES, FREE_FAILURES } from "./login-limit.ts";
 import type { Store } from "../../db/connect.ts";
+import { clientAddressOf } from "../http.ts";
+import { parseTrustProxy } from "../config.ts";
 
 let madeUp = 0;
 /** A card number no card has (the demo and test cards start with 1 and 4). */
@@ -77,6 +79,19 @@ describe("one address guessing cannot lock others out", () => {
 });
 
 describe("TRUST_PROXY decides whose address counts", () => {
+  test("X-Forwarded-For is read from the right, over trusted hops only", () => {
+    const chain = "6.6.6.6, 198.51.100.7";
+    expect(clientAddressOf("10.0.0.1", chain, parseTrustProxy("false"))).toBe("10.0.0.1");
+    expect(clientAddressOf("10.0.0.1", chain, parseTrustProxy("1"))).toBe("198.51.100.7");
+    // What the client wrote itself (6.6.6.6) is believed only if another trusted hop vouches for it.
+    expect(clientAddressOf("10.0.0.1", chain, parseTrustProxy("2"))).toBe("6.6.6.6");
+    expect(clientAddressOf("10.0.0.1", chain, parseTrustProxy("10.0.0.1"))).toBe("198.51.100.7");
+    expect(clientAddressOf("10.0.0.2", chain, parseTrustProxy("10.0.0.1"))).toBe("10.0.0.2");
+    expect(clientAddressOf("10.0.0.1", "not-an-address, 198.51.100.7", parseTrustProxy("3"))).toBe("198.51.100.7");
+    expect(clientAddressOf("10.0.0.1", null, parseTrustProxy("1"))).toBe("10.0.0.1");
+    expect(() => parseTrustProxy("yes")).toThrow(/TRUST_PROXY/);
+  });
+
   test("behind a trusted proxy two clients with their own X-Forwarded-For are judged apart", async () => {
     const server = await startTestServer({ trustProxy: { kind: "hops", hops: 1 } });
     try {
