@@ -1,5 +1,5 @@
 // `npm run bench`: POS sale throughput and latency over real HTTP (wrk, 64 tills), beside in-process and bare-HTTP ceilings.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, type Store } from "../db/connect.ts";
@@ -11,15 +11,23 @@ import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
 import { children, freePort, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 import { runWebshopBench } from "./webshop.ts";
 import { runSubscriberBench } from "./subscribers.ts";
+import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
+import type { LoopDelayReport } from "../server/loop-delay.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-/** Which parts to run (comma-separated: sale, subscribers, webshop); all by default. `npm run bench` runs all. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? "sale,subscribers,webshop").split(",").map((part) => part.trim()));
+/** Which parts to run (comma-separated: sale, fixed-rate, subscribers, webshop); all by default. `npm run bench` runs all. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? "sale,fixed-rate,subscribers,webshop").split(",").map((part) => part.trim()));
+/** Seconds per step of the fixed-rate (open-loop) runs, after a one-second warm-up. */
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
+/** The p99 the fixed-rate search holds the rate to (issue 16). */
+const P99_GOAL_MS = 10;
 const CARDS = Number(process.env.BENCH_CARDS ?? 10_000);
 const TILLS = 64;
 const KEY = "bench-terminal-key-000000000001";
 const SALE_ORE = 100;
 const bun = process.execPath;
+/** BENCH_CPU_PROFILE=<dir>: the sale servers run under `bun --cpu-prof-md` and write their profiles there. */
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const workDirectory = mkdtempSync(join(tmpdir(), "kantinekort-bench-"));
 
 function cardNumber(index: number): string {
@@ -123,16 +131,44 @@ function approvedSales(path: string): { approved: number; declined: number; ledg
   }
 }
 
-async function saleOverHttp(label: string, env: Record<string, string>): Promise<LoadResult & { label: string; approved: number; ledgerOk: boolean }> {
-  const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
+/** Starts the real server (production settings) on a prepared database; it reports its event-loop delay at stop. */
+async function startSaleServer(path: string, label: string, env: Record<string, string>) {
   const port = await freePort();
-  const server = await startProcess([bun, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path, ...env }, `http://127.0.0.1:${port}/trpc/health`);
-  const result = await runWrk(`http://127.0.0.1:${port}`, SECONDS);
-  await stopProcess(server);
+  const report = join(workDirectory, `${label.replace(/\W+/g, "-")}-${port}.loop.json`);
+  const profile = CPU_PROFILE_DIR ? ["--cpu-prof-md", `--cpu-prof-dir=${CPU_PROFILE_DIR}`, `--cpu-prof-name=${label.replace(/\W+/g, "-")}.md`] : [];
+  const server = await startProcess(
+    [bun, ...profile, "server/main.ts"],
+    { ...productionEnv, PORT: String(port), DATABASE_PATH: path, LOOP_DELAY_REPORT: report, ...env },
+    `http://127.0.0.1:${port}/trpc/health`,
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop(): Promise<LoopDelayReport | null> {
+      await stopProcess(server);
+      return existsSync(report) ? (JSON.parse(readFileSync(report, "utf8")) as LoopDelayReport) : null;
+    },
+  };
+}
+
+type HttpRun = LoadResult & { label: string; approved: number; ledgerOk: boolean; loop: LoopDelayReport | null };
+
+async function saleOverHttp(label: string, env: Record<string, string>): Promise<HttpRun> {
+  const { path } = await prepareDatabase(label.replace(/\W+/g, "-"));
+  const server = await startSaleServer(path, label, env);
+  const result = await runWrk(server.url, SECONDS);
+  const loop = await server.stop();
   const sales = approvedSales(path);
   if (!sales.ledgerOk) throw new Error(`ledger check failed after ${label}: ${sales.violations.join("; ")}`);
-  return { label, ...result, approved: sales.approved, ledgerOk: sales.ledgerOk };
+  return { label, ...result, approved: sales.approved, ledgerOk: sales.ledgerOk, loop };
 }
+
+function loopLine(label: string, loop: LoopDelayReport | null): string {
+  if (!loop) return `  ${label.padEnd(32)} (no report)`;
+  const w = loop.writer;
+  return `  ${label.padEnd(32)} ${format(loop.p50Ms, 2).padStart(6)}   ${format(loop.p99Ms, 2).padStart(6)}   ${format(loop.maxMs, 1).padStart(7)}   ${format(w.jobs / Math.max(1, w.commits), 1).padStart(9)}   ${format(w.commitMsTotal / Math.max(1, w.commits), 2).padStart(9)}   ${format(w.commitMsMax, 1).padStart(8)}   ${format(w.batchMsTotal / Math.max(1, w.commits), 2).padStart(8)}`;
+}
+
+const LOOP_HEADER = "  run                              loop p50  loop p99  loop max  sales/commit  commit ms  commit max  batch ms";
 
 /** The ledger's own sale rate: 64 in-process tills calling recordSale through the writer, no HTTP. */
 async function inProcess(maxBatch: number): Promise<{ salesPerSecond: number; commits: number; sales: number }> {
@@ -166,7 +202,14 @@ async function main(): Promise<void> {
   if (!Bun.which("wrk")) throw new Error("wrk is not installed: apt-get install -y wrk");
   console.log(`Kantinekort POS benchmark — ${CARDS} cards, ${TILLS} concurrent tills (wrk -t2 -c${TILLS}), ${SECONDS} s per HTTP run.`);
   console.log("Note: 2 cores; wrk and the server share them, so absolute figures are low and ratios are what to compare.\n");
+  if (PARTS.has("sale")) await closedLoopSales();
+  if (PARTS.has("fixed-rate")) await fixedRateSales();
+  if (PARTS.has("subscribers")) await runSubscriberBench(workDirectory);
+  if (PARTS.has("webshop")) await runWebshopBench(workDirectory);
+}
 
+/** Closed loop: 64 tills each waiting for its answer (wrk), beside the in-process and bare-HTTP ceilings. */
+async function closedLoopSales(): Promise<void> {
   console.log("In-process ledger sale rate (recordSale through the writer, synchronous=FULL, no HTTP):");
   const inProcessBatched = await inProcess(256);
   console.log(`  group commit (≤256/txn): ${format(inProcessBatched.salesPerSecond)} sales/s, ${format(inProcessBatched.sales / Math.max(1, inProcessBatched.commits), 1)} sales per commit`);
@@ -207,9 +250,66 @@ async function main(): Promise<void> {
   console.log(`  FULL / NORMAL (HTTP, batched):     ${format(durable.requestsPerSecond / runs[2]!.requestsPerSecond, 2)}`);
   const allApproved = runs.every((run) => run.approved === run.requests && run.non2xx === 0);
   console.log(`\nledger:check after every run (in-process and HTTP): OK${allApproved ? "; every request was an approved sale" : ""}.`);
+  console.log("\nServer event loop during those runs (ms; delay sampled every 1 ms) and the writer's batches (ms the loop was blocked):");
+  console.log(LOOP_HEADER);
+  for (const run of runs) console.log(loopLine(run.label, run.loop));
+}
 
-  if (PARTS.has("subscribers")) await runSubscriberBench(workDirectory);
-  if (PARTS.has("webshop")) await runWebshopBench(workDirectory);
+/**
+ * Latency at a fixed arrival rate: an open-loop generator (bench/open-loop.ts) sends sales from 64 tills at a constant
+ * rate, measuring each from when it was due. First 1,000 sales/s, then the highest rate whose p99 stays under 10 ms
+ * (doubling, then halving the gap). One fresh server per step on one database; the ledger is checked at the end.
+ */
+async function fixedRateSales(): Promise<void> {
+  const { path } = await prepareDatabase("fixed-rate");
+  const steps: Array<{ result: OpenLoopResult; loop: LoopDelayReport | null }> = [];
+  const step = async (rate: number) => {
+    const server = await startSaleServer(path, `fixed-rate-${rate}`, { SQLITE_SYNCHRONOUS: "FULL", WRITE_BATCH_MAX: "256" });
+    const result = await runOpenLoop({
+      url: server.url,
+      key: KEY,
+      rate,
+      tills: TILLS,
+      seconds: RATE_SECONDS,
+      warmupSeconds: 1,
+      cardNumber,
+      cards: CARDS,
+      amountOre: SALE_ORE,
+      prefix: `rate-${rate}-${steps.length}`,
+    });
+    const loop = await server.stop();
+    steps.push({ result, loop });
+    return result;
+  };
+  const passes = (result: OpenLoopResult) => result.p99Ms <= P99_GOAL_MS && result.failed === 0 && result.achievedPerSecond >= result.rate * 0.95;
+
+  const atTarget = await step(1_000);
+  let good = passes(atTarget) ? 1_000 : 0;
+  let bad = passes(atTarget) ? 0 : 1_000;
+  while (bad === 0 && good < 16_000) {
+    const rate = good * 2;
+    if (passes(await step(rate))) good = rate;
+    else bad = rate;
+  }
+  let low = good === 0 ? 0 : good;
+  while (bad - low > Math.max(100, bad / 8)) {
+    const rate = Math.round((low + bad) / 2 / 50) * 50;
+    if (passes(await step(rate))) low = good = rate;
+    else bad = rate;
+  }
+  const sales = approvedSales(path);
+  if (!sales.ledgerOk) throw new Error(`ledger check failed after the fixed-rate runs: ${sales.violations.join("; ")}`);
+
+  console.log(`\npos.sale at a fixed arrival rate (open loop, ${TILLS} tills, FULL + group commit, ${RATE_SECONDS} s per step after 1 s warm-up; latency from when each sale was due):`);
+  console.log("  sales/s   answered/s   p50 ms   p99 ms  p99.9 ms   max ms   failed  client lag p99  loop p99  loop max  sales/commit  commit ms");
+  for (const { result, loop } of steps) {
+    console.log(
+      `  ${format(result.rate).padStart(7)}   ${format(result.achievedPerSecond).padStart(10)}   ${format(result.p50Ms, 2).padStart(6)}   ${format(result.p99Ms, 2).padStart(6)}   ${format(result.p999Ms, 2).padStart(7)}   ${format(result.maxMs, 1).padStart(6)}   ${String(result.failed).padStart(6)}   ${format(result.sendLagP99Ms, 2).padStart(13)}   ${loop ? format(loop.p99Ms, 2).padStart(7) : "      -"}   ${loop ? format(loop.maxMs, 1).padStart(7) : "      -"}   ${loop ? format(loop.writer.jobs / Math.max(1, loop.writer.commits), 1).padStart(11) : "          -"}   ${loop ? format(loop.writer.commitMsTotal / Math.max(1, loop.writer.commits), 2).padStart(8) : "       -"}`,
+    );
+  }
+  console.log(`  at 1,000 sales/s: p50 ${format(atTarget.p50Ms, 2)} ms, p99 ${format(atTarget.p99Ms, 2)} ms, p99.9 ${format(atTarget.p999Ms, 2)} ms (goal: p99 ≤ ${P99_GOAL_MS} ms)`);
+  console.log(`  highest rate with p99 ≤ ${P99_GOAL_MS} ms (every sale approved, ≥ 95 % of the rate answered): ${good > 0 ? `${format(good)} sales/s` : "none of the rates tried"}`);
+  console.log(`  ledger:check after the fixed-rate runs: OK (${sales.approved} approved sales).`);
 }
 
 try {

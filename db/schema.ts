@@ -121,6 +121,12 @@ export interface TerminalsTable {
   created_at: number;
 }
 
+/** One row (id 1): moved by triggers whenever a terminal or a canteen changes; see server/auth/terminal.ts. */
+export interface TerminalGenerationTable {
+  id: number;
+  value: number;
+}
+
 export interface TransfersTable {
   /** Insertion order; also the event id that live subscriptions resume from. */
   seq: Generated<number>;
@@ -439,6 +445,7 @@ export interface Database {
   cards: CardsTable;
   products: ProductsTable;
   terminals: TerminalsTable;
+  terminal_generation: TerminalGenerationTable;
   transfers: TransfersTable;
   declined_transfers: DeclinedTransfersTable;
   sales: SalesTable;

@@ -32,8 +32,11 @@ export class GroupCommitWriter {
   private idleWaiters: Array<() => void> = [];
   /** Transaction-control statements, prepared once: compiling them per job showed up in the benchmark. */
   private readonly control: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", { run(): unknown }>;
-  /** Counters for benchmarks: transactions committed and jobs run. */
-  readonly stats = { commits: 0, jobs: 0 };
+  /**
+   * Counters for benchmarks: transactions committed, jobs run, and the time the event loop spent blocked in batches
+   * (running the jobs and COMMIT) and in COMMIT alone, in milliseconds.
+   */
+  readonly stats = { commits: 0, jobs: 0, batchMsTotal: 0, batchMsMax: 0, commitMsTotal: 0, commitMsMax: 0 };
   private readonly onCommit: WriterOptions["onCommit"];
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
 
@@ -88,8 +91,9 @@ export class GroupCommitWriter {
   }
 
   private commitBatch(batch: Job[]): void {
-    const outcomes: Outcome[] = [];
     const started = performance.now();
+    const outcomes: Outcome[] = [];
+    let committing = 0;
     try {
       this.control.begin.run();
     } catch (error) {
@@ -111,6 +115,7 @@ export class GroupCommitWriter {
           outcomes.push({ ok: false, error });
         }
       }
+      committing = performance.now();
       this.control.commit.run();
     } catch (error) {
       // COMMIT itself failed (disk full, I/O error): nothing of this batch is durable, so every job fails.
@@ -123,9 +128,14 @@ export class GroupCommitWriter {
       for (const job of batch) job.reject(error);
       return;
     }
+    const finished = performance.now();
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
-    this.onCommit?.(batch.length, (performance.now() - started) / 1000);
+    this.stats.batchMsTotal += finished - started;
+    this.stats.batchMsMax = Math.max(this.stats.batchMsMax, finished - started);
+    this.stats.commitMsTotal += finished - committing;
+    this.stats.commitMsMax = Math.max(this.stats.commitMsMax, finished - committing);
+    this.onCommit?.(batch.length, (finished - started) / 1000);
     batch.forEach((job, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) job.resolve(outcome.value);

@@ -5,7 +5,7 @@ import type { Store } from "../db/connect.ts";
 import { db } from "../db/query.ts";
 import type { Config } from "./config.ts";
 import type { EventBus } from "./events/bus.ts";
-import { bearerToken, findTerminalByKey } from "./auth/terminal.ts";
+import { authenticateTerminal, bearerToken } from "./auth/terminal.ts";
 import { IdempotencyConflictError } from "./services/pos.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
@@ -79,10 +79,10 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Maps domain errors to tRPC codes; everything unexpected stays an INTERNAL_SERVER_ERROR (logged, not shown). */
-const domainErrors = t.middleware(async ({ ctx, next, path }) => {
-  const result = await next();
+function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R, path: string, requestId: string | undefined): R {
   if (!result.ok) {
-    const cause = result.error.cause;
+    const error = result.error!;
+    const cause = error.cause;
     if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: readableInputError(cause), cause });
     if (cause instanceof InvalidCprError) {
       throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
@@ -90,23 +90,30 @@ const domainErrors = t.middleware(async ({ ctx, next, path }) => {
     if (cause instanceof IdempotencyConflictError || cause instanceof TransferConflictError) {
       throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
     }
-    if (result.error.code === "INTERNAL_SERVER_ERROR") {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
       const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";
-      log.error({ requestId: ctx.requestId, procedure: path, err: errorField(cause ?? result.error, true) }, severity);
+      log.error({ requestId, procedure: path, err: errorField(cause ?? error, true) }, severity);
     }
   }
   return result;
-});
+}
+
+const domainErrors = t.middleware(async ({ ctx, next, path }) => mapDomainErrors(await next(), path, ctx.requestId));
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
-/** Procedures for POS terminals: `Authorization: Bearer <terminal key>`, checked before anything else. */
-export const terminalProcedure = publicProcedure.use(({ ctx, next }) => {
+/**
+ * Procedures for POS terminals: `Authorization: Bearer <terminal key>`, checked before anything else. The till's
+ * hottest path, so one middleware does both the key check and the domain-error mapping (each tRPC middleware level
+ * copies the call's options, and the context once more when it is extended), and known keys come from memory
+ * (auth/terminal.ts says when that memory is forgotten).
+ */
+export const terminalProcedure = t.procedure.use(async ({ ctx, next, path }) => {
   const key = bearerToken(ctx.headers.get("authorization"));
   if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Missing terminal key: send Authorization: Bearer <key>" });
-  const terminal = ctx.services.store.read((tx) => findTerminalByKey(tx, key));
+  const terminal = authenticateTerminal(ctx.services.store, key);
   if (!terminal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Unknown or revoked terminal key" });
-  return next({ ctx: { terminal } });
+  return mapDomainErrors(await next({ ctx: { terminal } }), path, ctx.requestId);
 });
 
 /** Portal procedures without a session (login, password reset): mutations must carry the CSRF header. */

@@ -16,6 +16,7 @@ import * as tillSalesIndex from "./20261201T1500_till_sales_index.ts";
 import * as loginThrottles from "./20261202T0100_login_throttles.ts";
 import * as backofficeSubmissions from "./20261202T0200_backoffice_submissions.ts";
 import * as ops from "./20261202T0300_ops.ts";
+import * as terminalGeneration from "./20261202T0500_terminal_generation.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   "20261202T0100_login_throttles": loginThrottles,
   "20261202T0200_backoffice_submissions": backofficeSubmissions,
   "20261202T0300_ops": ops,
+  "20261202T0500_terminal_generation": terminalGeneration,
 };

@@ -27,7 +27,7 @@ const mailsTo = (recipient: string) =>
   server.services.store.read((tx) => tx.sqlite.query("SELECT subject, body_text AS body FROM outbox WHERE recipient = ? ORDER BY id").all(recipient) as Array<{ subject: string; body: string }>);
 const count = (table: string) => server.services.store.read((tx) => (tx.sqlite.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
 type AuditEntry = { action: string; actor: string; target: string; details: Record<string, unknown> };
-const auditEntries = async () => (await admin.query("backoffice.audit")).data as AuditEntry[];
+const auditEntries = async () => (await admin.query("backoffice.audit", { limit: 200 })).data.entries as AuditEntry[];
 
 beforeAll(async () => {
   server = await startTestServer({ seedDemo: true });

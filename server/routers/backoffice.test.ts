@@ -194,7 +194,7 @@ describe("devices, payouts, corrections, reports", () => {
     await staff.mutate("backoffice.setCardStatus", { cardId: blocked.cardId, status: "blocked" });
     const screen = await admin.mutate("backoffice.createDevice", { kind: "screen", canteenId, name: "Skærm 2", idempotencyKey: formKey() });
     expect((await admin.mutate("backoffice.revokeDevice", { kind: "screen", id: screen.data.id })).data).toEqual({ ok: true });
-    const actions = ((await admin.query("backoffice.audit")).data as Array<{ action: string; actor: string }>).map((entry) => entry.action);
+    const actions = ((await admin.query("backoffice.audit", { limit: 200 })).data.entries as Array<{ action: string; actor: string }>).map((entry) => entry.action);
     for (const action of [
       "card.issue",
       "cardholder.schooling",
@@ -275,7 +275,7 @@ describe("guardians", () => {
     expect((await find("12345678901237")).guardians).toEqual([]);
     expect((await admin.mutate("backoffice.unlinkGuardian", { userId: child.userId, guardianUserId })).error?.data.code).toBe("NOT_FOUND");
 
-    const audit = (await admin.query("backoffice.audit")).data as Array<{ action: string; target: string; actor: string; details: Record<string, unknown> }>;
+    const audit = (await admin.query("backoffice.audit", { limit: 200 })).data.entries as Array<{ action: string; target: string; actor: string; details: Record<string, unknown> }>;
     const entries = audit.filter((entry) => entry.target === `user:${child.userId}` && entry.action.startsWith("guardian."));
     expect(entries.map((entry) => [entry.action, entry.actor, entry.details.guardianUserId])).toEqual([
       ["guardian.unlink", "admin@kantinekort.local", guardianUserId],
@@ -375,9 +375,9 @@ describe("staff accounts", () => {
     const stored = server.services.store.read((tx) => tx.sqlite.query("SELECT password_hash FROM users WHERE id = ?").get(created.data.userId) as { password_hash: string });
     expect(stored.password_hash).toMatch(/^\$argon2id\$/);
     const cook = await staffLogin("ny.kok@kantinekort.local", "Kokken2026");
-    expect((await cook.query("backoffice.audit")).error?.data.code).toBe("FORBIDDEN");
+    expect((await cook.query("backoffice.audit", { limit: 200 })).error?.data.code).toBe("FORBIDDEN");
     expect((await admin.mutate("backoffice.setStaffRole", { userId: created.data.userId, role: "admin" })).data).toEqual({ ok: true });
-    expect((await cook.query("backoffice.audit")).error).toBeUndefined();
+    expect((await cook.query("backoffice.audit", { limit: 200 })).error).toBeUndefined();
     const self = (await admin.query("backoffice.me")).data as { userId: number };
     expect((await admin.mutate("backoffice.disableStaff", { userId: self.userId })).error?.data.code).toBe("CONFLICT");
     expect((await admin.mutate("backoffice.disableStaff", { userId: created.data.userId })).data).toEqual({ ok: true });
@@ -385,7 +385,7 @@ describe("staff accounts", () => {
     expect((await new PortalClient(server.url).mutate("backoffice.login", { email: "ny.kok@kantinekort.local", password: "Kokken2026" })).data).toMatchObject({ ok: false, reason: "invalid_credentials" });
     const members = (await admin.query("backoffice.staffMembers")).data as Array<{ email: string; role: string; disabled: boolean }>;
     expect(members).toContainEqual(expect.objectContaining({ email: "ny.kok@kantinekort.local", role: "admin", disabled: true }));
-    const audit = (await admin.query("backoffice.audit")).data as Array<{ action: string; target: string }>;
+    const audit = (await admin.query("backoffice.audit", { limit: 200 })).data.entries as Array<{ action: string; target: string }>;
     expect(audit.filter((entry) => entry.target === `user:${created.data.userId}`).map((entry) => entry.action)).toEqual(["staff.disable", "staff.role", "staff.create"]);
   });
 });

@@ -138,6 +138,18 @@ const alertDue = prepared<{ accountId: number; today: string }>()((p) =>
     .where((eb) => eb.or([eb("l.last_alert_day", "is", null), eb("l.last_alert_day", "!=", p.today)])),
 );
 
+/**
+ * Whether an alert on the account has a threshold above `balanceOre`, read inside the sale's own write transaction
+ * (the writer's connection, so no read transaction of its own): only then does checkLowBalance run after commit.
+ */
+const alertAbove = prepared<{ accountId: number; balanceOre: number }>()((p) =>
+  db.selectFrom("low_balance_alerts").select("account_id").where("account_id", "=", p.accountId).where("threshold_ore", ">", p.balanceOre),
+);
+
+export function lowBalanceAlertMayBeDue(tx: Tx, accountId: number, balanceOre: number): boolean {
+  return alertAbove.first(tx, { accountId, balanceOre }) !== undefined;
+}
+
 /** Claims today's alert for the account (one a day): true only for the one caller that may send it. */
 function claimAlert(tx: WriteTx, accountId: number, today: string): boolean {
   return (

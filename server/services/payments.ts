@@ -1,7 +1,7 @@
 // Money in and out: card deposits via the acquirer, automatic top-up, payouts and transfers between own accounts.
 import { sql } from "kysely";
 import type { Tx, WriteTx } from "../../db/tx.ts";
-import { db } from "../../db/query.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { PaymentPurpose, PaymentStatus } from "../../db/schema.ts";
 import { AUTO_TOP_UP_MAX_FAILURES, AUTO_TOP_UP_MIN_DEPOSITED_ORE, AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import type { PaymentOutcome, PaymentReference } from "../payments/acquirer.ts";
@@ -399,8 +399,13 @@ const dueAgreement = () =>
  * not queue a write transaction. claimAutoTopUp decides for real, inside the write.
  */
 export function autoTopUpMayBeDue(tx: Tx, accountId: number): boolean {
-  return tx.first(dueAgreement().select("g.id").where("g.account_id", "=", accountId).where("a.balance_ore", "<", AUTO_TOP_UP_THRESHOLD_ORE)) !== undefined;
+  return agreementMayBeDue.first(tx, { accountId }) !== undefined;
 }
+
+/** Compiled once: it runs after every sale that leaves a balance under the threshold. */
+const agreementMayBeDue = prepared<{ accountId: number }>()((p) =>
+  dueAgreement().select("g.id").where("g.account_id", "=", p.accountId).where("a.balance_ore", "<", AUTO_TOP_UP_THRESHOLD_ORE),
+);
 
 /** Whether an Auto-optank agreement is running on the account (then no low-balance alert is needed). */
 export function autoTopUpRunning(tx: Tx, accountId: number): boolean {

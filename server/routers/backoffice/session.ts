@@ -1,6 +1,7 @@
 // Staff sign-in, sign-out and who is signed in (with the tenant's canteens).
 import * as z from "zod";
 import { emailSchema } from "../../../common/portal.ts";
+import { db } from "../../../db/query.ts";
 import { portalPublicProcedure, staffProcedure, type Context } from "../../trpc.ts";
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../../auth/session.ts";
 import { loginSucceeded, loginWaitSeconds, reserveLoginAttempt } from "../../auth/login-limit.ts";
@@ -21,14 +22,16 @@ export const sessionProcedures = {
   login: portalPublicProcedure.input(z.strictObject({ email: emailSchema, password: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
     const username = `staff:${input.email.toLowerCase()}`;
-    const staff = store.read(
-      (tx) =>
-        tx.sqlite.query("SELECT id, role, name, password_hash FROM users WHERE lower(email) = lower(?) AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(input.email) as {
-          id: number;
-          role: "staff" | "admin";
-          name: string | null;
-          password_hash: string | null;
-        } | null,
+    const staff = store.read((tx) =>
+      tx.first(
+        db
+          .selectFrom("users")
+          .select(["id", "role", "name", "password_hash"])
+          .where((eb) => eb(eb.fn("lower", ["email"]), "=", eb.fn("lower", [eb.val(input.email)])))
+          .where("role", "in", ["staff", "admin"])
+          .where("disabled_at", "is", null)
+          .$narrowType<{ role: "staff" | "admin" }>(),
+      ),
     );
     const subject = { userId: staff?.id ?? null, username };
     const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, ctx.clientAddress));

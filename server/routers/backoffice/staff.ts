@@ -5,9 +5,9 @@ import { emailSchema, passwordSchema } from "../../../common/portal.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { hashPassword } from "../../services/auth.ts";
 import { createStaffUser, disableStaff, listStaff, setStaffRole, type StaffChangeRefusal } from "../../services/backoffice/staff.ts";
-import { listAudit } from "../../services/backoffice/audit.ts";
+import { listAuditPage } from "../../services/backoffice/audit.ts";
 import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
-import { formKeySchema, notFound } from "./shared.ts";
+import { daySchema, formKeySchema, notFound } from "./shared.ts";
 
 function staffRefused(refusal: StaffChangeRefusal): TRPCError {
   if (refusal.reason === "staff_not_found") return notFound("Staff member");
@@ -15,7 +15,24 @@ function staffRefused(refusal: StaffChangeRefusal): TRPCError {
 }
 
 export const staffProcedures = {
-  audit: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listAudit(tx, ctx.actor.tenantId))),
+  /**
+   * The audit log, newest first, a page at a time (`nextBeforeId` asks for the next page; null on the last), filtered by
+   * staff member, actions and Copenhagen days (both included). Each entry has `summary: { da, en }` in words.
+   */
+  audit: adminProcedure
+    .input(
+      z
+        .strictObject({
+          actorUserId: z.number().int().positive().optional(),
+          actions: z.array(z.string().regex(/^[a-z]+\.[a-z]+$/)).max(40).optional(),
+          from: daySchema.optional(),
+          to: daySchema.optional(),
+          beforeId: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(200).optional(),
+        })
+        .optional(),
+    )
+    .query(({ ctx, input }) => ctx.services.store.read((tx) => listAuditPage(tx, ctx.actor.tenantId, input ?? {}))),
 
   staffMembers: adminProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listStaff(tx, ctx.actor.tenantId))),
 

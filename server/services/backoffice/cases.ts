@@ -1,4 +1,5 @@
 // Support cases of a tenant's cardholders: listing and closing them.
+import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
 import { audit, type Actor } from "./shared.ts";
 
@@ -15,13 +16,26 @@ export interface SupportCase {
 }
 
 export function listSupportCases(tx: Tx, actor: Actor): SupportCase[] {
-  const rows = tx.sqlite
-    .query(
-      `SELECT s.id, s.name, s.email, s.phone, s.description, s.status, s.created_at,
-         (SELECT card_number FROM cards c WHERE c.account_id = s.account_id ORDER BY c.id DESC LIMIT 1) AS card_number
-       FROM support_cases s JOIN users u ON u.id = s.user_id WHERE u.tenant_id = ? ORDER BY s.status = 'open' DESC, s.id DESC LIMIT 200`,
-    )
-    .all(actor.tenantId) as Array<{ id: number; name: string; email: string; phone: string | null; description: string; status: "open" | "closed"; created_at: number; card_number: string | null }>;
+  const rows = tx.all(
+    db
+      .selectFrom("support_cases as s")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .select((eb) => [
+        "s.id",
+        "s.name",
+        "s.email",
+        "s.phone",
+        "s.description",
+        "s.status",
+        "s.created_at",
+        eb.selectFrom("cards as c").select("c.card_number").whereRef("c.account_id", "=", "s.account_id").orderBy("c.id", "desc").limit(1).as("card_number"),
+      ])
+      .where("u.tenant_id", "=", actor.tenantId)
+      // Open cases first, then the newest.
+      .orderBy((eb) => eb("s.status", "=", "open"), "desc")
+      .orderBy("s.id", "desc")
+      .limit(200),
+  );
   return rows.map((row) => ({
     caseId: row.id,
     caseNumber: `S-${String(row.id).padStart(6, "0")}`,
@@ -36,9 +50,14 @@ export function listSupportCases(tx: Tx, actor: Actor): SupportCase[] {
 }
 
 export function closeSupportCase(tx: WriteTx, actor: Actor, caseId: number, nowMs: number = Date.now()): boolean {
-  const result = tx.sqlite
-    .query("UPDATE support_cases SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open' AND user_id IN (SELECT id FROM users WHERE tenant_id = ?)")
-    .run(nowMs, caseId, actor.tenantId);
+  const result = tx.run(
+    db
+      .updateTable("support_cases")
+      .set({ status: "closed", closed_at: nowMs })
+      .where("id", "=", caseId)
+      .where("status", "=", "open")
+      .where("user_id", "in", db.selectFrom("users").select("id").where("tenant_id", "=", actor.tenantId)),
+  );
   if (result.changes === 1) audit(tx, actor, "support.close", `support:${caseId}`, {}, nowMs);
   return result.changes === 1;
 }

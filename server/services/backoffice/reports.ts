@@ -1,44 +1,116 @@
-// The daily report of one tenant: sales by canteen and product, deposits, payouts, refunds and outstanding balances.
+// The daily report of one tenant: every kind of money movement of one Copenhagen day on its own line, sales by canteen
+// and product, and the outstanding balances. Each line is a sum of ledger transfers, so the report reconciles with the ledger.
+import type { Words } from "../../../common/audit.ts";
+import { db } from "../../../db/query.ts";
+import type { TransferKind } from "../../../db/schema.ts";
 import type { Tx } from "../../../db/tx.ts";
 import { checkLedger, type LedgerCheckResult } from "../../ledger/ledger.ts";
 import { copenhagenMidnight } from "../../ledger/calendar.ts";
 
+/** The lines of the day's movements, in the order the report shows them. */
+export const REPORT_LINES = {
+  sales: { da: "Salg (kasse og webshop)", en: "Sales (till and webshop)" },
+  refunds: { da: "Refusioner og annulleringer", en: "Refunds and cancellations" },
+  deposits: { da: "Indbetalinger (også Auto-optank)", en: "Deposits (Auto top-up included)" },
+  payoutRequests: { da: "Udbetalinger anmodet (trukket fra kortene)", en: "Payouts requested (taken from the cards)" },
+  payoutsPaid: { da: "Udbetalinger sendt til banken", en: "Payouts sent to the bank" },
+  payoutsReturned: { da: "Afviste udbetalinger ført tilbage", en: "Rejected payouts returned" },
+  correctionsCredit: { da: "Korrektioner indsat", en: "Corrections credited" },
+  correctionsDebit: { da: "Korrektioner trukket", en: "Corrections debited" },
+  transfers: { da: "Overførsler mellem kort", en: "Transfers between cards" },
+  other: { da: "Andre bevægelser", en: "Other movements" },
+} as const satisfies Record<string, Words>;
+
+export type ReportLineKey = keyof typeof REPORT_LINES;
+
+export interface ReportLine {
+  key: ReportLineKey;
+  label: Words;
+  amountOre: number;
+  count: number;
+}
+
 export interface DailyReport {
   day: string;
+  /** Every movement of the day by kind; each line is a sum of the day's ledger transfers. */
+  lines: ReportLine[];
   salesByCanteen: Array<{ canteen: string; salesOre: number; count: number }>;
   salesByProduct: Array<{ product: string; quantity: number; amountOre: number }>;
   depositsOre: number;
+  /** Payouts sent to the bank that day (approved); a rejected payout is not one. */
   payoutsOre: number;
   refundsOre: number;
+  /** Outstanding card balances now. */
   liabilityOre: number;
+  /** Payouts requested and still waiting for a decision now. */
+  payoutsPendingOre: number;
   ledger: LedgerCheckResult;
 }
 
+interface MovementGroup {
+  kind: TransferKind;
+  debit_kind: string;
+  credit_kind: string;
+  debit_own: number | null;
+  credit_own: number | null;
+  amount_ore: number;
+  count: number;
+}
+
+/** Which line a group of transfers belongs on; null for sales, which the report shows by canteen. */
+function lineOf(group: MovementGroup): ReportLineKey | null {
+  const debitOwn = group.debit_own === 1;
+  const creditOwn = group.credit_own === 1;
+  switch (group.kind) {
+    case "sale":
+    case "order":
+      return "sales";
+    case "refund":
+      return "refunds";
+    case "deposit":
+    case "auto_top_up":
+      return "deposits";
+    case "payout":
+      // A request moves money from a card into payout clearing; the payment to the bank leaves clearing (counted apart).
+      return debitOwn ? "payoutRequests" : "other";
+    case "correction":
+      if (creditOwn && group.debit_kind === "payout_clearing") return "payoutsReturned";
+      if (creditOwn && group.debit_kind === "corrections") return "correctionsCredit";
+      if (debitOwn && group.credit_kind === "corrections") return "correctionsDebit";
+      return "other";
+    case "transfer":
+      return "transfers";
+    default:
+      return "other";
+  }
+}
+
+function dayBounds(day: string): { from: number; to: number } {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  return { from: copenhagenMidnight(year, month, date), to: copenhagenMidnight(year, month, date + 1) };
+}
+
 /**
- * Sales (till and webshop), deposits and payouts of one Copenhagen day, with the outstanding card balances — all of the
- * staff member's own tenant only. `ledger` is the whole database's invariant check: the ledger is one book, and a
- * broken invariant anywhere must show.
+ * Sales (till and webshop), deposits, payouts, refunds, corrections and transfers of one Copenhagen day, with the
+ * outstanding card balances — all of the staff member's own tenant only. A movement belongs to the tenant when one of
+ * its sides is a cardholder account of the tenant; sales also count by the tenant's canteens. `ledger` is the whole
+ * database's invariant check: the ledger is one book, and a broken invariant anywhere must show.
  */
 export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport {
-  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
-  const from = copenhagenMidnight(year, month, date);
-  const to = copenhagenMidnight(year, month, date + 1);
-  const salesByCanteen = tx.sqlite
-    .query(
-      `SELECT c.name AS canteen, COALESCE(SUM(t.amount_ore), 0) AS sales_ore, COUNT(*) AS count
-       FROM transfers t JOIN canteens c ON c.revenue_account_id = t.credit_account_id
-       WHERE t.kind IN ('sale', 'order') AND c.tenant_id = ? AND t.created_at >= ? AND t.created_at < ? GROUP BY c.id ORDER BY c.name`,
-    )
-    .all(tenantId, from, to) as Array<{ canteen: string; sales_ore: number; count: number }>;
-  const tillItems = tx.sqlite
-    .query(
-      `SELECT s.items_json, s.amount_ore FROM sales s JOIN terminals t ON t.id = s.terminal_id JOIN canteens c ON c.id = t.canteen_id
-       WHERE s.status = 'approved' AND c.tenant_id = ? AND s.created_at >= ? AND s.created_at < ?`,
-    )
-    .all(tenantId, from, to) as Array<{
-    items_json: string | null;
-    amount_ore: number;
-  }>;
+  const { from, to } = dayBounds(day);
+  const salesByCanteen = tx.all(
+    db
+      .selectFrom("transfers as t")
+      .innerJoin("canteens as c", "c.revenue_account_id", "t.credit_account_id")
+      .select((eb) => ["c.name as canteen", eb.fn.coalesce(eb.fn.sum<number>("t.amount_ore"), eb.lit(0)).as("sales_ore"), eb.fn.countAll<number>().as("count")])
+      .where("t.kind", "in", ["sale", "order"])
+      .where("c.tenant_id", "=", tenantId)
+      .where("t.created_at", ">=", from)
+      .where("t.created_at", "<", to)
+      .groupBy("c.id")
+      .orderBy("c.name"),
+  );
+
   const products = new Map<string, { quantity: number; amountOre: number }>();
   const add = (name: string, quantity: number, amountOre: number) => {
     const entry = products.get(name) ?? { quantity: 0, amountOre: 0 };
@@ -46,43 +118,114 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
     entry.amountOre += amountOre;
     products.set(name, entry);
   };
-  for (const sale of tillItems) {
+  const tillSales = tx.all(
+    db
+      .selectFrom("sales as s")
+      .innerJoin("terminals as t", "t.id", "s.terminal_id")
+      .innerJoin("canteens as c", "c.id", "t.canteen_id")
+      .select(["s.items_json", "s.amount_ore"])
+      .where("s.status", "=", "approved")
+      .where("c.tenant_id", "=", tenantId)
+      .where("s.created_at", ">=", from)
+      .where("s.created_at", "<", to),
+  );
+  for (const sale of tillSales) {
     const items = sale.items_json ? (JSON.parse(sale.items_json) as Array<{ name: string; quantity: number; unitPriceOre: number }>) : [];
     if (items.length === 0) add("Kassesalg uden varelinjer", 1, sale.amount_ore);
     for (const item of items) add(item.name, item.quantity, item.quantity * item.unitPriceOre);
   }
-  const orderLines = tx.sqlite
-    .query(
-      `SELECT l.name, SUM(l.quantity) AS quantity, SUM(l.quantity * l.unit_price_ore) AS amount_ore
-       FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN canteens c ON c.id = o.canteen_id
-       WHERE o.status <> 'cancelled' AND c.tenant_id = ? AND o.created_at >= ? AND o.created_at < ? GROUP BY l.name`,
-    )
-    .all(tenantId, from, to) as Array<{ name: string; quantity: number; amount_ore: number }>;
+  const orderLines = tx.all(
+    db
+      .selectFrom("order_lines as l")
+      .innerJoin("orders as o", "o.id", "l.order_id")
+      .innerJoin("canteens as c", "c.id", "o.canteen_id")
+      .select((eb) => ["l.name", eb.fn.sum<number>("l.quantity").as("quantity"), eb.fn.sum<number>(eb("l.quantity", "*", eb.ref("l.unit_price_ore"))).as("amount_ore")])
+      .where("o.status", "<>", "cancelled")
+      .where("c.tenant_id", "=", tenantId)
+      .where("o.created_at", ">=", from)
+      .where("o.created_at", "<", to)
+      .groupBy("l.name"),
+  );
   for (const line of orderLines) add(`${line.name} (webshop)`, line.quantity, line.amount_ore);
-  // Deposits, payouts and refunds always move money to or from a cardholder account, whose owner names the tenant.
-  const sum = (kinds: string) =>
-    (
-      tx.sqlite
-        .query(
-          `SELECT COALESCE(SUM(t.amount_ore), 0) AS total FROM transfers t
-           WHERE t.kind IN (${kinds}) AND t.created_at >= ? AND t.created_at < ?
-             AND EXISTS (SELECT 1 FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id
-                         WHERE a.id IN (t.debit_account_id, t.credit_account_id) AND a.kind = 'cardholder' AND u.tenant_id = ?)`,
-        )
-        .get(from, to, tenantId) as { total: number }
-    ).total;
-  const liability = tx.sqlite
-    .query("SELECT COALESCE(SUM(a.balance_ore), 0) AS total FROM ledger_accounts a JOIN users u ON u.id = a.owner_user_id WHERE a.kind = 'cardholder' AND u.tenant_id = ?")
-    .get(tenantId) as { total: number };
-  const ledger = checkLedger(tx);
+
+  // Every other movement touches a cardholder account, whose owner names the tenant: grouped by kind and by what sits
+  // on each side, so each group lands on exactly one line.
+  const groups: MovementGroup[] = tx.all(
+    db
+      .selectFrom("transfers as t")
+      .innerJoin("ledger_accounts as d", "d.id", "t.debit_account_id")
+      .innerJoin("ledger_accounts as c", "c.id", "t.credit_account_id")
+      .leftJoin("users as du", "du.id", "d.owner_user_id")
+      .leftJoin("users as cu", "cu.id", "c.owner_user_id")
+      .select((eb) => [
+        "t.kind",
+        "d.kind as debit_kind",
+        "c.kind as credit_kind",
+        eb("du.tenant_id", "=", tenantId).$castTo<number | null>().as("debit_own"),
+        eb("cu.tenant_id", "=", tenantId).$castTo<number | null>().as("credit_own"),
+        eb.fn.sum<number>("t.amount_ore").as("amount_ore"),
+        eb.fn.countAll<number>().as("count"),
+      ])
+      .where("t.created_at", ">=", from)
+      .where("t.created_at", "<", to)
+      .where((eb) => eb.or([eb("du.tenant_id", "=", tenantId), eb("cu.tenant_id", "=", tenantId)]))
+      .groupBy((eb) => [eb.ref("t.kind"), eb.ref("d.kind"), eb.ref("c.kind"), eb("du.tenant_id", "=", tenantId), eb("cu.tenant_id", "=", tenantId)]),
+  );
+  const totals = new Map<ReportLineKey, { amountOre: number; count: number }>((Object.keys(REPORT_LINES) as ReportLineKey[]).map((key) => [key, { amountOre: 0, count: 0 }]));
+  for (const group of groups) {
+    const key = lineOf(group);
+    if (key === null || key === "sales") continue;
+    const total = totals.get(key)!;
+    total.amountOre += group.amount_ore;
+    total.count += group.count;
+  }
+  const sales = totals.get("sales")!;
+  for (const row of salesByCanteen) {
+    sales.amountOre += row.sales_ore;
+    sales.count += row.count;
+  }
+  // Paid payouts leave payout clearing for the bank, on neither side a card: they belong to the tenant by the payout.
+  const paid = tx.first(
+    db
+      .selectFrom("payouts as p")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>("p.amount_ore"), eb.lit(0)).as("amount_ore"), eb.fn.countAll<number>().as("count")])
+      .where("u.tenant_id", "=", tenantId)
+      .where("p.status", "=", "paid")
+      .where("p.decided_at", ">=", from)
+      .where("p.decided_at", "<", to),
+  )!;
+  totals.set("payoutsPaid", { amountOre: paid.amount_ore, count: paid.count });
+  const pending = tx.first(
+    db
+      .selectFrom("payouts as p")
+      .innerJoin("users as u", "u.id", "p.user_id")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("p.amount_ore"), eb.lit(0)).as("amount_ore"))
+      .where("u.tenant_id", "=", tenantId)
+      .where("p.status", "=", "pending"),
+  )!;
+  const liability = tx.first(
+    db
+      .selectFrom("ledger_accounts as a")
+      .innerJoin("users as u", "u.id", "a.owner_user_id")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("a.balance_ore"), eb.lit(0)).as("total"))
+      .where("a.kind", "=", "cardholder")
+      .where("u.tenant_id", "=", tenantId),
+  )!;
+  const lines = (Object.keys(REPORT_LINES) as ReportLineKey[])
+    .map((key) => ({ key, label: REPORT_LINES[key], ...totals.get(key)! }))
+    // "Other" shows only when something unexpected moved: nothing is ever left off silently.
+    .filter((line) => line.key !== "other" || line.count > 0);
   return {
     day,
+    lines,
     salesByCanteen: salesByCanteen.map((row) => ({ canteen: row.canteen, salesOre: row.sales_ore, count: row.count })),
     salesByProduct: [...products].map(([product, entry]) => ({ product, ...entry })).sort((a, b) => b.amountOre - a.amountOre),
-    depositsOre: sum("'deposit', 'auto_top_up'"),
-    payoutsOre: sum("'payout'"),
-    refundsOre: sum("'refund'"),
+    depositsOre: totals.get("deposits")!.amountOre,
+    payoutsOre: totals.get("payoutsPaid")!.amountOre,
+    refundsOre: totals.get("refunds")!.amountOre,
     liabilityOre: liability.total,
-    ledger,
+    payoutsPendingOre: pending.amount_ore,
+    ledger: checkLedger(tx),
   };
 }

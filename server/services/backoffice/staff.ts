@@ -1,4 +1,5 @@
 // Staff members and administrators of a tenant, and the first administrator created from the command line.
+import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
 import { openAccount } from "../../ledger/ledger.ts";
 import { deleteUserSessions } from "../../auth/session.ts";
@@ -14,9 +15,17 @@ export interface StaffMember {
 }
 
 export function listStaff(tx: Tx, tenantId: number): StaffMember[] {
-  const rows = tx.sqlite
-    .query("SELECT id, email, name, role, disabled_at, created_at FROM users WHERE tenant_id = ? AND role IN ('staff', 'admin') ORDER BY disabled_at IS NOT NULL, email")
-    .all(tenantId) as Array<{ id: number; email: string; name: string | null; role: StaffRole; disabled_at: number | null; created_at: number }>;
+  const rows = tx.all(
+    db
+      .selectFrom("users")
+      .select(["id", "email", "name", "role", "disabled_at", "created_at"])
+      .where("tenant_id", "=", tenantId)
+      .where("role", "in", ["staff", "admin"])
+      .orderBy((eb) => eb("disabled_at", "is not", null))
+      .orderBy("email")
+      // Staff always have an e-mail and a staff role (createStaffUser); the narrowing says so to the types.
+      .$narrowType<{ email: string; role: StaffRole }>(),
+  );
   return rows.map((row) => ({ userId: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled_at !== null, createdAt: row.created_at }));
 }
 
@@ -34,12 +43,8 @@ export function createStaffUser(
   nowMs: number = Date.now(),
 ): { ok: true; userId: number } | { ok: false; reason: "email_taken" } {
   const email = fields.email.trim().toLowerCase();
-  if (tx.sqlite.query("SELECT 1 FROM users WHERE lower(email) = ? AND role IN ('staff', 'admin')").get(email)) return { ok: false, reason: "email_taken" };
-  const userId = Number(
-    tx.sqlite
-      .query("INSERT INTO users (tenant_id, role, name, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(tenantId, fields.role, fields.name.trim(), email, passwordHash, nowMs).lastInsertRowid,
-  );
+  if (tx.first(db.selectFrom("users").select("id").where((eb) => eb(eb.fn("lower", ["email"]), "=", email)).where("role", "in", ["staff", "admin"]))) return { ok: false, reason: "email_taken" };
+  const userId = tx.run(db.insertInto("users").values({ tenant_id: tenantId, role: fields.role, name: fields.name.trim(), email, password_hash: passwordHash, created_at: nowMs })).lastInsertRowid;
   const by = actor ?? { userId, tenantId, role: fields.role, label: `cli:${email}` };
   audit(tx, by, "staff.create", `user:${userId}`, { email, role: fields.role }, nowMs);
   return { ok: true, userId };
@@ -50,7 +55,9 @@ export type StaffChangeRefusal = { ok: false; reason: "staff_not_found" | "own_a
 /** A staff member of the actor's tenant other than the actor: nobody demotes or disables themselves (the last administrator would lock the tenant out). */
 function otherStaffOfTenant(tx: Tx, actor: Actor, userId: number): { ok: true } | StaffChangeRefusal {
   if (userId === actor.userId) return { ok: false, reason: "own_account" };
-  const found = tx.sqlite.query("SELECT 1 FROM users WHERE id = ? AND tenant_id = ? AND role IN ('staff', 'admin') AND disabled_at IS NULL").get(userId, actor.tenantId);
+  const found = tx.first(
+    db.selectFrom("users").select("id").where("id", "=", userId).where("tenant_id", "=", actor.tenantId).where("role", "in", ["staff", "admin"]).where("disabled_at", "is", null),
+  );
   return found ? { ok: true } : { ok: false, reason: "staff_not_found" };
 }
 
@@ -58,7 +65,7 @@ export function setStaffRole(tx: WriteTx, actor: Actor, userId: number, role: St
   const found = otherStaffOfTenant(tx, actor, userId);
   if (!found.ok) return found;
   // The role is read on every request, so a demotion takes effect at once without ending sessions.
-  tx.sqlite.query("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+  tx.run(db.updateTable("users").set({ role }).where("id", "=", userId));
   audit(tx, actor, "staff.role", `user:${userId}`, { role }, nowMs);
   return { ok: true };
 }
@@ -67,7 +74,7 @@ export function setStaffRole(tx: WriteTx, actor: Actor, userId: number, role: St
 export function disableStaff(tx: WriteTx, actor: Actor, userId: number, nowMs: number = Date.now()): { ok: true } | StaffChangeRefusal {
   const found = otherStaffOfTenant(tx, actor, userId);
   if (!found.ok) return found;
-  tx.sqlite.query("UPDATE users SET disabled_at = ? WHERE id = ?").run(nowMs, userId);
+  tx.run(db.updateTable("users").set({ disabled_at: nowMs }).where("id", "=", userId));
   deleteUserSessions(tx, userId);
   audit(tx, actor, "staff.disable", `user:${userId}`, {}, nowMs);
   return { ok: true };
@@ -84,7 +91,7 @@ export function createFirstAdministrator(
   passwordHash: string,
   nowMs: number = Date.now(),
 ): { ok: true; userId: number; tenantId: number } | { ok: false; reason: "email_taken" | "tenant_not_found" | "tenant_ambiguous" | "school_required" } {
-  const tenants = tx.sqlite.query("SELECT id FROM tenants ORDER BY id").all() as Array<{ id: number }>;
+  const tenants = tx.all(db.selectFrom("tenants").select("id").orderBy("id"));
   let tenantId: number;
   if (request.tenantId !== undefined) {
     if (!tenants.some((tenant) => tenant.id === request.tenantId)) return { ok: false, reason: "tenant_not_found" };
@@ -95,9 +102,9 @@ export function createFirstAdministrator(
     return { ok: false, reason: "tenant_ambiguous" };
   } else {
     if (!request.school?.trim()) return { ok: false, reason: "school_required" };
-    tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run(request.school.trim(), nowMs).lastInsertRowid);
+    tenantId = tx.run(db.insertInto("tenants").values({ name: request.school.trim(), created_at: nowMs })).lastInsertRowid;
     const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Kantinen omsætning", code: `revenue:tenant-${tenantId}` }, nowMs);
-    tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, "Kantinen", revenueAccountId, nowMs);
+    tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenueAccountId, created_at: nowMs }));
   }
   const created = createStaffUser(tx, null, tenantId, { email: request.email, name: request.name, role: "admin" }, passwordHash, nowMs);
   return created.ok ? { ok: true, userId: created.userId, tenantId } : created;

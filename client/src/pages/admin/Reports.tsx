@@ -3,6 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
+import { language } from "../../i18n.ts";
 import { ListState } from "./shared.tsx";
 
 export function Reports() {
@@ -21,8 +22,8 @@ export function Reports() {
           <>
             <dl class="totals">
               <For each={shown().salesByCanteen}>{(row) => <><dt>{a().sales(row.canteen)}</dt><dd>{formatOre(row.salesOre)} ({row.count})</dd></>}</For>
-              <dt>{a().deposits}</dt><dd>{formatOre(shown().depositsOre)}</dd>
-              <dt>{a().payoutsTotal}</dt><dd>{formatOre(shown().payoutsOre)}</dd>
+              {/* Every movement of the day on its own line, each a sum of the day's ledger transfers (server/services/backoffice/reports.ts). */}
+              <For each={shown().lines.filter((line) => line.key !== "sales")}>{(line) => <><dt>{language() === "en" ? line.label.en : line.label.da}</dt><dd>{formatOre(line.amountOre)} ({line.count})</dd></>}</For>
               <dt>{a().liability}</dt><dd>{formatOre(shown().liabilityOre)}</dd>
               <dt>ledger:check</dt><dd class={shown().ledger.ok ? "success" : "error"}>{shown().ledger.ok ? "OK" : shown().ledger.violations.join("; ")}</dd>
             </dl>

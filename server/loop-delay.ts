@@ -1,0 +1,38 @@
+// Benchmark instrument: with LOOP_DELAY_REPORT=<file>, the server measures how late its event loop runs (and how long
+// the writer's commits take) and writes the figures to that file as JSON when it stops. No route, nothing by default.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { writeFileSync } from "node:fs";
+import type { GroupCommitWriter } from "../db/writer.ts";
+
+export interface LoopDelayReport {
+  /** Event-loop delay percentiles in milliseconds (sampled every millisecond). */
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  meanMs: number;
+  samples: number;
+  /** The writer's counters over the same time: see GroupCommitWriter.stats. */
+  writer: GroupCommitWriter["stats"];
+}
+
+export function watchEventLoop(file: string, writer: GroupCommitWriter): { write(): void } {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e4) / 100;
+  return {
+    write() {
+      histogram.disable();
+      const report: LoopDelayReport = {
+        p50Ms: ms(histogram.percentile(50)),
+        p99Ms: ms(histogram.percentile(99)),
+        p999Ms: ms(histogram.percentile(99.9)),
+        maxMs: ms(histogram.max),
+        meanMs: ms(histogram.mean),
+        samples: histogram.count,
+        writer: { ...writer.stats },
+      };
+      writeFileSync(file, JSON.stringify(report));
+    },
+  };
+}
