@@ -17,7 +17,12 @@ export interface StoreOptions {
   /** FULL (default) makes every acknowledged commit survive a power cut. */
   synchronous?: SynchronousMode;
   busyTimeoutMs?: number;
-  writer?: WriterOptions;
+  /**
+   * FULL only: sync the WAL off the event loop (the default; see Durability in db/writer.ts) or, when false, let
+   * COMMIT sync on the event loop as SQLite's synchronous=FULL does.
+   */
+  syncOffLoop?: boolean;
+  writer?: Omit<WriterOptions, "durability" | "databasePath">;
 }
 
 export interface Store {
@@ -76,11 +81,20 @@ export function openSqlite(path: string, options: { synchronous?: SynchronousMod
 }
 
 export function openStore(options: StoreOptions): Store {
-  const writeConnection = openSqlite(options.path, options);
+  const synchronous = options.synchronous ?? "FULL";
+  // FULL's promise (an answered write survives a power cut) kept by syncing the WAL on a thread before answering.
+  const walSync = synchronous === "FULL" && options.path !== ":memory:" && options.syncOffLoop !== false;
+  const writeConnection = openSqlite(options.path, { ...options, synchronous: walSync ? "NORMAL" : synchronous });
+  // Raw SQL: a pragma. Checkpoints move to the writer's checkpoint thread, out of COMMIT on the event loop.
+  if (walSync) writeConnection.run("PRAGMA wal_autocheckpoint = 0");
   // A second connection for reads: WAL lets it read a committed snapshot while the writer works.
   const readConnection = options.path === ":memory:" ? writeConnection : openSqlite(options.path, { ...options, queryOnly: true });
   const kysely = new Kysely<Database>({ dialect: new BunSqliteDialect({ database: readConnection }) });
-  const writer = new GroupCommitWriter(writeConnection, options.writer);
+  const writer = new GroupCommitWriter(writeConnection, {
+    ...options.writer,
+    durability: walSync ? "wal-sync" : synchronous === "NORMAL" ? "none" : "inline",
+    databasePath: options.path,
+  });
   const readTx = makeTx(readConnection);
   // Raw SQL: transaction control, which Kysely only offers asynchronously (a read must stay synchronous, decision 001).
   const beginRead = readConnection.query("BEGIN");
@@ -101,7 +115,7 @@ export function openStore(options: StoreOptions): Store {
       return writer.submit(fn);
     },
     async close() {
-      await writer.drain();
+      await writer.close();
       readConnection.close();
       if (readConnection !== writeConnection) writeConnection.close();
     },

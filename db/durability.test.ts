@@ -41,18 +41,22 @@ async function withMigrator(fn: (migrator: Migrator, sqlite: SqliteDatabase) => 
   }
 }
 
-test("both store connections run WAL with synchronous=FULL, foreign keys and a busy timeout; the read one is query-only", async () => {
+test("both store connections run WAL with foreign keys and a busy timeout; the read one is query-only; FULL syncs the WAL off the event loop", async () => {
   await withStore({}, async (store) => {
-    // The writer's connection: what decides whether an acknowledged sale survives a power cut.
+    // The writer's connection. Under FULL (the default) COMMIT only writes the WAL (synchronous=NORMAL on the
+    // connection) and the writer fdatasyncs the WAL before it answers (db/writer-sync.test.ts proves the order);
+    // checkpoints are not run inside COMMIT but on the checkpoint thread.
     const writeSettings = await store.write((tx) => ({
       journal: pragma(tx.sqlite, "journal_mode"),
       synchronous: pragma(tx.sqlite, "synchronous"),
+      autocheckpoint: pragma(tx.sqlite, "wal_autocheckpoint"),
       foreignKeys: pragma(tx.sqlite, "foreign_keys"),
       busyTimeout: pragma(tx.sqlite, "busy_timeout"),
       queryOnly: pragma(tx.sqlite, "query_only"),
     }));
-    // SQLite reports synchronous as a number: 2 is FULL.
-    expect(writeSettings).toEqual({ journal: "wal", synchronous: 2, foreignKeys: 1, busyTimeout: 5000, queryOnly: 0 });
+    // SQLite reports synchronous as a number: 1 is NORMAL, 2 is FULL.
+    expect(writeSettings).toEqual({ journal: "wal", synchronous: 1, autocheckpoint: 0, foreignKeys: 1, busyTimeout: 5000, queryOnly: 0 });
+    expect(store.writer.durability).toBe("wal-sync");
     const readSettings = store.read((tx) => ({
       journal: pragma(tx.sqlite, "journal_mode"),
       foreignKeys: pragma(tx.sqlite, "foreign_keys"),
@@ -61,6 +65,22 @@ test("both store connections run WAL with synchronous=FULL, foreign keys and a b
     }));
     expect(readSettings).toEqual({ journal: "wal", foreignKeys: 1, busyTimeout: 5000, queryOnly: 1 });
   });
+});
+
+test("FULL with the sync on the event loop (WRITE_SYNC=inline) is SQLite's own synchronous=FULL", async () => {
+  const { path, cleanup } = tempDatabasePath();
+  try {
+    await migrateToLatest(path);
+    const store = openStore({ path, syncOffLoop: false });
+    try {
+      expect(await store.write((tx) => ({ synchronous: pragma(tx.sqlite, "synchronous"), autocheckpoint: pragma(tx.sqlite, "wal_autocheckpoint") }))).toEqual({ synchronous: 2, autocheckpoint: 1000 });
+      expect(store.writer.durability).toBe("inline");
+    } finally {
+      await store.close();
+    }
+  } finally {
+    cleanup();
+  }
 });
 
 test("NORMAL is used only when asked for", async () => {

@@ -1,13 +1,35 @@
-// Group commit: concurrent write jobs are gathered into one SQLite transaction (a savepoint each) and one fsync.
+// Group commit: concurrent write jobs are gathered into one SQLite transaction (a savepoint each) and one fsync, and
+// that fsync runs off the event loop, so a slow disk never stalls the HTTP handling of other requests.
 import type { Database as SqliteDatabase } from "bun:sqlite";
+import { closeSync, fdatasync, openSync, statSync } from "node:fs";
 import { makeTx, type WriteTx } from "./tx.ts";
+
+/**
+ * How a commit is made durable before its jobs are answered.
+ * - `wal-sync` (what FULL means for a store): the connection commits without syncing (synchronous=NORMAL, so COMMIT
+ *   only write()s the WAL frames) and the writer then fdatasyncs the WAL file on Bun's I/O thread pool. One sync
+ *   covers every batch committed before it started; jobs are answered only after it. Checkpoints run on a worker
+ *   thread (db/checkpointer.ts), so they never block the event loop either.
+ * - `inline`: COMMIT itself syncs (synchronous=FULL or EXTRA on the connection), on the event loop.
+ * - `none`: answered after COMMIT without a sync (synchronous=NORMAL: a power cut may lose the last commits).
+ */
+export type Durability = "wal-sync" | "inline" | "none";
 
 export interface WriterOptions {
   /** Most jobs in one transaction. 1 gives the plain path: one transaction (and one fsync) per job. */
   maxBatch?: number;
+  /** Set by openStore from the store's synchronous mode; `inline` when not given. */
+  durability?: Durability;
+  /** The database file (wal-sync): its `-wal` file is synced, and the checkpointer opens it. */
+  databasePath?: string;
+  /**
+   * Syncs a file's data to disk without blocking the event loop; node:fs fdatasync by default. Only tests pass
+   * another, which still calls the real one (to hold a sync back and watch that nothing is answered before it).
+   */
+  syncFile?: (fd: number) => Promise<void>;
   /** Told after every commit: jobs in the transaction and its time from BEGIN to COMMIT (metrics). */
   onCommit?: (jobs: number, seconds: number) => void;
-  /** Told when a transaction could not begin or commit (every job in it failed). */
+  /** Told when a transaction could not begin or commit, or its sync failed (every job in it failed). */
   onCommitFailed?: (error: unknown) => void;
 }
 
@@ -19,24 +41,65 @@ interface Job {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+interface Committed {
+  batch: Job[];
+  outcomes: Outcome[];
+}
+
+/** Start the checkpoint thread once the WAL file is this large (SQLite's own default checkpoints at ~4 MB). */
+const CHECKPOINTER_START_BYTES = 4 * 1024 * 1024;
+/** Un-checkpointed WAL frames (4 KiB pages: ~64 MiB) beyond which the writer waits for a checkpoint to catch up. */
+const MAX_WAL_FRAMES = 16_384;
+/** The longest such a wait lasts (a reader that holds an old snapshot can keep a checkpoint from finishing). */
+const MAX_PAUSE_MS = 1_000;
+
+const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+
 /**
  * The only place that opens write transactions. Each job runs synchronously inside its own savepoint,
  * so one failing job (an invariant violation, a constraint) is undone without touching its neighbours.
- * Jobs are answered only after COMMIT returns, so an acknowledged write is on disk (synchronous=FULL).
+ * Jobs are answered only once their transaction is committed and on disk (see Durability).
  */
 export class GroupCommitWriter {
   readonly maxBatch: number;
+  readonly durability: Durability;
   private readonly queue: Job[] = [];
   private scheduled = false;
   private readonly tx: WriteTx;
   private idleWaiters: Array<() => void> = [];
   /** Transaction-control statements, prepared once: compiling them per job showed up in the benchmark. */
   private readonly control: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", { run(): unknown }>;
+  /** Committed batches waiting for the next WAL sync (wal-sync). */
+  private awaitingSync: Committed[] = [];
+  private syncing = false;
+  /** A failed sync: the disk may have dropped committed pages, so no further write is accepted (restart the server). */
+  private broken: Error | null = null;
+  private readonly walPath: string | null;
+  private walFd: number | null = null;
+  private walInode = -1;
+  private readonly syncFile: (fd: number) => Promise<void>;
+  private checkpointer: Worker | null = null;
+  private checkpointerFailed = false;
+  private pausedSince: number | null = null;
+  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
   /**
-   * Counters for benchmarks: transactions committed, jobs run, and the time the event loop spent blocked in batches
-   * (running the jobs and COMMIT) and in COMMIT alone, in milliseconds.
+   * Counters for benchmarks: transactions committed, jobs run, the time the event loop spent blocked in batches
+   * (running the jobs and COMMIT) and in COMMIT alone, and the WAL syncs (off the loop), all in milliseconds.
    */
-  readonly stats = { commits: 0, jobs: 0, batchMsTotal: 0, batchMsMax: 0, commitMsTotal: 0, commitMsMax: 0 };
+  readonly stats = {
+    commits: 0,
+    jobs: 0,
+    batchMsTotal: 0,
+    batchMsMax: 0,
+    commitMsTotal: 0,
+    commitMsMax: 0,
+    syncs: 0,
+    syncMsTotal: 0,
+    syncMsMax: 0,
+    checkpoints: 0,
+    pauses: 0,
+  };
+
   private readonly onCommit: WriterOptions["onCommit"];
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
 
@@ -44,6 +107,10 @@ export class GroupCommitWriter {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.onCommit = options.onCommit;
     this.onCommitFailed = options.onCommitFailed;
+    this.durability = options.durability ?? "inline";
+    if (this.durability === "wal-sync" && !options.databasePath) throw new Error("wal-sync needs the database path");
+    this.walPath = this.durability === "wal-sync" ? `${options.databasePath}-wal` : null;
+    this.syncFile = options.syncFile ?? fdatasyncAsync;
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
     // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
     this.control = {
@@ -58,20 +125,51 @@ export class GroupCommitWriter {
   }
 
   submit<T>(fn: (tx: WriteTx) => T): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve, reject });
       this.schedule();
     });
   }
 
-  /** Resolves once every queued job has been committed. */
+  /** Resolves once every queued job has been committed, synced and answered. */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Waits for every job, then stops the checkpoint thread and lets go of the WAL file. */
+  async close(): Promise<void> {
+    this.resume();
+    await this.drain();
+    if (this.checkpointer) {
+      this.checkpointer.postMessage({ type: "stop" });
+      await new Promise<void>((resolve) => {
+        const done = setTimeout(resolve, 2_000);
+        this.checkpointer!.addEventListener("close", () => {
+          clearTimeout(done);
+          resolve();
+        });
+      });
+      this.checkpointer = null;
+    }
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
+  }
+
+  private idle(): boolean {
+    return this.queue.length === 0 && !this.scheduled && !this.syncing && this.awaitingSync.length === 0;
+  }
+
+  private wakeIdleWaiters(): void {
+    if (!this.idle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.pausedSince !== null) return;
     this.scheduled = true;
     // setImmediate lets every request that arrived in this turn of the event loop join the batch.
     setImmediate(() => this.flush());
@@ -79,15 +177,11 @@ export class GroupCommitWriter {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.pausedSince !== null) return;
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length > 0) this.commitBatch(batch);
-    if (this.queue.length > 0) {
-      this.schedule();
-    } else {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (this.queue.length > 0) this.schedule();
+    else this.wakeIdleWaiters();
   }
 
   private commitBatch(batch: Job[]): void {
@@ -136,10 +230,142 @@ export class GroupCommitWriter {
     this.stats.commitMsTotal += finished - committing;
     this.stats.commitMsMax = Math.max(this.stats.commitMsMax, finished - committing);
     this.onCommit?.(batch.length, (finished - started) / 1000);
-    batch.forEach((job, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
-    });
+    if (this.durability === "wal-sync") {
+      this.awaitingSync.push({ batch, outcomes });
+      this.startSync();
+    } else {
+      answer({ batch, outcomes });
+    }
   }
+
+  /**
+   * One fdatasync of the WAL at a time, on the I/O thread pool. Everything COMMIT wrote before the sync started is
+   * on disk when it returns, so it answers every batch committed by then; batches committed meanwhile wait for the
+   * next one (group commit at the disk, while the event loop goes on serving and committing).
+   */
+  private startSync(): void {
+    if (this.syncing || this.awaitingSync.length === 0) return;
+    this.syncing = true;
+    const covered = this.awaitingSync;
+    this.awaitingSync = [];
+    const started = performance.now();
+    let fd: number;
+    try {
+      fd = this.walFile();
+    } catch (error) {
+      this.syncFailed(covered, error);
+      return;
+    }
+    this.syncFile(fd).then(
+      () => {
+        const took = performance.now() - started;
+        this.stats.syncs += 1;
+        this.stats.syncMsTotal += took;
+        this.stats.syncMsMax = Math.max(this.stats.syncMsMax, took);
+        this.syncing = false;
+        for (const committed of covered) answer(committed);
+        this.afterSync(fd);
+      },
+      (error) => this.syncFailed(covered, error),
+    );
+  }
+
+  private afterSync(fd: number): void {
+    this.startSync();
+    this.wakeIdleWaiters();
+    if (!this.checkpointer && !this.checkpointerFailed) {
+      try {
+        // fstat by descriptor: a cheap size check, after the answers went out.
+        if (statSync(this.walPath!).size >= CHECKPOINTER_START_BYTES) this.startCheckpointer();
+      } catch {
+        // The size check is only a trigger; the next sync looks again.
+      }
+    }
+    void fd;
+  }
+
+  private syncFailed(covered: Committed[], error: unknown): void {
+    // fsync failed: the kernel may have dropped the dirty pages, so what SQLite committed is not known to be on disk.
+    // Never acknowledge it, and refuse every further write until an operator restarts (as PostgreSQL does).
+    this.broken = new Error(`the database could not be synced to disk (${error instanceof Error ? error.message : String(error)}); restart the server`);
+    console.error(`[DURABILITY] ${this.broken.message}`);
+    this.onCommitFailed?.(this.broken);
+    this.syncing = false;
+    for (const { batch } of covered) for (const job of batch) job.reject(this.broken);
+    for (const { batch } of this.awaitingSync) for (const job of batch) job.reject(this.broken);
+    this.awaitingSync = [];
+    for (const job of this.queue.splice(0)) job.reject(this.broken);
+    this.wakeIdleWaiters();
+  }
+
+  /** The open WAL file, reopened if SQLite replaced it (it is only deleted when the last connection closes). */
+  private walFile(): number {
+    const inode = statSync(this.walPath!).ino;
+    if (this.walFd === null || inode !== this.walInode) {
+      if (this.walFd !== null) closeSync(this.walFd);
+      this.walFd = openSync(this.walPath!, "r+");
+      this.walInode = inode;
+    }
+    return this.walFd;
+  }
+
+  /**
+   * Checkpoints copy the WAL back into the database file and sync it: SQLite would run them inside a COMMIT, on the
+   * event loop, every ~1,000 pages. Here a worker thread with its own connection runs them (PASSIVE: never blocking
+   * the writer), and the writer waits (without blocking the loop) only if the WAL ever runs far ahead of it.
+   */
+  private startCheckpointer(): void {
+    try {
+      const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
+      worker.addEventListener("message", (event: MessageEvent) => this.onCheckpoint(event.data as { log: number; checkpointed: number }));
+      worker.addEventListener("error", (event) => {
+        console.error(`checkpoint thread failed (${(event as ErrorEvent).message}); SQLite checkpoints in COMMIT again`);
+        this.checkpointerFailed = true;
+        this.checkpointer = null;
+        this.inlineCheckpoints();
+        this.resume();
+      });
+      (worker as unknown as { unref(): void }).unref();
+      worker.postMessage({ type: "start", path: this.walPath!.slice(0, -"-wal".length) });
+      this.checkpointer = worker;
+    } catch (error) {
+      console.error("checkpoint thread could not start; SQLite checkpoints in COMMIT again", error);
+      this.checkpointerFailed = true;
+      this.inlineCheckpoints();
+    }
+  }
+
+  private inlineCheckpoints(): void {
+    // Raw SQL: a pragma (connection setting) that Kysely cannot express. 1000 pages is SQLite's default.
+    this.sqlite.run("PRAGMA wal_autocheckpoint = 1000");
+  }
+
+  private onCheckpoint(report: { log: number; checkpointed: number }): void {
+    this.stats.checkpoints += 1;
+    const behind = report.log - report.checkpointed;
+    if (this.pausedSince === null && report.log > MAX_WAL_FRAMES && behind > 0) {
+      // The WAL is far ahead: let the checkpoint catch up, so the next transaction starts the WAL from its beginning.
+      this.pausedSince = performance.now();
+      this.stats.pauses += 1;
+      this.pauseTimer = setTimeout(() => this.resume(), MAX_PAUSE_MS);
+    } else if (this.pausedSince !== null && behind <= 0) {
+      this.resume();
+    }
+  }
+
+  private resume(): void {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    if (this.pausedSince === null) return;
+    this.pausedSince = null;
+    if (this.queue.length > 0) this.schedule();
+  }
+}
+
+function answer({ batch, outcomes }: Committed): void {
+  batch.forEach((job, index) => {
+    const outcome = outcomes[index]!;
+    if (outcome.ok) job.resolve(outcome.value);
+    else job.reject(outcome.error);
+  });
 }

@@ -40,8 +40,10 @@ test("a new terminal key sells at the till; revoked, it is refused", async ({ pa
   const sale = () =>
     request.post("/trpc/pos.sale", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, data: { saleId: `admin-e2e-${crypto.randomUUID()}`, cardNumber: "12345678901234", amountOre: 100 } });
   expect((await sale()).status()).toBe(200);
-  page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Tilbagekald Kasse E2E" }).click();
+  const revoke = page.getByRole("alertdialog", { name: "Tilbagekald Kasse E2E" });
+  await expect(revoke).toContainText("Nøglen holder op med at virke");
+  await revoke.getByRole("button", { name: "Tilbagekald" }).click();
   await expect(page.getByText("Kasse E2E (Kantinen) – tilbagekaldt")).toBeVisible();
   expect((await sale()).status()).toBe(401);
 });
@@ -72,16 +74,24 @@ test("approve one payout and reject another", async ({ page, request }) => {
   await page.getByRole("button", { name: "Udbetalinger" }).click();
   const rows = page.getByRole("row").filter({ hasText: "9876543210" });
   await expect(rows).toHaveCount(2);
-  // Both decisions ask first: "paid" with a confirmation, "reject" with a prompt for the reason.
-  page.once("dialog", (dialog) => void dialog.accept());
+  // Both decisions ask first in an in-app dialog: "paid" with a confirmation, "reject" with a required reason.
   await rows.first().getByRole("button", { name: /som udbetalt/ }).click();
+  await page.getByRole("alertdialog", { name: "Markér som udbetalt" }).getByRole("button", { name: "Markér som udbetalt" }).click();
   await expect(rows.first()).toContainText("Udbetalt");
-  page.once("dialog", (dialog) => void dialog.accept("Forkert kontonummer"));
   await rows.last().getByRole("button", { name: /^Afvis/ }).click();
+  const reject = page.getByRole("dialog", { name: "Afvis udbetaling" });
+  await expect(reject.getByLabel("Årsag til afvisning")).toBeFocused();
+  await reject.getByRole("button", { name: "Afvis udbetaling" }).click();
+  await expect(reject.getByRole("alert")).toHaveText("Skriv årsagen til afvisningen.");
+  await expect(rows.last()).toContainText("Afventer");
+  await reject.getByLabel("Årsag til afvisning").fill("Forkert kontonummer");
+  await reject.getByRole("button", { name: "Afvis udbetaling" }).click();
+  await expect(reject).toHaveCount(0);
   await expect(rows.first()).toContainText("Udbetalt");
   await expect(rows.last()).toContainText("Afvist");
   await page.getByRole("button", { name: "Revisionslog" }).click();
-  await expect(page.getByText(/payout\.rejected/)).toBeVisible();
+  // The audit log says it in words, with the reason.
+  await expect(page.getByRole("row").filter({ hasText: /Udbetaling afvist: .*årsag: Forkert kontonummer/ }).first()).toBeVisible();
 });
 
 test("the back office speaks English when asked", async ({ page }) => {
@@ -104,16 +114,15 @@ test("a correction is started from the cardholder's row, confirmed, and a double
   await expect(page.getByTestId("correction-target")).toContainText("12345678901237");
   await page.getByLabel("Beløb (kr.)").fill("2,50");
   await page.getByLabel("Årsag (skal udfyldes)").fill("Fejl ved kassen");
-  const questions: string[] = [];
-  page.on("dialog", (dialog) => {
-    questions.push(dialog.message());
-    void dialog.accept();
-  });
-  await page.getByRole("button", { name: "Bogfør korrektion" }).dblclick();
+  // A double click asks once; the question names the amount and the cardholder; confirmed, it posts once.
+  await page.getByRole("form", { name: "Korrektion" }).getByRole("button", { name: "Bogfør korrektion" }).dblclick();
+  const question = page.getByRole("alertdialog", { name: "Bogfør korrektion" });
+  await expect(question).toHaveCount(1);
+  await expect(question).toContainText("Indsæt 2,50");
+  await question.getByRole("button", { name: "Bogfør korrektion" }).dblclick();
   await expect(page.getByText("Korrektionen er bogført.")).toBeVisible();
-  expect(questions[0]).toContain("2,50");
   await page.getByRole("button", { name: "Revisionslog" }).click();
-  await expect(page.getByText(/ledger\.correction/)).toHaveCount(1);
+  await expect(page.getByRole("row").filter({ hasText: /Korrektion: kort 1234 5678 9012 37 .*2,50\skr\. indsat, årsag: Fejl ved kassen/ })).toHaveCount(1);
   // The balance rose by 2,50 kr. exactly once.
   await page.getByRole("button", { name: "Kort", exact: true }).click();
   await page.getByLabel(/Søg/).fill("12345678901237");
@@ -132,14 +141,11 @@ test("an administrator creates a staff member, who can then sign in", async ({ p
   await expect(page.getByRole("cell", { name: "e2e.kok@kantinekort.local", exact: true })).toBeVisible();
   // A role change asks first, naming the person and the new role; declined, the select shows the old role again.
   const role = page.getByLabel("Rolle for e2e.kok@kantinekort.local");
-  let asked = "";
-  page.once("dialog", (dialog) => {
-    asked = dialog.message();
-    void dialog.dismiss();
-  });
   await role.selectOption("admin");
+  const asked = page.getByRole("alertdialog", { name: "Skift rolle" });
+  await expect(asked).toContainText("Skal E2E Kok have rollen administrator?");
+  await asked.getByRole("button", { name: "Tilbage" }).click();
   await expect(role).toHaveValue("staff");
-  expect(asked).toBe("Skal E2E Kok have rollen administrator?");
   const context = await browser.newContext();
   const cook = await context.newPage();
   await cook.goto("/admin");

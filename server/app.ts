@@ -16,7 +16,9 @@ import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import { scheduleRetention } from "./services/retention.ts";
 import { errorField, log, setLogLevel } from "./ops/logger.ts";
-import { writerObservers } from "./ops/metrics.ts";
+import { setBackupClock, writerObservers } from "./ops/metrics.ts";
+import { startBackupSchedule, type BackupSchedule } from "./ops/scheduler.ts";
+import { backupStatus } from "./ops/backup.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -45,7 +47,7 @@ export async function createServices(config: Config): Promise<AppServices> {
   const acquirer = acquirerFor(config);
   if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
-  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, syncOffLoop: config.writeSync === "thread", writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
@@ -60,6 +62,8 @@ export interface RunningServer {
   url: string;
   services: AppServices;
   server: Server<undefined>;
+  /** Scheduled backups (BACKUP_DIR), or null when they are off. */
+  backups: BackupSchedule | null;
   stop(): Promise<void>;
 }
 
@@ -110,16 +114,21 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
   // Expired sessions, old login records, spent reset links and old mail are purged now and every 10 minutes.
   const stopRetention = scheduleRetention(services.store);
+  // The metrics' backup age comes from the backups table, so manual backups (npm run backup) count too.
+  setBackupClock(() => services.store.read(backupStatus).lastSuccessAt);
+  const backups = config.backup ? startBackupSchedule(services, config.backup) : null;
   return {
     url,
     services,
     server,
+    backups,
     async stop() {
       // A sale queued in the writer still commits, so its till must get the answer: stop accepting connections,
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
       shutdown.abort();
       clearInterval(reconciler);
       stopRetention();
+      await backups?.stop();
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<void>((resolve) => {
         graceTimer = setTimeout(resolve, STOP_GRACE_MS);

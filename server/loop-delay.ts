@@ -14,15 +14,20 @@ export interface LoopDelayReport {
   samples: number;
   /** The writer's counters over the same time: see GroupCommitWriter.stats. */
   writer: GroupCommitWriter["stats"];
+  /** CPU time of the whole process (all its threads) while watched, in milliseconds. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
 }
 
 export function watchEventLoop(file: string, writer: GroupCommitWriter): { write(): void } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  const cpuAtStart = process.cpuUsage();
   const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e4) / 100;
   return {
     write() {
       histogram.disable();
+      const cpu = process.cpuUsage(cpuAtStart);
       const report: LoopDelayReport = {
         p50Ms: ms(histogram.percentile(50)),
         p99Ms: ms(histogram.percentile(99)),
@@ -31,6 +36,8 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
         meanMs: ms(histogram.mean),
         samples: histogram.count,
         writer: { ...writer.stats },
+        cpuUserMs: Math.round(cpu.user / 1000),
+        cpuSystemMs: Math.round(cpu.system / 1000),
       };
       writeFileSync(file, JSON.stringify(report));
     },

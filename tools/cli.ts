@@ -1,5 +1,6 @@
 // Command line for the database: `migrate` (to latest), `down` (one step), `seed` (demo data into an empty database),
-// `create-admin` (the first back-office administrator).
+// `create-admin` (the first back-office administrator), `backup <file>` (a checked copy while the server runs) and
+// `restore <file>` (refused while a server uses the database).
 import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config.ts";
 import { openStore } from "../db/connect.ts";
@@ -8,6 +9,7 @@ import { seedDemo } from "../server/seed.ts";
 import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
 import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
+import { backupFromCommandLine, restoreDatabase } from "../server/ops/backup.ts";
 
 const command = process.argv[2];
 const config = loadConfig();
@@ -56,7 +58,33 @@ if (command === "migrate") {
     process.exit(1);
   }
   console.log(`Administrator ${email.data.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
+} else if (command === "backup") {
+  const target = process.argv[3];
+  if (!target) {
+    console.error("usage: npm run backup -- <file>   (a new file; DATABASE_PATH is copied while the server keeps running)");
+    process.exit(2);
+  }
+  const outcome = await backupFromCommandLine(config.databasePath, target);
+  if (!outcome.ok) {
+    console.error(`backup failed: ${outcome.error}`);
+    process.exit(1);
+  }
+  console.log(`Backup of ${config.databasePath} written to ${outcome.file}: ${outcome.bytes} bytes, ${outcome.transfers} transfers, ${outcome.sales} sales; integrity_check ok, ledger:check OK (${outcome.finishedAt - outcome.startedAt} ms).`);
+} else if (command === "restore") {
+  const source = process.argv[3];
+  if (!source) {
+    console.error("usage: npm run restore -- <backup file>   (stop the server first; the current database is kept beside it)");
+    process.exit(2);
+  }
+  const outcome = restoreDatabase(source, config.databasePath);
+  if (!outcome.ok) {
+    console.error(`restore refused: ${outcome.error}`);
+    process.exit(outcome.inUse ? 3 : 1);
+  }
+  console.log(`Restored ${source} to ${config.databasePath}: ${outcome.check.transfers} transfers, ${outcome.check.sales} sales; integrity_check ok, ledger:check OK.`);
+  if (outcome.previous) console.log(`The database it replaced is kept at ${outcome.previous}.`);
+  if (outcome.check.pendingMigrations.length > 0) console.log(`The next start migrates it (${outcome.check.pendingMigrations.length} migration(s) newer than the backup).`);
 } else {
-  console.error("usage: bun tools/cli.ts migrate|down|seed|create-admin");
+  console.error("usage: bun tools/cli.ts migrate|down|seed|create-admin|backup <file>|restore <file>");
   process.exit(2);
 }

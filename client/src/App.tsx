@@ -1,7 +1,7 @@
 // The portal shell: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
 import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, For, Match, onCleanup, Show, Switch, type JSX } from "solid-js";
-import { language, setLanguage, t } from "./i18n.ts";
+import { createEffect, For, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
+import { language, sentence, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
 import { formatOre } from "./format.ts";
 import { LoginPage } from "./pages/Login.tsx";
@@ -10,7 +10,7 @@ import { AccountsPage } from "./pages/Accounts.tsx";
 import { UserInfoPage } from "./pages/UserInfo.tsx";
 import { StatementPage } from "./pages/Statement.tsx";
 import { SupportPage } from "./pages/Support.tsx";
-import { ComingSoonPage } from "./pages/ComingSoon.tsx";
+import { NotFoundPage } from "./pages/NotFound.tsx";
 import { AutoTopUpPage, DepositPage, DepositResultPage, PayerSettingsPage } from "./pages/Deposit.tsx";
 import { PayoutPage } from "./pages/Payout.tsx";
 import { TransferPage } from "./pages/Transfer.tsx";
@@ -20,6 +20,63 @@ import { AdminPage } from "./pages/Admin.tsx";
 import { KassePage } from "./pages/Kasse.tsx";
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
+
+/** Every address of the portal; anything else is "Siden findes ikke", signed in or not. */
+const ROUTES: Array<{ path: string; component: Component }> = [
+  { path: "/", component: () => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; } },
+  { path: "/log-ind", component: LoginPage },
+  { path: "/glemt-adgangskode", component: ForgotPasswordPage },
+  { path: "/nulstil-adgangskode", component: ResetPasswordPage },
+  { path: "/konti", component: AccountsPage },
+  { path: "/brugerinfo", component: UserInfoPage },
+  { path: "/kontoudtog", component: StatementPage },
+  { path: "/support", component: SupportPage },
+  { path: "/indbetal", component: DepositPage },
+  { path: "/indbetal/resultat", component: DepositResultPage },
+  { path: "/indbetal/auto-optank", component: AutoTopUpPage },
+  { path: "/indbetal/graenser", component: PayerSettingsPage },
+  { path: "/overfoer", component: TransferPage },
+  { path: "/udbetal", component: PayoutPage },
+  { path: "/webshop", component: WebshopPage },
+  { path: "/webshop/tjek-ud", component: CheckoutPage },
+  { path: "/webshop/ordrer", component: OrdersPage },
+];
+const KNOWN_PATHS = new Set(ROUTES.map((route) => route.path));
+const isKnownPath = (pathname: string) => KNOWN_PATHS.has(pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname);
+
+/**
+ * The live notices at the top of every page (an automatic top-up, a low balance), each with Luk. They name the
+ * account's balance as it is now, not as it was when the event came, so a sale after a top-up never leaves a notice
+ * that contradicts the balance on the page; a low-balance notice goes away by itself once the balance is above the limit.
+ */
+function LiveNotices() {
+  const currentBalance = (accountId: number, fallbackOre: number) => session.accounts.find((account) => account.accountId === accountId)?.balanceOre ?? fallbackOre;
+  return (
+    <>
+      <Show when={session.lastTopUp()}>
+        {(result) => (
+          <div role="status" aria-live="polite" class={result().status === "captured" ? "notice success dismissible" : "notice error dismissible"} data-testid="top-up-notice">
+            <p>
+              {result().status === "captured"
+                ? `${t().topUpSucceeded(formatOre(result().amountOre))} ${sentence(t().newBalance(formatOre(currentBalance(result().accountId, result().balanceOre))))}`
+                : t().topUpFailed(t().topUpReasons[result().reason ?? ""] ?? result().reason ?? "")}
+              {result().agreementPaused ? ` ${t().agreementPaused}` : ""}
+            </p>
+            <button type="button" class="secondary dismiss" aria-label={t().dismissNotice} onClick={() => session.dismissTopUp()}>{t().dismiss}</button>
+          </div>
+        )}
+      </Show>
+      <Show when={session.lastLowBalance() && currentBalance(session.lastLowBalance()!.accountId, session.lastLowBalance()!.balanceOre) < session.lastLowBalance()!.thresholdOre ? session.lastLowBalance() : null}>
+        {(alert) => (
+          <div role="status" aria-live="polite" class="notice error dismissible" data-testid="low-balance-notice">
+            <p>{t().lowBalanceNotice(formatOre(currentBalance(alert().accountId, alert().balanceOre)), formatOre(alert().thresholdOre))}</p>
+            <button type="button" class="secondary dismiss" aria-label={t().dismissNotice} onClick={() => session.dismissLowBalance()}>{t().dismiss}</button>
+          </div>
+        )}
+      </Show>
+    </>
+  );
+}
 
 function LanguageSwitch() {
   return (
@@ -46,14 +103,16 @@ function Layout(props: RouteSectionProps): JSX.Element {
   const location = useLocation();
   const navigate = useNavigate();
   const isPublic = () => PUBLIC_PATHS.includes(location.pathname);
+  // An unknown address says "Siden findes ikke" to anyone, signed in (inside the menu) or not, instead of Log på.
+  const needsSignIn = () => !isPublic() && isKnownPath(location.pathname);
 
   // Guards: signed out → Log på; first login (no name/e-mail yet) → Brugerinfo.
   createEffect(() => {
     if (session.me.loading || session.me.error) return;
     const me = session.me();
-    if (!me && !isPublic()) navigate("/log-ind", { replace: true });
+    if (!me && needsSignIn()) navigate("/log-ind", { replace: true });
     else if (me && isPublic() && location.pathname === "/log-ind") navigate(me.profileComplete ? "/konti" : "/brugerinfo", { replace: true });
-    else if (me && !me.profileComplete && !isPublic() && location.pathname !== "/brugerinfo") navigate("/brugerinfo", { replace: true });
+    else if (me && !me.profileComplete && needsSignIn() && location.pathname !== "/brugerinfo") navigate("/brugerinfo", { replace: true });
   });
   createEffect(() => {
     const me = session.me();
@@ -112,21 +171,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
               </ul>
             </nav>
             <main class="content">
-              <Show when={session.lastTopUp()}>
-                {(result) => (
-                  <p role="status" aria-live="polite" class={result().status === "captured" ? "notice success" : "notice error"}>
-                    {result().status === "captured" ? t().topUpSucceeded(formatOre(result().amountOre), formatOre(result().balanceOre)) : t().topUpFailed(t().topUpReasons[result().reason ?? ""] ?? result().reason ?? "")}
-                    {result().agreementPaused ? ` ${t().agreementPaused}` : ""}
-                  </p>
-                )}
-              </Show>
-              <Show when={session.lastLowBalance()}>
-                {(alert) => (
-                  <p role="status" aria-live="polite" class="notice error">
-                    {t().lowBalanceNotice(formatOre(alert().balanceOre), formatOre(alert().thresholdOre))}
-                  </p>
-                )}
-              </Show>
+              <LiveNotices />
               {props.children}
             </main>
           </div>
@@ -143,24 +188,8 @@ export function App() {
   if (window.location.pathname.startsWith("/kasse")) return <KassePage />;
   return (
     <Router root={Layout}>
-      <Route path="/" component={() => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; }} />
-      <Route path="/log-ind" component={LoginPage} />
-      <Route path="/glemt-adgangskode" component={ForgotPasswordPage} />
-      <Route path="/nulstil-adgangskode" component={ResetPasswordPage} />
-      <Route path="/konti" component={AccountsPage} />
-      <Route path="/brugerinfo" component={UserInfoPage} />
-      <Route path="/kontoudtog" component={StatementPage} />
-      <Route path="/support" component={SupportPage} />
-      <Route path="/indbetal" component={DepositPage} />
-      <Route path="/indbetal/resultat" component={DepositResultPage} />
-      <Route path="/indbetal/auto-optank" component={AutoTopUpPage} />
-      <Route path="/indbetal/graenser" component={PayerSettingsPage} />
-      <Route path="/overfoer" component={TransferPage} />
-      <Route path="/udbetal" component={PayoutPage} />
-      <Route path="/webshop" component={WebshopPage} />
-      <Route path="/webshop/tjek-ud" component={CheckoutPage} />
-      <Route path="/webshop/ordrer" component={OrdersPage} />
-      <Route path="*" component={() => <ComingSoonPage title="404" />} />
+      {ROUTES.map((route) => <Route path={route.path} component={route.component} />)}
+      <Route path="*" component={NotFoundPage} />
     </Router>
   );
 }

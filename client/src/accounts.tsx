@@ -14,6 +14,20 @@ export function accountLabel(account: Account): string {
   return t().accountOfHolder(account.name, account.holder.name?.trim() || account.cardNumber);
 }
 
+/**
+ * The label with the card number, as pickers show it ("Madkort - 12345678901234"), but the number only once: a child
+ * without a name is already labelled by it ("Madkort – 12345678901235", never "… – 12345678901235 - 12345678901235").
+ */
+export function withCardNumber(label: string, account: Account): string {
+  return label.includes(account.cardNumber) ? label : `${label} - ${account.cardNumber}`;
+}
+
+/** A card's heading on Konti, where the card number has its own line: the holder's name, or just the account's name. */
+export function accountTitle(account: Account): string {
+  const name = account.holder?.name?.trim();
+  return account.holder && name ? t().accountOfHolder(account.name, name) : account.name;
+}
+
 /** The person an account belongs to: the child for a guardian's child card, else the signed-in user. */
 export function accountHolderName(account: Account | undefined): string {
   if (account?.holder) return account.holder.name?.trim() || account.cardNumber;
@@ -43,7 +57,7 @@ export function AccountSelect(props: {
   /** The option text; the default is "label - card number". */
   format?: (account: Account) => string;
 }) {
-  const text = (account: Account) => (props.format ? props.format(account) : `${accountLabel(account)} - ${account.cardNumber}`) + (props.withBalance ? ` (${formatOre(account.balanceOre)})` : "");
+  const text = (account: Account) => (props.format ? props.format(account) : withCardNumber(accountLabel(account), account)) + (props.withBalance ? ` (${formatOre(account.balanceOre)})` : "");
   return (
     <>
       <label for={props.id}>{props.label}</label>

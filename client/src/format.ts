@@ -7,6 +7,19 @@ export function formatDateTime(ms: number): string {
   return dateTime.format(new Date(ms));
 }
 
+const dayParts = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen", year: "numeric", month: "2-digit", day: "2-digit" });
+const clockParts = new Intl.DateTimeFormat("da-DK", { timeZone: "Europe/Copenhagen", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+/** The Copenhagen calendar day of an instant, "2026-12-03". */
+export function copenhagenDay(ms: number): string {
+  return dayParts.format(new Date(ms));
+}
+
+/** The Copenhagen clock time of an instant as Danes write it, "09.30". */
+export function copenhagenClock(ms: number): string {
+  return clockParts.format(new Date(ms)).replace(":", ".");
+}
+
 /** Whole kroner typed by the user → øre, or null for an empty field; NaN for text that is not whole kroner. */
 export function kronerFieldToOre(value: string): number | null {
   const trimmed = value.trim();

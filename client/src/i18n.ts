@@ -1,6 +1,14 @@
 // The portal's words in Danish (the quick guide's terms) and English; the chosen language is remembered in localStorage.
 import { createSignal } from "solid-js";
 
+/**
+ * Ends a sentence with one full stop: a sentence that ends in an amount ("… 12,00 kr.") already has it, so
+ * `Ny saldo: ${balance}.` would read "kr..". Use it for every text that ends with a placeholder.
+ */
+export function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 const da = {
   appName: "Kantinekort",
   loginTitle: "Log på med bruger",
@@ -118,7 +126,7 @@ const da = {
   agreementCancelled: "Automatisk optankning er stoppet.",
   cancelAgreementConfirm: "Vil du stoppe automatisk optankning? Der trækkes ikke flere beløb på dit betalingskort.",
   updateAgreement: "Gem ændringer",
-  topUpSucceeded: (amount: string, balance: string) => `Auto-optankning på ${amount} gennemført. Ny saldo: ${balance}.`,
+  topUpSucceeded: (amount: string) => `Auto-optankning på ${amount} gennemført.`,
   topUpFailed: (reason: string) => `Auto-optankning mislykkedes (${reason}).`,
   payerTab: "Maks. forbrug og påmindelse",
   payerIntro: "Her bestemmer den, der betaler for kortet, kortets maks. forbrug og en påmindelse om lav saldo. En forælder kan gøre det for sit barns kort.",
@@ -133,9 +141,9 @@ const da = {
   lowBalanceRemove: "Fjern påmindelse",
   lowBalanceSaved: "Påmindelsen er gemt.",
   lowBalanceRemoved: "Påmindelsen er fjernet.",
-  lowBalanceChosenBy: (name: string, threshold: string) => `${name} får en påmindelse, når saldoen kommer under ${threshold}.`,
+  lowBalanceChosenBy: (name: string, threshold: string) => sentence(`${name} får en påmindelse, når saldoen kommer under ${threshold}`),
   lowBalanceHint: "Højst én e-mail om dagen. Mens Auto-optank kører, sendes ingen påmindelse.",
-  lowBalanceNotice: (balance: string, threshold: string) => `Lav saldo: ${balance} – under din grænse på ${threshold}.`,
+  lowBalanceNotice: (balance: string, threshold: string) => sentence(`Lav saldo: ${balance} – under din grænse på ${threshold}`),
   topUpReasons: {
     authentication_required: "kortet kræver godkendelse af hver betaling (3-D Secure); opsæt Auto-optank med et andet kort",
     card_declined: "kortet blev afvist",
@@ -147,7 +155,7 @@ const da = {
   paymentCancelled: "Betalingen blev annulleret. Saldoen er uændret.",
   paymentFailed: "Betalingen kunne ikke gennemføres. Saldoen er uændret.",
   paymentUnknown: "Vi fik ikke svar fra kortudbyderen i tide. Bliver beløbet trukket, sættes det automatisk ind på kortet.",
-  depositLimits: (min: string, max: string) => `Mindst ${min} og højst ${max}.`,
+  depositLimits: (min: string, max: string) => sentence(`Mindst ${min} og højst ${max}`),
   redirecting: "Sender dig til betalingen …",
   payoutTitle: "Bankoverførsel",
   registrationNumber: "Registreringsnummer",
@@ -223,8 +231,20 @@ const da = {
   pickupButton: "Udlever",
   delivered: (numbers: string) => (numbers ? `Udleveret: ${numbers}` : "Ingen ordre fundet."),
   reconnecting: "Forbinder igen …",
-  comingSoon: "Kommer snart",
-  comingSoonText: "Denne funktion er på vej. Indtil da kan kantinen hjælpe dig.",
+  newBalance: (balance: string) => `Ny saldo: ${balance}`,
+  balanceOf: (account: string, balance: string) => `Saldo på ${account}: ${balance}`,
+  dismiss: "Luk",
+  dismissNotice: "Luk beskeden",
+  orderBy: (time: string, weekday: string, day: string) => `Bestil senest kl. ${time} ${weekday} ${day}`,
+  cancellableUntil: (time: string, weekday: string, day: string) => `Kan annulleres indtil kl. ${time} ${weekday} ${day}`,
+  fewer: (name: string) => `Færre ${name}`,
+  more: (name: string) => `Flere ${name}`,
+  missing: (amount: string) => `Der mangler ${amount} på kortet.`,
+  depositMissing: "Indbetal",
+  holderWithoutName: "Navn ikke udfyldt endnu",
+  notFoundTitle: "Siden findes ikke",
+  notFoundText: "Adressen findes ikke i portalen. Måske er linket forældet, eller der er en stavefejl.",
+  notFoundHome: "Gå til Konti",
   loading: "Henter …",
   error: "Noget gik galt. Prøv igen.",
   serverDown: "Serveren svarer ikke. Prøv igen om lidt.",
@@ -352,7 +372,7 @@ const en: Dictionary = {
   agreementCancelled: "Automatic top-up has been stopped.",
   cancelAgreementConfirm: "Stop automatic top-up? No more amounts will be charged to your payment card.",
   updateAgreement: "Save changes",
-  topUpSucceeded: (amount: string, balance: string) => `Automatic top-up of ${amount} completed. New balance: ${balance}.`,
+  topUpSucceeded: (amount: string) => `Automatic top-up of ${amount} completed.`,
   topUpFailed: (reason: string) => `Automatic top-up failed (${reason}).`,
   payerTab: "Limits and alert",
   payerIntro: "Whoever pays for the card decides its maximum spending and a low-balance alert here. A parent can do it for their child's card.",
@@ -367,9 +387,9 @@ const en: Dictionary = {
   lowBalanceRemove: "Remove alert",
   lowBalanceSaved: "The alert is saved.",
   lowBalanceRemoved: "The alert is removed.",
-  lowBalanceChosenBy: (name: string, threshold: string) => `${name} is alerted when the balance drops below ${threshold}.`,
+  lowBalanceChosenBy: (name: string, threshold: string) => sentence(`${name} is alerted when the balance drops below ${threshold}`),
   lowBalanceHint: "At most one e-mail a day. No alert while an automatic top-up is running.",
-  lowBalanceNotice: (balance: string, threshold: string) => `Low balance: ${balance} – below your alert of ${threshold}.`,
+  lowBalanceNotice: (balance: string, threshold: string) => sentence(`Low balance: ${balance} – below your alert of ${threshold}`),
   topUpReasons: {
     authentication_required: "the card needs each payment approved (3-D Secure); set up automatic top-up with another card",
     card_declined: "the card was declined",
@@ -381,7 +401,7 @@ const en: Dictionary = {
   paymentCancelled: "The payment was cancelled. The balance is unchanged.",
   paymentFailed: "The payment could not be completed. The balance is unchanged.",
   paymentUnknown: "The card provider did not answer in time. If the amount is charged, it is added to the card automatically.",
-  depositLimits: (min: string, max: string) => `At least ${min} and at most ${max}.`,
+  depositLimits: (min: string, max: string) => sentence(`At least ${min} and at most ${max}`),
   redirecting: "Taking you to the payment …",
   payoutTitle: "Bank transfer",
   registrationNumber: "Registration number",
@@ -457,8 +477,20 @@ const en: Dictionary = {
   pickupButton: "Hand out",
   delivered: (numbers: string) => (numbers ? `Handed out: ${numbers}` : "No order found."),
   reconnecting: "Reconnecting …",
-  comingSoon: "Coming soon",
-  comingSoonText: "This feature is on its way. Until then the canteen can help you.",
+  newBalance: (balance: string) => `New balance: ${balance}`,
+  balanceOf: (account: string, balance: string) => `Balance of ${account}: ${balance}`,
+  dismiss: "Close",
+  dismissNotice: "Close the message",
+  orderBy: (time: string, weekday: string, day: string) => `Order by ${time} on ${weekday} ${day}`,
+  cancellableUntil: (time: string, weekday: string, day: string) => `Can be cancelled until ${time} on ${weekday} ${day}`,
+  fewer: (name: string) => `Fewer ${name}`,
+  more: (name: string) => `More ${name}`,
+  missing: (amount: string) => `${amount} is missing on the card.`,
+  depositMissing: "Deposit",
+  holderWithoutName: "Name not filled in yet",
+  notFoundTitle: "Page not found",
+  notFoundText: "This address does not exist in the portal. The link may be out of date, or there is a typo.",
+  notFoundHome: "Go to Accounts",
   loading: "Loading …",
   error: "Something went wrong. Please try again.",
   serverDown: "The server does not answer. Try again in a moment.",
@@ -472,7 +504,7 @@ export type Language = "da" | "en";
 const STORAGE_KEY = "kantinekort.language";
 const stored = typeof localStorage !== "undefined" ? localStorage.getItem(STORAGE_KEY) : null;
 const [language, setLanguageSignal] = createSignal<Language>(stored === "en" ? "en" : "da");
-document.documentElement.lang = language();
+if (typeof document !== "undefined") document.documentElement.lang = language();
 
 export { language };
 
@@ -491,6 +523,15 @@ export function t(): Dictionary {
 export function localise(message: string): string {
   const parts = message.replace(/^Invalid input: [\w.]+: /, "").split(" / ");
   return parts.length === 2 ? (language() === "en" ? parts[1]! : parts[0]!) : parts[0]!;
+}
+
+/** Both dictionaries, for the test that every text reads well in either language. */
+export const dictionaries = { da, en };
+
+/** The weekday of a calendar day ("2026-12-03" → "torsdag"), in the current language. */
+export function weekdayName(day: string): string {
+  const [year, month, date] = day.split("-").map(Number) as [number, number, number];
+  return new Intl.DateTimeFormat(language() === "en" ? "en-GB" : "da-DK", { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(year, month - 1, date)));
 }
 
 export function monthLabel(year: number, month: number): string {

@@ -45,6 +45,9 @@ export const session = createRoot(() => {
     stopLive();
     setAccounts([]);
     setAccountsState("idle");
+    // The next person to sign in on this tab never sees the previous one's notices.
+    setLastTopUp(null);
+    setLastLowBalance(null);
     setMe(null);
   }
 
@@ -150,5 +153,9 @@ export const session = createRoot(() => {
     }
   }
 
-  return { me, refetchMe, setMe, lastTopUp, lastLowBalance, accounts, setAccounts, accountsState, loadAccounts, flashAccount, live, startLive, stopLive, logout, endIfSignedOut };
+  /** Luk on a live notice: it stays away until the next event of its kind. */
+  const dismissTopUp = () => setLastTopUp(null);
+  const dismissLowBalance = () => setLastLowBalance(null);
+
+  return { me, refetchMe, setMe, lastTopUp, lastLowBalance, dismissTopUp, dismissLowBalance, accounts, setAccounts, accountsState, loadAccounts, flashAccount, live, startLive, stopLive, logout, endIfSignedOut };
 });

@@ -73,6 +73,13 @@ export const httpRequests = new Counter({
   registers: [registry],
 });
 
+export const backups = new Counter({
+  name: "kantinekort_backups_total",
+  help: "Scheduled backups made by this server, by outcome (ok: copied and checked)",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
 /** Seconds since the last backup that passed its checks; filled in when scraped, from a source the server sets. */
 let lastBackupAt: () => number | null = () => null;
 export function setBackupClock(source: () => number | null): void {
@@ -83,7 +90,12 @@ new Gauge({
   help: "Seconds since the last backup that passed its checks (-1: none yet)",
   registers: [registry],
   collect() {
-    const at = lastBackupAt();
+    let at: number | null = null;
+    try {
+      at = lastBackupAt();
+    } catch {
+      // A database without the backups table yet (a migration pending): no backup known.
+    }
     this.set(at === null ? -1 : Math.max(0, (Date.now() - at) / 1000));
   },
 });

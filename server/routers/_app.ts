@@ -14,6 +14,7 @@ import { ordersRouter, webshopRouter } from "./webshop.ts";
 import { kitchenRouter } from "./kitchen.ts";
 import { backofficeRouter } from "./backoffice.ts";
 import { siteRouter } from "./site.ts";
+import { opsRouter } from "./ops.ts";
 
 export const appRouter = router({
   /** Liveness for the first page and for monitoring: the server answers and the database can be read. */
@@ -39,6 +40,7 @@ export const appRouter = router({
   kitchen: kitchenRouter,
   backoffice: backofficeRouter,
   site: siteRouter,
+  ops: opsRouter,
 });
 
 export type AppRouter = typeof appRouter;

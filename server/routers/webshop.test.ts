@@ -122,6 +122,12 @@ describe("webshop and kitchen", () => {
     const [first, second] = await Promise.all([cardholder.mutate("webshop.checkout", basket), cardholder.mutate("webshop.checkout", basket)]);
     expect(first.data.order.orderId).toBe(second.data.order.orderId);
     const orderId = first.data.order.orderId as number;
+    // The portal shows "Bestil senest kl. 09.30" per day and "kan annulleres indtil …" per order: the same instant.
+    const days = (await cardholder.query("webshop.days")).data as Array<{ canteenId: number; cutoffTime: string }>;
+    expect(days.find((canteen) => canteen.canteenId === canteenId)!.cutoffTime).toBe("09:30");
+    expect(first.data.order.cancellableUntil).toBe(cutoffInstant(tomorrow, "09:30"));
+    const listed = ((await cardholder.query("orders.list")).data as Array<{ orderId: number; cancellableUntil: number }>).find((order) => order.orderId === orderId)!;
+    expect(listed.cancellableUntil).toBe(cutoffInstant(tomorrow, "09:30"));
     const balanceBefore = ((await cardholder.query("accounts.list")).data as Array<{ balanceOre: number }>)[0]!.balanceOre;
     expect((await cardholder.mutate("orders.cancel", { orderId })).data).toMatchObject({ ok: true, order: { status: "cancelled" } });
     expect((await cardholder.mutate("orders.cancel", { orderId })).data).toMatchObject({ ok: true });

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { idempotencyKeySchema } from "../../common/limits.ts";
 import { profileCompleteProcedure, router, type AppServices } from "../trpc.ts";
-import { cancelOrder, checkout, listUserOrders, menuFor, orderableDays, type OrderEvent } from "../services/orders.ts";
+import { canteenCutoff, cancelOrder, checkout, listUserOrders, menuFor, orderableDays, type OrderEvent } from "../services/orders.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { maybeAutoTopUp } from "../services/money.ts";
 import type { Transfer } from "../ledger/ledger.ts";
@@ -41,9 +41,14 @@ export function publishOrderChange(services: AppServices, transfers: readonly Tr
 }
 
 export const webshopRouter = router({
-  /** The canteens the user can order from, each with the delivery days still open for orders. */
+  /**
+   * The canteens the user can order from, each with the delivery days still open for orders and its cut-off: orders for
+   * a day are taken (and cancelled) until that Copenhagen time on the day itself ("Bestil senest kl. 09.30").
+   */
   days: profileCompleteProcedure.query(({ ctx }) =>
-    canteensOf(ctx.services, ctx.userId).map((canteen) => ({ ...canteen, days: ctx.services.store.read((tx) => orderableDays(tx, canteen.canteenId)) })),
+    canteensOf(ctx.services, ctx.userId).map((canteen) =>
+      ctx.services.store.read((tx) => ({ ...canteen, cutoffTime: canteenCutoff(tx, canteen.canteenId) ?? null, days: orderableDays(tx, canteen.canteenId) })),
+    ),
   ),
 
   menu: profileCompleteProcedure.input(z.strictObject({ canteenId: z.number().int().positive(), deliveryDay: daySchema })).query(({ ctx, input }) => {

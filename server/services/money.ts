@@ -151,7 +151,7 @@ async function sendReceipt(services: AppServices, payment: Payment, topUp: AutoT
     await sendQuietly(services.mailer, {
       to: payment.receiptEmail,
       subject: `Kvittering: ${what} på ${amount}`,
-      text: `${what} på ${amount} er gennemført${payment.cardLast4 ? ` med kort der ender på ${payment.cardLast4}` : ""}.${balance ? `\nNy saldo: ${balance}` : ""}\nBetalings-id: ${payment.paymentId}\n\n---\nReceipt: ${amount} has been added to your canteen card.${balance ? ` New balance: ${balance}.` : ""}`,
+      text: `${what} på ${amount} er gennemført${payment.cardLast4 ? ` med kort der ender på ${payment.cardLast4}` : ""}.${balance ? `\nNy saldo: ${balance}` : ""}\nBetalings-id: ${payment.paymentId}\n\n---\nReceipt: ${amount} has been added to your canteen card.${balance ? ` New balance: ${balance}` : ""}`,
     });
   } else if (payment.purpose === "auto_top_up") {
     const why = topUpFailureText(payment.reason);

@@ -55,6 +55,8 @@ export interface Order {
   updatedAt: number;
   /** Whether the cardholder may still cancel (status received and before the cut-off). */
   cancellable: boolean;
+  /** The cut-off of the delivery day (UTC ms): orders are taken, and received ones cancelled, until then. */
+  cancellableUntil: number;
 }
 
 export interface OrderEvent {
@@ -124,6 +126,7 @@ function toOrders(tx: Tx, rows: OrderRow[], nowMs: number): Order[] {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     cancellable: row.status === "received" && nowMs < cutoffInstant(row.delivery_day, row.order_cutoff_time),
+    cancellableUntil: cutoffInstant(row.delivery_day, row.order_cutoff_time),
   }));
 }
 
@@ -143,7 +146,7 @@ export function kitchenQueue(tx: Tx, canteenId: number, deliveryDay: string, now
 
 const cutoffOfCanteen = prepared<{ canteenId: number }>()((p) => db.selectFrom("canteens").select("order_cutoff_time").where("id", "=", p.canteenId));
 
-function canteenCutoff(tx: Tx, canteenId: number): string | null {
+export function canteenCutoff(tx: Tx, canteenId: number): string | null {
   return cutoffOfCanteen.first(tx, { canteenId })?.order_cutoff_time ?? null;
 }
 

@@ -196,7 +196,7 @@ export function checkLowBalance(services: AppServices, accountId: number, nowMs:
     await sendQuietly(services.mailer, {
       to: due.email,
       subject: `Lav saldo på kantinekortet: ${balance}`,
-      text: `Saldoen på kantinekortet er nu ${balance}, under din grænse på ${threshold}. Indbetal under Indbetal, eller opsæt Auto-optank, så kortet fyldes op af sig selv.\nDu får højst én sådan besked om dagen.\n\n---\nThe canteen card's balance is now ${balance}, below your alert of ${threshold}. Top up under Indbetal, or set up Auto-optank.`,
+      text: `Saldoen på kantinekortet er nu ${balance}, under din grænse på ${threshold} Indbetal under Indbetal, eller opsæt Auto-optank, så kortet fyldes op af sig selv.\nDu får højst én sådan besked om dagen.\n\n---\nThe canteen card's balance is now ${balance}, below your alert of ${threshold} Top up under Indbetal, or set up Auto-optank.`,
     });
     return event;
   })().catch((error) => {

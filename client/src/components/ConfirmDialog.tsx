@@ -24,6 +24,11 @@ export interface ConfirmDialogProps {
   onCancel: () => void;
   /** Extra content under the message (details, a reason field). */
   children?: JSX.Element;
+  /**
+   * A dialog that asks for input (a reason, a card number): the first field has the first focus instead of the cancel
+   * button, and Enter in a one-line field confirms, as it would submit a form.
+   */
+  form?: boolean;
 }
 
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -48,7 +53,8 @@ export function ConfirmDialog(props: ConfirmDialogProps): JSX.Element {
 
   onMount(() => {
     if (!dialog.open) dialog.showModal();
-    cancelButton.focus();
+    const field = props.form ? dialog.querySelector<HTMLElement>("input:not([disabled]), select:not([disabled]), textarea:not([disabled])") : null;
+    (field ?? cancelButton).focus();
   });
   onCleanup(() => {
     if (dialog.open) dialog.close();
@@ -60,6 +66,11 @@ export function ConfirmDialog(props: ConfirmDialogProps): JSX.Element {
       // Handled here rather than by the browser's own cancel, which would close the dialog behind the caller's back.
       event.preventDefault();
       cancel();
+      return;
+    }
+    if (event.key === "Enter" && props.form && event.target instanceof HTMLInputElement && event.target.type !== "checkbox") {
+      event.preventDefault();
+      if (!props.busy) props.onConfirm();
       return;
     }
     if (event.key !== "Tab") return;

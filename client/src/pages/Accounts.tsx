@@ -6,7 +6,7 @@ import { t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { trpc } from "../trpc.ts";
 import { formatOre } from "../format.ts";
-import { accountLabel } from "../accounts.tsx";
+import { accountLabel, accountTitle } from "../accounts.tsx";
 import { ConfirmDialog } from "../components/ConfirmDialog.tsx";
 
 function BlockDialog(props: { account: Account; onDone: () => void }) {
@@ -103,13 +103,14 @@ export function AccountsPage() {
             <For each={session.accounts}>
               {(account) => (
                 <li class="account-card" data-testid={`account-${account.accountId}`}>
-                  <h2>{accountLabel(account)}</h2>
+                  {/* The card number has its own line, so a child without a name is not named by it in the heading too. */}
+                  <h2>{accountTitle(account)}</h2>
                   <dl>
                     <Show when={account.holder}>
                       {(holder) => (
                         <>
                           <dt>{t().holder}</dt>
-                          <dd>{holder().name ?? ""}</dd>
+                          <dd>{holder().name?.trim() || <em>{t().holderWithoutName}</em>}</dd>
                         </>
                       )}
                     </Show>
@@ -128,7 +129,10 @@ export function AccountsPage() {
                     {/* The actions name the card: a guardian acting on a child's card must not land on their own. */}
                     <A class="button-link" href={`/indbetal?konto=${account.accountId}`}>{t().deposit}</A>
                     <A class="button-link" href="/brugerinfo">{t().userDetails}</A>
-                    <A class="button-link" href={`/overfoer?konto=${account.accountId}`}>{t().transfer}</A>
+                    {/* Overfør needs two accounts: with one it could only ever say so. */}
+                    <Show when={session.accounts.length > 1}>
+                      <A class="button-link" href={`/overfoer?konto=${account.accountId}`}>{t().transfer}</A>
+                    </Show>
                     <A class="button-link" href={`/udbetal?konto=${account.accountId}`}>{t().payout}</A>
                     <Show when={account.status === "active"}>
                       <button type="button" class="danger" onClick={() => setBlocking(account)}>{t().blockCard}</button>

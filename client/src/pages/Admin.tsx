@@ -3,7 +3,7 @@ import { createEffect, createResource, For, Match, Switch, type JSX } from "soli
 import { errorCode, trpc } from "../trpc.ts";
 import { language, setLanguage } from "../i18n.ts";
 import { a } from "../admin-i18n.ts";
-import { section, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
+import { section, setChosenCanteen, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
 import { SignIn } from "./admin/SignIn.tsx";
 import { Cards } from "./admin/Cards.tsx";
 import { Devices } from "./admin/Devices.tsx";
@@ -14,6 +14,7 @@ import { Reports } from "./admin/Reports.tsx";
 import { Correction } from "./admin/Correction.tsx";
 import { AuditLog } from "./admin/AuditLog.tsx";
 import { Staff } from "./admin/Staff.tsx";
+import { Backup, backupLabel } from "./admin/Backup.tsx";
 
 const sections: Array<{ key: string; label: () => string; adminOnly?: boolean; render: (me: Me) => JSX.Element }> = [
   { key: "cards", label: () => a().cards, render: (me) => <Cards me={me} /> },
@@ -25,6 +26,7 @@ const sections: Array<{ key: string; label: () => string; adminOnly?: boolean; r
   { key: "correction", label: () => a().correction, adminOnly: true, render: () => <Correction /> },
   { key: "audit", label: () => a().audit, adminOnly: true, render: () => <AuditLog /> },
   { key: "staff", label: () => a().staff, adminOnly: true, render: (me) => <Staff me={me} /> },
+  { key: "backup", label: backupLabel, adminOnly: true, render: () => <Backup /> },
 ];
 
 export function AdminPage() {
@@ -42,6 +44,7 @@ export function AdminPage() {
     if (me.state === "ready" && me() === null) {
       setSection("cards");
       setCorrectionTarget(null);
+      setChosenCanteen(null);
     }
   });
   return (
@@ -55,7 +58,7 @@ export function AdminPage() {
             <>
               <header class="topbar">
                 <span class="brand">{a().brand}</span>
-                <span>{staff().email} ({staff().role === "admin" ? a().roleAdmin : a().roleStaff})</span>
+                <span class="who" title={staff().email}>{staff().email} ({staff().role === "admin" ? a().roleAdmin : a().roleStaff})</span>
                 <select aria-label={a().language} value={language()} onChange={(event) => setLanguage(event.currentTarget.value as "da" | "en")}>
                   <option value="da">Dansk</option>
                   <option value="en">English</option>

@@ -1,28 +1,38 @@
 // Indbetal: deposit by card through the hosted payment page, its result, and the Auto-optank agreement (two tabs as in the guide).
 import { A, useLocation, useSearchParams } from "@solidjs/router";
-import { createEffect, createResource, createSignal, onCleanup, onMount, Show, type JSX } from "solid-js";
-import { localise, t } from "../i18n.ts";
+import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
+import { localise, sentence, t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { errorCode, fieldIssues, trpc } from "../trpc.ts";
 import { formatOre, kronerFieldToOre, oreToKronerField } from "../format.ts";
-import { AccountSelect, accountLabel, useChosenAccount } from "../accounts.tsx";
+import { AccountSelect, accountLabel, useChosenAccount, withCardNumber } from "../accounts.tsx";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
 import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
 
+/**
+ * The three tabs; exactly one is selected. Plain links (the router still navigates without a reload): the router's <A>
+ * marks "/indbetal" active under every "/indbetal/…" too, which showed two selected tabs at once.
+ */
 function Tabs() {
   const location = useLocation();
+  const tabs = [
+    { href: "/indbetal", paths: ["/indbetal", "/indbetal/resultat"], label: () => t().depositTitle },
+    { href: "/indbetal/auto-optank", paths: ["/indbetal/auto-optank"], label: () => t().autoTopUp },
+    { href: "/indbetal/graenser", paths: ["/indbetal/graenser"], label: () => t().payerTab },
+  ];
   return (
     <nav class="tabs" aria-label={t().deposit}>
-      <A href="/indbetal" class={location.pathname === "/indbetal" || location.pathname === "/indbetal/resultat" ? "tab active" : "tab"}>
-        {t().depositTitle}
-      </A>
-      <A href="/indbetal/auto-optank" class={location.pathname === "/indbetal/auto-optank" ? "tab active" : "tab"}>
-        {t().autoTopUp}
-      </A>
-      <A href="/indbetal/graenser" class={location.pathname === "/indbetal/graenser" ? "tab active" : "tab"}>
-        {t().payerTab}
-      </A>
+      <For each={tabs}>
+        {(tab) => {
+          const selected = () => tab.paths.includes(location.pathname.replace(/\/+$/, ""));
+          return (
+            <a href={tab.href} class={selected() ? "tab active" : "tab"} aria-current={selected() ? "page" : undefined}>
+              {tab.label()}
+            </a>
+          );
+        }}
+      </For>
     </nav>
   );
 }
@@ -54,7 +64,7 @@ function PaymentFields(props: {
         value={props.accountId()}
         onChange={props.setAccountId}
         accounts={props.ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts}
-        format={(candidate) => `${candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`} - ${candidate.cardNumber}`}
+        format={(candidate) => withCardNumber(candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`, candidate)}
       />
       <Show when={props.account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
       <label for="payment-email">{t().receiptEmail}</label>
@@ -170,6 +180,15 @@ export function DepositResultPage() {
                         ? t().paymentUnknown
                         : t().paymentFailed}
               </p>
+              {/* The balance as it is now (read after the payment settled, then kept live by the stream). */}
+              <Show when={shown().status === "captured" ? session.accounts.find((account) => account.accountId === shown().accountId) : undefined}>
+                {(account) => (
+                  <p class="new-balance" data-testid="new-balance">
+                    <strong>{sentence(t().newBalance(formatOre(account().balanceOre)))}</strong>
+                    <Show when={account().holder}> <span>({accountLabel(account())})</span></Show>
+                  </p>
+                )}
+              </Show>
             </Show>
           )}
         </Show>

@@ -2,10 +2,10 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { createStore } from "solid-js/store";
-import { t } from "../i18n.ts";
+import { sentence, t, weekdayName } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
-import { formatDateTime, formatOre } from "../format.ts";
+import { copenhagenClock, copenhagenDay, formatDateTime, formatOre } from "../format.ts";
 import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
 
@@ -26,6 +26,8 @@ interface Basket {
 }
 
 const STORAGE_KEY = "kantinekort.basket";
+/** The most of one product in one order (the server's checkout takes 1–50 per line). */
+const MAX_QUANTITY = 50;
 
 function emptyBasket(): Basket {
   return { canteenId: null, deliveryDay: null, lines: [], idempotencyKey: crypto.randomUUID() };
@@ -48,6 +50,17 @@ function saveBasket(): void {
   localStorage.setItem(storageKey(), JSON.stringify(basket));
 }
 
+/** "09:30" → "09.30", as Danish clock times are written. */
+export function formatClock(time: string): string {
+  return time.replace(":", ".");
+}
+
+/** Any change to the basket makes its payment a new one: a key sent with other lines would be refused as a conflict. */
+function basketChanged(): void {
+  setBasket("idempotencyKey", crypto.randomUUID());
+  saveBasket();
+}
+
 export function formatDay(day: string): string {
   const [year, month, date] = day.split("-");
   return `${date}-${month}-${year}`;
@@ -62,13 +75,14 @@ function BasketIcon() {
   );
 }
 
-function ShopNav() {
+/** Kurv, Ordrer, Tjek ud as in the guide; plain links, so at most one is marked as the current page. */
+function ShopNav(props: { current?: "orders" | "checkout" }) {
   const count = () => basket.lines.reduce((sum, line) => sum + line.quantity, 0);
   return (
     <nav class="shop-nav" aria-label="Webshop">
-      <A href="/webshop/tjek-ud" class="button-link"><BasketIcon /> {t().basket} ({count()})</A>
-      <A href="/webshop/ordrer" class="button-link">{t().orders}</A>
-      <A href="/webshop/tjek-ud" class="button-link">{t().checkout} ›</A>
+      <a href="/webshop/tjek-ud" class="button-link"><BasketIcon /> {t().basket} ({count()})</a>
+      <a href="/webshop/ordrer" class={props.current === "orders" ? "button-link current" : "button-link"} aria-current={props.current === "orders" ? "page" : undefined}>{t().orders}</a>
+      <a href="/webshop/tjek-ud" class={props.current === "checkout" ? "button-link current" : "button-link"} aria-current={props.current === "checkout" ? "page" : undefined}>{t().checkout} ›</a>
     </nav>
   );
 }
@@ -95,9 +109,9 @@ export function WebshopPage() {
   function add(product: { productId: number; name: string; priceOre: number }) {
     if (basket.deliveryDay !== day() || basket.canteenId !== canteen()!.canteenId) setBasket({ ...emptyBasket(), canteenId: canteen()!.canteenId, deliveryDay: day() });
     const index = basket.lines.findIndex((line) => line.productId === product.productId);
-    if (index >= 0) setBasket("lines", index, "quantity", (quantity) => quantity + 1);
+    if (index >= 0) setBasket("lines", index, "quantity", (quantity) => Math.min(MAX_QUANTITY, quantity + 1));
     else setBasket("lines", basket.lines.length, { productId: product.productId, name: product.name, priceOre: product.priceOre, quantity: 1, comment: "" });
-    saveBasket();
+    basketChanged();
     setNotice(t().added(product.name));
     void refetch();
   }
@@ -110,9 +124,15 @@ export function WebshopPage() {
       <Show when={days() && !canteen()?.days.length}><p>{t().noDays}</p></Show>
       <Show when={canteen()?.days.length}>
         <label for="delivery-day">{t().delivery}</label>
-        <select id="delivery-day" value={day() ?? ""} onChange={(event) => setDay(event.currentTarget.value)}>
+        <select id="delivery-day" value={day() ?? ""} aria-describedby="order-cutoff" onChange={(event) => setDay(event.currentTarget.value)}>
           <For each={canteen()!.days}>{(option) => <option value={option}>{formatDay(option)}</option>}</For>
         </select>
+        {/* The cut-off of the chosen day: orders (and cancellations) are taken until then, on the day itself. */}
+        <Show when={day() && canteen()?.cutoffTime}>
+          <p id="order-cutoff" class="cutoff" data-testid="order-cutoff">
+            {t().orderBy(formatClock(canteen()!.cutoffTime!), weekdayName(day()!), formatDay(day()!))}
+          </p>
+        </Show>
       </Show>
       <Show when={notice()}><p role="status" class="success">{notice()}</p></Show>
       <For each={categories()}>
@@ -167,8 +187,18 @@ export function CheckoutPage() {
 
   function remove(productId: number) {
     setBasket("lines", (lines) => lines.filter((line) => line.productId !== productId));
-    saveBasket();
+    basketChanged();
   }
+  /** The steppers: one more or one fewer, between 1 and the most one line may hold (Fjern takes a line away). */
+  function step(index: number, by: number) {
+    const next = Math.max(1, Math.min(MAX_QUANTITY, basket.lines[index]!.quantity + by));
+    if (next === basket.lines[index]!.quantity) return;
+    setBasket("lines", index, "quantity", next);
+    basketChanged();
+  }
+  // What the card holds against what the basket costs: a basket that costs more says how much is missing.
+  const balanceOre = () => account()?.balanceOre ?? 0;
+  const missingOre = () => Math.max(0, total() - balanceOre());
 
   async function pay() {
     setError(null);
@@ -204,7 +234,7 @@ export function CheckoutPage() {
   return (
     <section>
       <h1>{t().checkout}</h1>
-      <ShopNav />
+      <ShopNav current="checkout" />
       {/* The customer is whoever holds the account paid from: a child's name when a guardian pays from the child's card. */}
       <p>{t().customer}: {accountHolderName(account())}</p>
       <Show when={session.accounts.length > 1}>
@@ -230,7 +260,13 @@ export function CheckoutPage() {
                   <tr>
                     <td>{line.name}</td>
                     <td class="number">{formatOre(line.priceOre)}</td>
-                    <td class="number">{line.quantity}</td>
+                    <td class="number">
+                      <div class="stepper" role="group" aria-label={`${t().quantity} ${line.name}`}>
+                        <button type="button" class="secondary" aria-label={t().fewer(line.name)} disabled={line.quantity <= 1 || busy()} onClick={() => step(index(), -1)}>−</button>
+                        <output aria-live="polite" data-testid={`quantity-${line.productId}`}>{line.quantity}</output>
+                        <button type="button" class="secondary" aria-label={t().more(line.name)} disabled={line.quantity >= MAX_QUANTITY || busy()} onClick={() => step(index(), 1)}>+</button>
+                      </div>
+                    </td>
                     <td>{formatDay(basket.deliveryDay!)}</td>
                     <td class="number">{formatOre(line.priceOre * line.quantity)}</td>
                     <td>
@@ -240,7 +276,7 @@ export function CheckoutPage() {
                         maxLength={200}
                         onInput={(event) => {
                           setBasket("lines", index(), "comment", event.currentTarget.value);
-                          saveBasket();
+                          basketChanged();
                         }}
                       />
                     </td>
@@ -256,10 +292,20 @@ export function CheckoutPage() {
           </table>
         </div>
         <p class="total">
-          {t().total}: <strong>{formatOre(total())}</strong>
+          {t().total}: <strong data-testid="checkout-total">{formatOre(total())}</strong>
         </p>
+        <Show when={account()}>
+          <p class="checkout-balance">
+            {t().balance}: <strong data-testid="checkout-balance">{formatOre(balanceOre())}</strong>
+          </p>
+        </Show>
+        <Show when={account() && missingOre() > 0}>
+          <p role="alert" class="error" data-testid="checkout-missing">
+            {t().missing(formatOre(missingOre()))} <A href={`/indbetal?konto=${account()!.accountId}`}>{t().depositMissing}</A>
+          </p>
+        </Show>
         <Show when={error()}><p role="alert" class="error">{error()}</p></Show>
-        <button type="button" disabled={busy()} onClick={pay}>{busy() ? t().loading : t().pay}</button>
+        <button type="button" disabled={busy() || missingOre() > 0} onClick={pay}>{busy() ? t().loading : t().pay}</button>
       </Show>
     </section>
   );
@@ -289,7 +335,7 @@ export function OrdersPage() {
   return (
     <section>
       <h1>{t().orders}</h1>
-      <ShopNav />
+      <ShopNav current="orders" />
       <Show when={placed()}>{(number) => <p role="status" class="success">{t().orderPlaced(number())}</p>}</Show>
       <Show when={cancelError()}><p role="alert" class="error">{cancelError()}</p></Show>
       <Show when={orders.loading && !orders()}><p role="status">{t().loading}</p></Show>
@@ -317,6 +363,7 @@ export function OrdersPage() {
                 {t().total}: {formatOre(order.totalOre)} · <small>{formatDateTime(order.createdAt)}</small>
               </p>
               <Show when={order.cancellable}>
+                <p class="cancellable-until">{sentence(t().cancellableUntil(copenhagenClock(order.cancellableUntil), weekdayName(copenhagenDay(order.cancellableUntil)), formatDay(copenhagenDay(order.cancellableUntil))))}</p>
                 <button type="button" class="danger" onClick={() => cancel(order.orderId)}>{t().cancelOrder}</button>
               </Show>
             </li>

@@ -1,10 +1,11 @@
 // Kort: search cardholders, block/replace cards, school/class, guardians, issue cards and import class lists.
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { localise } from "../../i18n.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, setSection, setCorrectionTarget, formKey } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, ListState, rowsOf, setSection, setCorrectionTarget, formKey } from "./shared.tsx";
 
 /** Prints the card letter alone: the print stylesheet hides everything else while `print-letter` is set. */
 function printLetter() {
@@ -13,6 +14,18 @@ function printLetter() {
   window.addEventListener("afterprint", () => root.classList.remove("print-letter"), { once: true });
   window.print();
 }
+
+type Row = Awaited<ReturnType<typeof trpc.backoffice.searchCards.query>>[number];
+type Guardian = Row["guardians"][number];
+/** The one question open at a time: each action on a row asks in an in-app dialog, never the browser's prompt(). */
+type Question =
+  | { kind: "status"; row: Row; next: "active" | "blocked" }
+  | { kind: "replace"; row: Row }
+  | { kind: "schooling"; row: Row }
+  | { kind: "guardian"; row: Row }
+  | { kind: "removeGuardian"; row: Row; guardian: Guardian };
+
+const holderName = (row: { name: string | null; cardNumber: string }) => row.name?.trim() || row.cardNumber;
 
 export function Cards(props: { me: Me }) {
   const [query, setQuery] = createSignal("");
@@ -24,54 +37,68 @@ export function Cards(props: { me: Me }) {
   const [csv, setCsv] = createSignal("navn;e-mail;skole;klasse;spor\n");
   const [importResult, setImportResult] = createSignal<Awaited<ReturnType<typeof trpc.backoffice.importCards.mutate>> | null>(null);
   const [importError, setImportError] = createSignal<Outcome>(null);
+  const emptyFields = () => ({ name: "", email: "", school: "", className: "", track: "" });
+  const [issuing, setIssuing] = createSignal(false);
+  // Busy while the card is issued (a double click issues one card); the form is emptied for the next cardholder.
   const issueKey = formKey(fields);
   const importKey = formKey(csv);
+  // One key per card being replaced: a double click or a retry replaces it once and shows the same new card.
   const replaceKeys = new Map<number, string>();
   async function issue(event: SubmitEvent) {
     event.preventDefault();
+    if (issuing()) return;
+    setIssuing(true);
     try {
       const card = await trpc.backoffice.issueCard.mutate({ ...fields(), idempotencyKey: issueKey.key() });
       issueKey.next();
       setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: fields().name });
       setResult(null);
+      setFields(emptyFields());
       void refetch();
     } catch (error) {
       setResult({ ok: false, text: failureText(error) });
+    } finally {
+      setIssuing(false);
     }
   }
-  async function status(cardId: number, next: "active" | "blocked") {
-    await attempt(setRowResult, () => trpc.backoffice.setCardStatus.mutate({ cardId, status: next }), a().statusChanged(next === "blocked"));
-    void refetch();
+  // The open dialog, its fields, and its state: busy while the answer is on its way (so it cannot be sent twice),
+  // and a failure shown inside the dialog, so staff can correct a field and try again without starting over.
+  const [question, setQuestion] = createSignal<Question | null>(null);
+  const [dialogBusy, setDialogBusy] = createSignal(false);
+  const [dialogError, setDialogError] = createSignal<string | null>(null);
+  const [schoolingFields, setSchoolingFields] = createSignal({ school: "", className: "", track: "" });
+  const [guardianCard, setGuardianCard] = createSignal("");
+  function ask(next: Question) {
+    setDialogError(null);
+    setDialogBusy(false);
+    if (next.kind === "schooling") setSchoolingFields({ school: next.row.school ?? "", className: next.row.className ?? "", track: next.row.track ?? "" });
+    if (next.kind === "guardian") setGuardianCard("");
+    setQuestion(next);
   }
-  async function replace(cardId: number, name: string | null) {
-    if (!window.confirm(a().replaceConfirm)) return;
+  const close = () => setQuestion(null);
+  /** Runs the dialog's action; on success the dialog closes and the row's outcome is shown, on failure it stays open. */
+  async function answer(action: () => Promise<unknown>, success: string) {
+    if (dialogBusy()) return;
+    setDialogBusy(true);
+    setDialogError(null);
     try {
-      if (!replaceKeys.has(cardId)) replaceKeys.set(cardId, crypto.randomUUID());
-      const card = await trpc.backoffice.replaceCard.mutate({ cardId, idempotencyKey: replaceKeys.get(cardId)! });
-      setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: name ?? "" });
-      setRowResult(null);
+      await action();
+      setRowResult({ ok: true, text: success });
+      close();
     } catch (error) {
-      setRowResult({ ok: false, text: failureText(error) });
+      setDialogError(failureText(error));
+    } finally {
+      setDialogBusy(false);
+      void refetch();
     }
-    void refetch();
   }
-  async function schooling(row: { userId: number; school: string | null; className: string | null; track: string | null }) {
-    const answer = window.prompt(a().schoolingPrompt, [row.school, row.className, row.track].map((value) => value ?? "").join("; "));
-    if (answer === null) return;
-    const [school, className, track] = answer.split(";").map((value) => value.trim() || null);
-    await attempt(setRowResult, () => trpc.backoffice.setSchooling.mutate({ userId: row.userId, school: school ?? null, className: className ?? null, track: track ?? null }), a().schoolingSaved);
-    void refetch();
-  }
-  async function addGuardian(row: { userId: number; name: string | null; cardNumber: string }) {
-    const answer = window.prompt(a().guardianPrompt(row.name ?? row.cardNumber));
-    if (answer === null || !answer.trim()) return;
-    await attempt(setRowResult, () => trpc.backoffice.linkGuardian.mutate({ userId: row.userId, guardianCardNumber: answer.replace(/\s/g, "") }), a().guardianLinked);
-    void refetch();
-  }
-  async function removeGuardian(row: { userId: number; name: string | null; cardNumber: string }, guardian: { userId: number; name: string | null; cardNumber: string | null }) {
-    if (!window.confirm(a().removeGuardianConfirm(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber))) return;
-    await attempt(setRowResult, () => trpc.backoffice.unlinkGuardian.mutate({ userId: row.userId, guardianUserId: guardian.userId }), a().guardianRemoved);
-    void refetch();
+  async function replace(row: Row) {
+    await answer(async () => {
+      if (!replaceKeys.has(row.cardId)) replaceKeys.set(row.cardId, crypto.randomUUID());
+      const card = await trpc.backoffice.replaceCard.mutate({ cardId: row.cardId, idempotencyKey: replaceKeys.get(row.cardId)! });
+      replaceKeys.delete(row.cardId);
+      setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: row.name ?? "" });
+    }, a().cardReplaced);
   }
   function correct(row: { accountId: number; name: string | null; cardNumber: string }) {
     setCorrectionTarget({ accountId: row.accountId, name: row.name ?? row.cardNumber, cardNumber: row.cardNumber });
@@ -100,7 +127,7 @@ export function Cards(props: { me: Me }) {
       <input id="card-search" type="search" value={query()} onInput={(event) => setQuery(event.currentTarget.value)} />
       <Result value={rowResult()} />
       <div class="table-scroll">
-        <table>
+        <table class="compact">
           <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().guardians}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={rowsOf(results)}>
@@ -117,8 +144,9 @@ export function Cards(props: { me: Me }) {
                         {(guardian) => (
                           <li>
                             {guardian.name ?? "–"} ({guardian.cardNumber ?? "–"}){" "}
+                            {/* Guardians may move the cardholder's money: administrators only (separation of duties). */}
                             <Show when={props.me.role === "admin"}>
-                              <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => removeGuardian(row, guardian)}>
+                              <button type="button" class="secondary" aria-label={a().removeGuardianLabel(guardian.name ?? guardian.cardNumber ?? "", row.name ?? row.cardNumber)} onClick={() => ask({ kind: "removeGuardian", row, guardian })}>
                                 ×
                               </button>
                             </Show>
@@ -128,13 +156,13 @@ export function Cards(props: { me: Me }) {
                     </ul>
                     {/* Guardians may move the cardholder's money: administrators only (separation of duties). */}
                     <Show when={props.me.role === "admin"}>
-                      <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => addGuardian(row)}>{a().addGuardian}</button>
+                      <button type="button" class="secondary" aria-label={a().addGuardianLabel(row.name ?? row.cardNumber)} onClick={() => ask({ kind: "guardian", row })}>{a().addGuardian}</button>
                     </Show>
                   </td>
                   <td class="actions">
-                    <button type="button" class="secondary" onClick={() => status(row.cardId, row.status === "active" ? "blocked" : "active")}>{row.status === "active" ? a().block : a().unblock}</button>
-                    <button type="button" class="secondary" onClick={() => replace(row.cardId, row.name)}>{a().replaceCard}</button>
-                    <button type="button" class="secondary" onClick={() => schooling(row)}>{a().schooling}</button>
+                    <button type="button" class={row.status === "active" ? "danger" : "secondary"} aria-label={row.status === "active" ? a().blockLabel(holderName(row)) : a().unblockLabel(holderName(row))} onClick={() => ask({ kind: "status", row, next: row.status === "active" ? "blocked" : "active" })}>{row.status === "active" ? a().block : a().unblock}</button>
+                    <button type="button" class="secondary" aria-label={a().replaceLabel(holderName(row))} onClick={() => ask({ kind: "replace", row })}>{a().replaceCard}</button>
+                    <button type="button" class="secondary" aria-label={a().schoolingLabel(holderName(row))} onClick={() => ask({ kind: "schooling", row })}>{a().schooling}</button>
                     <Show when={props.me.role === "admin"}>
                       <button type="button" class="secondary" onClick={() => correct(row)} aria-label={a().correctLabel(row.name ?? row.cardNumber)}>{a().correct}</button>
                     </Show>
@@ -146,6 +174,105 @@ export function Cards(props: { me: Me }) {
         </table>
       </div>
       <ListState of={results} empty={rowsOf(results).length === 0} emptyText={a().noCards} />
+      <Show when={question()}>
+        {(open) => (
+          <Switch>
+            <Match when={open().kind === "status" && (open() as Extract<Question, { kind: "status" }>)}>
+              {(shown) => (
+                <ConfirmDialog
+                  title={shown().next === "blocked" ? a().blockTitle : a().unblockTitle}
+                  message={shown().next === "blocked" ? a().blockConfirm(holderName(shown().row), shown().row.cardNumber) : a().unblockConfirm(holderName(shown().row), shown().row.cardNumber)}
+                  confirmLabel={shown().next === "blocked" ? a().blockTitle : a().unblockTitle}
+                  danger={shown().next === "blocked"}
+                  busy={dialogBusy()}
+                  error={dialogError()}
+                  onCancel={close}
+                  onConfirm={() => void answer(() => trpc.backoffice.setCardStatus.mutate({ cardId: shown().row.cardId, status: shown().next }), a().statusChanged(shown().next === "blocked"))}
+                />
+              )}
+            </Match>
+            <Match when={open().kind === "replace" && (open() as Extract<Question, { kind: "replace" }>)}>
+              {(shown) => (
+                <ConfirmDialog
+                  title={a().replaceCard}
+                  message={a().replaceConfirmFor(holderName(shown().row), shown().row.cardNumber)}
+                  confirmLabel={a().replaceCard}
+                  danger
+                  busy={dialogBusy()}
+                  error={dialogError()}
+                  onCancel={close}
+                  onConfirm={() => void replace(shown().row)}
+                />
+              )}
+            </Match>
+            <Match when={open().kind === "schooling" && (open() as Extract<Question, { kind: "schooling" }>)}>
+              {(shown) => (
+                <ConfirmDialog
+                  role="dialog"
+                  form
+                  title={a().schoolingTitle(holderName(shown().row))}
+                  confirmLabel={a().save}
+                  busy={dialogBusy()}
+                  error={dialogError()}
+                  onCancel={close}
+                  onConfirm={() => {
+                    const value = (text: string) => text.trim() || null;
+                    const fields = schoolingFields();
+                    void answer(() => trpc.backoffice.setSchooling.mutate({ userId: shown().row.userId, school: value(fields.school), className: value(fields.className), track: value(fields.track) }), a().schoolingSaved);
+                  }}
+                >
+                  <div class="dialog-fields">
+                    <label for="schooling-school">{a().school}</label>
+                    <input id="schooling-school" value={schoolingFields().school} onInput={(event) => setSchoolingFields({ ...schoolingFields(), school: event.currentTarget.value })} />
+                    <label for="schooling-class">{a().class}</label>
+                    <input id="schooling-class" value={schoolingFields().className} onInput={(event) => setSchoolingFields({ ...schoolingFields(), className: event.currentTarget.value })} />
+                    <label for="schooling-track">{a().track}</label>
+                    <input id="schooling-track" value={schoolingFields().track} onInput={(event) => setSchoolingFields({ ...schoolingFields(), track: event.currentTarget.value })} />
+                  </div>
+                </ConfirmDialog>
+              )}
+            </Match>
+            <Match when={open().kind === "guardian" && (open() as Extract<Question, { kind: "guardian" }>)}>
+              {(shown) => (
+                <ConfirmDialog
+                  role="dialog"
+                  form
+                  title={a().addGuardianLabel(holderName(shown().row))}
+                  message={a().guardianPrompt(holderName(shown().row))}
+                  confirmLabel={a().addGuardian}
+                  busy={dialogBusy()}
+                  error={dialogError()}
+                  onCancel={close}
+                  onConfirm={() => {
+                    const cardNumber = guardianCard().replace(/\s/g, "");
+                    if (!/^\d{6,20}$/.test(cardNumber)) return setDialogError(a().guardianCardInvalid);
+                    void answer(() => trpc.backoffice.linkGuardian.mutate({ userId: shown().row.userId, guardianCardNumber: cardNumber }), a().guardianLinked);
+                  }}
+                >
+                  <div class="dialog-fields">
+                    <label for="guardian-card">{a().guardianCardNumber}</label>
+                    <input id="guardian-card" inputmode="numeric" autocomplete="off" value={guardianCard()} onInput={(event) => setGuardianCard(event.currentTarget.value)} />
+                  </div>
+                </ConfirmDialog>
+              )}
+            </Match>
+            <Match when={open().kind === "removeGuardian" && (open() as Extract<Question, { kind: "removeGuardian" }>)}>
+              {(shown) => (
+                <ConfirmDialog
+                  title={a().removeGuardianTitle}
+                  message={a().removeGuardianConfirm(shown().guardian.name ?? shown().guardian.cardNumber ?? "", holderName(shown().row))}
+                  confirmLabel={a().removeGuardianTitle}
+                  danger
+                  busy={dialogBusy()}
+                  error={dialogError()}
+                  onCancel={close}
+                  onConfirm={() => void answer(() => trpc.backoffice.unlinkGuardian.mutate({ userId: shown().row.userId, guardianUserId: shown().guardian.userId }), a().guardianRemoved)}
+                />
+              )}
+            </Match>
+          </Switch>
+        )}
+      </Show>
       <form class="card-panel" onSubmit={issue} novalidate aria-label={a().issueCard}>
         <h3>{a().issueCard}</h3>
         {field("name", a().name)}
@@ -153,7 +280,7 @@ export function Cards(props: { me: Me }) {
         {field("school", a().school)}
         {field("className", a().class)}
         {field("track", a().track)}
-        <button type="submit">{a().issueCard}</button>
+        <button type="submit" disabled={issuing()} aria-busy={issuing() ? "true" : undefined}>{issuing() ? a().saving : a().issueCard}</button>
       </form>
       <Result value={result()} />
       <Show when={issued()}>

@@ -3,26 +3,32 @@ import { createSignal, Show } from "solid-js";
 import { errorCode, trpc } from "../../trpc.ts";
 import { formatOre, parseKroner } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
+import { confirmDialog } from "../../components/ConfirmDialog.tsx";
 import { Result, type Outcome, failureText, setSection, correctionTarget } from "./shared.tsx";
 
 export function Correction() {
   const [values, setValues] = createSignal({ amount: "", direction: "credit", reason: "" });
   const [result, setResult] = createSignal<Outcome>(null);
   const [running, setRunning] = createSignal(false);
+  const [asking, setAsking] = createSignal(false);
   // One idempotency key per filled-in form: a double click or a retry after a lost answer posts the correction once.
   // Editing the form, a success or a decline starts a new one (the ledger stores declines under their key).
   const [idempotencyKey, setIdempotencyKey] = createSignal(crypto.randomUUID());
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     const target = correctionTarget();
-    if (!target || running()) return;
+    if (!target || running() || asking()) return;
     const amountOre = parseKroner(values().amount);
     if (Number.isNaN(amountOre) || amountOre <= 0) {
       setResult({ ok: false, text: a().badAmount });
       return;
     }
     const credit = values().direction === "credit";
-    if (!window.confirm(a().correctionConfirm(formatOre(amountOre), credit, target.name))) return;
+    // A double click opens one question, not two; the idempotency key covers retries of the post itself.
+    setAsking(true);
+    const confirmed = await confirmDialog({ title: a().correctionConfirmTitle, message: a().correctionConfirm(formatOre(amountOre), credit, target.name), confirmLabel: a().post });
+    setAsking(false);
+    if (!confirmed) return;
     setRunning(true);
     try {
       const answer = await trpc.backoffice.correct.mutate({ accountId: target.accountId, amountOre, direction: credit ? "credit" : "debit", reason: values().reason, idempotencyKey: idempotencyKey() });
@@ -62,7 +68,7 @@ export function Correction() {
       </select>
       <label for="correction-reason">{a().reason}</label>
       <input id="correction-reason" value={values().reason} onInput={(event) => set("reason", event.currentTarget.value)} />
-      <button type="submit" disabled={running() || !correctionTarget()}>{running() ? a().posting : a().post}</button>
+      <button type="submit" disabled={running() || asking() || !correctionTarget()}>{running() ? a().posting : a().post}</button>
       <Result value={result()} />
     </form>
   );

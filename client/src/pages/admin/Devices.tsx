@@ -2,7 +2,8 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, formKey } from "./shared.tsx";
+import { confirmDialog } from "../../components/ConfirmDialog.tsx";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";
 
 export function Devices(props: { me: Me }) {
   const [devices, { refetch }] = createResource(() => trpc.backoffice.devices.query());
@@ -10,21 +11,28 @@ export function Devices(props: { me: Me }) {
   const [kind, setKind] = createSignal<"terminal" | "screen">("terminal");
   const [secret, setSecret] = createSignal<string | null>(null);
   const [result, setResult] = createSignal<Outcome>(null);
+  const [creating, setCreating] = createSignal(false);
+  // Busy while it is created (a double click makes one device); the name is emptied after a success.
   const deviceKey = formKey(() => [kind(), name()]);
   async function create(event: SubmitEvent) {
     event.preventDefault();
+    if (creating()) return;
+    setCreating(true);
     try {
-      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: props.me.canteens[0]!.canteenId, name: name().trim() || "Kasse", idempotencyKey: deviceKey.key() });
+      const created = await trpc.backoffice.createDevice.mutate({ kind: kind(), canteenId: canteenOf(props.me).canteenId, name: name().trim() || (kind() === "terminal" ? "Kasse" : "Køkkenskærm"), idempotencyKey: deviceKey.key() });
       deviceKey.next();
       setSecret(created.secret);
       setResult({ ok: true, text: a().deviceCreated });
+      setName("");
     } catch (error) {
       setResult({ ok: false, text: failureText(error) });
+    } finally {
+      setCreating(false);
     }
     void refetch();
   }
-  async function revoke(deviceKind: "terminal" | "screen", id: number) {
-    if (!window.confirm(a().revokeConfirm)) return;
+  async function revoke(deviceKind: "terminal" | "screen", id: number, name: string) {
+    if (!(await confirmDialog({ title: a().revokeLabel(name), message: a().revokeConfirmFor(name), confirmLabel: a().revoke, danger: true }))) return;
     await attempt(setResult, () => trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id }), a().deviceRevoked);
     void refetch();
   }
@@ -32,6 +40,7 @@ export function Devices(props: { me: Me }) {
     <section>
       <h2>{a().devicesTitle}</h2>
       <form class="card-panel" onSubmit={create} aria-label={a().createDevice}>
+        <CanteenPicker me={props.me} id="device-canteen" />
         <label for="device-kind">{a().type}</label>
         <select id="device-kind" onChange={(event) => setKind(event.currentTarget.value as "terminal" | "screen")}>
           <option value="terminal">{a().terminal}</option>
@@ -39,7 +48,7 @@ export function Devices(props: { me: Me }) {
         </select>
         <label for="device-name">{a().name}</label>
         <input id="device-name" value={name()} onInput={(event) => setName(event.currentTarget.value)} />
-        <button type="submit">{a().create}</button>
+        <button type="submit" disabled={creating()} aria-busy={creating() ? "true" : undefined}>{creating() ? a().saving : a().create}</button>
       </form>
       <Result value={result()} />
       <Show when={secret()}>
@@ -53,7 +62,7 @@ export function Devices(props: { me: Me }) {
               {a().deviceLine(device.kind, device.name, device.canteen, device.revoked)}
               <Show when={!device.revoked}>
                 {" "}
-                <button type="button" class="secondary" onClick={() => revoke(device.kind, device.id)} aria-label={a().revokeLabel(device.name)}>{a().revoke}</button>
+                <button type="button" class="secondary" onClick={() => revoke(device.kind, device.id, device.name)} aria-label={a().revokeLabel(device.name)}>{a().revoke}</button>
               </Show>
             </li>
           )}

@@ -1,4 +1,5 @@
-// Rapporter: the daily report of sales, deposits, payouts and outstanding balances, with a CSV of sales by product.
+// Rapporter: the daily report, one line per kind of money movement (each the sum of the day's ledger transfers, so it
+// reconciles with the ledger), sales by canteen and product with a chart, outstanding balances, and a CSV of sales.
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
@@ -8,36 +9,73 @@ import { ListState } from "./shared.tsx";
 
 export function Reports() {
   const [day, setDay] = createSignal(new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Copenhagen" }).format(new Date()));
-  const [report] = createResource(day, (value) => trpc.backoffice.report.query({ day: value }));
+  const [report, { refetch }] = createResource(day, (value) => trpc.backoffice.report.query({ day: value }));
   const shownReport = () => (report.error ? undefined : report());
   const max = () => Math.max(1, ...(shownReport()?.salesByProduct.map((row) => row.amountOre) ?? [1]));
   return (
     <section>
       <h2>{a().reports}</h2>
-      <label for="report-day">{a().day}</label>
-      <input id="report-day" type="date" value={day()} onInput={(event) => setDay(event.currentTarget.value)} />
-      <ListState of={report} empty={shownReport()?.salesByProduct.length === 0} emptyText={a().noSales} />
+      <div class="filters">
+        <div>
+          <label for="report-day">{a().day}</label>
+          <input id="report-day" type="date" value={day()} onInput={(event) => setDay(event.currentTarget.value)} />
+        </div>
+        <button type="button" class="secondary" disabled={report.loading} onClick={() => void refetch()}>{a().refresh}</button>
+      </div>
+      <ListState of={report} empty={false} emptyText="" />
       <Show when={shownReport()}>
         {(shown) => (
           <>
+            <div class="table-scroll">
+              <table class="compact report-lines" aria-label={a().reportLines}>
+                <thead>
+                  <tr>
+                    <th scope="col">{a().reportLine}</th>
+                    <th scope="col" class="number">{a().reportCount}</th>
+                    <th scope="col" class="number">{a().amount}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {/* Every movement of the day on its own line, each a sum of the day's ledger transfers. */}
+                  <For each={shown().lines}>
+                    {(line) => (
+                      <tr data-line={line.key}>
+                        <th scope="row">{language() === "en" ? line.label.en : line.label.da}</th>
+                        <td class="number" data-testid={`report-count-${line.key}`}>{line.count}</td>
+                        <td class="number" data-testid={`report-amount-${line.key}`}>{formatOre(line.amountOre)}</td>
+                      </tr>
+                    )}
+                  </For>
+                  <For each={shown().salesByCanteen}>
+                    {(row) => (
+                      <tr class="sub">
+                        <th scope="row">{a().sales(row.canteen)}</th>
+                        <td class="number">{row.count}</td>
+                        <td class="number">{formatOre(row.salesOre)}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
             <dl class="totals">
-              <For each={shown().salesByCanteen}>{(row) => <><dt>{a().sales(row.canteen)}</dt><dd>{formatOre(row.salesOre)} ({row.count})</dd></>}</For>
-              {/* Every movement of the day on its own line, each a sum of the day's ledger transfers (server/services/backoffice/reports.ts). */}
-              <For each={shown().lines.filter((line) => line.key !== "sales")}>{(line) => <><dt>{language() === "en" ? line.label.en : line.label.da}</dt><dd>{formatOre(line.amountOre)} ({line.count})</dd></>}</For>
-              <dt>{a().liability}</dt><dd>{formatOre(shown().liabilityOre)}</dd>
+              <dt>{a().payoutsPending}</dt><dd data-testid="report-payouts-pending">{formatOre(shown().payoutsPendingOre)}</dd>
+              <dt>{a().liability}</dt><dd data-testid="report-liability">{formatOre(shown().liabilityOre)}</dd>
               <dt>ledger:check</dt><dd class={shown().ledger.ok ? "success" : "error"}>{shown().ledger.ok ? "OK" : shown().ledger.violations.join("; ")}</dd>
             </dl>
-            <figure aria-label={a().chart}>
-              <For each={shown().salesByProduct}>
-                {(row) => (
-                  <div class="bar-row">
-                    <span>{row.product} ({row.quantity})</span>
-                    <span class="bar" style={{ width: `${(row.amountOre / max()) * 100}%` }} />
-                    <span>{formatOre(row.amountOre)}</span>
-                  </div>
-                )}
-              </For>
-            </figure>
+            <Show when={shown().salesByProduct.length > 0} fallback={<p class="hint">{a().noSales}</p>}>
+              <figure aria-label={a().chart}>
+                <For each={shown().salesByProduct}>
+                  {(row) => (
+                    <div class="bar-row">
+                      <span>{row.product} ({row.quantity})</span>
+                      <span class="bar" style={{ width: `${(row.amountOre / max()) * 100}%` }} />
+                      <span>{formatOre(row.amountOre)}</span>
+                    </div>
+                  )}
+                </For>
+              </figure>
+            </Show>
             <a class="button-link" download={`salg-${day()}.csv`} href={`data:text/csv;charset=utf-8,${encodeURIComponent(shown().csv)}`}>{a().downloadCsv}</a>
           </>
         )}

@@ -2,6 +2,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
+import { confirmDialog } from "../../components/ConfirmDialog.tsx";
 import { type Me, Result, type Outcome, attempt, ListState, rowsOf, formKey } from "./shared.tsx";
 
 export function Staff(props: { me: Me }) {
@@ -19,7 +20,8 @@ export function Staff(props: { me: Me }) {
   }
   async function changeRole(select: HTMLSelectElement, member: { userId: number; email: string; name: string | null; role: string }, role: "staff" | "admin") {
     // A role change gives or takes away the administrator's powers: ask first, and show the old role again if declined.
-    if (!window.confirm(a().roleConfirm(member.name ?? member.email, role === "admin" ? a().roleAdmin : a().roleStaff))) {
+    const roleName = role === "admin" ? a().roleAdmin : a().roleStaff;
+    if (!(await confirmDialog({ title: a().roleTitle, message: a().roleConfirm(member.name ?? member.email, roleName), confirmLabel: a().roleTitle }))) {
       select.value = member.role;
       return;
     }
@@ -28,7 +30,7 @@ export function Staff(props: { me: Me }) {
     void refetch();
   }
   async function disable(userId: number, email: string) {
-    if (!window.confirm(a().disableConfirm(email))) return;
+    if (!(await confirmDialog({ title: a().disableLabel(email), message: a().disableConfirm(email), confirmLabel: a().disable, danger: true }))) return;
     await attempt(setResult, () => trpc.backoffice.disableStaff.mutate({ userId }), a().staffChanged);
     void refetch();
   }
@@ -37,7 +39,7 @@ export function Staff(props: { me: Me }) {
       <h2>{a().staffTitle}</h2>
       <Result value={result()} />
       <div class="table-scroll">
-        <table>
+        <table class="compact">
           <thead><tr><th scope="col">{a().email}</th><th scope="col">{a().name}</th><th scope="col">{a().role}</th><th scope="col">{a().action}</th></tr></thead>
           <tbody>
             <For each={rowsOf(members)}>

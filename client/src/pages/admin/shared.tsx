@@ -1,5 +1,5 @@
 // What every back-office section shares: the signed-in staff member's type, outcome lines, list states and the open section.
-import { createSignal, Match, Show, Switch, type Resource } from "solid-js";
+import { createSignal, For, Match, Show, Switch, type Resource } from "solid-js";
 import { errorCode, fieldIssues, trpc } from "../../trpc.ts";
 import { localise } from "../../i18n.ts";
 import { a } from "../../admin-i18n.ts";
@@ -72,6 +72,30 @@ export function ListState(props: { of: Resource<unknown>; empty: boolean; emptyT
 /** A resource's rows, or none while it loads or after it failed (reading a failed resource would throw). */
 export function rowsOf<T>(resource: Resource<T[]>): T[] {
   return resource.error ? [] : (resource() ?? []);
+}
+
+/**
+ * The canteen the back office works on (a school may have several): tills, kitchen screens, the catalogue and the menus
+ * are made for the chosen one. Null until chosen: the first canteen then.
+ */
+const [chosenCanteen, setChosenCanteen] = createSignal<number | null>(null);
+export { setChosenCanteen };
+export function canteenOf(me: Me): Me["canteens"][number] {
+  return me.canteens.find((canteen) => canteen.canteenId === chosenCanteen()) ?? me.canteens[0]!;
+}
+
+/** "Kantine": a choice when the school has several canteens, else just its name. */
+export function CanteenPicker(props: { me: Me; id: string }) {
+  return (
+    <Show when={props.me.canteens.length > 1} fallback={<p class="canteen-name">{a().canteen}: <strong>{canteenOf(props.me).name}</strong></p>}>
+      <div class="canteen-picker">
+        <label for={props.id}>{a().canteen}</label>
+        <select id={props.id} value={canteenOf(props.me).canteenId} onChange={(event) => setChosenCanteen(Number(event.currentTarget.value))}>
+          <For each={props.me.canteens}>{(canteen) => <option value={canteen.canteenId}>{canteen.name}</option>}</For>
+        </select>
+      </div>
+    </Show>
+  );
 }
 
 /** Which section is open, and the cardholder a correction is for: set from a row in Kort, read by Korrektion. */

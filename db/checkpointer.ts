@@ -1,0 +1,39 @@
+// The checkpoint thread (a Worker started by db/writer.ts): copies the WAL back into the database file on its own
+// connection, so the checkpoint's writes and fsyncs never block the server's event loop.
+import { Database } from "bun:sqlite";
+
+declare const self: Worker;
+
+/** How often the WAL is checkpointed while the server writes. */
+const EVERY_MS = 100;
+
+let database: Database | null = null;
+let timer: ReturnType<typeof setInterval> | null = null;
+
+function checkpoint(): void {
+  if (!database) return;
+  try {
+    // Raw SQL: checkpointing is a pragma, which Kysely cannot express. PASSIVE never waits for the writer or readers.
+    const row = database.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { busy: number; log: number; checkpointed: number };
+    self.postMessage({ log: row.log, checkpointed: row.checkpointed });
+  } catch (error) {
+    // SQLITE_BUSY (another checkpoint running, e.g. a tool's) or a transient I/O error: the next round tries again.
+    void error;
+  }
+}
+
+self.onmessage = (event: MessageEvent) => {
+  const message = event.data as { type: "start"; path: string } | { type: "stop" };
+  if (message.type === "start") {
+    database = new Database(message.path);
+    // Raw SQL: connection settings (pragmas). FULL: the database file is synced after each checkpoint.
+    database.run("PRAGMA busy_timeout = 1000");
+    database.run("PRAGMA synchronous = FULL");
+    timer = setInterval(checkpoint, EVERY_MS);
+  } else {
+    if (timer) clearInterval(timer);
+    database?.close();
+    database = null;
+    process.exit(0);
+  }
+};

@@ -1,0 +1,206 @@
+// Backups while the server sells, and restores that refuse a live database: a copy counts only after SQLite's integrity
+// check and the ledger check pass on the copy itself; a restore checks the file first and never runs under a server.
+import { existsSync, linkSync, readdirSync, renameSync, rmSync, statSync, copyFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { copyDatabase, holdExclusively, integrityProblems, syncPath } from "../../db/backup.ts";
+import { openSqliteReadOnly, openStore, type Store, type Tx } from "../../db/connect.ts";
+import { makeTx } from "../../db/tx.ts";
+import { migrationState } from "../../db/migration-state.ts";
+import { db } from "../../db/query.ts";
+import { checkLedger } from "../ledger/ledger.ts";
+
+export interface FileCheck {
+  ok: boolean;
+  problems: string[];
+  transfers: number;
+  sales: number;
+  /** Migrations the file lacks (a restore migrates them at the next start). */
+  pendingMigrations: string[];
+}
+
+/** Checks a database file that no one writes (a backup): integrity, the ledger, and migrations this code knows. */
+export function checkDatabaseFile(path: string): FileCheck {
+  if (!existsSync(path)) return { ok: false, problems: [`no file at ${path}`], transfers: 0, sales: 0, pendingMigrations: [] };
+  let sqlite;
+  try {
+    sqlite = openSqliteReadOnly(path);
+  } catch (error) {
+    return { ok: false, problems: [`not a database: ${error instanceof Error ? error.message : String(error)}`], transfers: 0, sales: 0, pendingMigrations: [] };
+  }
+  try {
+    const problems: string[] = [];
+    let integrity: string[];
+    try {
+      integrity = integrityProblems(sqlite);
+    } catch (error) {
+      return { ok: false, problems: [`not a database: ${error instanceof Error ? error.message : String(error)}`], transfers: 0, sales: 0, pendingMigrations: [] };
+    }
+    problems.push(...integrity.map((finding) => `integrity_check: ${finding}`));
+    const tx: Tx = makeTx(sqlite);
+    const migrations = migrationState(tx);
+    if (migrations.unknown.length > 0) problems.push(`made by a newer version (unknown migrations: ${migrations.unknown.join(", ")})`);
+    let transfers = 0;
+    let sales = 0;
+    if (integrity.length === 0 && migrations.pending.length < Object.keys(migrations).length) {
+      try {
+        const ledger = checkLedger(tx);
+        problems.push(...ledger.violations.map((violation) => `ledger: ${violation}`));
+        transfers = ledger.transfers;
+        sales = tx.first(db.selectFrom("sales").select((eb) => eb.fn.countAll<number>().as("n")))!.n;
+      } catch (error) {
+        problems.push(`ledger check failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { ok: problems.length === 0, problems, transfers, sales, pendingMigrations: migrations.pending };
+  } finally {
+    sqlite.close();
+  }
+}
+
+export type BackupTrigger = "scheduled" | "manual";
+
+export type BackupOutcome =
+  | { ok: true; file: string; bytes: number; transfers: number; sales: number; startedAt: number; finishedAt: number }
+  | { ok: false; file: string; error: string; startedAt: number; finishedAt: number };
+
+/**
+ * Copies the live database at `databasePath` to `target` (refused if it exists): into a hidden partial file beside it,
+ * checked there (integrity_check, ledger check), then renamed into place and fsynced. A copy that fails a check is
+ * deleted, so a file with the target's name is always a checked backup.
+ */
+export function backupDatabase(databasePath: string, target: string): BackupOutcome {
+  const startedAt = Date.now();
+  const finish = (error: string): BackupOutcome => ({ ok: false, file: target, error, startedAt, finishedAt: Date.now() });
+  if (!existsSync(databasePath)) return finish(`no database at ${databasePath}`);
+  if (resolve(target) === resolve(databasePath)) return finish("the backup file cannot be the database itself");
+  if (existsSync(target)) return finish(`${target} exists already; choose a new file name`);
+  const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}-${Date.now()}`);
+  try {
+    copyDatabase(databasePath, partial);
+    const check = checkDatabaseFile(partial);
+    if (!check.ok) {
+      rmSync(partial, { force: true });
+      return finish(`the copy failed its checks: ${check.problems.join("; ")}`);
+    }
+    renameSync(partial, target);
+    syncPath(dirname(target));
+    return { ok: true, file: target, bytes: statSync(target).size, transfers: check.transfers, sales: check.sales, startedAt, finishedAt: Date.now() };
+  } catch (error) {
+    rmSync(partial, { force: true });
+    return finish(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** How many backup rows the database keeps (the back office shows the newest; the files have their own BACKUP_KEEP). */
+const BACKUP_HISTORY_ROWS = 200;
+
+/** Records an attempt in the `backups` table (through the store's writer), keeping the newest rows only. */
+export async function recordBackup(store: Store, outcome: BackupOutcome, trigger: BackupTrigger): Promise<void> {
+  await store.write((tx) => {
+    tx.run(
+      db.insertInto("backups").values({
+        started_at: outcome.startedAt,
+        finished_at: outcome.finishedAt,
+        trigger,
+        ok: outcome.ok ? 1 : 0,
+        file: basename(outcome.file),
+        bytes: outcome.ok ? outcome.bytes : null,
+        error: outcome.ok ? null : outcome.error.slice(0, 500),
+      }),
+    );
+    const keepFrom = tx.first(db.selectFrom("backups").select("id").orderBy("id", "desc").offset(BACKUP_HISTORY_ROWS - 1).limit(1));
+    if (keepFrom) tx.run(db.deleteFrom("backups").where("id", "<", keepFrom.id));
+  });
+}
+
+/** A backup from the command line (`npm run backup -- <file>`): copy, check, and record it in the database. */
+export async function backupFromCommandLine(databasePath: string, target: string): Promise<BackupOutcome> {
+  const outcome = backupDatabase(databasePath, target);
+  // The attempt is recorded in the live database, so administrators see manual backups in the back office too.
+  if (existsSync(databasePath)) {
+    const store = openStore({ path: databasePath });
+    try {
+      await recordBackup(store, outcome, "manual");
+    } catch {
+      // A database that cannot take the record (an older schema) still got its backup; the file is what counts.
+    } finally {
+      await store.close();
+    }
+  }
+  return outcome;
+}
+
+export interface BackupStatus {
+  last: { startedAt: number; finishedAt: number; trigger: BackupTrigger; ok: boolean; file: string | null; bytes: number | null; error: string | null } | null;
+  lastSuccessAt: number | null;
+}
+
+export function backupStatus(tx: Tx): BackupStatus {
+  const last = tx.first(db.selectFrom("backups").selectAll().orderBy("id", "desc").limit(1));
+  const success = tx.first(db.selectFrom("backups").select("finished_at").where("ok", "=", 1).orderBy("finished_at", "desc").limit(1));
+  return {
+    last: last
+      ? { startedAt: last.started_at, finishedAt: last.finished_at, trigger: last.trigger, ok: last.ok === 1, file: last.file, bytes: last.bytes, error: last.error }
+      : null,
+    lastSuccessAt: success?.finished_at ?? null,
+  };
+}
+
+export type RestoreOutcome = { ok: true; previous: string | null; check: FileCheck } | { ok: false; error: string; inUse?: boolean; check?: FileCheck };
+
+/**
+ * Puts the backup at `source` in place of the database at `databasePath`. The backup is checked first; the database
+ * must not be open anywhere (a running server is refused). The database it replaces is kept beside it as
+ * `<name>.before-restore-<time>`, and the swap is a rename, so DATABASE_PATH always names a whole database.
+ */
+export function restoreDatabase(source: string, databasePath: string): RestoreOutcome {
+  const check = checkDatabaseFile(source);
+  if (!check.ok) return { ok: false, error: `the backup failed its checks: ${check.problems.join("; ")}`, check };
+  if (resolve(source) === resolve(databasePath)) return { ok: false, error: "the backup is the database itself" };
+  const exists = existsSync(databasePath);
+  let hold: { release(): void } | null = null;
+  if (exists) {
+    try {
+      hold = holdExclusively(databasePath);
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error), inUse: true, check };
+    }
+  }
+  const incoming = `${databasePath}.restoring-${process.pid}`;
+  try {
+    copyFileSync(source, incoming);
+    syncPath(incoming);
+    let previous: string | null = null;
+    if (exists) {
+      previous = `${databasePath}.before-restore-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+      // A second name for the database being replaced, so that nothing is lost and DATABASE_PATH is never missing.
+      linkSync(databasePath, previous);
+    }
+    // Leftovers of the replaced database's WAL must not be applied to the restored file.
+    for (const suffix of ["-wal", "-shm", "-journal"]) rmSync(`${databasePath}${suffix}`, { force: true });
+    renameSync(incoming, databasePath);
+    syncPath(dirname(databasePath));
+    return { ok: true, previous, check };
+  } catch (error) {
+    rmSync(incoming, { force: true });
+    return { ok: false, error: error instanceof Error ? error.message : String(error), check };
+  } finally {
+    hold?.release();
+  }
+}
+
+/** Backup files the schedule made, newest first: `kantinekort-YYYYMMDDTHHMMSSZ.sqlite`. */
+export const SCHEDULED_BACKUP_NAME = /^kantinekort-\d{8}T\d{6}Z\.sqlite$/;
+
+export function scheduledBackupName(at: Date): string {
+  return `kantinekort-${at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.sqlite`;
+}
+
+/** Deletes the oldest scheduled backups beyond `keep`, and partial files a stopped backup left; returns the deleted names. */
+export function pruneBackups(directory: string, keep: number): string[] {
+  const names = readdirSync(directory);
+  const backups = names.filter((name) => SCHEDULED_BACKUP_NAME.test(name)).sort().reverse();
+  const doomed = [...backups.slice(keep), ...names.filter((name) => /^\.kantinekort-.*\.partial-\d+-\d+$/.test(name) && Date.now() - statSync(join(directory, name)).mtimeMs > 60 * 60_000)];
+  for (const name of doomed) rmSync(join(directory, name), { force: true });
+  return doomed;
+}

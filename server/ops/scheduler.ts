@@ -1,0 +1,123 @@
+// Scheduled backups inside the server (BACKUP_DIR, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP): every interval a worker process
+// copies and checks the database into BACKUP_DIR; the server records the result (the back office shows it), logs it and
+// deletes the oldest files beyond BACKUP_KEEP. Off when BACKUP_DIR is not set.
+import { mkdirSync } from "node:fs";
+import { setPriority } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AppServices } from "../trpc.ts";
+import { backupStatus, pruneBackups, recordBackup, scheduledBackupName, type BackupOutcome } from "./backup.ts";
+import { errorField, log } from "./logger.ts";
+import { backups } from "./metrics.ts";
+
+export interface BackupScheduleOptions {
+  dir: string;
+  intervalMinutes: number;
+  keep: number;
+  /** The first backup after start: soon, unless the last good one is younger than the interval. */
+  firstRunDelayMs?: number;
+}
+
+export interface BackupSchedule {
+  /** Makes a backup now (waiting for one already running), records it and prunes; resolves with its outcome. */
+  runNow(): Promise<BackupOutcome>;
+  stop(): Promise<void>;
+}
+
+const WORKER = fileURLToPath(new URL("./backup-main.ts", import.meta.url));
+
+/** Runs the worker process; a worker that dies or prints nonsense is a failed backup, never a thrown error. */
+async function runWorker(databasePath: string, target: string, running: Set<ReturnType<typeof Bun.spawn>>): Promise<BackupOutcome> {
+  const startedAt = Date.now();
+  const child = Bun.spawn([process.execPath, WORKER, databasePath, target], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  running.add(child);
+  try {
+    // The copy competes with the tills for the disk and the CPU: it may wait, they should not.
+    setPriority(child.pid, 10);
+  } catch {
+    // Not allowed here (some containers): the backup simply runs at normal priority.
+  }
+  try {
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    try {
+      return JSON.parse(stdout) as BackupOutcome;
+    } catch {
+      return { ok: false, file: target, error: `the backup process ended with code ${code}${stderr ? `: ${stderr.trim().split("\n").slice(-1)[0]}` : ""}`, startedAt, finishedAt: Date.now() };
+    }
+  } finally {
+    running.delete(child);
+  }
+}
+
+export function startBackupSchedule(services: AppServices, options: BackupScheduleOptions): BackupSchedule {
+  const intervalMs = options.intervalMinutes * 60_000;
+  const running = new Set<ReturnType<typeof Bun.spawn>>();
+  let current: Promise<BackupOutcome> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+
+  async function backupOnce(): Promise<BackupOutcome> {
+    const target = join(options.dir, scheduledBackupName(new Date()));
+    let outcome: BackupOutcome;
+    try {
+      mkdirSync(options.dir, { recursive: true });
+      outcome = await runWorker(services.store.path, target, running);
+    } catch (error) {
+      outcome = { ok: false, file: target, error: error instanceof Error ? error.message : String(error), startedAt: Date.now(), finishedAt: Date.now() };
+    }
+    backups.inc({ outcome: outcome.ok ? "ok" : "failed" });
+    if (outcome.ok) log.info({ file: outcome.file, bytes: outcome.bytes, transfers: outcome.transfers, ms: outcome.finishedAt - outcome.startedAt }, "backup written and checked");
+    else log.error({ file: outcome.file, error: outcome.error }, "backup failed");
+    if (stopped && !outcome.ok) return outcome;
+    try {
+      await recordBackup(services.store, outcome, "scheduled");
+    } catch (error) {
+      log.error({ err: errorField(error) }, "backup result could not be recorded");
+    }
+    if (outcome.ok) {
+      try {
+        const deleted = pruneBackups(options.dir, options.keep);
+        if (deleted.length > 0) log.info({ deleted }, "old backups deleted (BACKUP_KEEP)");
+      } catch (error) {
+        log.error({ err: errorField(error) }, "old backups could not be deleted");
+      }
+    }
+    return outcome;
+  }
+
+  function runNow(): Promise<BackupOutcome> {
+    current ??= backupOnce().finally(() => {
+      current = null;
+    });
+    return current;
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runNow().finally(() => schedule(intervalMs));
+    }, delayMs);
+    timer.unref?.();
+  }
+
+  let lastSuccessAt: number | null = null;
+  try {
+    lastSuccessAt = services.store.read(backupStatus).lastSuccessAt;
+  } catch {
+    lastSuccessAt = null;
+  }
+  const firstRunDelayMs = options.firstRunDelayMs ?? 10_000;
+  schedule(lastSuccessAt === null ? firstRunDelayMs : Math.max(firstRunDelayMs, lastSuccessAt + intervalMs - Date.now()));
+  log.info({ intervalMinutes: options.intervalMinutes, keep: options.keep }, "scheduled backups on");
+
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      // A backup in progress is abandoned: its partial file is deleted by the next run's pruning, never counted.
+      for (const child of running) child.kill("SIGTERM");
+      await current?.catch(() => undefined);
+    },
+  };
+}
