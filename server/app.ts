@@ -48,6 +48,8 @@ export async function createServices(config: Config): Promise<AppServices> {
   if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous, syncOffLoop: config.writeSync === "thread", writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
+  // Under FULL, checkpoints run on a worker thread; starting it now keeps its start-up off the first busy minute.
+  store.writer.startCheckpointThread();
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
   const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
