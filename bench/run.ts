@@ -269,7 +269,8 @@ async function closedLoopSales(): Promise<void> {
 function printCoresModel(run: HttpRun): void {
   if (!run.loop || run.approved === 0) return;
   const cpuPerSale = (run.loop.cpuUserMs + run.loop.cpuSystemMs) / run.approved;
-  const writerPerSale = run.loop.writer.batchMsTotal / Math.max(1, run.loop.writer.jobs);
+  // CPU, not wall time: on a shared machine a batch's wall time also counts the time the OS ran other processes.
+  const writerPerSale = run.loop.writer.batchCpuMsTotal / Math.max(1, run.loop.writer.jobs);
   const restPerSale = Math.max(0.001, cpuPerSale - writerPerSale);
   console.log(`\nServer CPU per approved sale (${run.label}): ${format(cpuPerSale * 1000)} µs, of which the writer's batches ${format(writerPerSale * 1000)} µs and everything else ${format(restPerSale * 1000)} µs.`);
   console.log("Cores model (one writer thread fed by N HTTP processes; see docs/decisions/003): ceiling = min(writer, N × HTTP):");

@@ -89,6 +89,8 @@ export class GroupCommitWriter {
   readonly stats = {
     commits: 0,
     jobs: 0,
+    /** CPU time (process-wide, measured around each batch) — wall time above also counts time the OS ran others. */
+    batchCpuMsTotal: 0,
     batchMsTotal: 0,
     batchMsMax: 0,
     commitMsTotal: 0,
@@ -102,6 +104,8 @@ export class GroupCommitWriter {
 
   private readonly onCommit: WriterOptions["onCommit"];
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
+  /** Whether batchCpuMsTotal is kept (a few µs per batch): on only while a benchmark watches (server/loop-delay.ts). */
+  measureCpu = false;
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
@@ -186,6 +190,7 @@ export class GroupCommitWriter {
 
   private commitBatch(batch: Job[]): void {
     const started = performance.now();
+    const cpuAtStart = this.measureCpu ? process.cpuUsage() : null;
     const outcomes: Outcome[] = [];
     let committing = 0;
     try {
@@ -225,6 +230,10 @@ export class GroupCommitWriter {
     const finished = performance.now();
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
+    if (cpuAtStart) {
+      const cpu = process.cpuUsage(cpuAtStart);
+      this.stats.batchCpuMsTotal += (cpu.user + cpu.system) / 1000;
+    }
     this.stats.batchMsTotal += finished - started;
     this.stats.batchMsMax = Math.max(this.stats.batchMsMax, finished - started);
     this.stats.commitMsTotal += finished - committing;
@@ -314,6 +323,14 @@ export class GroupCommitWriter {
    * event loop, every ~1,000 pages. Here a worker thread with its own connection runs them (PASSIVE: never blocking
    * the writer), and the writer waits (without blocking the loop) only if the WAL ever runs far ahead of it.
    */
+  /**
+   * Starts the checkpoint thread now rather than when the WAL first passes 4 MB: creating a Worker blocks the event
+   * loop while its runtime starts (tens of ms, much more on a busy machine), so the server does it before it serves.
+   */
+  startCheckpointThread(): void {
+    if (this.durability === "wal-sync" && !this.checkpointer && !this.checkpointerFailed) this.startCheckpointer();
+  }
+
   private startCheckpointer(): void {
     try {
       const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);

@@ -23,6 +23,7 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   const cpuAtStart = process.cpuUsage();
+  writer.measureCpu = true;
   const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e4) / 100;
   return {
     write() {

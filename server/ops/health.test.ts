@@ -59,6 +59,21 @@ test("readyz is 503 while a migration is pending, and 200 once the database is m
   expect((await readyz()).status).toBe(200);
 });
 
+test("readyz is 503 when the database was migrated by newer code (a migration this server does not know)", async () => {
+  const other = new Database(server.databasePath);
+  try {
+    other.run("PRAGMA busy_timeout = 5000");
+    other.query("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)").run("29991231T2359_from_the_future", new Date().toISOString());
+    const newer = await readyz();
+    expect(newer.status).toBe(503);
+    expect(newer.body.checks.migrations).toMatch(/does not know.*29991231T2359_from_the_future/);
+  } finally {
+    other.query("DELETE FROM kysely_migration WHERE name = ?").run("29991231T2359_from_the_future");
+    other.close();
+  }
+  expect((await readyz()).status).toBe(200);
+});
+
 test("readyz is 503 when the writer cannot commit (another process holds the write lock), and 200 once it is free", async () => {
   const other = new Database(server.databasePath);
   other.run("PRAGMA busy_timeout = 0");

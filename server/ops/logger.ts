@@ -12,7 +12,10 @@ function initialLevel(): LogLevel {
   return process.env.NODE_ENV === "test" ? "warn" : "info";
 }
 
-/** Field names whose values are replaced wherever they appear (top level or one level down). */
+/**
+ * Top-level field names whose values are replaced. Top level only: wildcard paths (`*.password`) doubled the cost of
+ * every request's line in a measurement, and no call site passes nested objects from input.
+ */
 const SECRET_FIELDS = ["password", "code", "verificationCode", "cardNumber", "cpr", "token", "authorization", "cookie", "secret", "key", "apiKey"];
 
 /** Who else reads every line as it is written (the fuzz test counts lines); empty in normal operation. */
@@ -36,7 +39,7 @@ export const log: Logger = pino({
   base: { service: "kantinekort" },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
-  redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: "[redacted]" },
+  redact: { paths: SECRET_FIELDS, censor: "[redacted]" },
 }, destination);
 
 /** LOG_LEVEL from the validated configuration (the server calls this at start). */

@@ -104,13 +104,18 @@ export function Cards(props: { me: Me }) {
     setCorrectionTarget({ accountId: row.accountId, name: row.name ?? row.cardNumber, cardNumber: row.cardNumber });
     setSection("correction");
   }
+  const [importing, setImporting] = createSignal(false);
   async function runImport(commit: boolean) {
+    if (importing()) return;
+    setImporting(true);
     try {
       setImportResult(await trpc.backoffice.importCards.mutate({ csv: csv(), commit, idempotencyKey: importKey.key() }));
       if (commit) importKey.next();
       setImportError(null);
     } catch (error) {
       setImportError({ ok: false, text: failureText(error) });
+    } finally {
+      setImporting(false);
     }
     if (commit) void refetch();
   }
@@ -299,8 +304,8 @@ export function Cards(props: { me: Me }) {
         <label for="import-csv">{a().importLabel}</label>
         <textarea id="import-csv" rows="6" value={csv()} onInput={(event) => setCsv(event.currentTarget.value)} />
         <div class="actions">
-          <button type="button" class="secondary" onClick={() => runImport(false)}>{a().preview}</button>
-          <button type="button" onClick={() => runImport(true)}>{a().import}</button>
+          <button type="button" class="secondary" disabled={importing()} onClick={() => runImport(false)}>{a().preview}</button>
+          <button type="button" disabled={importing()} aria-busy={importing() ? "true" : undefined} onClick={() => runImport(true)}>{a().import}</button>
         </div>
         <Result value={importError()} />
         <Show when={importResult()}>

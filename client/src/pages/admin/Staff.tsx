@@ -10,12 +10,19 @@ export function Staff(props: { me: Me }) {
   const [form, setForm] = createSignal({ email: "", name: "", role: "staff" as "staff" | "admin", password: "" });
   const [result, setResult] = createSignal<Outcome>(null);
   const staffKey = formKey(form);
+  const [creating, setCreating] = createSignal(false);
   async function create(event: SubmitEvent) {
     event.preventDefault();
-    if (await attempt(setResult, () => trpc.backoffice.createStaff.mutate({ ...form(), idempotencyKey: staffKey.key() }), a().staffCreated)) {
-      staffKey.next();
-      setForm({ email: "", name: "", role: "staff", password: "" });
-      void refetch();
+    if (creating()) return;
+    setCreating(true);
+    try {
+      if (await attempt(setResult, () => trpc.backoffice.createStaff.mutate({ ...form(), idempotencyKey: staffKey.key() }), a().staffCreated)) {
+        staffKey.next();
+        setForm({ email: "", name: "", role: "staff", password: "" });
+        void refetch();
+      }
+    } finally {
+      setCreating(false);
     }
   }
   async function changeRole(select: HTMLSelectElement, member: { userId: number; email: string; name: string | null; role: string }, role: "staff" | "admin") {
@@ -80,7 +87,7 @@ export function Staff(props: { me: Me }) {
         </select>
         <label for="staff-new-password">{a().initialPassword}</label>
         <input id="staff-new-password" type="password" autocomplete="new-password" value={form().password} onInput={(event) => setForm({ ...form(), password: event.currentTarget.value })} />
-        <button type="submit">{a().newStaff}</button>
+        <button type="submit" disabled={creating()} aria-busy={creating() ? "true" : undefined}>{creating() ? a().saving : a().newStaff}</button>
       </form>
     </section>
   );

@@ -10,12 +10,25 @@ export function Support() {
   const [reply, setReply] = createSignal<Record<number, string>>({});
   const [results, setResults] = createSignal<Record<number, Outcome>>({});
   const show = (caseId: number) => (outcome: Outcome) => setResults({ ...results(), [caseId]: outcome });
-  async function send(caseId: number) {
-    if (await attempt(show(caseId), () => trpc.backoffice.replySupport.mutate({ caseId, message: reply()[caseId] ?? "" }), a().replySent)) setReply({ ...reply(), [caseId]: "" });
+  // The case being answered or closed: its buttons are busy until the answer, so a double click sends one reply.
+  const [busyCase, setBusyCase] = createSignal<number | null>(null);
+  async function busyWith(caseId: number, action: () => Promise<void>) {
+    if (busyCase() !== null) return;
+    setBusyCase(caseId);
+    try {
+      await action();
+    } finally {
+      setBusyCase(null);
+    }
   }
-  async function close(caseId: number) {
-    if (await attempt(show(caseId), () => trpc.backoffice.closeSupport.mutate({ caseId }), a().caseClosed)) void refetch();
-  }
+  const send = (caseId: number) =>
+    busyWith(caseId, async () => {
+      if (await attempt(show(caseId), () => trpc.backoffice.replySupport.mutate({ caseId, message: reply()[caseId] ?? "" }), a().replySent)) setReply({ ...reply(), [caseId]: "" });
+    });
+  const close = (caseId: number) =>
+    busyWith(caseId, async () => {
+      if (await attempt(show(caseId), () => trpc.backoffice.closeSupport.mutate({ caseId }), a().caseClosed)) void refetch();
+    });
   return (
     <section>
       <h2>{a().supportTitle}</h2>
@@ -30,8 +43,8 @@ export function Support() {
               <label for={`reply-${supportCase.caseId}`}>{a().reply}</label>
               <textarea id={`reply-${supportCase.caseId}`} rows="3" value={reply()[supportCase.caseId] ?? ""} onInput={(event) => setReply({ ...reply(), [supportCase.caseId]: event.currentTarget.value })} />
               <div class="actions">
-                <button type="button" onClick={() => send(supportCase.caseId)}>{a().sendReply}</button>
-                <button type="button" class="secondary" onClick={() => close(supportCase.caseId)}>{a().closeCase}</button>
+                <button type="button" disabled={busyCase() === supportCase.caseId} onClick={() => void send(supportCase.caseId)}>{a().sendReply}</button>
+                <button type="button" class="secondary" disabled={busyCase() === supportCase.caseId} onClick={() => void close(supportCase.caseId)}>{a().closeCase}</button>
               </div>
             </Show>
             <Result value={results()[supportCase.caseId] ?? null} />
