@@ -109,6 +109,8 @@ export interface ProductsTable {
   /** 1 (the default) while the product is on sale; 0 hides it from menus and tills. */
   active: Generated<number>;
   created_at: number;
+  /** Portions per day: the limit a menu item gets when the product is ticked onto a day; null means no limit. */
+  daily_portion_limit: number | null;
 }
 
 export interface TerminalsTable {
@@ -205,6 +207,16 @@ export interface LoginAttemptsTable {
   /** 1 when the try was refused because of a lockout (logged, never counted towards a lock). */
   refused: Generated<number>;
   created_at: number;
+}
+
+/** Login throttling state (server/auth/login-limit.ts): one row per account under guessing, one per failing address. */
+export interface LoginThrottlesTable {
+  scope: "user" | "address";
+  /** The user id (as text) or the client address. */
+  subject: string;
+  failures: number;
+  first_failure_at: number;
+  last_failure_at: number;
 }
 
 export interface PasswordResetTokensTable {
@@ -442,6 +454,7 @@ export interface Database {
   refunds: RefundsTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
+  login_throttles: LoginThrottlesTable;
   password_reset_tokens: PasswordResetTokensTable;
   outbox: OutboxTable;
   support_cases: SupportCasesTable;

@@ -1,7 +1,7 @@
 // Webshop: Udlevering (delivery day), products by category with the basket icon, Kurv/Tjek ud with comments and Fjern, Ordrer live.
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
-import { createStore } from "solid-js/store";
+import { createStore, reconcile } from "solid-js/store";
 import { sentence, t, weekdayName } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
@@ -103,7 +103,14 @@ export function WebshopPage() {
     () => (canteen() && day() ? { canteenId: canteen()!.canteenId, deliveryDay: day()! } : null),
     (input) => trpc.webshop.menu.query(input),
   );
-  const categories = createMemo(() => [...new Set((menu() ?? []).map((product) => product.category))]);
+  // The menu as a store reconciled by product: a refresh (after "Læg i kurven") updates what is left in place instead
+  // of rebuilding every row, so a click on the next product's basket button during the refresh is never lost.
+  const [products, setProducts] = createStore<Array<NonNullable<ReturnType<typeof menu>>[number]>>([]);
+  createEffect(() => {
+    const latest = menu.error ? [] : menu();
+    if (latest) setProducts(reconcile(latest, { key: "productId" }));
+  });
+  const categories = createMemo(() => [...new Set(products.map((product) => product.category))]);
   const [notice, setNotice] = createSignal<string | null>(null);
 
   function add(product: { productId: number; name: string; priceOre: number }) {
@@ -140,7 +147,7 @@ export function WebshopPage() {
           <section class="category">
             <h2>{category}</h2>
             <ul class="product-list">
-              <For each={(menu() ?? []).filter((product) => product.category === category)}>
+              <For each={products.filter((product) => product.category === category)}>
                 {(product) => (
                   <li class="product">
                     <div>
