@@ -69,8 +69,20 @@ export function describeAudit(action: string, details: Record<string, unknown>):
     else if (details.direction === "debit") parts.push({ da: `${amount} trukket`, en: `${amount} debited` });
     else parts.push({ da: amount, en: amount });
   }
-  if (typeof details.priceOre === "number") parts.push({ da: `pris ${formatOre(details.priceOre)}`, en: `price ${formatOre(details.priceOre)}` });
   if (text(details.name) && !subject.da) parts.push({ da: details.name as string, en: details.name as string });
+  if (typeof details.priceOre === "number") {
+    const price = formatOre(details.priceOre);
+    if (typeof details.previousPriceOre === "number") parts.push({ da: `pris ${formatOre(details.previousPriceOre)} → ${price}`, en: `price ${formatOre(details.previousPriceOre)} → ${price}` });
+    else parts.push({ da: `pris ${price}`, en: `price ${price}` });
+  }
+  if (details.active === false) parts.push({ da: "taget af salg", en: "taken off sale" });
+  if (details.active === true) parts.push({ da: "sat til salg igen", en: "back on sale" });
+  if (text(details.deliveryDay)) parts.push({ da: `dag ${details.deliveryDay}`, en: `day ${details.deliveryDay}` });
+  if (details.offered === true) parts.push({ da: "på menuen", en: "on the menu" });
+  if (details.offered === false) parts.push({ da: "taget af menuen", en: "off the menu" });
+  for (const limit of [details.portionLimit, details.offered === true ? details.quantityLimit : undefined]) {
+    if (typeof limit === "number") parts.push({ da: `højst ${limit} portioner`, en: `at most ${limit} portions` });
+  }
   if (text(details.email)) parts.push({ da: details.email as string, en: details.email as string });
   if (details.role === "admin" || details.role === "staff") parts.push(details.role === "admin" ? { da: "administrator", en: "administrator" } : { da: "kantinepersonale", en: "canteen staff" });
   if (typeof details.count === "number") parts.push({ da: `${details.count} kort`, en: `${details.count} cards` });

@@ -109,6 +109,8 @@ export interface ProductsTable {
   /** 1 (the default) while the product is on sale; 0 hides it from menus and tills. */
   active: Generated<number>;
   created_at: number;
+  /** Portions per day: the limit a menu item gets when the product is ticked onto a day; null means no limit. */
+  daily_portion_limit: number | null;
 }
 
 export interface TerminalsTable {

@@ -119,6 +119,12 @@ export const session = createRoot(() => {
           setLastLowBalance(event);
           return;
         }
+        if (event.type === "cardStatus") {
+          // Blocked or unblocked in the back office: Konti shows it at once.
+          const index = accounts.findIndex((account) => account.accountId === event.accountId);
+          if (index >= 0) setAccounts(index, "status", event.status);
+          return;
+        }
         if (event.type === "order") {
           window.dispatchEvent(new CustomEvent("kantinekort:order", { detail: event }));
           return;

@@ -32,6 +32,14 @@ export interface AccessChangedEvent {
   userId: number;
 }
 
+/** A card was blocked or unblocked in the back office: the holder's and guardians' open pages show it at once. */
+export interface CardStatusEvent {
+  accountId: number;
+  cardNumber: string;
+  status: "active" | "blocked";
+  createdAt: number;
+}
+
 /** A kitchen screen was revoked in the back office: its open queue stream ends. */
 export interface ScreenRevokedEvent {
   screenId: number;
@@ -55,6 +63,8 @@ export interface EventMap {
   accessChanged: AccessChangedEvent;
   /** Keyed by screen id. */
   screenRevoked: ScreenRevokedEvent;
+  /** Keyed by the user id of the card's holder and of each of their guardians. */
+  cardStatus: CardStatusEvent;
 }
 
 export type Listener<T> = (event: T) => void;

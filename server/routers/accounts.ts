@@ -4,7 +4,7 @@ import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
 import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
 import { actableAccountIds } from "../services/access.ts";
-import type { AutoTopUpEvent, BalanceEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
+import type { AutoTopUpEvent, BalanceEvent, CardStatusEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
 import { db, prepared } from "../../db/query.ts";
@@ -24,7 +24,9 @@ export type PortalEvent =
   | ({ type: "autoTopUp" } & AutoTopUpEvent)
   | ({ type: "order" } & OrderEvent)
   /** A live notice only (the e-mail is its lasting copy): not replayed, so it keeps the stream's position. */
-  | ({ type: "lowBalance" } & LowBalanceEvent);
+  | ({ type: "lowBalance" } & LowBalanceEvent)
+  /** A card blocked or unblocked in the back office; live only, like lowBalance (the accounts list has the status). */
+  | ({ type: "cardStatus" } & CardStatusEvent);
 
 /**
  * An open stream re-checks its session when the bus says sessions ended (logout, password change or reset, a replaced
@@ -66,7 +68,7 @@ export function parsePosition(id: string | null | undefined): Position | null {
 /** Whether the event is after the position; if so, the position it moves the stream to. */
 function advance(position: Position, event: PortalEvent): Position | null {
   if (event.type === "position") return null;
-  if (event.type === "lowBalance") return position;
+  if (event.type === "lowBalance" || event.type === "cardStatus") return position;
   if (event.type === "autoTopUp") return event.seq > position.topUpSeq ? { ...position, topUpSeq: event.seq } : null;
   if (event.type === "order") return event.seq > position.orderSeq ? { ...position, orderSeq: event.seq } : null;
   const later = event.seq > position.seq || (event.seq === position.seq && event.accountId > position.accountId);
@@ -198,6 +200,7 @@ export const accountsRouter = router({
       bus.subscribe("autoTopUp", userId, (event) => push({ type: "autoTopUp", ...event })),
       bus.subscribe("order", userId, (event) => push({ type: "order", ...event })),
       bus.subscribe("lowBalance", userId, (event) => push({ type: "lowBalance", ...event })),
+      bus.subscribe("cardStatus", userId, (event) => push({ type: "cardStatus", ...event })),
       bus.subscribe("sessionsEnded", userId, recheck),
       bus.subscribe("accessChanged", userId, recheck),
     ];

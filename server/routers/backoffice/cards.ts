@@ -3,9 +3,9 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { staffProcedure } from "../../trpc.ts";
 import { announceSessionsEnded } from "../../auth/session.ts";
-import { cardholderFieldsSchema, issueCard, newVerificationCode, replaceCard, searchCardholders, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
+import { cardholderFieldsSchema, countCardholders, issueCard, newVerificationCode, replaceCard, searchCardholders, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
 import { importClassList, parseClassList } from "../../services/backoffice/class-list.ts";
-import { notifiedAbout } from "../../services/backoffice/guardians.ts";
+import { guardiansOf, notifiedAbout } from "../../services/backoffice/guardians.ts";
 import { cardChangedNotice } from "../../services/backoffice/notices.ts";
 import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
 import { formKeySchema, hashCode, notFound, sendNotices } from "./shared.ts";
@@ -36,7 +36,13 @@ type IssuedCardAnswer = { userId: number; accountId: number; cardId: number; car
 type ImportedCard = { name: string; cardNumber: string; verificationCode: string };
 
 export const cardProcedures = {
-  searchCards: staffProcedure.input(z.strictObject({ query: z.string().max(100) })).query(({ ctx, input }) => ctx.services.store.read((tx) => searchCardholders(tx, ctx.actor.tenantId, input.query))),
+  /** Cardholders by name, card number, school or class, a page at a time: a full page (`limit` rows) may have a next one at `offset + limit`. */
+  searchCards: staffProcedure
+    .input(z.strictObject({ query: z.string().max(100), offset: z.number().int().min(0).max(1_000_000).optional(), limit: z.number().int().min(1).max(200).optional() }))
+    .query(({ ctx, input }) => ctx.services.store.read((tx) => searchCardholders(tx, ctx.actor.tenantId, input.query, input.limit ?? 50, input.offset ?? 0))),
+
+  /** How many cards a search finds, for "1–50 af 132". */
+  countCards: staffProcedure.input(z.strictObject({ query: z.string().max(100) })).query(({ ctx, input }) => ({ total: ctx.services.store.read((tx) => countCardholders(tx, ctx.actor.tenantId, input.query)) })),
 
   /**
    * Creates a cardholder and a card; the verification code is in this answer only (for the printed card letter).
@@ -62,9 +68,18 @@ export const cardProcedures = {
   setCardStatus: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), status: z.enum(["active", "blocked"]) })).mutation(async ({ ctx, input }) => {
     const changed = await ctx.services.store.write((tx) => {
       const result = setCardStatus(tx, ctx.actor, input.cardId, input.status);
-      return result.ok ? { ...result, notify: result.changed && input.status === "active" ? notifiedAbout(tx, result.userId) : [] } : result;
+      if (!result.ok) return result;
+      return {
+        ...result,
+        notify: result.changed && input.status === "active" ? notifiedAbout(tx, result.userId) : [],
+        // Whose open portal pages show the card: the holder's and their guardians'.
+        watchers: result.changed ? [result.userId, ...guardiansOf(tx, result.userId).map((guardian) => guardian.userId)] : [],
+      };
     });
     if (!changed.ok) throw cardRefused(changed);
+    // After the commit: the card's new status reaches the holder's and the guardians' open pages at once (accounts.onBalance).
+    const event = { accountId: changed.accountId, cardNumber: changed.cardNumber, status: input.status, createdAt: Date.now() };
+    for (const userId of changed.watchers) ctx.services.bus.publish("cardStatus", userId, event);
     // An unblocked card can be spent again: its holder and guardians hear of it.
     await sendNotices(
       ctx.services.mailer,

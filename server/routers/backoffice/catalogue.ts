@@ -1,25 +1,39 @@
-// Back-office procedures for the catalogue: products, the menu of each day and the order cut-off.
+// Back-office procedures for canteens and their catalogue: products, the menu of each day and the order cut-off.
+import { TRPCError } from "@trpc/server";
 import * as z from "zod";
-import { staffProcedure } from "../../trpc.ts";
-import { listProducts, menuWeek, saveProduct, setMenuItem } from "../../services/backoffice/catalogue.ts";
-import { setOrderCutoff } from "../../services/backoffice/canteens.ts";
+import { adminProcedure, staffProcedure } from "../../trpc.ts";
+import { listProducts, menuWeek, saveProduct, setMenuItem, setProductActive } from "../../services/backoffice/catalogue.ts";
+import { createCanteen, ownCanteen, setOrderCutoff } from "../../services/backoffice/canteens.ts";
 import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
 import { daySchema, formKeySchema, notFound } from "./shared.ts";
 
-export const catalogueProcedures = {
-  products: staffProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listProducts(tx, ctx.actor))),
+const idSchema = z.number().int().positive();
+const portionLimitSchema = z.number().int().min(0).max(10_000).nullable();
 
+export const catalogueProcedures = {
+  /** The products of every canteen of the school, or of one (`canteenId`). */
+  products: staffProcedure.input(z.strictObject({ canteenId: idSchema.optional() }).optional()).query(({ ctx, input }) => {
+    const canteenId = input?.canteenId;
+    return ctx.services.store.read((tx) => {
+      if (canteenId !== undefined && !ownCanteen(tx, ctx.actor, canteenId)) throw notFound("Canteen");
+      return listProducts(tx, ctx.actor, canteenId);
+    });
+  }),
+
+  /** Creates (no productId; once per form fill) or edits a product: name, price, category, on sale or not, portion limit per day. */
   saveProduct: staffProcedure
     .input(
       z.strictObject({
-        productId: z.number().int().positive().optional(),
-        canteenId: z.number().int().positive(),
+        productId: idSchema.optional(),
+        canteenId: idSchema,
         name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
         description: z.string().trim().max(300).optional(),
         category: z.string().trim().min(1).max(60),
         priceOre: z.number().int().min(0).max(1_000_000),
         allergens: z.string().trim().max(200).optional(),
         active: z.boolean(),
+        /** Portions per day, the default limit when the product is ticked onto a day; null: no limit; absent on an edit: unchanged. */
+        portionLimit: portionLimitSchema.optional(),
         /** The form fill's key: a new product (no productId) is created once however often the form is submitted. */
         idempotencyKey: formKeySchema,
       }),
@@ -40,19 +54,45 @@ export const catalogueProcedures = {
       return saved.answer;
     }),
 
-  menuWeek: staffProcedure.input(z.strictObject({ canteenId: z.number().int().positive(), days: z.array(daySchema).min(1).max(14) })).query(({ ctx, input }) =>
-    ctx.services.store.read((tx) => menuWeek(tx, ctx.actor, input.canteenId, input.days)),
-  ),
+  /** Takes a product off sale (menus, webshop and tills no longer offer it) or back on; nothing else changes. */
+  setProductActive: staffProcedure.input(z.strictObject({ productId: idSchema, active: z.boolean() })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.services.store.write((tx) => setProductActive(tx, ctx.actor, input.productId, input.active)))) throw notFound("Product");
+    return { ok: true as const };
+  }),
 
+  /** Each asked day with its weekday ({ da, en }), the products on its menu, their limits and how many are ordered. */
+  menuWeek: staffProcedure.input(z.strictObject({ canteenId: idSchema, days: z.array(daySchema).min(1).max(14) })).query(({ ctx, input }) => {
+    const week = ctx.services.store.read((tx) => menuWeek(tx, ctx.actor, input.canteenId, input.days));
+    if (!week) throw notFound("Canteen");
+    return week;
+  }),
+
+  /**
+   * Ticks a product onto a day or off it. `quantityLimit` sets the day's limit; left out, a product already on the day
+   * keeps its limit and a newly ticked one gets the product's portion limit. Answers the day's limit.
+   */
   setMenuItem: staffProcedure
-    .input(z.strictObject({ canteenId: z.number().int().positive(), deliveryDay: daySchema, productId: z.number().int().positive(), offered: z.boolean(), quantityLimit: z.number().int().min(0).max(10_000).nullable() }))
+    .input(z.strictObject({ canteenId: idSchema, deliveryDay: daySchema, productId: idSchema, offered: z.boolean(), quantityLimit: portionLimitSchema.optional() }))
     .mutation(async ({ ctx, input }) => {
-      if (!(await ctx.services.store.write((tx) => setMenuItem(tx, ctx.actor, input)))) throw notFound("Product");
-      return { ok: true as const };
+      const set = await ctx.services.store.write((tx) => setMenuItem(tx, ctx.actor, input));
+      if (!set) throw notFound("Product");
+      return { ok: true as const, quantityLimit: set.quantityLimit };
     }),
 
-  setOrderCutoff: staffProcedure.input(z.strictObject({ canteenId: z.number().int().positive(), time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) })).mutation(async ({ ctx, input }) => {
+  setOrderCutoff: staffProcedure.input(z.strictObject({ canteenId: idSchema, time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) })).mutation(async ({ ctx, input }) => {
     if (!(await ctx.services.store.write((tx) => setOrderCutoff(tx, ctx.actor, input.canteenId, input.time)))) throw notFound("Canteen");
     return { ok: true as const };
+  }),
+
+  /** A new canteen of the school (administrators; once per form fill). Its tills, screens, products and menus choose it by id. */
+  createCanteen: adminProcedure.input(z.strictObject({ name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(60), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
+    const created = await ctx.services.store.write((tx) =>
+      oncePerSubmission<{ canteenId: number; name: string }, { ok: false; reason: "name_taken" }>(tx, ctx.actor, "createCanteen", input, () => {
+        const result = createCanteen(tx, ctx.actor, input.name);
+        return result.ok ? { ok: true as const, answer: { canteenId: result.canteenId, name: input.name } } : result;
+      }),
+    );
+    if (!created.ok) throw new TRPCError({ code: "CONFLICT", message: "name_taken: Skolen har allerede en kantine med det navn / The school already has a canteen with that name" });
+    return created.answer;
   }),
 };

@@ -10,11 +10,12 @@ import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
 import { notFound } from "./shared.ts";
 
 export const payoutProcedures = {
+  /** Payout requests newest first, with the request date (createdAt), the message and the decision; `pending` filters. */
   payouts: adminProcedure.input(z.strictObject({ status: z.enum(["pending", "all"]) })).query(({ ctx, input }) => ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, input.status))),
 
   /** The pending payouts as a CSV for the bank. */
   payoutsCsv: adminProcedure.query(({ ctx }) => {
-    const rows = ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, "pending"));
+    const rows = ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, "pending", "oldest"));
     // Name and message are typed by the cardholder; the bank file is opened in a spreadsheet.
     return toCsv(
       ["Id", "Navn", "Reg.nr.", "Kontonummer", "Beløb", "Besked"],

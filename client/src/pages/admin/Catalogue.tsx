@@ -177,14 +177,15 @@ export function Catalogue(props: { me: Me }) {
     () => ({ canteenId: canteenId(), days: days() }),
     (input) => trpc.backoffice.menuWeek.query(input),
   );
-  const itemOn = (day: string, productId: number) => (week.error ? undefined : week()?.[day]?.find((item) => item.productId === productId));
+  const itemOn = (day: string, productId: number) => (week.error ? undefined : week()?.find((menuDay) => menuDay.day === day)?.items.find((item) => item.productId === productId));
   const [savingCell, setSavingCell] = createSignal<string | null>(null);
   /** One menu cell: offered or not, and its portion limit, which ticking on or off never drops by itself. */
-  async function setItem(day: string, product: Product, offered: boolean, quantityLimit: number | null) {
+  // An undefined limit leaves it to the server: the day's own limit if the product is on it, else the product's portion limit.
+  async function setItem(day: string, product: Product, offered: boolean, quantityLimit: number | null | undefined) {
     const cell = `${day}:${product.productId}`;
     setSavingCell(cell);
     try {
-      await trpc.backoffice.setMenuItem.mutate({ canteenId: canteenId(), deliveryDay: day, productId: product.productId, offered, quantityLimit });
+      await trpc.backoffice.setMenuItem.mutate({ canteenId: canteenId(), deliveryDay: day, productId: product.productId, offered, ...(quantityLimit === undefined ? {} : { quantityLimit }) });
       setResult({ ok: true, text: a().menuSaved });
     } catch (error) {
       setResult({ ok: false, text: failureText(error) });
@@ -319,7 +320,7 @@ export function Catalogue(props: { me: Me }) {
                               const offered = event.currentTarget.checked;
                               const key = `${day}:${product.productId}`;
                               if (!offered) lastLimits.set(key, item()?.quantityLimit ?? null);
-                              void setItem(day, product, offered, offered ? (lastLimits.get(key) ?? null) : null);
+                              void setItem(day, product, offered, offered ? lastLimits.get(key) : null);
                             }}
                           />
                           <Show when={item()}>
