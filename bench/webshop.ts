@@ -13,7 +13,8 @@ import { freePort, percentile, productionEnv, startProcess, stopProcess } from "
 const CARDHOLDERS = Number(process.env.BENCH_CARDHOLDERS ?? 200);
 const SCREENS = Number(process.env.BENCH_SCREENS ?? 20);
 const SECONDS = Number(process.env.BENCH_WEBSHOP_SECONDS ?? 5);
-const SCREEN_TOKEN = "bench-kitchen-screen-token-0001";
+/** One token per screen: a screen token opens at most MAX_STREAMS_PER_SCREEN streams (server/events/stream-limits.ts). */
+const screenToken = (screen: number) => `bench-kitchen-screen-token-${String(screen).padStart(4, "0")}`;
 
 interface Prepared {
   path: string;
@@ -23,7 +24,7 @@ interface Prepared {
   cardholders: Array<{ accountId: number; cookie: string }>;
 }
 
-/** A canteen with an unlimited menu tomorrow, one screen token, and cardholders with sessions made directly. */
+/** A canteen with an unlimited menu tomorrow, a screen token per screen, and cardholders with sessions made directly. */
 async function prepare(workDirectory: string): Promise<Prepared> {
   const path = join(workDirectory, "webshop.sqlite");
   await migrateToLatest(path);
@@ -34,7 +35,9 @@ async function prepare(workDirectory: string): Promise<Prepared> {
     const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Bench', 0)").run().lastInsertRowid);
     const revenue = openAccount(tx, { kind: "canteen_revenue", name: "Bench revenue" });
     const canteenId = Number(tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, 'Kantinen', ?, 0)").run(tenantId, revenue).lastInsertRowid);
-    tx.sqlite.query("INSERT INTO kitchen_screens (canteen_id, name, token_hash, created_at) VALUES (?, 'Bench', ?, 0)").run(canteenId, hashApiKey(SCREEN_TOKEN));
+    for (let screen = 0; screen < SCREENS; screen += 1) {
+      tx.sqlite.query("INSERT INTO kitchen_screens (canteen_id, name, token_hash, created_at) VALUES (?, 'Bench', ?, 0)").run(canteenId, hashApiKey(screenToken(screen)));
+    }
     const productIds = ["Dagens ret", "Frugt", "Mælk"].map((name, index) =>
       Number(tx.sqlite.query("INSERT INTO products (canteen_id, name, category, price_ore, created_at) VALUES (?, ?, 'Bench', ?, 0)").run(canteenId, name, 1_000 + index * 100).lastInsertRowid),
     );
@@ -62,12 +65,11 @@ export async function runWebshopBench(workDirectory: string): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const server = await startProcess([process.execPath, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: prepared.path }, `${url}/trpc/health`);
   const latencies: number[] = [];
-  const screenCookie = `kk_kitchen=${encodeURIComponent(SCREEN_TOKEN)}`;
   const subscriptions: Array<{ unsubscribe(): void }> = [];
   let started = 0;
   try {
     for (let screen = 0; screen < SCREENS; screen += 1) {
-      const client = sseClient(url, screenCookie);
+      const client = sseClient(url, `kk_kitchen=${encodeURIComponent(screenToken(screen))}`);
       subscriptions.push(
         client.kitchen.onQueue.subscribe(
           { deliveryDay: prepared.day },

@@ -209,6 +209,16 @@ export interface LoginAttemptsTable {
   created_at: number;
 }
 
+/** Login throttling state (server/auth/login-limit.ts): one row per account under guessing, one per failing address. */
+export interface LoginThrottlesTable {
+  scope: "user" | "address";
+  /** The user id (as text) or the client address. */
+  subject: string;
+  failures: number;
+  first_failure_at: number;
+  last_failure_at: number;
+}
+
 export interface PasswordResetTokensTable {
   /** SHA-256 (hex) of the token e-mailed to the user; single use, short-lived. */
   token_hash: string;
@@ -444,6 +454,7 @@ export interface Database {
   refunds: RefundsTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
+  login_throttles: LoginThrottlesTable;
   password_reset_tokens: PasswordResetTokensTable;
   outbox: OutboxTable;
   support_cases: SupportCasesTable;

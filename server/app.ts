@@ -14,6 +14,7 @@ import { autoTopUpsSettled, reconcilePending, recoverAtStart, setOwnOrigin } fro
 import { QuickPayAcquirer } from "./payments/quickpay.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
+import { scheduleRetention } from "./services/retention.ts";
 import { errorField, log, setLogLevel } from "./ops/logger.ts";
 import { setBackupClock, writerObservers } from "./ops/metrics.ts";
 import { startBackupSchedule, type BackupSchedule } from "./ops/scheduler.ts";
@@ -113,6 +114,8 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const reconcile = () => void reconcilePending(services).catch((error) => log.error({ err: errorField(error, true) }, "payment reconciliation failed"));
   reconcile();
   const reconciler = setInterval(reconcile, RECONCILE_EVERY_MS);
+  // Expired sessions, old login records, spent reset links and old mail are purged now and every 10 minutes.
+  const stopRetention = scheduleRetention(services.store);
   // The metrics' backup age comes from the backups table, so manual backups (npm run backup) count too.
   setBackupClock(() => services.store.read(backupStatus).lastSuccessAt);
   const backups = config.backup ? startBackupSchedule(services, config.backup) : null;
@@ -126,6 +129,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
       shutdown.abort();
       clearInterval(reconciler);
+      stopRetention();
       await backups?.stop();
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       const graceOver = new Promise<void>((resolve) => {

@@ -85,14 +85,51 @@ function endsAtShutdown(request: Request, shutdownSignal: AbortSignal): { reques
   return { request: new Request(request, { signal: joined.signal }), release };
 }
 
-/** The same response, calling `onEnd` once its body has been sent to the end. */
-function onBodyEnd(response: Response, onEnd: () => void): Response {
-  if (!response.body) {
+/**
+ * An event stream's body that calls `onEnd` once it has been sent to the end, and that the server can also cut short (`cut`): the connection closes, the subscription's
+ * generator is returned, and `onEnd` runs. Used for a reader that stopped reading (server/events/stream-limits.ts).
+ */
+function cuttableBody(): { wrap: (response: Response, onEnd: () => void) => Response; cut: () => void } {
+  let controller: TransformStreamDefaultController | null = null;
+  let cut = false;
+  let onEnd: (() => void) | null = null;
+  let ended = false;
+  const end = () => {
+    if (ended || !onEnd) return;
+    ended = true;
     onEnd();
-    return response;
-  }
-  const body = response.body.pipeThrough(new TransformStream({ flush: onEnd }));
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  // Terminated, not errored: the response ends as if complete (no error and stack in the log), the subscription
+  // upstream is cancelled, and the client's EventSource reconnects with its last id.
+  const fail = () => controller?.terminate();
+  return {
+    wrap(response, whenEnded) {
+      onEnd = whenEnded;
+      if (!response.body) {
+        end();
+        return response;
+      }
+      const body = response.body.pipeThrough(
+        new TransformStream({
+          start(started) {
+            controller = started;
+            if (cut) {
+              fail();
+              end();
+            }
+          },
+          flush: end,
+        }),
+      );
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
+    cut() {
+      if (cut) return;
+      cut = true;
+      fail();
+      end();
+    },
+  };
 }
 
 /** A Host header we can route: a name or an IPv4 address, or an IPv6 address in brackets, with an optional valid port. */
@@ -203,6 +240,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
       const rejection = csrfRejection(request, options.services.config.publicUrl);
       if (rejection) return withSecurityHeaders(rejection);
       const stream = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream") ? endsAtShutdown(request, options.shutdownSignal) : null;
+      const body = stream ? cuttableBody() : null;
       const response = await fetchRequestHandler({
         endpoint: "/trpc",
         req: stream ? stream.request : request,
@@ -215,9 +253,10 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
           requestId,
           resHeaders,
           secure: isHttps(request),
+          dropStream: body?.cut,
         }),
       });
-      return withSecurityHeaders(stream ? onBodyEnd(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response);
+      return withSecurityHeaders(stream && body ? body.wrap(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response);
     }
     if (url.pathname === "/payments/callback" && request.method === "POST") {
       const answer = await handlePaymentCallback(options.services, request.headers, await request.text());

@@ -36,6 +36,8 @@ export interface Context {
   resHeaders?: Headers;
   /** Whether the request came over HTTPS, so cookies get the Secure flag. */
   secure?: boolean;
+  /** For event streams over HTTP: cuts the connection (a reader that stopped reading; it reconnects with its last id). */
+  dropStream?: () => void;
 }
 
 /** The header every browser mutation carries; a cross-site form cannot set it. */

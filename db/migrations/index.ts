@@ -13,6 +13,7 @@ import * as cardholderNeverNegative from "./20261125T0450_cardholder_never_negat
 import * as accountOwnerIndex from "./20261125T0500_account_owner_index.ts";
 import * as quickpay from "./20261201T1100_quickpay.ts";
 import * as tillSalesIndex from "./20261201T1500_till_sales_index.ts";
+import * as loginThrottles from "./20261202T0100_login_throttles.ts";
 import * as backofficeSubmissions from "./20261202T0200_backoffice_submissions.ts";
 import * as productPortionLimit from "./20261202T0201_product_portion_limit.ts";
 import * as ops from "./20261202T0300_ops.ts";
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   "20261125T0500_account_owner_index": accountOwnerIndex,
   "20261201T1100_quickpay": quickpay,
   "20261201T1500_till_sales_index": tillSalesIndex,
+  "20261202T0100_login_throttles": loginThrottles,
   "20261202T0200_backoffice_submissions": backofficeSubmissions,
   "20261202T0201_product_portion_limit": productPortionLimit,
   "20261202T0300_ops": ops,

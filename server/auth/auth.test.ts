@@ -18,16 +18,21 @@ import {
   sessionIdOf,
 } from "./session.ts";
 import {
-  DAY_WINDOW_MS,
-  LOGIN_WINDOW_MS,
-  lockoutSeconds,
-  MAX_FAILURES_PER_ADDRESS,
-  MAX_FAILURES_PER_USERNAME,
-  MAX_FAILURES_PER_USERNAME_PER_DAY,
-  recordLoginAttempt,
-  recordRefusedLogin,
-  REFUSED_LOGIN_ROW_MS,
+  ADDRESS_THROTTLE_FAILURES,
+  ADDRESS_WINDOW_MS,
+  addressThrottled,
+  BACKOFF_BASE_MS,
+  BACKOFF_MAX_MS,
+  FREE_FAILURES,
+  loginSucceeded,
+  loginWaitSeconds,
+  purgeLoginThrottles,
+  reserveLoginAttempt,
+  STREAK_FORGOTTEN_MS,
+  UNKNOWN_USERNAMES_REMEMBERED,
+  type LoginSubject,
 } from "./login-limit.ts";
+import type { Store } from "../../db/connect.ts";
 import { generateResetToken, resetPasswordWithToken, storeResetToken } from "../services/auth.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "./cpr.ts";
 import { cprCipherFor } from "../app.ts";
@@ -101,44 +106,119 @@ describe("session tokens", () => {
   });
 });
 
-describe("login limits", () => {
-  test("10 failures lock the card for the rest of the window; the lock survives a restart and then expires", async () => {
-    const now = 2_000_000_000_000;
-    for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) {
-      expect(testStore.store.read((tx) => lockoutSeconds(tx, "12345678901234", null, now))).toBe(0);
-      await testStore.store.write((tx) => recordLoginAttempt(tx, "12345678901234", `10.0.0.${attempt}`, false, now - 60_000 + attempt));
-    }
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, "12345678901234", null, now))).toBe(Math.ceil((LOGIN_WINDOW_MS - 60_000) / 1000));
-    // Another card is not affected.
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, "12345678901235", null, now))).toBe(0);
+/** One wrong try, counted the way the login procedure counts it; returns the wait the answer names (0: none). */
+async function fail(store: Store, subject: LoginSubject, address: string | null, nowMs: number): Promise<number> {
+  const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, address, nowMs));
+  if (reservation.ticket === null) throw new Error(`refused, ${reservation.retryAfterSeconds} s to wait`);
+  return store.read((tx) => loginWaitSeconds(tx, subject, address, nowMs));
+}
 
-    // A "restart": a new connection to the same file still sees the lock.
+const throttleRows = (store: Store) => store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_throttles").get() as { n: number }).n);
+
+describe("login limits", () => {
+  test("five free failures, then waits of 1, 2, 4 … minutes (at most an hour) after each; a try during the wait is not counted; the state survives a restart", async () => {
+    const { store } = testStore;
+    const card = await createCard(store, await createCanteen(store));
+    const subject = { userId: card.userId, username: card.cardNumber };
+    let now = 2_000_000_000_000;
+    for (let attempt = 1; attempt < FREE_FAILURES; attempt += 1) expect(await fail(store, subject, "192.0.2.1", now)).toBe(0);
+    const waits: number[] = [await fail(store, subject, "192.0.2.1", now)];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      // Early tries are refused, unchecked and uncounted.
+      const early = await store.write((tx) => reserveLoginAttempt(tx, subject, "192.0.2.2", now + waits.at(-1)! * 1000 - 1_000));
+      expect(early).toEqual({ ticket: null, retryAfterSeconds: 1 });
+      now += waits.at(-1)! * 1000;
+      waits.push(await fail(store, subject, "192.0.2.1", now));
+    }
+    expect(waits).toEqual([60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+    expect(BACKOFF_BASE_MS).toBe(60_000);
+    expect(BACKOFF_MAX_MS).toBe(3_600_000);
+    // Another account is not affected.
+    const other = await createCard(store, await createCanteen(store, "Anden"));
+    expect(store.read((tx) => loginWaitSeconds(tx, { userId: other.userId, username: other.cardNumber }, "192.0.2.1", now))).toBe(0);
+    // A "restart": a new connection to the same file still sees the wait; a day without failures forgets it.
     const reopened = openStore({ path: testStore.path });
     try {
-      expect(reopened.read((tx) => lockoutSeconds(tx, "12345678901234", "192.0.2.1", now))).toBeGreaterThan(0);
-      expect(reopened.read((tx) => lockoutSeconds(tx, "12345678901234", null, now + LOGIN_WINDOW_MS))).toBe(0);
+      expect(reopened.read((tx) => loginWaitSeconds(tx, subject, "198.51.100.1", now))).toBe(3600);
+      expect(reopened.read((tx) => loginWaitSeconds(tx, subject, "198.51.100.1", now + STREAK_FORGOTTEN_MS))).toBe(0);
     } finally {
       await reopened.close();
     }
   });
 
-  test("one address guessing across many cards is locked too", async () => {
+  test("an address with 30 failures in its window is throttled: two free failures per account there instead of five, none taken from accounts without failures", async () => {
+    const { store } = testStore;
     const now = 2_000_000_000_000;
-    await testStore.store.write((tx) => {
-      for (let attempt = 0; attempt < MAX_FAILURES_PER_ADDRESS; attempt += 1) recordLoginAttempt(tx, `4000000000${String(attempt).padStart(4, "0")}`, "203.0.113.9", false, now - 1_000);
-    });
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, "49999999999999", "203.0.113.9", now))).toBeGreaterThan(0);
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, "49999999999999", "203.0.113.10", now))).toBe(0);
+    for (let attempt = 0; attempt < ADDRESS_THROTTLE_FAILURES; attempt += 1) {
+      expect(store.read((tx) => addressThrottled(tx, "203.0.113.9", now))).toBe(false);
+      await fail(store, { userId: null, username: `4000000000${String(attempt).padStart(4, "0")}` }, "203.0.113.9", now);
+    }
+    expect(store.read((tx) => addressThrottled(tx, "203.0.113.9", now))).toBe(true);
+    expect(store.read((tx) => addressThrottled(tx, "203.0.113.10", now))).toBe(false);
+    const card = await createCard(store, await createCanteen(store));
+    const subject = { userId: card.userId, username: card.cardNumber };
+    // An account without failures is always checked, from the throttled address too.
+    expect(store.read((tx) => loginWaitSeconds(tx, subject, "203.0.113.9", now))).toBe(0);
+    // A typo is free; after two failures it waits a minute at the throttled address, and not at all elsewhere.
+    expect(await fail(store, subject, "203.0.113.9", now)).toBe(0);
+    expect(await fail(store, subject, "203.0.113.9", now)).toBe(60);
+    expect(store.read((tx) => loginWaitSeconds(tx, subject, "203.0.113.10", now))).toBe(0);
+    // The window passes: the address is no longer throttled.
+    expect(store.read((tx) => addressThrottled(tx, "203.0.113.9", now + ADDRESS_WINDOW_MS))).toBe(false);
   });
 
-  test("a successful login starts the card's count afresh", async () => {
+  test("a successful login starts the account's count afresh and takes its try back from the address", async () => {
+    const { store } = testStore;
+    const card = await createCard(store, await createCanteen(store));
+    const subject = { userId: card.userId, username: card.cardNumber };
     const now = 2_000_000_000_000;
-    await testStore.store.write((tx) => {
-      for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME - 1; attempt += 1) recordLoginAttempt(tx, "12345678901234", null, false, now - 10_000 + attempt);
-      recordLoginAttempt(tx, "12345678901234", null, true, now - 5_000);
-      recordLoginAttempt(tx, "12345678901234", null, false, now - 4_000);
-    });
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, "12345678901234", null, now))).toBe(0);
+    for (let attempt = 1; attempt < FREE_FAILURES; attempt += 1) await fail(store, subject, "192.0.2.7", now + attempt);
+    const ticket = (await store.write((tx) => reserveLoginAttempt(tx, subject, "192.0.2.7", now + 10))).ticket!;
+    await store.write((tx) => loginSucceeded(tx, ticket, now + 10));
+    const address = store.read((tx) => tx.sqlite.query("SELECT failures FROM login_throttles WHERE scope = 'address' AND subject = '192.0.2.7'").get()) as { failures: number };
+    expect(address.failures).toBe(FREE_FAILURES - 1);
+    for (let attempt = 1; attempt < FREE_FAILURES; attempt += 1) expect(await fail(store, subject, "192.0.2.7", now + 20 + attempt)).toBe(0);
+    // Tries at a real account are kept in login_attempts (the success marked), with the address.
+    expect(store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n, SUM(success) AS ok FROM login_attempts WHERE username = ?").get(card.cardNumber))).toEqual({ n: 2 * FREE_FAILURES - 1, ok: 1 });
+  });
+
+  test("made-up card numbers are answered on the same schedule as real ones but add no rows: 5,000 failures, one row", async () => {
+    const { store } = testStore;
+    const now = 2_000_000_000_000;
+    const made = { userId: null, username: "49999999999999" };
+    const card = await createCard(store, await createCanteen(store));
+    const real = { userId: card.userId, username: card.cardNumber };
+    const madeWaits: number[] = [];
+    const realWaits: number[] = [];
+    for (let attempt = 0; attempt < FREE_FAILURES + 1; attempt += 1) {
+      madeWaits.push(await fail(store, made, "192.0.2.30", now + attempt * 3_600_000));
+      realWaits.push(await fail(store, real, "192.0.2.31", now + attempt * 3_600_000));
+    }
+    expect(madeWaits).toEqual(realWaits);
+    expect(madeWaits.at(-1)).toBeGreaterThan(0);
+    const before = throttleRows(store);
+    const attemptsBefore = store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts").get() as { n: number }).n);
+    // 5,000 failures at distinct made-up cards from one address, in one write job each as the login procedure does
+    // (sent at once, so the writer commits them in batches).
+    const reservations = await Promise.all(
+      Array.from({ length: 5_000 }, (_, attempt) => store.write((tx) => reserveLoginAttempt(tx, { userId: null, username: `5${String(attempt).padStart(13, "0")}` }, "198.51.100.99", now + attempt))),
+    );
+    expect(reservations.every((reservation) => reservation.ticket !== null)).toBe(true);
+    expect(throttleRows(store) - before).toBe(1);
+    expect(store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts").get() as { n: number }).n)).toBe(attemptsBefore);
+    // Memory is bounded too: the oldest made-up names are forgotten first.
+    expect(UNKNOWN_USERNAMES_REMEMBERED).toBe(10_000);
+  });
+
+  test("rows whose failures no longer count are purged", async () => {
+    const { store } = testStore;
+    const card = await createCard(store, await createCanteen(store));
+    const now = 2_000_000_000_000;
+    await fail(store, { userId: card.userId, username: card.cardNumber }, "192.0.2.40", now);
+    expect(throttleRows(store)).toBe(2);
+    expect(await store.write((tx) => purgeLoginThrottles(tx, now + ADDRESS_WINDOW_MS))).toBe(1);
+    expect(await store.write((tx) => purgeLoginThrottles(tx, now + STREAK_FORGOTTEN_MS))).toBe(1);
+    expect(throttleRows(store)).toBe(0);
   });
 });
 
@@ -174,53 +254,16 @@ describe("CPR encryption", () => {
   });
 });
 
-describe("login limits over a day", () => {
-  test("30 failures within 24 hours lock the card until the oldest of them is a day old, however they are spread", async () => {
-    const now = 2_000_000_000_000;
-    const card = "12345678909999";
-    // Three bursts of 10, each in its own 15-minute window: the short lock alone would let all of them through.
-    await testStore.store.write((tx) => {
-      for (let burst = 0; burst < 3; burst += 1) {
-        for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card, null, false, now - (3 - burst) * 3_600_000 + attempt);
-      }
-    });
-    const oldest = now - 3 * 3_600_000;
-    expect(MAX_FAILURES_PER_USERNAME_PER_DAY).toBe(30);
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, null, now))).toBe(Math.ceil((oldest + DAY_WINDOW_MS - now) / 1000));
-    // A day after the oldest failure the card may be tried again.
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, null, oldest + DAY_WINDOW_MS + 1_000))).toBe(0);
-  });
-
-  test("tries refused while locked are logged (a row a minute per card and address) but never extend the lock", async () => {
-    const now = 2_000_000_000_000;
-    const card = "12345678908888";
-    await testStore.store.write((tx) => {
-      for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card, null, false, now - 60_000 + attempt);
-    });
-    const before = testStore.store.read((tx) => lockoutSeconds(tx, card, null, now));
-    await testStore.store.write((tx) => {
-      for (let attempt = 0; attempt < 50; attempt += 1) recordRefusedLogin(tx, card, "203.0.113.50", now + attempt);
-    });
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, "203.0.113.50", now))).toBe(before);
-    const refusedRows = () => testStore.store.read((tx) => (tx.sqlite.query("SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND refused = 1").get(card) as { n: number }).n);
-    expect(refusedRows()).toBe(1);
-    // Another address, or the same one a minute later, is logged again.
-    await testStore.store.write((tx) => recordRefusedLogin(tx, card, "203.0.113.51", now + 100));
-    await testStore.store.write((tx) => recordRefusedLogin(tx, card, "203.0.113.50", now + REFUSED_LOGIN_ROW_MS + 1));
-    expect(refusedRows()).toBe(3);
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card, "203.0.113.50", now))).toBe(before);
-  });
-
-  test("a password reset through the mailbox lifts the lock of the user's cards", async () => {
+describe("password reset and the login waits", () => {
+  test("a password reset through the mailbox lifts the waits of the account", async () => {
     const fixture = await createCanteen(testStore.store);
     const card = await createCard(testStore.store, fixture, { email: "locked@example.dk" });
-    await testStore.store.write((tx) => {
-      for (let attempt = 0; attempt < MAX_FAILURES_PER_USERNAME; attempt += 1) recordLoginAttempt(tx, card.cardNumber, null, false, Date.now() - 1_000 + attempt);
-    });
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card.cardNumber, null))).toBeGreaterThan(0);
+    const subject = { userId: card.userId, username: card.cardNumber };
+    for (let attempt = 0; attempt < FREE_FAILURES + 2; attempt += 1) await testStore.store.write((tx) => reserveLoginAttempt(tx, subject, null, Date.now() - 1_000_000 + attempt * 300_000));
+    expect(testStore.store.read((tx) => loginWaitSeconds(tx, subject, null))).toBeGreaterThan(0);
     const token = generateResetToken();
     await testStore.store.write((tx) => storeResetToken(tx, token, card.userId));
     expect(await testStore.store.write((tx) => resetPasswordWithToken(tx, token, "new-hash"))).toBe(card.userId);
-    expect(testStore.store.read((tx) => lockoutSeconds(tx, card.cardNumber, null))).toBe(0);
+    expect(testStore.store.read((tx) => loginWaitSeconds(tx, subject, null))).toBe(0);
   });
 });

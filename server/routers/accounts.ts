@@ -7,6 +7,8 @@ import { actableAccountIds } from "../services/access.ts";
 import type { AutoTopUpEvent, BalanceEvent, CardStatusEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
 import { orderEventsSince } from "../services/orders.ts";
 import { findSession } from "../auth/session.ts";
+import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
+import { log } from "../ops/logger.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 
@@ -149,6 +151,8 @@ export const accountsRouter = router({
   onBalance: cardholderProcedure.input(z.object({ lastEventId: z.string().max(60).nullish() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
     const { userId, sessionToken, session } = ctx;
+    // A few streams per session (a tab holds one); beyond that a clear TOO_MANY_REQUESTS, before any work is done.
+    const releaseSlot = claimStreamSlot(streamSlots(ctx.services).sessions, session.id, { da: "faner med Kantinekort", en: "Kantinekort tabs" }, signal);
     // The accounts this stream carries: the user's own and, as guardian, their children's (the rule in access.ts).
     const accountIds = store.read((tx) => actableAccountIds(tx, userId));
     // The start position is fixed first (the id the client resumes from, or the current ends of the logs); then the
@@ -163,7 +167,19 @@ export const accountsRouter = router({
       wake = null;
       resolve?.();
     };
+    // A reader that stopped reading (its socket full, `pending` growing) is cut instead of buffered without end: its
+    // EventSource reconnects with the last id it got and is caught up from the database.
+    let cut = false;
     const push = (event: PortalEvent) => {
+      if (cut) return;
+      if (pending.length >= MAX_PENDING_EVENTS) {
+        cut = true;
+        pending.length = 0;
+        log.warn({ userId, pending: MAX_PENDING_EVENTS }, "balance stream cut: its reader stopped reading");
+        ctx.dropStream?.();
+        notify();
+        return;
+      }
       pending.push(event);
       notify();
     };
@@ -214,7 +230,7 @@ export const accountsRouter = router({
         position = next;
         yield tracked(formatPosition(position), event);
       }
-      while (!signal?.aborted) {
+      while (!signal?.aborted && !cut) {
         if (checkSession) {
           checkSession = false;
           const current = store.read((tx) => findSession(tx, sessionToken));
@@ -231,12 +247,15 @@ export const accountsRouter = router({
           position = next;
           yield tracked(formatPosition(position), event);
         }
-        if (signal?.aborted || checkSession) continue;
+        if (signal?.aborted || checkSession || cut) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
+      // Without an HTTP connection to cut (a direct caller), the stream ends with an error the client retries on.
+      if (cut) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Stream cut: events were not read / Strømmen blev afbrudt" });
     } finally {
+      releaseSlot();
       if (recheckTimer) clearTimeout(recheckTimer);
       signal?.removeEventListener("abort", notify);
       for (const stop of unsubscribe) stop();

@@ -3,7 +3,7 @@ import { changePasswordInputSchema, emailSchema, loginInputSchema, resetPassword
 import * as z from "zod";
 import { cardholderProcedure, portalPublicProcedure, publicBaseUrl, publicProcedure, router, type AppServices, type Context } from "../trpc.ts";
 import { announceSessionsEnded, clearedSessionCookie, createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie } from "../auth/session.ts";
-import { AddressRateLimit, lockoutSeconds, markLoginSucceeded, recordRefusedLogin, refusedLoginRecently, reserveLoginAttempt } from "../auth/login-limit.ts";
+import { AddressRateLimit, loginSucceeded, loginWaitSeconds, reserveLoginAttempt } from "../auth/login-limit.ts";
 import { findLoginCandidate, findMe } from "../services/portal.ts";
 import { cardholdersByEmail, currentPasswordHash, generateResetToken, hashPassword, resetPasswordWithToken, resetTokenUser, setPassword, storeResetToken } from "../services/auth.ts";
 import { sendQuietly } from "../mail/mailer.ts";
@@ -59,34 +59,35 @@ export const authRouter = router({
   login: portalPublicProcedure.input(loginInputSchema).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
     const address = ctx.clientAddress;
-    const reservation = await store.write((tx) => reserveLoginAttempt(tx, input.cardNumber, address));
-    if (reservation.attemptId === null) {
-      recordLogin("cardholder", "locked", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
-      // Kept in login_attempts as well, so an attack on a locked card shows up in the log table, not just the console;
-      // at most a row a minute per card and address, and the read comes first so a flood costs the writer nothing.
-      if (!store.read((tx) => refusedLoginRecently(tx, input.cardNumber, address))) await store.write((tx) => recordRefusedLogin(tx, input.cardNumber, address));
-      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
-    }
-    const attemptId = reservation.attemptId;
     const candidate = store.read((tx) => findLoginCandidate(tx, input.cardNumber));
+    const subject = { userId: candidate?.userId ?? null, username: input.cardNumber };
+    const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, address));
+    if (reservation.ticket === null) {
+      // Not checked and not counted; the log keeps the record (a row per refused try would let a flood grow the table).
+      recordLogin("cardholder", "locked", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
+      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    }
+    const ticket = reservation.ticket;
     const valid = candidate
       ? await Bun.password.verify(input.password, candidate.passwordHash ?? candidate.verificationCodeHash)
       : (await Bun.password.verify(input.password, await dummyHash)) && false;
     recordLogin("cardholder", valid ? "succeeded" : "failed", { requestId: ctx.requestId, user: maskedUsername(input.cardNumber), client: address });
     if (!valid || !candidate) {
-      const lockedNow = store.read((tx) => lockoutSeconds(tx, input.cardNumber, address));
-      return lockedNow > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: lockedNow } : { ok: false as const, reason: "invalid_credentials" as const };
+      const waitSeconds = store.read((tx) => loginWaitSeconds(tx, subject, address));
+      return waitSeconds > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: waitSeconds } : { ok: false as const, reason: "invalid_credentials" as const };
     }
     // A new token on every login, so a token planted before login is worthless; the session the browser brought ends.
     const oldToken = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
     const token = generateSessionToken();
     const session = await store.write((tx) => {
-      markLoginSucceeded(tx, attemptId);
+      loginSucceeded(tx, ticket);
       const old = oldToken ? findSession(tx, oldToken) : null;
       if (old) deleteSession(tx, old.session.id);
       return { created: createSession(tx, token, candidate.userId), endedUserId: old?.session.userId ?? null };
     });
     if (session.endedUserId !== null) announceSessionsEnded(ctx.services.bus, session.endedUserId);
+    // Beyond the cap of live sessions the oldest ended: their open streams re-check and close.
+    if (session.created.ended > 0 && session.endedUserId !== candidate.userId) announceSessionsEnded(ctx.services.bus, candidate.userId);
     setSessionCookie(ctx, token, session.created.expiresAt);
     return { ok: true as const, me: store.read((tx) => findMe(tx, candidate.userId))! };
   }),
@@ -110,10 +111,18 @@ export const authRouter = router({
 
   changePassword: cardholderProcedure.input(changePasswordInputSchema).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
+    // Guesses at the current password count against the account like guesses at login: whoever holds a session
+    // (a borrowed phone, an unlocked PC) gets no more tries than a stranger at the login page.
+    const subject = { userId: ctx.userId, username: `password-change:${ctx.userId}` };
+    const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, ctx.clientAddress));
+    if (reservation.ticket === null) return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    const ticket = reservation.ticket;
     const current = store.read((tx) => currentPasswordHash(tx, ctx.userId));
     if (!current || !(await Bun.password.verify(input.currentPassword, current))) {
-      return { ok: false as const, reason: "wrong_password" as const };
+      const waitSeconds = store.read((tx) => loginWaitSeconds(tx, subject, ctx.clientAddress));
+      return waitSeconds > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: waitSeconds } : { ok: false as const, reason: "wrong_password" as const };
     }
+    await store.write((tx) => loginSucceeded(tx, ticket));
     const newHash = await hashPassword(input.newPassword);
     // Every session ends, on every device; this one continues under a new token, in the same transaction.
     const token = generateSessionToken();

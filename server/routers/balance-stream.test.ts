@@ -7,6 +7,7 @@ import { createCanteen, createCard, PortalClient, startTestServer, type Fixture,
 import { balanceEventsAfter } from "../services/portal.ts";
 import { openAccount, postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { publishTransfers } from "../ledger/events.ts";
+import { MAX_STREAMS_PER_SESSION } from "../events/stream-limits.ts";
 
 let server: TestServer;
 let canteen: Fixture;
@@ -158,9 +159,10 @@ describe("over SSE", () => {
 
   test("many tabs opening and closing leave no listener behind", async () => {
     const { card, code } = await userWithTwoAccounts();
-    const portal = new PortalClient(server.url);
-    await portal.login(card.cardNumber, code);
-    const streams = Array.from({ length: 10 }, () => subscribe(portal.cookie!, null));
+    // Ten tabs in two browsers (a session holds at most MAX_STREAMS_PER_SESSION streams).
+    const browsers = [new PortalClient(server.url), new PortalClient(server.url)];
+    for (const browser of browsers) await browser.login(card.cardNumber, code);
+    const streams = browsers.flatMap((browser) => Array.from({ length: MAX_STREAMS_PER_SESSION }, () => subscribe(browser.cookie!, null)));
     await until(() => streams.every((stream) => stream.ready()), "every stream's position");
     expect(server.services.bus.listenerCount()).toBeGreaterThanOrEqual(20);
     await sell(card.cardNumber, 100);

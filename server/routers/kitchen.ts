@@ -9,6 +9,8 @@ import { copenhagenDate } from "../ledger/calendar.ts";
 import { publishOrderChange } from "./webshop.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
+import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
+import { log } from "../ops/logger.ts";
 
 // Read on every kitchen-queue snapshot, so compiled once.
 const lastOrderSeqQuery = prepared<Record<string, never>>()(() =>
@@ -67,6 +69,8 @@ export const kitchenRouter = router({
   /** The live queue of the screen's canteen and today: resumes from the last order-event id after any drop. */
   onQueue: kitchenProcedure.input(z.object({ lastEventId: z.string().max(20).nullish(), deliveryDay: daySchema.optional() }).optional()).subscription(async function* ({ ctx, input, signal }) {
     const { store, bus } = ctx.services;
+    // A few streams per kitchen screen; beyond that a clear TOO_MANY_REQUESTS, before any work is done.
+    const releaseSlot = claimStreamSlot(streamSlots(ctx.services).screens, String(ctx.screen.screenId), { da: "køkkenskærme med dette login", en: "kitchen screens with this sign-in" }, signal);
     const day = input?.deliveryDay ?? copenhagenDate(Date.now());
     // The start position is fixed before the listener is attached, and everything after it is read back afterwards:
     // an event committed in between is in the read, a later one reaches the listener, and a duplicate is dropped.
@@ -79,7 +83,18 @@ export const kitchenRouter = router({
       wake = null;
       resolve?.();
     };
+    // A screen that stopped reading is cut instead of buffered without end; it reconnects with its last id.
+    let cut = false;
     const stop = bus.subscribe("order", `${ctx.screen.canteenId}:${day}`, (event) => {
+      if (cut) return;
+      if (pending.length >= MAX_PENDING_EVENTS) {
+        cut = true;
+        pending.length = 0;
+        log.warn({ screenId: ctx.screen.screenId, pending: MAX_PENDING_EVENTS }, "kitchen stream cut: its reader stopped reading");
+        ctx.dropStream?.();
+        notify();
+        return;
+      }
       pending.push(event);
       notify();
     });
@@ -97,7 +112,7 @@ export const kitchenRouter = router({
         last = event.seq;
         yield tracked(String(event.seq), event);
       }
-      while (!signal?.aborted) {
+      while (!signal?.aborted && !cut) {
         if (revoked) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen revoked" });
         while (pending.length > 0) {
           const event = pending.shift()!;
@@ -105,12 +120,14 @@ export const kitchenRouter = router({
           last = event.seq;
           yield tracked(String(event.seq), event);
         }
-        if (signal?.aborted || revoked) continue;
+        if (signal?.aborted || revoked || cut) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
+      if (cut) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Stream cut: events were not read / Strømmen blev afbrudt" });
     } finally {
+      releaseSlot();
       signal?.removeEventListener("abort", notify);
       stop();
       stopRevoked();

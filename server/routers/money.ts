@@ -34,6 +34,12 @@ async function startHostedPayment(
     if (result.reason === "acquirer_unavailable") {
       throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Betalingen kunne ikke startes lige nu. Prøv igen om lidt. / The payment could not be started right now. Please try again shortly." });
     }
+    if (result.reason === "too_many_open_payments") {
+      throw new TRPCError({
+        code: "TOO_MANY_REQUESTS",
+        message: "Du har allerede 3 betalinger i gang. Gør en af dem færdig, eller prøv igen om en time. / You already have 3 payments in progress. Finish one of them, or try again in an hour.",
+      });
+    }
     if (result.reason === "agreement_not_yours") {
       throw new TRPCError({ code: "FORBIDDEN", message: "Auto-optank på dette kort betales af en værge. / Automatic top-up on this card is paid by a guardian." });
     }

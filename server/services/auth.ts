@@ -2,8 +2,9 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import type { Tx, WriteTx } from "../../db/tx.ts";
+import { db } from "../../db/query.ts";
 import { createSession, deleteUserSessions, type Session } from "../auth/session.ts";
-import { clearCardLockouts } from "../auth/login-limit.ts";
+import { clearAccountThrottle } from "../auth/login-limit.ts";
 
 /** A reset link works for one hour, once. */
 export const RESET_TOKEN_TTL_MS = 60 * 60_000;
@@ -28,9 +29,16 @@ export function resetTokenHash(token: string): string {
  * verification code of their card (the active one first, as at login).
  */
 export function currentPasswordHash(tx: Tx, userId: number): string | null {
-  const row = tx.sqlite
-    .query("SELECT u.password_hash, c.verification_code_hash FROM users u JOIN cards c ON c.user_id = u.id WHERE u.id = ? ORDER BY c.status = 'active' DESC, c.id DESC LIMIT 1")
-    .get(userId) as { password_hash: string | null; verification_code_hash: string } | null;
+  const row = tx.first(
+    db
+      .selectFrom("users as u")
+      .innerJoin("cards as c", "c.user_id", "u.id")
+      .select(["u.password_hash", "c.verification_code_hash"])
+      .where("u.id", "=", userId)
+      .orderBy((eb) => eb("c.status", "=", "active"), "desc")
+      .orderBy("c.id", "desc")
+      .limit(1),
+  );
   return row ? (row.password_hash ?? row.verification_code_hash) : null;
 }
 
@@ -40,8 +48,8 @@ export function currentPasswordHash(tx: Tx, userId: number): string | null {
  */
 export function setPassword(tx: WriteTx, userId: number, passwordHash: string, options: { newSessionToken?: string; nowMs?: number } = {}): Session | null {
   const nowMs = options.nowMs ?? Date.now();
-  tx.sqlite.query("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, userId);
-  tx.sqlite.query("UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL").run(nowMs, userId);
+  tx.run(db.updateTable("users").set({ password_hash: passwordHash }).where("id", "=", userId));
+  tx.run(db.updateTable("password_reset_tokens").set({ used_at: nowMs }).where("user_id", "=", userId).where("used_at", "is", null));
   deleteUserSessions(tx, userId);
   return options.newSessionToken ? createSession(tx, options.newSessionToken, userId, nowMs) : null;
 }
@@ -53,9 +61,16 @@ export interface ResetRecipient {
 
 /** Cardholders with this e-mail (case-insensitive); a parent may hold several children's cards under one address. */
 export function cardholdersByEmail(tx: Tx, email: string): ResetRecipient[] {
-  return (tx.sqlite.query("SELECT id, name FROM users WHERE lower(email) = lower(?) AND role = 'cardholder' ORDER BY id").all(email) as Array<{ id: number; name: string | null }>).map(
-    (row) => ({ userId: row.id, name: row.name }),
-  );
+  return tx
+    .all(
+      db
+        .selectFrom("users")
+        .select(["id", "name"])
+        .where((eb) => eb(eb.fn("lower", ["email"]), "=", eb.fn("lower", [eb.val(email)])))
+        .where("role", "=", "cardholder")
+        .orderBy("id"),
+    )
+    .map((row) => ({ userId: row.id, name: row.name }));
 }
 
 /** At most this many reset mails per user per hour, so nobody can flood an inbox through "Glemt adgangskode". */
@@ -63,30 +78,39 @@ export const MAX_RESET_MAILS_PER_HOUR = 3;
 
 /** Stores a reset token unless the user already got the hourly maximum; returns whether a mail may be sent. */
 export function storeResetToken(tx: WriteTx, token: string, userId: number, nowMs: number = Date.now()): boolean {
-  const recent = (tx.sqlite.query("SELECT COUNT(*) AS n FROM password_reset_tokens WHERE user_id = ? AND created_at > ?").get(userId, nowMs - 3_600_000) as { n: number }).n;
+  const recent = tx.first(
+    db
+      .selectFrom("password_reset_tokens")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("user_id", "=", userId)
+      .where("created_at", ">", nowMs - 3_600_000),
+  )!.n;
   if (recent >= MAX_RESET_MAILS_PER_HOUR) return false;
-  tx.sqlite
-    .query("INSERT INTO password_reset_tokens (token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)")
-    .run(resetTokenHash(token), userId, nowMs + RESET_TOKEN_TTL_MS, nowMs);
+  tx.run(db.insertInto("password_reset_tokens").values({ token_hash: resetTokenHash(token), user_id: userId, expires_at: nowMs + RESET_TOKEN_TTL_MS, used_at: null, created_at: nowMs }));
   return true;
 }
 
 /** The user a reset token belongs to while it is unused and unexpired, else null. */
 export function resetTokenUser(tx: Tx, token: string, nowMs: number = Date.now()): number | null {
-  const row = tx.sqlite
-    .query("SELECT user_id FROM password_reset_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
-    .get(resetTokenHash(token), nowMs) as { user_id: number } | null;
+  const row = tx.first(
+    db
+      .selectFrom("password_reset_tokens")
+      .select("user_id")
+      .where("token_hash", "=", resetTokenHash(token))
+      .where("used_at", "is", null)
+      .where("expires_at", ">", nowMs),
+  );
   return row?.user_id ?? null;
 }
 
 /**
- * Uses a reset token once: sets the password, ends all sessions and lifts a login lockout of the user's cards (whoever
+ * Uses a reset token once: sets the password, ends all sessions and lifts the login waits of the account (whoever
  * can read the mailbox has proven who they are). Returns the user, or null when the token is unknown, used or expired.
  */
 export function resetPasswordWithToken(tx: WriteTx, token: string, passwordHash: string, nowMs: number = Date.now()): number | null {
   const userId = resetTokenUser(tx, token, nowMs);
   if (userId === null) return null;
   setPassword(tx, userId, passwordHash, { nowMs });
-  clearCardLockouts(tx, userId, nowMs);
+  clearAccountThrottle(tx, userId);
   return userId;
 }

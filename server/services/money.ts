@@ -14,6 +14,7 @@ import {
   findPayment,
   findPaymentByReference,
   maySetUpAgreement,
+  mayOpenPayment,
   pendingTopUpIds,
   PaymentMismatchError,
   recordAcquirerRef,
@@ -46,7 +47,7 @@ export interface StartPaymentRequest {
 
 export type StartPaymentResult =
   | { ok: true; paymentId: string; redirectUrl: string }
-  | { ok: false; reason: "account_not_found" | "agreement_not_yours" | "acquirer_unavailable" };
+  | { ok: false; reason: "account_not_found" | "agreement_not_yours" | "too_many_open_payments" | "acquirer_unavailable" };
 
 /** The path of the callback on our own origin; the same for every acquirer. */
 export const CALLBACK_PATH = "/payments/callback";
@@ -73,6 +74,7 @@ export async function startPayment(services: AppServices, request: StartPaymentR
     // Auto-optank is the payer's: the holder's own, or a guardian's with their own card; a holder cannot replace
     // the agreement their guardian pays for.
     if (request.purpose === "auto_top_up_setup" && !maySetUpAgreement(tx, request.userId, request.accountId)) return "agreement_not_yours" as const;
+    if (!mayOpenPayment(tx, request.userId, request.idempotencyKey)) return "too_many_open_payments" as const;
     const { payment, created } = createPendingPayment(tx, {
       userId: request.userId,
       accountId: request.accountId,

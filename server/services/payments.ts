@@ -118,6 +118,29 @@ export function newOrderId(purpose: PaymentPurpose): string {
 }
 
 /** Creates a pending payment, or returns the one this idempotency key already started (same fields required). */
+/** Unpaid hosted payments (Indbetal, Auto-optank setup) a user may have open at once within OPEN_PAYMENT_WINDOW_MS. */
+export const MAX_OPEN_PAYMENTS_PER_USER = 3;
+export const OPEN_PAYMENT_WINDOW_MS = 60 * 60_000;
+
+/**
+ * Whether the user may open another hosted payment: a repeated request (same idempotency key) always may; a new one
+ * only while fewer than MAX_OPEN_PAYMENTS_PER_USER of the last hour are still unpaid, so a script cannot fill the
+ * payments table (3,000 unpaid deposits in 7.6 s before).
+ */
+export function mayOpenPayment(tx: Tx, userId: number, idempotencyKey: string, nowMs: number = Date.now()): boolean {
+  if (firstPayment(tx, selectPayments().where("user_id", "=", userId).where("idempotency_key", "=", idempotencyKey))) return true;
+  const open = tx.first(
+    db
+      .selectFrom("payments")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("user_id", "=", userId)
+      .where("status", "=", "pending")
+      .where("purpose", "in", ["deposit", "auto_top_up_setup"])
+      .where("created_at", ">", nowMs - OPEN_PAYMENT_WINDOW_MS),
+  )!.n;
+  return open < MAX_OPEN_PAYMENTS_PER_USER;
+}
+
 export function createPendingPayment(tx: WriteTx, payment: NewPayment, nowMs: number = Date.now()): { payment: Payment; created: boolean } {
   const existing = firstPayment(tx, selectPayments().where("user_id", "=", payment.userId).where("idempotency_key", "=", payment.idempotencyKey));
   if (existing) {

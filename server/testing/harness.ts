@@ -1,5 +1,6 @@
 // Test helpers: a fresh migrated SQLite file per test, small fixtures written through the ledger, and a real HTTP server.
 import type { Store } from "../../db/connect.ts";
+import { db } from "../../db/query.ts";
 import { loadConfig, type Config } from "../config.ts";
 import { startServer, type RunningServer } from "../app.ts";
 import { hashApiKey } from "../auth/terminal.ts";
@@ -32,14 +33,10 @@ export async function createCanteen(store: Store, name = "Kantinen"): Promise<Fi
   const terminalKey = `test-terminal-key-${terminalCounter}-${crypto.randomUUID()}`;
   return store.write((tx) => {
     const now = Date.now();
-    const tenantId = Number(tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, ?)").run(`Skole ${name}`, now).lastInsertRowid);
+    const tenantId = tx.run(db.insertInto("tenants").values({ name: `Skole ${name}`, created_at: now })).lastInsertRowid;
     const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: `${name} omsætning` }, now);
-    const canteenId = Number(
-      tx.sqlite.query("INSERT INTO canteens (tenant_id, name, revenue_account_id, created_at) VALUES (?, ?, ?, ?)").run(tenantId, name, revenueAccountId, now).lastInsertRowid,
-    );
-    const terminalId = Number(
-      tx.sqlite.query("INSERT INTO terminals (canteen_id, name, api_key_hash, created_at) VALUES (?, ?, ?, ?)").run(canteenId, "Kasse", hashApiKey(terminalKey), now).lastInsertRowid,
-    );
+    const canteenId = tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name, revenue_account_id: revenueAccountId, created_at: now })).lastInsertRowid;
+    const terminalId = tx.run(db.insertInto("terminals").values({ canteen_id: canteenId, name: "Kasse", api_key_hash: hashApiKey(terminalKey), created_at: now })).lastInsertRowid;
     return { tenantId, canteenId, revenueAccountId, clearingAccountId: systemAccount(tx, "acquirer_clearing", now), terminalId, terminalKey };
   });
 }
@@ -64,17 +61,29 @@ export async function createCard(
   const cardNumber = `4${String(cardCounter).padStart(13, "0")}`;
   return store.write((tx) => {
     const now = Date.now();
-    const userId = Number(
-      tx.sqlite
-        .query("INSERT INTO users (tenant_id, role, name, email, created_at) VALUES (?, 'cardholder', ?, ?, ?)")
-        .run(fixture.tenantId, options.name === undefined ? `Bruger ${cardCounter}` : options.name || null, options.email ?? null, now).lastInsertRowid,
-    );
+    const userId = tx.run(
+      db.insertInto("users").values({
+        tenant_id: fixture.tenantId,
+        role: "cardholder",
+        name: options.name === undefined ? `Bruger ${cardCounter}` : options.name || null,
+        email: options.email ?? null,
+        created_at: now,
+      }),
+    ).lastInsertRowid;
     const accountId = openAccount(tx, { kind: "cardholder", name: "Madkort", ownerUserId: userId }, now);
-    tx.sqlite
-      .query(
-        "INSERT INTO cards (card_number, user_id, account_id, verification_code_hash, status, limit_daily_ore, limit_weekly_ore, limit_monthly_ore, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(cardNumber, userId, accountId, codeHash, options.status ?? "active", options.limits?.daily ?? null, options.limits?.weekly ?? null, options.limits?.monthly ?? null, now);
+    tx.run(
+      db.insertInto("cards").values({
+        card_number: cardNumber,
+        user_id: userId,
+        account_id: accountId,
+        verification_code_hash: codeHash,
+        status: options.status ?? "active",
+        limit_daily_ore: options.limits?.daily ?? null,
+        limit_weekly_ore: options.limits?.weekly ?? null,
+        limit_monthly_ore: options.limits?.monthly ?? null,
+        created_at: now,
+      }),
+    );
     if (options.balanceOre) {
       const result = postTransfer(tx, { id: `fund:${cardNumber}`, debitAccountId: fixture.clearingAccountId, creditAccountId: accountId, amountOre: options.balanceOre, kind: "deposit" }, now);
       if (result.status !== "posted") throw new Error("funding failed");
@@ -121,10 +130,10 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
 export function tableCounts(store: Store): Record<string, number> {
   return store.read((tx) => {
     const counts: Record<string, number> = {};
-    for (const table of ["transfers", "declined_transfers", "sales", "refunds", "ledger_accounts", "cards", "users"]) {
-      counts[table] = (tx.sqlite.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    for (const table of ["transfers", "declined_transfers", "sales", "refunds", "ledger_accounts", "cards", "users"] as const) {
+      counts[table] = tx.first(db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")))!.n;
     }
-    counts.balanceSum = (tx.sqlite.query("SELECT COALESCE(SUM(ABS(balance_ore)), 0) AS n FROM ledger_accounts").get() as { n: number }).n;
+    counts.balanceSum = tx.first(db.selectFrom("ledger_accounts").select((eb) => eb.fn.coalesce(eb.fn.sum<number>(eb.fn("abs", ["balance_ore"])), eb.lit(0)).as("n")))!.n;
     return counts;
   });
 }
@@ -182,9 +191,7 @@ export class PortalClient {
 
 /** Reads the newest mail to a recipient from the outbox table. */
 export function lastMailTo(store: Store, recipient: string): { subject: string; body: string } | null {
-  return store.read(
-    (tx) => (tx.sqlite.query("SELECT subject, body_text AS body FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1").get(recipient) as { subject: string; body: string } | null),
-  );
+  return store.read((tx) => tx.first(db.selectFrom("outbox").select(["subject", "body_text as body"]).where("recipient", "=", recipient).orderBy("id", "desc").limit(1)) ?? null);
 }
 
 /** Columns that change without a write of the request's own: reading with a session slides its expiry. */
@@ -195,6 +202,8 @@ const FINGERPRINT_IGNORED_COLUMNS: Record<string, string[]> = { sessions: ["expi
  * all: unlike counting a few tables, it also sees an UPDATE and a write to a table added later.
  */
 export function databaseFingerprint(store: Store): Record<string, string> {
+  // Raw SQL on purpose: it walks whatever tables and columns the file has (sqlite_master, pragma_table_info), which a
+  // builder typed by db/schema.ts cannot name.
   return store.read((tx) => {
     const fingerprint: Record<string, string> = {};
     const tables = tx.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;

@@ -3,7 +3,7 @@ import { A, useLocation, useSearchParams } from "@solidjs/router";
 import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
 import { localise, sentence, t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
-import { fieldIssues, trpc } from "../trpc.ts";
+import { errorCode, fieldIssues, trpc } from "../trpc.ts";
 import { formatOre, kronerFieldToOre, oreToKronerField } from "../format.ts";
 import { AccountSelect, accountLabel, useChosenAccount, withCardNumber } from "../accounts.tsx";
 import { createIdempotencyKeys } from "../idempotency.ts";
@@ -100,13 +100,14 @@ function usePaymentForm(ownOnly = false) {
   const [accepted, setAccepted] = createSignal(false);
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [busy, setBusy] = createSignal(false);
-  const [failed, setFailed] = createSignal(false);
+  /** The error shown under the form: the server's own words for "too many payments in progress", else a general one. */
+  const [failed, setFailed] = createSignal<string | null>(null);
   // One key per request: a double-clicked "Næste" starts one payment, and an edited form after an error a new one.
   const keys = createIdempotencyKeys();
   const amountKr = () => (/^\d+$/.test(amount().trim()) ? Number(amount().trim()) : Number.NaN);
   async function submit(start: (input: { accountId: number; amountKr: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
     setErrors({});
-    setFailed(false);
+    setFailed(null);
     const clientErrors: Record<string, string> = {};
     const amountIssue = wholeKronerSchema.safeParse(amountKr()).error?.issues[0]?.message;
     if (Number.isNaN(amountKr())) clientErrors.amountKr = "Beløbet skal være i hele kroner / The amount must be whole kroner";
@@ -122,7 +123,7 @@ function usePaymentForm(ownOnly = false) {
       if (session.endIfSignedOut(caught)) return;
       const issues = fieldIssues(caught);
       setErrors(issues);
-      if (Object.keys(issues).length === 0) setFailed(true);
+      if (Object.keys(issues).length === 0) setFailed(errorCode(caught) === "TOO_MANY_REQUESTS" && caught instanceof Error ? localise(caught.message) : t().error);
       setBusy(false);
     }
   }
@@ -138,7 +139,7 @@ export function DepositPage() {
       <form class="card-panel" novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.payments.startDeposit.mutate(input)); }}>
         <p>{t().depositIntro}</p>
         <PaymentFields {...form} amountLabel={t().depositAmount} />
-        <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
+        <Show when={form.failed()}><p role="alert" class="error">{form.failed()}</p></Show>
         <button type="submit" disabled={form.busy()}>{form.busy() ? t().redirecting : t().next}</button>
       </form>
     </section>
@@ -270,7 +271,7 @@ export function AutoTopUpPage() {
         <Show when={!paidByOther()}>
         <form novalidate onSubmit={(event) => { event.preventDefault(); void form.submit((input) => trpc.autoTopUp.setUp.mutate(input)); }}>
           <PaymentFields {...form} amountLabel={t().autoTopUpAmount} showTerms={!hasCard()} />
-          <Show when={form.failed()}><p role="alert" class="error">{t().error}</p></Show>
+          <Show when={form.failed()}><p role="alert" class="error">{form.failed()}</p></Show>
           <div class="actions">
             <Show when={!hasCard()}>
               <button type="submit" disabled={form.busy()}>{form.busy() ? t().redirecting : t().next}</button>

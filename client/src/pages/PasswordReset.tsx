@@ -59,12 +59,16 @@ export function ResetPasswordPage() {
   const [repeat, setRepeat] = createSignal("");
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [state, setState] = createSignal<"form" | "done" | "invalid">("form");
+  /** Too many tries from this address: the link may still be good, so the form stays with a wait message. */
+  const [waitMessage, setWaitMessage] = createSignal<string | null>(null);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     setErrors({});
+    setWaitMessage(null);
     try {
       const result = await trpc.auth.resetPassword.mutate({ token: String(params.token ?? ""), newPassword: password(), repeatPassword: repeat() });
+      if (!result.ok && result.reason === "rate_limited") return setWaitMessage(t().locked(Math.ceil(result.retryAfterSeconds / 60)));
       setState(result.ok ? "done" : "invalid");
     } catch (caught) {
       const issues = fieldIssues(caught);
@@ -85,6 +89,7 @@ export function ResetPasswordPage() {
           <label for="repeat-password">{t().repeatPassword}</label>
           <input id="repeat-password" type="password" autocomplete="new-password" value={repeat()} onInput={(event) => setRepeat(event.currentTarget.value)} />
           <Show when={errors().repeatPassword}><p role="alert" class="error">{localise(errors().repeatPassword!)}</p></Show>
+          <Show when={waitMessage()}><p role="alert" class="error">{waitMessage()}</p></Show>
           <button type="submit">{t().savePassword}</button>
         </form>
       </Show>

@@ -31,7 +31,8 @@ function ChangePassword() {
       if (result.ok) {
         setMessage({ ok: true, text: t().passwordChanged });
         setValues({ currentPassword: "", newPassword: "", repeatPassword: "" });
-      } else setMessage({ ok: false, text: t().wrongPassword });
+      } else if (result.reason === "locked") setMessage({ ok: false, text: t().locked(Math.ceil(result.retryAfterSeconds / 60)) });
+      else setMessage({ ok: false, text: t().wrongPassword });
     } catch (caught) {
       setErrors(fieldIssues(caught));
       if (Object.keys(fieldIssues(caught)).length === 0) setMessage({ ok: false, text: t().error });

@@ -4,7 +4,7 @@ import { emailSchema } from "../../../common/portal.ts";
 import { db } from "../../../db/query.ts";
 import { portalPublicProcedure, staffProcedure, type Context } from "../../trpc.ts";
 import { createSession, deleteSession, findSession, generateSessionToken, readCookie, SESSION_COOKIE, sessionCookie, clearedSessionCookie } from "../../auth/session.ts";
-import { lockoutSeconds, markLoginSucceeded, reserveLoginAttempt } from "../../auth/login-limit.ts";
+import { loginSucceeded, loginWaitSeconds, reserveLoginAttempt } from "../../auth/login-limit.ts";
 import { canteensOfTenant } from "../../services/backoffice/canteens.ts";
 import { recordLogin } from "../../ops/record.ts";
 
@@ -22,11 +22,6 @@ export const sessionProcedures = {
   login: portalPublicProcedure.input(z.strictObject({ email: emailSchema, password: z.string().min(1).max(200) })).mutation(async ({ ctx, input }) => {
     const { store } = ctx.services;
     const username = `staff:${input.email.toLowerCase()}`;
-    const reservation = await store.write((tx) => reserveLoginAttempt(tx, username, ctx.clientAddress));
-    if (reservation.attemptId === null) {
-      recordLogin("staff", "locked", { requestId: ctx.requestId, client: ctx.clientAddress });
-      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.lockedSeconds };
-    }
     const staff = store.read((tx) =>
       tx.first(
         db
@@ -38,13 +33,20 @@ export const sessionProcedures = {
           .$narrowType<{ role: "staff" | "admin" }>(),
       ),
     );
+    const subject = { userId: staff?.id ?? null, username };
+    const reservation = await store.write((tx) => reserveLoginAttempt(tx, subject, ctx.clientAddress));
+    if (reservation.ticket === null) {
+      recordLogin("staff", "locked", { requestId: ctx.requestId, client: ctx.clientAddress });
+      return { ok: false as const, reason: "locked" as const, retryAfterSeconds: reservation.retryAfterSeconds };
+    }
+    const ticket = reservation.ticket;
     const valid = staff?.password_hash ? await Bun.password.verify(input.password, staff.password_hash) : (await Bun.password.verify(input.password, await dummyHash)) && false;
     recordLogin("staff", valid ? "succeeded" : "failed", { requestId: ctx.requestId, client: ctx.clientAddress });
     if (!valid || !staff) {
-      const locked = store.read((tx) => lockoutSeconds(tx, username, ctx.clientAddress));
+      const locked = store.read((tx) => loginWaitSeconds(tx, subject, ctx.clientAddress));
       return locked > 0 ? { ok: false as const, reason: "locked" as const, retryAfterSeconds: locked } : { ok: false as const, reason: "invalid_credentials" as const };
     }
-    await store.write((tx) => markLoginSucceeded(tx, reservation.attemptId!));
+    await store.write((tx) => loginSucceeded(tx, ticket));
     const old = readCookie(ctx.headers.get("cookie"), SESSION_COOKIE);
     if (old) {
       const found = store.read((tx) => findSession(tx, old));
