@@ -6,9 +6,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Waits up to 25 s: a server with demo data starts in about a second, but on a loaded 2-core machine it took over 10. */
+/** Waits up to 60 s: a server with demo data starts in about a second, but on a loaded 2-core machine it took over 25. */
 export async function waitForHttp(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt += 1) {
+  for (let attempt = 0; attempt < 1_200; attempt += 1) {
     try {
       const response = await fetch(url);
       if (response.status < 500) return;
