@@ -116,10 +116,12 @@ test("a product is created, edited and repriced in a dialog, put on tomorrow's m
   const edit = page.getByRole("dialog", { name: `Redigér ${name}` });
   await edit.getByLabel("Pris (kr.)").fill("32,50");
   await edit.getByLabel("Allergener").fill("selleri");
+  await edit.getByLabel(/Maks\. portioner pr\. dag/).fill("3");
   await edit.getByRole("button", { name: "Gem" }).click();
   await expect(edit).toHaveCount(0);
   await expect(product).toContainText(kroner(3_250));
   await expect(product).toContainText("selleri");
+  await expect(product.getByRole("cell").nth(3)).toHaveText("3");
 
   // The week's menu names the weekdays; tomorrow may be in next week.
   const tomorrow = Date.now() + 86_400_000;
@@ -130,7 +132,9 @@ test("a product is created, edited and repriced in a dialog, put on tomorrow's m
   if ((await menu.getByLabel(cell, { exact: true }).count()) === 0) await page.getByRole("button", { name: "Næste uge ›" }).click();
   await menu.getByLabel(cell, { exact: true }).check();
   await expect(page.getByRole("status").filter({ hasText: "Menuen er gemt." })).toBeVisible();
+  // Ticked onto the day, the product brings its own limit; the day's limit can then be set apart.
   const limit = menu.getByLabel(`Maks. portioner ${cell}`);
+  await expect(limit).toHaveValue("3");
   await limit.fill("2");
   await limit.press("Tab");
   await expect(limit).toHaveValue("2");
@@ -140,11 +144,14 @@ test("a product is created, edited and repriced in a dialog, put on tomorrow's m
   await expect(menu.getByRole("row").filter({ hasText: name })).toHaveCount(1);
   if ((await menu.getByLabel(cell, { exact: true }).count()) === 0) await page.getByRole("button", { name: "Næste uge ›" }).click();
   await expect(menu.getByLabel(`Maks. portioner ${cell}`)).toHaveValue("2");
-  // Ticked off and on again, the day keeps its limit.
+  // Ticked off and on again, the day never loses its limit: it gets the product's own again.
   await menu.getByLabel(cell, { exact: true }).uncheck();
   await expect(menu.getByLabel(`Maks. portioner ${cell}`)).toHaveCount(0);
   await menu.getByLabel(cell, { exact: true }).check();
-  await expect(menu.getByLabel(`Maks. portioner ${cell}`)).toHaveValue("2");
+  await expect(menu.getByLabel(`Maks. portioner ${cell}`)).toHaveValue("3");
+  await menu.getByLabel(`Maks. portioner ${cell}`).fill("2");
+  await menu.getByLabel(`Maks. portioner ${cell}`).press("Tab");
+  await expect(page.getByRole("status").filter({ hasText: "Menuen er gemt." })).toBeVisible();
 
   // The cardholder sees the new price and the limit in the webshop.
   const context = await browser.newContext();
@@ -258,4 +265,99 @@ test("the audit log filters by kind, by who and by date, and reads in words", as
   await page.getByRole("button", { name: "Nulstil filtre" }).click();
   await expect(page.getByLabel("Type")).toHaveValue("");
   await expect(log.locator("tr[data-action]").first()).toBeVisible();
+});
+
+test("a card blocked in the back office shows Spærret on the cardholder's open Konti page without a reload, and unblocked Aktiv", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  await adminSignIn(page);
+  const form = page.getByRole("form", { name: "Udsted kort" });
+  await form.getByLabel("Navn").fill("Live Spærring");
+  await form.getByLabel("E-mail").fill(`live.${Date.now()}@example.dk`);
+  await form.getByRole("button", { name: "Udsted kort" }).click();
+  await expect(page.getByRole("heading", { name: "Kortbrev – Live Spærring" })).toBeVisible();
+  const cardNumber = (await page.getByTestId("issued-card-number").textContent())!;
+  const code = (await page.getByTestId("issued-code").textContent())!;
+
+  const context = await browser.newContext();
+  const holder = await context.newPage();
+  await signIn(holder, cardNumber, code);
+  await expect(holder).toHaveURL(/\/konti$/);
+  // Live: the block below cannot fall between the page's account list and its stream.
+  await expect(holder.locator('[data-live="true"]')).toHaveCount(1);
+  const account = holder.locator(".account-card");
+  await expect(account).toContainText("Aktiv");
+
+  await page.getByLabel(/Søg/).fill(cardNumber);
+  const row = page.getByRole("row").filter({ hasText: cardNumber });
+  await row.getByRole("button", { name: "Spær kort for Live Spærring" }).click();
+  await page.getByRole("alertdialog", { name: "Spær kort" }).getByRole("button", { name: "Spær kort" }).click();
+  await expect(row).toContainText("Spærret");
+  await expect(account.locator(".status-blocked")).toHaveText("Spærret");
+  await expect(account.getByRole("button", { name: "Spær kort" })).toHaveCount(0);
+
+  await row.getByRole("button", { name: "Åbn kort for Live Spærring" }).click();
+  await page.getByRole("alertdialog", { name: "Åbn kort" }).getByRole("button", { name: "Åbn kort" }).click();
+  await expect(account.locator(".status-active")).toHaveText("Aktiv");
+  await context.close();
+});
+
+test("a second canteen: chosen once, its tills and kitchen screens, catalogue and menus are its own", async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  await adminSignIn(page);
+  await page.getByRole("button", { name: "Kasser og skærme" }).click();
+  const canteen = `Kantine Nord ${Date.now() % 100_000}`;
+  await page.getByLabel("Ny kantine").fill(canteen);
+  await page.getByRole("button", { name: "Opret kantine" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Kantinen ${canteen} er oprettet og valgt.` })).toBeVisible();
+  await expect(page.getByLabel("Kantine", { exact: true }).locator("option:checked")).toHaveText(canteen);
+  // A kitchen screen for the new canteen.
+  await page.getByLabel("Type").selectOption({ label: "Køkkenskærm" });
+  await page.getByLabel("Navn").fill("Skærm Nord");
+  await page.getByRole("button", { name: "Opret", exact: true }).click();
+  const key = (await page.getByTestId("device-secret").textContent())!;
+  await expect(page.getByText(`Skærm: Skærm Nord (${canteen}) – aktiv`)).toBeVisible();
+
+  // The catalogue follows the choice: the new canteen starts empty, and its product is not the first canteen's.
+  await page.getByRole("button", { name: "Katalog og menuer" }).click();
+  await expect(page.getByLabel("Kantine", { exact: true }).locator("option:checked")).toHaveText(canteen);
+  await expect(page.getByText("Ingen produkter endnu.")).toBeVisible();
+  const form = page.getByRole("form", { name: "Nyt produkt" });
+  await form.getByLabel("Navn").fill("Nordsalat");
+  await form.getByLabel("Pris (kr.)").fill("28");
+  await form.getByRole("button", { name: "Gem produkt" }).click();
+  const products = page.getByRole("table", { name: "Produkter" });
+  await expect(products.getByRole("row").filter({ hasText: "Nordsalat" })).toHaveCount(1);
+  await expect(products.getByRole("row")).toHaveCount(2);
+  await page.getByLabel("Kantine", { exact: true }).selectOption({ label: "Kantinen" });
+  await expect(products.getByRole("row").filter({ hasText: "Dagens ret" }).first()).toBeVisible();
+  await expect(products.getByRole("row").filter({ hasText: "Nordsalat" })).toHaveCount(0);
+
+  // The screen signs in to the new canteen's queue.
+  const context = await browser.newContext();
+  const kitchen = await context.newPage();
+  await kitchen.goto("/kitchen");
+  await kitchen.getByLabel("Skærmens kode").fill(key);
+  await kitchen.getByRole("button", { name: "Log skærmen på" }).click();
+  await expect(kitchen.getByRole("heading", { level: 1 })).toContainText(canteen);
+  await context.close();
+});
+
+test("the card list pages beyond 50: a class of 55 shows 1–50, then 51–55", async ({ page }) => {
+  test.setTimeout(120_000);
+  await adminSignIn(page);
+  const className = `P${Date.now() % 1_000_000}`;
+  const csv = ["navn;e-mail;skole;klasse;spor", ...Array.from({ length: 55 }, (_, index) => `Elev ${String(index + 1).padStart(2, "0")};;Demo Skole;${className};`)].join("\n");
+  await page.getByLabel(/CSV med kolonnerne/).fill(csv);
+  await page.getByRole("button", { name: "Importér", exact: true }).click();
+  await expect(page.getByText("55 kort er udstedt.")).toBeVisible({ timeout: 90_000 });
+  await page.getByLabel(/Søg/).fill(className);
+  await expect(page.getByTestId("cards-range")).toHaveText("Viser 1–50 af 55");
+  const rows = page.getByRole("row").filter({ hasText: className });
+  await expect(rows).toHaveCount(50);
+  await page.getByRole("button", { name: "Næste ›" }).click();
+  await expect(page.getByTestId("cards-range")).toHaveText("Viser 51–55 af 55");
+  await expect(rows).toHaveCount(5);
+  await expect(page.getByRole("button", { name: "Næste ›" })).toBeDisabled();
+  await page.getByRole("button", { name: "‹ Forrige" }).click();
+  await expect(rows).toHaveCount(50);
 });

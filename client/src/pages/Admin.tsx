@@ -3,7 +3,7 @@ import { createEffect, createResource, For, Match, Switch, type JSX } from "soli
 import { errorCode, trpc } from "../trpc.ts";
 import { language, setLanguage } from "../i18n.ts";
 import { a } from "../admin-i18n.ts";
-import { section, setChosenCanteen, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
+import { forgetCanteens, section, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
 import { SignIn } from "./admin/SignIn.tsx";
 import { Cards } from "./admin/Cards.tsx";
 import { Devices } from "./admin/Devices.tsx";
@@ -44,7 +44,7 @@ export function AdminPage() {
     if (me.state === "ready" && me() === null) {
       setSection("cards");
       setCorrectionTarget(null);
-      setChosenCanteen(null);
+      forgetCanteens();
     }
   });
   return (

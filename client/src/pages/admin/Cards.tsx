@@ -25,11 +25,28 @@ type Question =
   | { kind: "guardian"; row: Row }
   | { kind: "removeGuardian"; row: Row; guardian: Guardian };
 
+const CARD_PAGE = 50;
 const holderName = (row: { name: string | null; cardNumber: string }) => row.name?.trim() || row.cardNumber;
 
 export function Cards(props: { me: Me }) {
   const [query, setQuery] = createSignal("");
-  const [results, { refetch }] = createResource(query, (value) => trpc.backoffice.searchCards.query({ query: value }));
+  // Paged: 50 rows at a time, with how many match in all, so a school of 600 pupils can be browsed to the end.
+  const [pageIndex, setPageIndex] = createSignal(0);
+  const [results, { refetch: refetchRows }] = createResource(
+    () => ({ query: query(), offset: pageIndex() * CARD_PAGE }),
+    (input) => trpc.backoffice.searchCards.query({ ...input, limit: CARD_PAGE }),
+  );
+  const [count, { refetch: refetchCount }] = createResource(query, (value) => trpc.backoffice.countCards.query({ query: value }));
+  const refetch = () => {
+    void refetchRows();
+    void refetchCount();
+  };
+  const total = () => (count.error ? null : (count()?.total ?? null));
+  const pages = () => Math.max(1, Math.ceil((total() ?? 0) / CARD_PAGE));
+  const search = (value: string) => {
+    setQuery(value);
+    setPageIndex(0);
+  };
   const [fields, setFields] = createSignal({ name: "", email: "", school: "", className: "", track: "" });
   const [issued, setIssued] = createSignal<{ cardNumber: string; verificationCode: string; name: string } | null>(null);
   const [result, setResult] = createSignal<Outcome>(null);
@@ -129,7 +146,7 @@ export function Cards(props: { me: Me }) {
     <section>
       <h2>{a().cardsTitle}</h2>
       <label for="card-search">{a().search}</label>
-      <input id="card-search" type="search" value={query()} onInput={(event) => setQuery(event.currentTarget.value)} />
+      <input id="card-search" type="search" value={query()} onInput={(event) => search(event.currentTarget.value)} />
       <Result value={rowResult()} />
       <div class="table-scroll">
         <table class="compact">
@@ -179,6 +196,13 @@ export function Cards(props: { me: Me }) {
         </table>
       </div>
       <ListState of={results} empty={rowsOf(results).length === 0} emptyText={a().noCards} />
+      <Show when={total() !== null && total()! > 0}>
+        <nav class="pager" aria-label={a().paging}>
+          <button type="button" class="secondary" disabled={pageIndex() === 0 || results.loading} onClick={() => setPageIndex(pageIndex() - 1)}>‹ {a().previousPage}</button>
+          <span data-testid="cards-range">{a().showingRange(pageIndex() * CARD_PAGE + 1, Math.min(total()!, (pageIndex() + 1) * CARD_PAGE), total()!)}</span>
+          <button type="button" class="secondary" disabled={pageIndex() + 1 >= pages() || results.loading} onClick={() => setPageIndex(pageIndex() + 1)}>{a().nextPage} ›</button>
+        </nav>
+      </Show>
       <Show when={question()}>
         {(open) => (
           <Switch>

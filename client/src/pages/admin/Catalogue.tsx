@@ -15,16 +15,19 @@ interface ProductFields {
   price: string;
   allergens: string;
   description: string;
+  /** The product's own portion limit per day, whole portions; empty for none. Ticking it onto a day uses it. */
+  portionLimit: string;
   active: boolean;
 }
 
-const emptyFields = (): ProductFields => ({ name: "", category: "Dagens ret", price: "", allergens: "", description: "", active: true });
+const emptyFields = (): ProductFields => ({ name: "", category: "Dagens ret", price: "", allergens: "", description: "", portionLimit: "", active: true });
 const fieldsOf = (product: Product): ProductFields => ({
   name: product.name,
   category: product.category,
   price: (product.priceOre / 100).toFixed(2).replace(".", ","),
   allergens: product.allergens ?? "",
   description: product.description ?? "",
+  portionLimit: product.portionLimit === null ? "" : String(product.portionLimit),
   active: product.active,
 });
 
@@ -53,15 +56,17 @@ const weekdayLong = (day: string) => new Intl.DateTimeFormat(locale(), { weekday
 const dayMonth = (day: string) => `${day.slice(8, 10)}-${day.slice(5, 7)}`;
 
 /** The form's fields → what saveProduct takes, or a message for the field at fault. */
-function productInput(fields: ProductFields): { ok: true; priceOre: number } | { ok: false; text: string } {
+function productInput(fields: ProductFields): { ok: true; priceOre: number; portionLimit: number | null } | { ok: false; text: string } {
   if (!fields.name.trim()) return { ok: false, text: a().productNameRequired };
   const priceOre = parseKroner(fields.price);
   if (Number.isNaN(priceOre)) return { ok: false, text: a().badPrice };
-  return { ok: true, priceOre };
+  const limit = fields.portionLimit.trim();
+  if (limit !== "" && !/^\d{1,5}$/.test(limit)) return { ok: false, text: a().badLimit };
+  return { ok: true, priceOre, portionLimit: limit === "" ? null : Number(limit) };
 }
 
 function ProductForm(props: { idPrefix: string; fields: ProductFields; onChange: (fields: ProductFields) => void; withActive?: boolean }) {
-  const input = (key: "name" | "category" | "price" | "allergens" | "description", label: string, extra: { inputmode?: "decimal" } = {}) => (
+  const input = (key: "name" | "category" | "price" | "allergens" | "description" | "portionLimit", label: string, extra: { inputmode?: "decimal" | "numeric" } = {}) => (
     <>
       <label for={`${props.idPrefix}-${key}`}>{label}</label>
       <input id={`${props.idPrefix}-${key}`} {...extra} value={props.fields[key]} onInput={(event) => props.onChange({ ...props.fields, [key]: event.currentTarget.value })} />
@@ -74,6 +79,7 @@ function ProductForm(props: { idPrefix: string; fields: ProductFields; onChange:
       {input("price", a().price, { inputmode: "decimal" })}
       {input("allergens", a().allergens)}
       {input("description", a().productDescription)}
+      {input("portionLimit", a().productPortionLimit, { inputmode: "numeric" })}
       <Show when={props.withActive}>
         <label class="checkbox">
           <input type="checkbox" checked={props.fields.active} onChange={(event) => props.onChange({ ...props.fields, active: event.currentTarget.checked })} />
@@ -87,7 +93,7 @@ function ProductForm(props: { idPrefix: string; fields: ProductFields; onChange:
 export function Catalogue(props: { me: Me }) {
   const canteen = () => canteenOf(props.me);
   const canteenId = () => canteen().canteenId;
-  const [allProducts, { refetch }] = createResource(() => trpc.backoffice.products.query());
+  const [allProducts, { refetch }] = createResource(canteenId, (id) => trpc.backoffice.products.query({ canteenId: id }));
   const products = () => rowsOf(allProducts).filter((product) => product.canteenId === canteenId());
   const [result, setResult] = createSignal<Outcome>(null);
 
@@ -111,6 +117,7 @@ export function Catalogue(props: { me: Me }) {
         priceOre: checked.priceOre,
         ...(fields.allergens.trim() ? { allergens: fields.allergens.trim() } : {}),
         ...(fields.description.trim() ? { description: fields.description.trim() } : {}),
+        portionLimit: checked.portionLimit,
         active: true,
         idempotencyKey: productKey.key(),
       });
@@ -147,6 +154,7 @@ export function Catalogue(props: { me: Me }) {
         priceOre: checked.priceOre,
         ...(fields.allergens.trim() ? { allergens: fields.allergens.trim() } : {}),
         ...(fields.description.trim() ? { description: fields.description.trim() } : {}),
+        portionLimit: checked.portionLimit,
         active: fields.active,
         // Required by the procedure; it only matters when creating, so an edit draws a fresh one.
         idempotencyKey: crypto.randomUUID(),
@@ -165,10 +173,25 @@ export function Catalogue(props: { me: Me }) {
     setDialogError(null);
     setEditing({ product, fields: fieldsOf(product) });
   }
-  async function activate(product: Product) {
-    const checked = await save(product, { ...fieldsOf(product), active: true }, a().productActivated(product.name));
-    if (!checked) setResult({ ok: false, text: dialogError() ?? a().somethingWrong });
+  /** On or off sale: off sale leaves the menus, the webshop and the tills, and stays in the catalogue. */
+  async function setActive(product: Product, active: boolean): Promise<boolean> {
+    setDialogBusy(true);
+    setDialogError(null);
+    try {
+      await trpc.backoffice.setProductActive.mutate({ productId: product.productId, active });
+      setResult({ ok: true, text: active ? a().productActivated(product.name) : a().productDeactivated(product.name) });
+      return true;
+    } catch (error) {
+      setDialogError(failureText(error));
+      if (active) setResult({ ok: false, text: failureText(error) });
+      return false;
+    } finally {
+      setDialogBusy(false);
+      void refetch();
+      void refetchWeek();
+    }
   }
+  const activate = (product: Product) => setActive(product, true);
 
   // The week shown: Monday to Sunday, moved a week at a time; days before today are shown but cannot be changed.
   const [monday, setMonday] = createSignal(mondayOf(today()));
@@ -177,15 +200,17 @@ export function Catalogue(props: { me: Me }) {
     () => ({ canteenId: canteenId(), days: days() }),
     (input) => trpc.backoffice.menuWeek.query(input),
   );
-  const itemOn = (day: string, productId: number) => (week.error ? undefined : week()?.find((menuDay) => menuDay.day === day)?.items.find((item) => item.productId === productId));
+  const itemOn = (day: string, productId: number) => (week.error ? undefined : week()?.find((entry) => entry.day === day)?.items.find((item) => item.productId === productId));
   const [savingCell, setSavingCell] = createSignal<string | null>(null);
-  /** One menu cell: offered or not, and its portion limit, which ticking on or off never drops by itself. */
-  // An undefined limit leaves it to the server: the day's own limit if the product is on it, else the product's portion limit.
-  async function setItem(day: string, product: Product, offered: boolean, quantityLimit: number | null | undefined) {
+  /**
+   * One menu cell: offered or not, and its portion limit. Ticked without a limit the server keeps the day's limit, or
+   * gives a newly ticked product its own portion limit; a limit typed in the cell is sent as it is.
+   */
+  async function setItem(day: string, product: Product, offered: boolean, quantityLimit?: number | null) {
     const cell = `${day}:${product.productId}`;
     setSavingCell(cell);
     try {
-      await trpc.backoffice.setMenuItem.mutate({ canteenId: canteenId(), deliveryDay: day, productId: product.productId, offered, ...(quantityLimit === undefined ? {} : { quantityLimit }) });
+      await trpc.backoffice.setMenuItem.mutate({ canteenId: canteenId(), deliveryDay: day, productId: product.productId, offered, ...(quantityLimit !== undefined ? { quantityLimit } : {}) });
       setResult({ ok: true, text: a().menuSaved });
     } catch (error) {
       setResult({ ok: false, text: failureText(error) });
@@ -195,13 +220,10 @@ export function Catalogue(props: { me: Me }) {
       void refetchWeek();
     }
   }
-  // The limit typed last for a product (kept while it is ticked off), so ticking it on again brings it back.
-  const lastLimits = new Map<string, number | null>();
   function limitFieldChanged(day: string, product: Product, text: string) {
     const trimmed = text.trim();
     if (trimmed !== "" && !/^\d{1,5}$/.test(trimmed)) return setResult({ ok: false, text: a().badLimit });
     const limit = trimmed === "" ? null : Number(trimmed);
-    lastLimits.set(`${day}:${product.productId}`, limit);
     if ((itemOn(day, product.productId)?.quantityLimit ?? null) !== limit) void setItem(day, product, true, limit);
   }
 
@@ -239,6 +261,7 @@ export function Catalogue(props: { me: Me }) {
                 <th scope="col">{a().category}</th>
                 <th scope="col" class="number">{a().price}</th>
                 <th scope="col">{a().allergens}</th>
+                <th scope="col" class="number">{a().portionColumn}</th>
                 <th scope="col">{a().status}</th>
                 <th scope="col">{a().action}</th>
               </tr>
@@ -251,6 +274,7 @@ export function Catalogue(props: { me: Me }) {
                     <td>{product.category}</td>
                     <td class="number">{formatOre(product.priceOre)}</td>
                     <td>{product.allergens ?? ""}</td>
+                    <td class="number">{product.portionLimit ?? "–"}</td>
                     <td>{product.active ? a().productActive : a().productInactive}</td>
                     <td class="actions">
                       <button type="button" class="secondary" aria-label={a().editProduct(product.name)} onClick={() => openEdit(product)}>{a().edit}</button>
@@ -302,7 +326,10 @@ export function Catalogue(props: { me: Me }) {
             <For each={products().filter((product) => product.active)}>
               {(product) => (
                 <tr>
-                  <th scope="row">{product.name} ({formatOre(product.priceOre)})</th>
+                  <th scope="row">
+                    {product.name} ({formatOre(product.priceOre)})
+                    <Show when={product.portionLimit !== null}><small>{a().defaultLimit(product.portionLimit!)}</small></Show>
+                  </th>
                   <For each={days()}>
                     {(day) => {
                       const item = () => itemOn(day, product.productId);
@@ -316,12 +343,7 @@ export function Catalogue(props: { me: Me }) {
                             aria-label={label}
                             checked={Boolean(item())}
                             disabled={past() || busy()}
-                            onChange={(event) => {
-                              const offered = event.currentTarget.checked;
-                              const key = `${day}:${product.productId}`;
-                              if (!offered) lastLimits.set(key, item()?.quantityLimit ?? null);
-                              void setItem(day, product, offered, offered ? lastLimits.get(key) : null);
-                            }}
+                            onChange={(event) => void setItem(day, product, event.currentTarget.checked)}
                           />
                           <Show when={item()}>
                             <input
@@ -333,6 +355,9 @@ export function Catalogue(props: { me: Me }) {
                               disabled={past() || busy()}
                               onChange={(event) => limitFieldChanged(day, product, event.currentTarget.value)}
                             />
+                            <Show when={item()!.ordered > 0}>
+                              <small class="ordered" title={a().orderedTitle}>{a().ordered(item()!.ordered)}</small>
+                            </Show>
                           </Show>
                         </td>
                       );
@@ -382,7 +407,7 @@ export function Catalogue(props: { me: Me }) {
             error={dialogError()}
             onCancel={() => setDeactivating(null)}
             onConfirm={async () => {
-              if (await save(product(), { ...fieldsOf(product()), active: false }, a().productDeactivated(product().name))) setDeactivating(null);
+              if (await setActive(product(), false)) setDeactivating(null);
             }}
           />
         )}

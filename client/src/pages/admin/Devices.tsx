@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { a } from "../../admin-i18n.ts";
 import { confirmDialog } from "../../components/ConfirmDialog.tsx";
-import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";
+import { type Me, Result, type Outcome, failureText, attempt, ListState, rowsOf, canteenOf, CanteenPicker, formKey, addCanteen } from "./shared.tsx";
 
 export function Devices(props: { me: Me }) {
   const [devices, { refetch }] = createResource(() => trpc.backoffice.devices.query());
@@ -36,9 +36,34 @@ export function Devices(props: { me: Me }) {
     await attempt(setResult, () => trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id }), a().deviceRevoked);
     void refetch();
   }
+  // Opret kantine (administrators): a school with several canteens gets each its own tills, screens, catalogue and menus.
+  const [canteenName, setCanteenName] = createSignal("");
+  const [creatingCanteen, setCreatingCanteen] = createSignal(false);
+  const canteenKey = formKey(canteenName);
+  async function createCanteen(event: SubmitEvent) {
+    event.preventDefault();
+    if (creatingCanteen()) return;
+    setCreatingCanteen(true);
+    try {
+      const created = await trpc.backoffice.createCanteen.mutate({ name: canteenName().trim(), idempotencyKey: canteenKey.key() });
+      canteenKey.next();
+      addCanteen({ canteenId: created.canteenId, name: created.name, orderCutoffTime: "09:30" });
+      setCanteenName("");
+      setResult({ ok: true, text: a().canteenCreated(created.name) });
+    } catch (error) {
+      setResult({ ok: false, text: failureText(error) });
+    } finally {
+      setCreatingCanteen(false);
+    }
+  }
   return (
     <section>
       <h2>{a().devicesTitle}</h2>
+      <form class="card-panel" onSubmit={createCanteen} novalidate aria-label={a().createCanteen}>
+        <label for="canteen-name">{a().newCanteen}</label>
+        <input id="canteen-name" value={canteenName()} onInput={(event) => setCanteenName(event.currentTarget.value)} />
+        <button type="submit" disabled={creatingCanteen()} aria-busy={creatingCanteen() ? "true" : undefined}>{creatingCanteen() ? a().saving : a().createCanteen}</button>
+      </form>
       <form class="card-panel" onSubmit={create} aria-label={a().createDevice}>
         <CanteenPicker me={props.me} id="device-canteen" />
         <label for="device-kind">{a().type}</label>

@@ -79,19 +79,34 @@ export function rowsOf<T>(resource: Resource<T[]>): T[] {
  * are made for the chosen one. Null until chosen: the first canteen then.
  */
 const [chosenCanteen, setChosenCanteen] = createSignal<number | null>(null);
+/** Canteens created in this session (Opret kantine), until the next sign-in reads them with the rest. */
+const [addedCanteens, setAddedCanteens] = createSignal<Me["canteens"]>([]);
 export { setChosenCanteen };
+export function allCanteens(me: Me): Me["canteens"] {
+  return [...me.canteens, ...addedCanteens().filter((added) => !me.canteens.some((canteen) => canteen.canteenId === added.canteenId))];
+}
+/** A new canteen joins the choices and becomes the chosen one. */
+export function addCanteen(canteen: Me["canteens"][number]): void {
+  setAddedCanteens([...addedCanteens(), canteen]);
+  setChosenCanteen(canteen.canteenId);
+}
+export function forgetCanteens(): void {
+  setChosenCanteen(null);
+  setAddedCanteens([]);
+}
 export function canteenOf(me: Me): Me["canteens"][number] {
-  return me.canteens.find((canteen) => canteen.canteenId === chosenCanteen()) ?? me.canteens[0]!;
+  const canteens = allCanteens(me);
+  return canteens.find((canteen) => canteen.canteenId === chosenCanteen()) ?? canteens[0]!;
 }
 
 /** "Kantine": a choice when the school has several canteens, else just its name. */
 export function CanteenPicker(props: { me: Me; id: string }) {
   return (
-    <Show when={props.me.canteens.length > 1} fallback={<p class="canteen-name">{a().canteen}: <strong>{canteenOf(props.me).name}</strong></p>}>
+    <Show when={allCanteens(props.me).length > 1} fallback={<p class="canteen-name">{a().canteen}: <strong>{canteenOf(props.me).name}</strong></p>}>
       <div class="canteen-picker">
         <label for={props.id}>{a().canteen}</label>
         <select id={props.id} value={canteenOf(props.me).canteenId} onChange={(event) => setChosenCanteen(Number(event.currentTarget.value))}>
-          <For each={props.me.canteens}>{(canteen) => <option value={canteen.canteenId}>{canteen.name}</option>}</For>
+          <For each={allCanteens(props.me)}>{(canteen) => <option value={canteen.canteenId}>{canteen.name}</option>}</For>
         </select>
       </div>
     </Show>
