@@ -373,6 +373,9 @@ export function PayerSettingsPage() {
     </>
   );
   const limitsReadOnly = () => limits()?.editable === false;
+  // While the chosen account's values load, nothing can be typed: a late answer would overwrite what was typed, and
+  // Gem would save the old values on the new account.
+  const limitsLocked = () => limitsReadOnly() || limits.loading;
   return (
     <section>
       <h1>{t().depositTitle}</h1>
@@ -384,11 +387,11 @@ export function PayerSettingsPage() {
           <fieldset>
             <legend>{t().maxSpending}</legend>
             <small>{t().maxSpendingHelp}</small>
-            {field("payer-daily", t().daily, daily, setDaily, limitsReadOnly)}
-            {field("payer-weekly", t().weekly, weekly, setWeekly, limitsReadOnly)}
-            {field("payer-monthly", t().monthly, monthly, setMonthly, limitsReadOnly)}
+            {field("payer-daily", t().daily, daily, setDaily, limitsLocked)}
+            {field("payer-weekly", t().weekly, weekly, setWeekly, limitsLocked)}
+            {field("payer-monthly", t().monthly, monthly, setMonthly, limitsLocked)}
           </fieldset>
-          <Show when={limitsReadOnly()} fallback={<button type="submit" disabled={busy()}>{t().saveLimits}</button>}>
+          <Show when={limitsReadOnly()} fallback={<button type="submit" disabled={busy() || limits.loading}>{t().saveLimits}</button>}>
             <p class="notice">{t().limitsReadOnly}</p>
           </Show>
           <Show when={limitsMessage()}>{(message) => <p role={message().ok ? "status" : "alert"} class={message().ok ? "success" : "error"}>{message().text}</p>}</Show>
@@ -399,7 +402,7 @@ export function PayerSettingsPage() {
             <Show when={alert() && !alert()!.payerIsViewer}>
               <p>{t().lowBalanceChosenBy(alert()!.payerName ?? "", formatOre(alert()!.thresholdOre))}</p>
             </Show>
-            {field("payer-threshold", t().lowBalanceThreshold, threshold, setThreshold, alertReadOnly)}
+            {field("payer-threshold", t().lowBalanceThreshold, threshold, setThreshold, () => alertReadOnly() || alert.loading)}
             <Show when={!alertReadOnly()}>
               <label for="payer-alert-email">{t().lowBalanceEmail}</label>
               <input id="payer-alert-email" type="email" autocomplete="email" value={email()} onInput={(event) => setEmail(event.currentTarget.value)} />
@@ -408,7 +411,7 @@ export function PayerSettingsPage() {
           </fieldset>
           <Show when={!alertReadOnly()}>
             <div class="actions">
-              <button type="submit" disabled={busy()}>{t().lowBalanceSave}</button>
+              <button type="submit" disabled={busy() || alert.loading}>{t().lowBalanceSave}</button>
               <Show when={alert()}><button type="button" class="secondary" onClick={removeAlert}>{t().lowBalanceRemove}</button></Show>
             </div>
           </Show>
