@@ -83,7 +83,8 @@ test("a scripted session leaves no CPR number, code, key, session or reset token
   const lines = output.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
   for (const line of lines) expect(typeof line.level === "string" && typeof line.time === "string" && typeof line.msg === "string", JSON.stringify(line)).toBe(true);
   expect(new Set(requestIds).size).toBe(requestIds.length);
-  expect(requestIds.length).toBeGreaterThan(10);
+  // Nine calls above and at least one look into the outbox.
+  expect(requestIds.length).toBeGreaterThanOrEqual(10);
   for (const id of requestIds) {
     const requestLines = lines.filter((line) => line.msg === "request" && line.requestId === id);
     expect(requestLines, `request line for ${id}`).toHaveLength(1);
