@@ -309,6 +309,13 @@ async function fixedRateSales(): Promise<void> {
   };
   const passes = (result: OpenLoopResult) => result.p99Ms <= P99_GOAL_MS && result.failed === 0 && result.achievedPerSecond >= result.rate * 0.95;
 
+  /** BENCH_RATES=1000,2000: only these rates, without the search or the comparison run (for profiling one rate). */
+  const onlyRates = (process.env.BENCH_RATES ?? "").split(",").map(Number).filter((rate) => rate > 0);
+  if (onlyRates.length > 0) {
+    for (const rate of onlyRates) await step(rate);
+    printFixedRateSteps(steps);
+    return;
+  }
   const atTarget = await step(1_000);
   let good = passes(atTarget) ? 1_000 : 0;
   let bad = passes(atTarget) ? 0 : 1_000;
@@ -330,19 +337,23 @@ async function fixedRateSales(): Promise<void> {
   const sales = approvedSales(path);
   if (!sales.ledgerOk) throw new Error(`ledger check failed after the fixed-rate runs: ${sales.violations.join("; ")}`);
 
-  console.log(`\npos.sale at a fixed arrival rate (open loop, ${TILLS} tills, FULL + group commit, ${RATE_SECONDS} s per step after 1 s warm-up; latency from when each sale was due):`);
-  console.log("  sales/s   answered/s   p50 ms   p99 ms  p99.9 ms   max ms   failed  client lag p99  loop p99  loop max  sales/commit  commit ms");
-  for (const { result, loop } of steps) {
-    console.log(
-      `  ${format(result.rate).padStart(7)}   ${format(result.achievedPerSecond).padStart(10)}   ${format(result.p50Ms, 2).padStart(6)}   ${format(result.p99Ms, 2).padStart(6)}   ${format(result.p999Ms, 2).padStart(7)}   ${format(result.maxMs, 1).padStart(6)}   ${String(result.failed).padStart(6)}   ${format(result.sendLagP99Ms, 2).padStart(13)}   ${loop ? format(loop.p99Ms, 2).padStart(7) : "      -"}   ${loop ? format(loop.maxMs, 1).padStart(7) : "      -"}   ${loop ? format(loop.writer.jobs / Math.max(1, loop.writer.commits), 1).padStart(11) : "          -"}   ${loop ? format(loop.writer.commitMsTotal / Math.max(1, loop.writer.commits), 2).padStart(8) : "       -"}`,
-    );
-  }
+  printFixedRateSteps(steps);
   console.log(
     `  1,000 sales/s with the fsync inside COMMIT on the event loop (WRITE_SYNC=inline): p50 ${format(inline.p50Ms, 2)} ms, p99 ${format(inline.p99Ms, 2)} ms, p99.9 ${format(inline.p999Ms, 2)} ms, answered ${format(inline.achievedPerSecond)}/s; loop p99 ${inlineLoop ? format(inlineLoop.p99Ms, 2) : "-"} ms, COMMIT ${inlineLoop ? format(inlineLoop.writer.commitMsTotal / Math.max(1, inlineLoop.writer.commits), 2) : "-"} ms per commit`,
   );
   console.log(`  at 1,000 sales/s: p50 ${format(atTarget.p50Ms, 2)} ms, p99 ${format(atTarget.p99Ms, 2)} ms, p99.9 ${format(atTarget.p999Ms, 2)} ms (goal: p99 ≤ ${P99_GOAL_MS} ms)`);
   console.log(`  highest rate with p99 ≤ ${P99_GOAL_MS} ms (every sale approved, ≥ 95 % of the rate answered): ${good > 0 ? `${format(good)} sales/s` : "none of the rates tried"}`);
   console.log(`  ledger:check after the fixed-rate runs: OK (${sales.approved} approved sales).`);
+}
+
+function printFixedRateSteps(steps: Array<{ result: OpenLoopResult; loop: LoopDelayReport | null }>): void {
+  console.log(`\npos.sale at a fixed arrival rate (open loop, ${TILLS} tills, FULL + group commit, ${RATE_SECONDS} s per step after 1 s warm-up; latency from when each sale was due):`);
+  console.log("  sales/s   answered/s   p50 ms   p99 ms  p99.9 ms   max ms   failed  client lag p99  loop p99  loop max  sales/commit  commit ms  sync p50  sync p99  sync max");
+  for (const { result, loop } of steps) {
+    console.log(
+      `  ${format(result.rate).padStart(7)}   ${format(result.achievedPerSecond).padStart(10)}   ${format(result.p50Ms, 2).padStart(6)}   ${format(result.p99Ms, 2).padStart(6)}   ${format(result.p999Ms, 2).padStart(7)}   ${format(result.maxMs, 1).padStart(6)}   ${String(result.failed).padStart(6)}   ${format(result.sendLagP99Ms, 2).padStart(13)}   ${loop ? format(loop.p99Ms, 2).padStart(7) : "      -"}   ${loop ? format(loop.maxMs, 1).padStart(7) : "      -"}   ${loop ? format(loop.writer.jobs / Math.max(1, loop.writer.commits), 1).padStart(11) : "          -"}   ${loop ? format(loop.writer.commitMsTotal / Math.max(1, loop.writer.commits), 2).padStart(8) : "       -"}   ${loop ? format(loop.syncP50Ms, 2).padStart(7) : "      -"}   ${loop ? format(loop.syncP99Ms, 2).padStart(7) : "      -"}   ${loop ? format(loop.writer.syncMsMax, 1).padStart(7) : "      -"}`,
+    );
+  }
 }
 
 try {

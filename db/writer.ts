@@ -52,6 +52,18 @@ const CHECKPOINTER_START_BYTES = 4 * 1024 * 1024;
 const MAX_WAL_FRAMES = 16_384;
 /** The longest such a wait lasts (a reader that holds an old snapshot can keep a checkpoint from finishing). */
 const MAX_PAUSE_MS = 1_000;
+/**
+ * WAL frames (~16 MiB) after which the writer holds its next transaction back for one checkpoint, so that the WAL
+ * restarts from its beginning. Under steady load a checkpoint never takes in the whole WAL (commits keep arriving while
+ * it runs), so without this the WAL grows until MAX_WAL_FRAMES and the writer then waits for a checkpoint of the whole
+ * backlog: a ~120 ms stall every few seconds at 1,000 sales/s (issue 16). Asked for at once, right after a checkpoint
+ * that caught up, the held-back checkpoint has only a few milliseconds of commits left to copy.
+ */
+const RESTART_WAL_FRAMES = 4_096;
+/** The longest a restart pause lasts; the writer goes on without a restart after it. */
+const MAX_RESTART_PAUSE_MS = 50;
+/** At most one restart pause in this time (a reader holding an old snapshot can keep the WAL from restarting). */
+const RESTART_PAUSE_EVERY_MS = 1_000;
 
 const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 
@@ -81,6 +93,10 @@ export class GroupCommitWriter {
   private checkpointer: Worker | null = null;
   private checkpointerFailed = false;
   private pausedSince: number | null = null;
+  private lastRestartPause = -Infinity;
+  private lastCheckpointLog = 0;
+  /** Numbers the checkpoints asked for by pauses, so a pause ends on its own checkpoint's report. */
+  private pauseRequest = 0;
   private pauseTimer: ReturnType<typeof setTimeout> | null = null;
   /**
    * Counters for benchmarks: transactions committed, jobs run, the time the event loop spent blocked in batches
@@ -99,13 +115,21 @@ export class GroupCommitWriter {
     syncMsTotal: 0,
     syncMsMax: 0,
     checkpoints: 0,
+    /** Times new transactions were held back for a checkpoint (of which restartPauses to restart the WAL). */
     pauses: 0,
+    restartPauses: 0,
+    /** The longest time new transactions were held back, in milliseconds. */
+    pauseMsMax: 0,
+    /** Times the WAL was seen to start over from its beginning (a checkpoint found it shorter than the last one did). */
+    walRestarts: 0,
   };
 
   private readonly onCommit: WriterOptions["onCommit"];
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
   /** Whether batchCpuMsTotal is kept (a few µs per batch): on only while a benchmark watches (server/loop-delay.ts). */
   measureCpu = false;
+  /** Each WAL sync's time in ms while a benchmark watches (measureCpu), for its percentiles; bounded. */
+  readonly syncSamples: number[] = [];
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
@@ -271,6 +295,7 @@ export class GroupCommitWriter {
         this.stats.syncs += 1;
         this.stats.syncMsTotal += took;
         this.stats.syncMsMax = Math.max(this.stats.syncMsMax, took);
+        if (this.measureCpu && this.syncSamples.length < 1_000_000) this.syncSamples.push(took);
         this.syncing = false;
         for (const committed of covered) answer(committed);
         this.afterSync(fd);
@@ -334,7 +359,7 @@ export class GroupCommitWriter {
   private startCheckpointer(): void {
     try {
       const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
-      worker.addEventListener("message", (event: MessageEvent) => this.onCheckpoint(event.data as { log: number; checkpointed: number }));
+      worker.addEventListener("message", (event: MessageEvent) => this.onCheckpoint(event.data as { log: number; checkpointed: number; asked?: number }));
       worker.addEventListener("error", (event) => {
         console.error(`checkpoint thread failed (${(event as ErrorEvent).message}); SQLite checkpoints in COMMIT again`);
         this.checkpointerFailed = true;
@@ -357,23 +382,42 @@ export class GroupCommitWriter {
     this.sqlite.run("PRAGMA wal_autocheckpoint = 1000");
   }
 
-  private onCheckpoint(report: { log: number; checkpointed: number }): void {
+  private onCheckpoint(report: { log: number; checkpointed: number; asked?: number }): void {
     this.stats.checkpoints += 1;
+    if (report.log < this.lastCheckpointLog) this.stats.walRestarts += 1;
+    this.lastCheckpointLog = report.log;
     const behind = report.log - report.checkpointed;
-    if (this.pausedSince === null && report.log > MAX_WAL_FRAMES && behind > 0) {
-      // The WAL is far ahead: let the checkpoint catch up, so the next transaction starts the WAL from its beginning.
-      this.pausedSince = performance.now();
-      this.stats.pauses += 1;
-      this.pauseTimer = setTimeout(() => this.resume(), MAX_PAUSE_MS);
-    } else if (this.pausedSince !== null && behind <= 0) {
-      this.resume();
+    if (this.pausedSince !== null) {
+      // Only the checkpoint asked for during the pause saw the whole WAL: one begun before it may report "caught up"
+      // on a shorter WAL, and resuming then would leave frames behind (and the WAL would not restart).
+      if (report.asked === this.pauseRequest && behind <= 0) this.resume();
+      return;
     }
+    const now = performance.now();
+    if (report.log > MAX_WAL_FRAMES && behind > 0) {
+      // The WAL is far ahead: let the checkpoint catch up, so the next transaction starts the WAL from its beginning.
+      this.pause(MAX_PAUSE_MS);
+    } else if (report.log >= RESTART_WAL_FRAMES && now - this.lastRestartPause >= RESTART_PAUSE_EVERY_MS) {
+      this.lastRestartPause = now;
+      this.stats.restartPauses += 1;
+      this.pause(MAX_RESTART_PAUSE_MS);
+    }
+  }
+
+  /** Holds new transactions back (answers of committed ones still go out) and asks for a checkpoint at once. */
+  private pause(atMostMs: number): void {
+    this.pausedSince = performance.now();
+    this.stats.pauses += 1;
+    this.pauseTimer = setTimeout(() => this.resume(), atMostMs);
+    this.pauseRequest += 1;
+    this.checkpointer?.postMessage({ type: "now", asked: this.pauseRequest });
   }
 
   private resume(): void {
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
     if (this.pausedSince === null) return;
+    this.stats.pauseMsMax = Math.max(this.stats.pauseMsMax, performance.now() - this.pausedSince);
     this.pausedSince = null;
     if (this.queue.length > 0) this.schedule();
   }

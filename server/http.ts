@@ -14,7 +14,7 @@ import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
 import { isLoopbackAddress, type TrustProxy } from "./config.ts";
-import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog } from "./ops/http.ts";
+import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog, type RequestAddresses } from "./ops/http.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -225,15 +225,13 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     });
   }
 
-  const route = async (request: Request, requestId: string): Promise<Response> => {
+  const route = async (request: Request, requestId: string, { peer, client: clientAddress }: RequestAddresses): Promise<Response> => {
     const checked = malformedRequest(request);
     if (checked.reason !== null) {
       noteRequestProblem(request, checked.reason);
       return withSecurityHeaders(new Response("Ugyldig forespørgsel / Bad request", { status: 400 }));
     }
     const url = checked.url;
-    const peer = options.peerAddress?.(request) ?? null;
-    const clientAddress = clientAddressOf(peer, request.headers.get("x-forwarded-for"), options.services.config.trustProxy);
     const ops = await opsRoute(request, url, peer, { services: options.services, databaseIdentity, shutdownSignal: options.shutdownSignal });
     if (ops) return withSecurityHeaders(ops);
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
@@ -274,7 +272,11 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   const trust = options.services.config.trustProxy;
   return withRequestLog(route, {
     trustForwardedId: trust.kind !== "none",
-    clientOf: (request) => clientAddressOf(options.peerAddress?.(request) ?? null, request.headers.get("x-forwarded-for"), trust),
+    // Once per request: Bun's requestIP was 5 % of a sale's time when the router and the log line each asked for it.
+    addressesOf: (request) => {
+      const peer = options.peerAddress?.(request) ?? null;
+      return { peer, client: clientAddressOf(peer, request.headers.get("x-forwarded-for"), trust) };
+    },
   });
 }
 

@@ -14,6 +14,9 @@ export interface LoopDelayReport {
   samples: number;
   /** The writer's counters over the same time: see GroupCommitWriter.stats. */
   writer: GroupCommitWriter["stats"];
+  /** WAL sync time percentiles in milliseconds (wal-sync only; 0 without syncs). */
+  syncP50Ms: number;
+  syncP99Ms: number;
   /** CPU time of the whole process (all its threads) while watched, in milliseconds. */
   cpuUserMs: number;
   cpuSystemMs: number;
@@ -29,6 +32,8 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
     write() {
       histogram.disable();
       const cpu = process.cpuUsage(cpuAtStart);
+      const syncs = [...writer.syncSamples].sort((a, b) => a - b);
+      const syncAt = (q: number) => (syncs.length ? Math.round(syncs[Math.min(syncs.length - 1, Math.floor(q * syncs.length))]! * 100) / 100 : 0);
       const report: LoopDelayReport = {
         p50Ms: ms(histogram.percentile(50)),
         p99Ms: ms(histogram.percentile(99)),
@@ -37,6 +42,8 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
         meanMs: ms(histogram.mean),
         samples: histogram.count,
         writer: { ...writer.stats },
+        syncP50Ms: syncAt(0.5),
+        syncP99Ms: syncAt(0.99),
         cpuUserMs: Math.round(cpu.user / 1000),
         cpuSystemMs: Math.round(cpu.system / 1000),
       };

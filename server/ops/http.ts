@@ -4,7 +4,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AppServices } from "../trpc.ts";
 import { isLoopbackAddress } from "../config.ts";
 import { log } from "./logger.ts";
-import { httpRequests, openStreams, registry, statusClass } from "./metrics.ts";
+import { countHttpRequest, openStreams, registry } from "./metrics.ts";
 import { readiness, type DatabaseIdentity } from "./health.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -18,35 +18,45 @@ export function noteRequestProblem(request: Request, problem: string): void {
 /** A request id a trusted proxy may hand us (Caddy's {http.request.uuid}); anything else is replaced by our own. */
 const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
+/** A request's addresses: the connection's peer, and the client (the peer, or the forwarded address behind a trusted proxy). */
+export interface RequestAddresses {
+  peer: string | null;
+  client: string | null;
+}
+
 export interface RequestLogOptions {
   /** Whether X-Request-Id from the peer is believed (only behind a trusted proxy, TRUST_PROXY). */
   trustForwardedId: boolean;
-  /** The client's address for the log line (the peer, or the forwarded address behind a trusted proxy). */
-  clientOf: (request: Request) => string | null;
+  /** The request's addresses, worked out once and handed to the router too; the client is in the log line. */
+  addressesOf: (request: Request) => RequestAddresses;
 }
 
 /**
  * Wraps the router: every request gets an id (answered in X-Request-Id, passed to the router for its own log lines) and
  * one log line with method, path (never the query string, which can hold a card number), status, time and client.
  */
-export function withRequestLog(handle: (request: Request, requestId: string) => Promise<Response>, options: RequestLogOptions): (request: Request) => Promise<Response> {
+export function withRequestLog(
+  handle: (request: Request, requestId: string, addresses: RequestAddresses) => Promise<Response>,
+  options: RequestLogOptions,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     const started = performance.now();
     const forwarded = options.trustForwardedId ? request.headers.get(REQUEST_ID_HEADER) : null;
     const requestId = forwarded && FORWARDED_REQUEST_ID.test(forwarded) ? forwarded : crypto.randomUUID();
+    const addresses = options.addressesOf(request);
     let response: Response;
     try {
-      response = await handle(request, requestId);
+      response = await handle(request, requestId, addresses);
     } catch (error) {
-      log.error({ requestId, method: request.method, path: pathOf(request.url), client: options.clientOf(request) }, "request failed");
+      log.error({ requestId, method: request.method, path: pathOf(request.url), client: addresses.client }, "request failed");
       throw error;
     }
     response.headers.set(REQUEST_ID_HEADER, requestId);
-    httpRequests.inc({ status: statusClass(response.status) });
+    countHttpRequest(response.status);
     // A request we could not route is the client's mistake: its one line is a warning that says why, never a stack trace.
     const problem = problems.get(request);
     if (log.isLevelEnabled(problem ? "warn" : "info")) {
-      const fields = { requestId, method: request.method, path: pathOf(request.url), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10, client: options.clientOf(request) };
+      const fields = { requestId, method: request.method, path: pathOf(request.url), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10, client: addresses.client };
       if (problem) log.warn({ ...fields, problem }, "request");
       else log.info(fields, "request");
     }

@@ -57,14 +57,25 @@ export interface PosOutcome<T> {
 
 // The sale path's queries, compiled once (issue 11): a till's sale runs each of them at most once.
 /** A card of another tenant is as unknown to this terminal as a card that does not exist. */
+/**
+ * The card, its limits and its balance, if it belongs to the till's school. Written with scalar subqueries instead of
+ * joins: the same plan (three primary-key searches), but bun:sqlite ran the joined form at ~11 µs and this one at
+ * ~2.5 µs per sale (issue 16; every sale asks this once).
+ */
 const cardForTerminal = prepared<{ cardNumber: string; tenantId: number }>()((p) =>
   db
     .selectFrom("cards as c")
-    .innerJoin("users as u", "u.id", "c.user_id")
-    .innerJoin("ledger_accounts as a", "a.id", "c.account_id")
-    .select(["c.id", "c.account_id", "c.status", "c.limit_daily_ore", "c.limit_weekly_ore", "c.limit_monthly_ore", "a.balance_ore"])
+    .select((eb) => [
+      "c.id",
+      "c.account_id",
+      "c.status",
+      "c.limit_daily_ore",
+      "c.limit_weekly_ore",
+      "c.limit_monthly_ore",
+      eb.selectFrom("ledger_accounts as a").select("a.balance_ore").whereRef("a.id", "=", "c.account_id").$asScalar().as("balance_ore"),
+    ])
     .where("c.card_number", "=", p.cardNumber)
-    .where("u.tenant_id", "=", p.tenantId),
+    .where((eb) => eb(eb.selectFrom("users as u").select("u.tenant_id").whereRef("u.id", "=", "c.user_id"), "=", p.tenantId)),
 );
 
 const SALE_COLUMNS = ["id", "terminal_id", "card_number", "card_id", "amount_ore", "items_json", "status", "reason", "transfer_id", "balance_after_ore"] as const;
