@@ -54,7 +54,10 @@ async function step(workDirectory: string, count: number): Promise<StepResult> {
   const users = await prepare(path, count);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = await startProcess([process.execPath, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path }, `${url}/trpc/health`);
+  // BENCH_CPU_PROFILE=<dir>, as for the sale runs: the server runs under `bun --cpu-prof-md` and leaves its profile there.
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  const profile = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=subscribers-${count}.md`] : [];
+  const server = await startProcess([process.execPath, ...profile, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path }, `${url}/trpc/health`);
   const latencies: number[] = [];
   const subscriptions: Array<{ unsubscribe(): void }> = [];
   let connected = 0;

@@ -58,8 +58,8 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   sse: {
     // Bun.serve drops a connection after idleTimeout without bytes; pings keep live streams open.
-    ping: { enabled: true, intervalMs: 4000 },
-    client: { reconnectAfterInactivityMs: 12000 },
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 25_000 },
   },
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | undefined =

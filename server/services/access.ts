@@ -17,16 +17,13 @@ function actableAccountsQuery(userId: number) {
       .innerJoin("users as me", (join) => join.on("me.id", "=", userId).on("me.role", "=", "cardholder").onRef("me.tenant_id", "=", "holder.tenant_id"))
       .select(["a.id as account_id", "a.name", "a.balance_ore", "a.owner_user_id", "holder.name as holder_name"])
       .where("a.kind", "=", "cardholder")
+      // Both sides name the owner by the user's id itself (not through the joined "me"), so SQLite looks the accounts up
+      // by the owner index, the own ones and the children's: with a correlated EXISTS it scanned every account of the
+      // database on each call (1.2 ms at 10,000 cardholders, and each live stream asks on connect; now ~26 µs).
       .where((eb) =>
         eb.or([
-          eb("a.owner_user_id", "=", eb.ref("me.id")),
-          eb.exists(
-            eb
-              .selectFrom("guardians as g")
-              .select((inner) => inner.lit(1).as("one"))
-              .whereRef("g.guardian_user_id", "=", "me.id")
-              .whereRef("g.child_user_id", "=", "a.owner_user_id"),
-          ),
+          eb("a.owner_user_id", "=", userId),
+          eb("a.owner_user_id", "in", eb.selectFrom("guardians as g").select("g.child_user_id").where("g.guardian_user_id", "=", userId)),
         ]),
       )
       // The join on the holder makes the owner present.
@@ -41,6 +38,9 @@ const allActable = prepared<{ userId: number }>()((p) =>
     .orderBy("a.id"),
 );
 const oneActable = prepared<{ userId: number; accountId: number }>()((p) => actableAccountsQuery(p.userId).where("a.id", "=", p.accountId));
+
+/** For the query-plan test (server/services/query-plans.test.ts): these must never scan a table. */
+export const actableQueries = { all: allActable, one: oneActable };
 
 export interface ActableAccount {
   accountId: number;

@@ -62,7 +62,7 @@ export interface PosOutcome<T> {
  * joins: the same plan (three primary-key searches), but bun:sqlite ran the joined form at ~11 µs and this one at
  * ~2.5 µs per sale (issue 16; every sale asks this once).
  */
-const cardForTerminal = prepared<{ cardNumber: string; tenantId: number }>()((p) =>
+export const cardForTerminal = prepared<{ cardNumber: string; tenantId: number }>()((p) =>
   db
     .selectFrom("cards as c")
     .select((eb) => [
