@@ -97,6 +97,8 @@ export class GroupCommitWriter {
   private lastCheckpointLog = 0;
   /** Numbers the checkpoints asked for by pauses, so a pause ends on its own checkpoint's report. */
   private pauseRequest = 0;
+  /** Whether the checkpoint asked for by the current pause has reported (the thread answers in order). */
+  private pauseAnswered = false;
   private pauseTimer: ReturnType<typeof setTimeout> | null = null;
   /**
    * Counters for benchmarks: transactions committed, jobs run, the time the event loop spent blocked in batches
@@ -388,9 +390,10 @@ export class GroupCommitWriter {
     this.lastCheckpointLog = report.log;
     const behind = report.log - report.checkpointed;
     if (this.pausedSince !== null) {
-      // Only the checkpoint asked for during the pause saw the whole WAL: one begun before it may report "caught up"
-      // on a shorter WAL, and resuming then would leave frames behind (and the WAL would not restart).
-      if (report.asked === this.pauseRequest && behind <= 0) this.resume();
+      // Only the checkpoint asked for during the pause, and those after it, saw the whole WAL: one begun before it may
+      // report "caught up" on a shorter WAL, and resuming then would leave frames behind (and the WAL would not restart).
+      if (report.asked === this.pauseRequest) this.pauseAnswered = true;
+      if (this.pauseAnswered && behind <= 0) this.resume();
       return;
     }
     const now = performance.now();
@@ -410,6 +413,7 @@ export class GroupCommitWriter {
     this.stats.pauses += 1;
     this.pauseTimer = setTimeout(() => this.resume(), atMostMs);
     this.pauseRequest += 1;
+    this.pauseAnswered = false;
     this.checkpointer?.postMessage({ type: "now", asked: this.pauseRequest });
   }
 
