@@ -26,8 +26,8 @@ function checkpoint(asked?: number): void {
  * One checkpoint, then the next one EVERY_MS after it ends (not on a fixed interval: a checkpoint that took longer than
  * the interval would otherwise be followed by another at once, and the writer's request below would wait behind it).
  */
-function tick(): void {
-  checkpoint();
+function tick(asked?: number): void {
+  checkpoint(asked);
   if (database) timer = setTimeout(tick, EVERY_MS);
 }
 
@@ -37,8 +37,7 @@ self.onmessage = (event: MessageEvent) => {
     // The writer has paused between transactions so that this checkpoint can take in the whole WAL (db/writer.ts);
     // the report names the request, so the writer knows it is this checkpoint and not one begun before its pause.
     if (timer) clearTimeout(timer);
-    checkpoint(message.asked);
-    timer = setTimeout(tick, EVERY_MS);
+    tick(message.asked);
   } else if (message.type === "start") {
     database = new Database(message.path);
     // Raw SQL: connection settings (pragmas). FULL: the database file is synced after each checkpoint.

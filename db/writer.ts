@@ -2,6 +2,7 @@
 // that fsync runs off the event loop, so a slow disk never stalls the HTTP handling of other requests.
 import type { Database as SqliteDatabase } from "bun:sqlite";
 import { closeSync, fdatasync, openSync, statSync } from "node:fs";
+import type { RecordableHistogram } from "node:perf_hooks";
 import { makeTx, type WriteTx } from "./tx.ts";
 
 /**
@@ -130,8 +131,8 @@ export class GroupCommitWriter {
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
   /** Whether batchCpuMsTotal is kept (a few µs per batch): on only while a benchmark watches (server/loop-delay.ts). */
   measureCpu = false;
-  /** Each WAL sync's time in ms while a benchmark watches (measureCpu), for its percentiles; bounded. */
-  readonly syncSamples: number[] = [];
+  /** Set by a benchmark (server/loop-delay.ts): each WAL sync's time is recorded here, in microseconds. */
+  syncHistogram: RecordableHistogram | null = null;
 
   constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
@@ -297,7 +298,7 @@ export class GroupCommitWriter {
         this.stats.syncs += 1;
         this.stats.syncMsTotal += took;
         this.stats.syncMsMax = Math.max(this.stats.syncMsMax, took);
-        if (this.measureCpu && this.syncSamples.length < 1_000_000) this.syncSamples.push(took);
+        this.syncHistogram?.record(Math.max(1, Math.round(took * 1000)));
         this.syncing = false;
         for (const committed of covered) answer(committed);
         this.afterSync(fd);

@@ -1,6 +1,6 @@
 // Benchmark instrument: with LOOP_DELAY_REPORT=<file>, the server measures how late its event loop runs (and how long
 // the writer's commits take) and writes the figures to that file as JSON when it stops. No route, nothing by default.
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { writeFileSync } from "node:fs";
 import type { GroupCommitWriter } from "../db/writer.ts";
 
@@ -27,13 +27,13 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
   histogram.enable();
   const cpuAtStart = process.cpuUsage();
   writer.measureCpu = true;
+  const syncs = createHistogram();
+  writer.syncHistogram = syncs;
   const ms = (nanoseconds: number) => Math.round(nanoseconds / 1e4) / 100;
   return {
     write() {
       histogram.disable();
       const cpu = process.cpuUsage(cpuAtStart);
-      const syncs = [...writer.syncSamples].sort((a, b) => a - b);
-      const syncAt = (q: number) => (syncs.length ? Math.round(syncs[Math.min(syncs.length - 1, Math.floor(q * syncs.length))]! * 100) / 100 : 0);
       const report: LoopDelayReport = {
         p50Ms: ms(histogram.percentile(50)),
         p99Ms: ms(histogram.percentile(99)),
@@ -42,8 +42,8 @@ export function watchEventLoop(file: string, writer: GroupCommitWriter): { write
         meanMs: ms(histogram.mean),
         samples: histogram.count,
         writer: { ...writer.stats },
-        syncP50Ms: syncAt(0.5),
-        syncP99Ms: syncAt(0.99),
+        syncP50Ms: syncs.count > 0 ? Math.round(syncs.percentile(50) / 10) / 100 : 0,
+        syncP99Ms: syncs.count > 0 ? Math.round(syncs.percentile(99) / 10) / 100 : 0,
         cpuUserMs: Math.round(cpu.user / 1000),
         cpuSystemMs: Math.round(cpu.system / 1000),
       };

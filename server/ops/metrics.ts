@@ -109,9 +109,10 @@ export function statusClass(status: number): string {
  * A counter's child for one set of label values, looked up once: prom-client hashes the labels on every `inc({...})`,
  * which showed in the till sale's profile. The label sets are few (status classes, decline reasons), so this is small.
  */
-function childCache<L extends string>(counter: Counter<L>): (key: string, labels: Record<L, string>) => { inc(): void } {
+function childCache<L extends string>(counter: Counter<L>): (labels: Record<L, string>) => { inc(): void } {
   const children = new Map<string, { inc(): void }>();
-  return (key, labels) => {
+  return (labels) => {
+    const key = Object.values(labels).join("\u0000");
     let child = children.get(key);
     if (!child) {
       child = counter.labels(labels);
@@ -124,8 +125,7 @@ function childCache<L extends string>(counter: Counter<L>): (key: string, labels
 const httpRequestsBy = childCache(httpRequests);
 /** Counts one answered HTTP request by its status class. */
 export function countHttpRequest(status: number): void {
-  const status_ = statusClass(status);
-  httpRequestsBy(status_, { status: status_ }).inc();
+  httpRequestsBy({ status: statusClass(status) }).inc();
 }
 const posSalesBy = childCache(posSales);
 
@@ -144,5 +144,5 @@ export const writerObservers = {
 export function observeSale(result: { status: string; reason?: string | null; replayed?: boolean }, startedMs: number): void {
   posSaleSeconds.observe((performance.now() - startedMs) / 1000);
   if (result.replayed) posSaleReplays.inc();
-  else posSalesBy(`${result.status}:${result.reason ?? ""}`, { status: result.status, reason: result.reason ?? "" }).inc();
+  else posSalesBy({ status: result.status, reason: result.reason ?? "" }).inc();
 }
