@@ -55,15 +55,20 @@ export function openSqliteReadOnly(path: string, options: { busyTimeoutMs?: numb
 export function readSnapshot<T>(path: string, fn: (tx: Tx) => T): T {
   const sqlite = openSqliteReadOnly(path);
   try {
-    // Raw SQL: a read transaction is connection state, which Kysely's query builder has no statement for.
-    sqlite.run("BEGIN");
-    try {
-      return fn(makeTx(sqlite));
-    } finally {
-      sqlite.run("COMMIT");
-    }
+    return inReadTransaction(sqlite, fn);
   } finally {
     sqlite.close();
+  }
+}
+
+/** Runs `fn` in one read transaction on `sqlite`, so every query in it sees the same committed snapshot. */
+export function inReadTransaction<T>(sqlite: SqliteDatabase, fn: (tx: Tx) => T): T {
+  // Raw SQL: a read transaction is connection state, which Kysely's query builder has no statement for.
+  sqlite.run("BEGIN");
+  try {
+    return fn(makeTx(sqlite));
+  } finally {
+    sqlite.run("COMMIT");
   }
 }
 

@@ -474,6 +474,16 @@ export interface Database {
   backoffice_submissions: BackofficeSubmissionsTable;
   backups: BackupsTable;
   ops_heartbeat: OpsHeartbeatTable;
+  cardholder_search: CardholderSearchTable;
+}
+
+/**
+ * FTS5 (trigram) search text of one cardholder, rowid = the user's id; written only by triggers (see the migration
+ * 20261207T1100_years_of_data), so it is always in step with the names and cards it was made from.
+ */
+export interface CardholderSearchTable {
+  rowid: number;
+  text: string;
 }
 
 /** One backup attempt (scheduled or `npm run backup`); the back office shows the newest. */

@@ -10,6 +10,8 @@ export interface Tx {
   all<R>(query: Compilable<R>): R[];
   first<R>(query: Compilable<R>): R | undefined;
   run(query: Compilable<unknown>): { changes: number; lastInsertRowid: number };
+  /** Visits the rows one at a time without holding them all (a pass over a large table); returns how many it visited. */
+  each<R>(query: Compilable<R>, visit: (row: R) => void): number;
   /** The connection, for the prepared statements of db/query.ts; code outside db/ builds its queries with Kysely. */
   readonly sqlite: SqliteDatabase;
 }
@@ -34,6 +36,15 @@ export function makeTx(sqlite: SqliteDatabase): Tx {
       const compiled = query.compile();
       const result = sqlite.query(compiled.sql).run(...(compiled.parameters as any[]));
       return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
+    },
+    each<R>(query: Compilable<R>, visit: (row: R) => void): number {
+      const compiled = query.compile();
+      let count = 0;
+      for (const row of sqlite.query(compiled.sql).iterate(...(compiled.parameters as any[]))) {
+        visit(row as R);
+        count += 1;
+      }
+      return count;
     },
   };
 }

@@ -19,6 +19,8 @@ import { errorField, log, setLogLevel } from "./ops/logger.ts";
 import { setBackupClock, writerObservers } from "./ops/metrics.ts";
 import { startBackupSchedule, type BackupSchedule } from "./ops/scheduler.ts";
 import { backupStatus } from "./ops/backup.ts";
+import { createHeavyReads } from "./services/reads/pool.ts";
+import { startLedgerWatch } from "./services/reads/verify-schedule.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -52,7 +54,8 @@ export async function createServices(config: Config): Promise<AppServices> {
   store.writer.startCheckpointThread();
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });
   const mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer(store);
-  const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer };
+  const reads = createHeavyReads(store);
+  const services: AppServices = { store, bus: createInProcessBus(), config, mailer, cpr, acquirer, reads, ledgerWatch: startLedgerWatch(reads) };
   // A top-up still pending at start was cut off by a crash or restart: ask the acquirer, else free its account, or
   // auto top-up stops for good.
   const recovered = await recoverAtStart(services);
@@ -142,6 +145,8 @@ export async function startServer(configuration: Config): Promise<RunningServer>
       // would be recorded as interrupted at the next start although the card may have been charged.
       await Promise.race([Promise.all([autoTopUpsSettled(), resetMailsSettled()]), graceOver]);
       clearTimeout(graceTimer);
+      services.ledgerWatch.stop();
+      services.reads.close();
       await services.store.close();
     },
   };

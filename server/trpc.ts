@@ -10,6 +10,8 @@ import { IdempotencyConflictError } from "./services/pos.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import type { CprCipher } from "./auth/cpr.ts";
+import type { HeavyReads } from "./services/reads/pool.ts";
+import type { LedgerWatch } from "./services/reads/verify-schedule.ts";
 import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
 import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
@@ -23,6 +25,10 @@ export interface AppServices {
   mailer: Mailer;
   cpr: CprCipher;
   acquirer: Acquirer;
+  /** Reports, searches and the ledger check, on a worker thread of their own (issue 27). */
+  reads: HeavyReads;
+  /** The background ledger verifier's last answer. */
+  ledgerWatch: LedgerWatch;
 }
 
 export interface Context {

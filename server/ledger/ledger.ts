@@ -261,72 +261,94 @@ export interface LedgerCheckResult {
   cardholderLiabilityOre: number;
 }
 
+/** One account as the checks read it. */
+export interface CheckedAccount {
+  id: number;
+  kind: string;
+  allow_negative: number;
+  balance_ore: number;
+  debits_ore: number;
+  credits_ore: number;
+}
+
+/** What the account's own row must agree with: the sums of its transfers. */
+export interface TransferSums {
+  debitsOre: number;
+  creditsOre: number;
+}
+
+export const checkedAccountColumns = ["id", "kind", "allow_negative", "balance_ore", "debits_ore", "credits_ore"] as const;
+
+/** Every rule one account must keep, given the sums of its transfers; the violations in words (none when it holds). */
+export function accountViolations(account: CheckedAccount, sums: TransferSums): string[] {
+  const violations: string[] = [];
+  if (account.balance_ore !== account.credits_ore - account.debits_ore)
+    violations.push(`account ${account.id}: balance ${account.balance_ore} ≠ credits ${account.credits_ore} − debits ${account.debits_ore}`);
+  if (account.debits_ore !== sums.debitsOre) violations.push(`account ${account.id}: debits ${account.debits_ore} ≠ sum of debit transfers ${sums.debitsOre}`);
+  if (account.credits_ore !== sums.creditsOre) violations.push(`account ${account.id}: credits ${account.credits_ore} ≠ sum of credit transfers ${sums.creditsOre}`);
+  if (account.balance_ore < 0 && (account.allow_negative === 0 || account.kind === "cardholder"))
+    violations.push(`account ${account.id} (${account.kind}) is below zero: ${account.balance_ore}`);
+  return violations;
+}
+
+/**
+ * Adds transfers to per-account sums (debits and credits by account id), in one pass over the rows it is given: the
+ * full check and the background verifier (ledger/verifier.ts) both sum this way.
+ */
+export function sumTransfers(tx: Tx, sums: Map<number, TransferSums>, afterSeq = 0, throughSeq?: number): { count: number; lastSeq: number } {
+  let lastSeq = afterSeq;
+  const add = (accountId: number, debitOre: number, creditOre: number) => {
+    const entry = sums.get(accountId);
+    if (entry) {
+      entry.debitsOre += debitOre;
+      entry.creditsOre += creditOre;
+    } else sums.set(accountId, { debitsOre: debitOre, creditsOre: creditOre });
+  };
+  const count = tx.each(
+    db
+      .selectFrom("transfers")
+      .select(["seq", "debit_account_id", "credit_account_id", "amount_ore"])
+      .where("seq", ">", afterSeq)
+      .$if(throughSeq !== undefined, (query) => query.where("seq", "<=", throughSeq!))
+      .orderBy("seq"),
+    (row) => {
+      add(row.debit_account_id, row.amount_ore, 0);
+      add(row.credit_account_id, 0, row.amount_ore);
+      lastSeq = row.seq;
+    },
+  );
+  return { count, lastSeq };
+}
+
 /**
  * Verifies the ledger's invariants in one snapshot: balances sum to zero, each balance equals credits − debits
- * and the sum of its transfers, and no account that must stay non-negative is below zero.
+ * and the sum of its transfers, and no account that must stay non-negative is below zero. One pass over the
+ * transfers (issue 27: two grouped scans took 19 s at 3M sales; this pass reads each row once).
  */
 export function checkLedger(tx: Tx): LedgerCheckResult {
   const violations: string[] = [];
-  const totals = tx.first(
-    db.selectFrom("ledger_accounts").select((eb) => [
-      eb.fn.countAll<number>().as("accounts"),
-      eb.fn.coalesce(eb.fn.sum<number>("balance_ore"), eb.lit(0)).as("balance_sum"),
-      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when("kind", "=", "cardholder").then(eb.ref("balance_ore")).else(0).end()), eb.lit(0)).as("liability"),
-    ]),
-  )!;
-  if (totals.balance_sum !== 0) violations.push(`sum of all balances is ${totals.balance_sum} øre, not 0`);
-
-  const debitTotals = db
-    .selectFrom("transfers")
-    .select((eb) => ["debit_account_id as id", eb.fn.sum<number>("amount_ore").as("total")])
-    .groupBy("debit_account_id");
-  const creditTotals = db
-    .selectFrom("transfers")
-    .select((eb) => ["credit_account_id as id", eb.fn.sum<number>("amount_ore").as("total")])
-    .groupBy("credit_account_id");
-  const mismatches = tx.all(
-    db
-      .selectFrom("ledger_accounts as a")
-      .leftJoin(debitTotals.as("d"), "d.id", "a.id")
-      .leftJoin(creditTotals.as("c"), "c.id", "a.id")
-      .select((eb) => [
-        "a.id",
-        "a.kind",
-        "a.allow_negative",
-        "a.balance_ore",
-        "a.debits_ore",
-        "a.credits_ore",
-        eb.fn.coalesce("d.total", eb.lit(0)).as("transfer_debits"),
-        eb.fn.coalesce("c.total", eb.lit(0)).as("transfer_credits"),
-      ])
-      .where((eb) =>
-        eb.or([
-          eb("a.balance_ore", "<>", eb(eb.ref("a.credits_ore"), "-", eb.ref("a.debits_ore"))),
-          eb("a.debits_ore", "<>", eb.fn.coalesce("d.total", eb.lit(0))),
-          eb("a.credits_ore", "<>", eb.fn.coalesce("c.total", eb.lit(0))),
-          eb.and([eb("a.allow_negative", "=", 0), eb("a.balance_ore", "<", 0)]),
-          eb.and([eb("a.kind", "=", "cardholder"), eb("a.balance_ore", "<", 0)]),
-        ]),
-      ),
-  );
-  for (const account of mismatches) {
-    if (account.balance_ore !== account.credits_ore - account.debits_ore)
-      violations.push(`account ${account.id}: balance ${account.balance_ore} ≠ credits ${account.credits_ore} − debits ${account.debits_ore}`);
-    if (account.debits_ore !== account.transfer_debits)
-      violations.push(`account ${account.id}: debits ${account.debits_ore} ≠ sum of debit transfers ${account.transfer_debits}`);
-    if (account.credits_ore !== account.transfer_credits)
-      violations.push(`account ${account.id}: credits ${account.credits_ore} ≠ sum of credit transfers ${account.transfer_credits}`);
-    if (account.balance_ore < 0 && (account.allow_negative === 0 || account.kind === "cardholder"))
-      violations.push(`account ${account.id} (${account.kind}) is below zero: ${account.balance_ore}`);
+  const accounts = tx.all(db.selectFrom("ledger_accounts").select(checkedAccountColumns));
+  const sums = new Map<number, TransferSums>();
+  const { count: transferCount } = sumTransfers(tx, sums);
+  let balanceSum = 0;
+  let liability = 0;
+  const none: TransferSums = { debitsOre: 0, creditsOre: 0 };
+  for (const account of accounts) {
+    balanceSum += account.balance_ore;
+    if (account.kind === "cardholder") liability += account.balance_ore;
+    violations.push(...accountViolations(account, sums.get(account.id) ?? none));
+    sums.delete(account.id);
   }
-  const transferCount = tx.first(db.selectFrom("transfers").select((eb) => eb.fn.countAll<number>().as("n")))!.n;
+  // Transfers are tied to accounts by foreign keys; one that names no account is a broken book all the same.
+  for (const accountId of sums.keys()) violations.push(`transfers name account ${accountId}, which does not exist`);
+  if (balanceSum !== 0) violations.unshift(`sum of all balances is ${balanceSum} øre, not 0`);
   return {
     ok: violations.length === 0,
     violations,
-    accounts: totals.accounts,
+    accounts: accounts.length,
     transfers: transferCount,
-    balanceSumOre: totals.balance_sum,
-    cardholderLiabilityOre: totals.liability,
+    balanceSumOre: balanceSum,
+    cardholderLiabilityOre: liability,
   };
 }
 

@@ -146,3 +146,11 @@ export function observeSale(result: { status: string; reason?: string | null; re
   if (result.replayed) posSaleReplays.inc();
   else posSalesBy({ status: result.status, reason: result.reason ?? "" }).inc();
 }
+
+/** The background ledger verifier (services/reads/verify-schedule.ts): its last result, as of its last step. */
+export const ledgerVerification = {
+  ok: new Gauge({ name: "kantinekort_ledger_verified_ok", help: "1 while the background ledger verifier finds every rule kept, 0 after a failure (alert on 0)", registers: [registry] }),
+  throughSeq: new Gauge({ name: "kantinekort_ledger_verified_through_seq", help: "Every transfer up to this sequence number has been verified", registers: [registry] }),
+  atSeconds: new Gauge({ name: "kantinekort_ledger_verified_at_seconds", help: "When the ledger verifier last finished a step (Unix time)", registers: [registry] }),
+  lastFullSeconds: new Gauge({ name: "kantinekort_ledger_verified_full_at_seconds", help: "When the whole ledger was last summed from its first transfer (Unix time)", registers: [registry] }),
+};

@@ -364,17 +364,30 @@ export function statementMonth(tx: Tx, accountId: number, year: number, month: n
       balanceAfterOre: outgoing ? row.debit_balance_after_ore : row.credit_balance_after_ore,
     };
   });
-  // The balance before the month: the last movement before it, or zero.
-  const before = tx.first(
+  // The balance before the month: the last movement before it, or zero. Asked of each side's index apart (an OR of
+  // the two sides read and sorted the card's whole history for one row, issue 27), the later of the two wins.
+  const lastDebit = tx.first(
     db
       .selectFrom("transfers")
-      .select(["debit_account_id", "debit_balance_after_ore", "credit_balance_after_ore"])
-      .where(movesAccount(accountId))
+      .select(["seq", "debit_balance_after_ore as balance_after_ore"])
+      .where("debit_account_id", "=", accountId)
       .where("created_at", "<", from)
+      .orderBy("created_at", "desc")
       .orderBy("seq", "desc")
       .limit(1),
   );
-  const openingBalanceOre = before ? (before.debit_account_id === accountId ? before.debit_balance_after_ore : before.credit_balance_after_ore) : 0;
+  const lastCredit = tx.first(
+    db
+      .selectFrom("transfers")
+      .select(["seq", "credit_balance_after_ore as balance_after_ore"])
+      .where("credit_account_id", "=", accountId)
+      .where("created_at", "<", from)
+      .orderBy("created_at", "desc")
+      .orderBy("seq", "desc")
+      .limit(1),
+  );
+  const before = lastDebit && lastCredit ? (lastDebit.seq > lastCredit.seq ? lastDebit : lastCredit) : (lastDebit ?? lastCredit);
+  const openingBalanceOre = before?.balance_after_ore ?? 0;
   return {
     accountName: account.name,
     cardNumber: account.card_number ?? "",

@@ -5,6 +5,8 @@ import { loadConfig, type Config } from "../config.ts";
 import { startServer, type RunningServer } from "../app.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { createHeavyReads } from "../services/reads/pool.ts";
+import { startLedgerWatch } from "../services/reads/verify-schedule.ts";
 import { createInProcessBus } from "../events/bus.ts";
 import { appRouter } from "../routers/_app.ts";
 import { createCallerFactory, type AppServices } from "../trpc.ts";
@@ -98,7 +100,17 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Services for createCaller tests: a real store and bus, no HTTP. */
 export function servicesFor(store: Store, overrides: Partial<Config> = {}): AppServices {
-  return { store, bus: createInProcessBus(), config: testConfig(overrides), mailer: new OutboxMailer(store), cpr: CprCipher.development(), acquirer: new AcquirerSimulator({ secret: "test-acquirer-secret", callbackRetryDelaysMs: [0, 20, 50], timeoutMs: 50 }) };
+  const reads = createHeavyReads(store, { inline: true });
+  return {
+    store,
+    bus: createInProcessBus(),
+    config: testConfig(overrides),
+    mailer: new OutboxMailer(store),
+    cpr: CprCipher.development(),
+    acquirer: new AcquirerSimulator({ secret: "test-acquirer-secret", callbackRetryDelaysMs: [0, 20, 50], timeoutMs: 50 }),
+    reads,
+    ledgerWatch: startLedgerWatch(reads, { scheduled: false }),
+  };
 }
 
 const createCaller = createCallerFactory(appRouter);

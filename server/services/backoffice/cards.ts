@@ -170,7 +170,13 @@ export interface CardholderRow {
   guardians: Guardian[];
 }
 
-/** The current cards of the tenant's cardholders matching a search by name, card number, school or class (case-insensitive for A–Z). */
+/** Trigrams: the search index serves texts of at least three characters. */
+const SEARCH_INDEX_MIN_LENGTH = 3;
+
+/**
+ * The current cards of the tenant's cardholders matching a search by name, card number, school or class: any
+ * part of one of them, case- and accent-insensitive (ø also as o, æ as ae).
+ */
 function cardholderSearch(tenantId: number, query: string) {
   const text = query.trim();
   return db
@@ -180,7 +186,15 @@ function cardholderSearch(tenantId: number, query: string) {
     .where("u.tenant_id", "=", tenantId)
     .where("u.role", "=", "cardholder")
     .where("c.replaced_by_card_id", "is", null)
-    .$if(text !== "", (search) =>
+    // Three letters or more: the trigram index finds the cardholders without reading the others (issue 27). Its
+    // query is one quoted phrase, so the text is matched as typed, whatever FTS5 syntax it contains.
+    .$if(text.length >= SEARCH_INDEX_MIN_LENGTH, (search) =>
+      search.where("u.id", "in", (eb) =>
+        eb.selectFrom("cardholder_search").select("cardholder_search.rowid").where("cardholder_search.text", "match", `"${text.replace(/"/g, '""')}"`),
+      ),
+    )
+    // Shorter texts cannot use trigrams; they are compared within the tenant's cardholders.
+    .$if(text !== "" && text.length < SEARCH_INDEX_MIN_LENGTH, (search) =>
       search.where((eb) => {
         // instr() on lower-cased text finds the words as typed, with no LIKE wildcards to escape.
         const contains = (column: "u.name" | "c.card_number" | "u.school" | "u.class_name") => eb(eb.fn("instr", [eb.fn("lower", [eb.ref(column)]), eb.fn("lower", [eb.val(text)])]), ">", 0);

@@ -1,0 +1,97 @@
+// Years of data (issue 27): the cardholder search through its trigram index, the statement's opening balance by index.
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { WriteTx } from "../../db/tx.ts";
+import { db } from "../../db/query.ts";
+import { checkLedger, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { createCanteen, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
+import { countCardholders, issueCard, replaceCard, searchCardholders } from "./backoffice/cards.ts";
+import type { Actor } from "./backoffice/shared.ts";
+import { statementMonth } from "./portal.ts";
+import { copenhagenMidnight } from "../ledger/calendar.ts";
+
+let testStore: TestStore;
+let canteen: Fixture;
+let actor: Actor;
+const write = <T,>(fn: (tx: WriteTx) => T): Promise<T> => testStore.store.write(fn);
+
+beforeEach(async () => {
+  testStore = await createTestStore();
+  canteen = await createCanteen(testStore.store);
+  const userId = await write((tx) => tx.run(db.insertInto("users").values({ tenant_id: canteen.tenantId, role: "admin", name: "Admin", email: "admin@example.dk", created_at: 0 })).lastInsertRowid);
+  actor = { userId, tenantId: canteen.tenantId, role: "admin", label: "admin@example.dk" };
+});
+afterEach(async () => {
+  expect(testStore.store.read((tx) => checkLedger(tx)).violations).toEqual([]);
+  await testStore.close();
+});
+
+const names = (rows: ReadonlyArray<{ name: string | null }>) => rows.map((row) => row.name).sort();
+
+describe("cardholder search", () => {
+  test("finds any part of a name, school, class or card number, case- and accent-insensitive, ø as o", async () => {
+    const soren = await write((tx) => issueCard(tx, actor, { name: "Søren Ærø-Jensen", school: "Nørre Skole", className: "7A" }, "hash"));
+    await write((tx) => issueCard(tx, actor, { name: "Åse Hansen", school: "Vester Skole", className: "8B" }, "hash"));
+    await write((tx) => issueCard(tx, actor, { name: "Émile Jensen", className: "8B" }, "hash"));
+    const search = (text: string) => names(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, text)));
+    expect(search("jensen")).toEqual(["Søren Ærø-Jensen", "Émile Jensen"].sort());
+    expect(search("JENS")).toEqual(["Søren Ærø-Jensen", "Émile Jensen"].sort());
+    expect(search("søren")).toEqual(["Søren Ærø-Jensen"]);
+    expect(search("Soren")).toEqual(["Søren Ærø-Jensen"]);
+    expect(search("aero")).toEqual(["Søren Ærø-Jensen"]);
+    expect(search("ase h")).toEqual(["Åse Hansen"]);
+    expect(search("emile")).toEqual(["Émile Jensen"]);
+    expect(search("nørre")).toEqual(["Søren Ærø-Jensen"]);
+    expect(search(soren.cardNumber.slice(3, 11))).toEqual(["Søren Ærø-Jensen"]);
+    // Short texts have no trigram: they are compared as before, within the tenant.
+    expect(search("8B")).toEqual(["Åse Hansen", "Émile Jensen"].sort());
+    // Search syntax is text: quotes and FTS5 operators find nothing rather than failing.
+    expect(search('jen" OR "han')).toEqual([]);
+    expect(search("NEAR(a b)")).toEqual([]);
+    expect(testStore.store.read((tx) => countCardholders(tx, canteen.tenantId, "jensen"))).toBe(2);
+  });
+
+  test("another school's cardholders are never found; renames and replaced cards are seen at once", async () => {
+    const other = await createCanteen(testStore.store, "Anden kantine");
+    const otherActor: Actor = { ...actor, tenantId: other.tenantId };
+    await write((tx) => issueCard(tx, otherActor, { name: "Ida Jensen" }, "hash"));
+    const ida = await write((tx) => issueCard(tx, actor, { name: "Ida Madsen" }, "hash"));
+    expect(names(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "Ida")))).toEqual(["Ida Madsen"]);
+    expect(names(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "jensen")))).toEqual([]);
+    await write((tx) => tx.run(db.updateTable("users").set({ name: "Ida Kristensen" }).where("id", "=", ida.userId)));
+    expect(names(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "madsen")))).toEqual([]);
+    expect(names(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "kristensen")))).toEqual(["Ida Kristensen"]);
+    const replaced = await write((tx) => replaceCard(tx, actor, ida.cardId, "hash"));
+    if (!replaced.ok) throw new Error("replace refused");
+    expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, replaced.cardNumber))).toHaveLength(1);
+    expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, ida.cardNumber))).toEqual([]);
+  });
+
+  test("the search reads the index, not every cardholder", () => {
+    const plan = testStore.store.read((tx) =>
+      (tx.sqlite.query("EXPLAIN QUERY PLAN SELECT rowid FROM cardholder_search WHERE text MATCH ?").all('"jensen"') as Array<{ detail: string }>).map((row) => row.detail),
+    );
+    expect(plan.join("\n")).toMatch(/VIRTUAL TABLE INDEX/);
+  });
+});
+
+describe("statement", () => {
+  test("the opening balance is the balance after the last movement before the month, on either side", async () => {
+    const card = await write((tx) => issueCard(tx, actor, { name: "Ida" }, "hash"));
+    const june = copenhagenMidnight(2026, 6, 1);
+    await write((tx) => {
+      const clearing = systemAccount(tx, "acquirer_clearing");
+      postTransfer(tx, { id: "d1", debitAccountId: clearing, creditAccountId: card.accountId, amountOre: 10_000, kind: "deposit" }, june - 3 * 86_400_000);
+      postTransfer(tx, { id: "s1", debitAccountId: card.accountId, creditAccountId: canteen.revenueAccountId, amountOre: 2_500, kind: "sale" }, june - 2 * 86_400_000);
+      postTransfer(tx, { id: "d2", debitAccountId: clearing, creditAccountId: card.accountId, amountOre: 1_000, kind: "deposit" }, june - 86_400_000);
+      postTransfer(tx, { id: "s2", debitAccountId: card.accountId, creditAccountId: canteen.revenueAccountId, amountOre: 500, kind: "sale" }, june + 3_600_000);
+    });
+    const month = testStore.store.read((tx) => statementMonth(tx, card.accountId, 2026, 6));
+    expect(month.openingBalanceOre).toBe(8_500);
+    expect(month.closingBalanceOre).toBe(8_000);
+    const may = testStore.store.read((tx) => statementMonth(tx, card.accountId, 2026, 5));
+    expect(may.openingBalanceOre).toBe(0);
+    expect(may.closingBalanceOre).toBe(8_500);
+    // Before June the last movement is a credit (a deposit); before July it is a debit (a sale): both sides are asked.
+    expect(testStore.store.read((tx) => statementMonth(tx, card.accountId, 2026, 7)).openingBalanceOre).toBe(8_000);
+  });
+});
