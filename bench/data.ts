@@ -8,8 +8,11 @@ import { dailyReport } from "../server/services/backoffice/reports.ts";
 import { searchCardholders } from "../server/services/backoffice/cards.ts";
 import { statementMonth } from "../server/services/portal.ts";
 import { backupDatabase } from "../server/ops/backup.ts";
-import { buildYearDatabase, yearShape, type YearDatabase } from "./year-data.ts";
-import { percentile } from "../tools/processes.ts";
+import { buildYearDatabase, yearCardNumber, yearShape, type YearDatabase } from "./year-data.ts";
+import { children, freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
+import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
+import { db } from "../db/query.ts";
+import { migrateToLatest } from "../db/migrate.ts";
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -20,6 +23,10 @@ const SIZES = (argument("sales") ?? process.env.BENCH_DATA_SALES ?? "100000,1000
 /** Built databases are kept here between runs (the build is deterministic); BENCH_DATA_DIR to choose another place. */
 const DATA_DIRECTORY = process.env.BENCH_DATA_DIR ?? join(tmpdir(), "kantinekort-year-data");
 const ROUNDS = 3;
+/** Sales per second the tills send while reports run (a busy lunch at a big school, well below the server's ceiling). */
+const SALE_RATE = Number(process.env.BENCH_DATA_RATE ?? 200);
+const LOAD_SECONDS = Number(process.env.BENCH_DATA_SECONDS ?? 8);
+const STAFF = { email: "bench-admin@skole.example.dk", password: "Bench-Admin-2026!" };
 
 function time<T>(fn: () => T): { ms: number; value: T } {
   const started = performance.now();
@@ -44,6 +51,71 @@ async function yearDatabase(sales: number): Promise<YearDatabase & { buildSecond
   return { ...built, buildSeconds: (performance.now() - started) / 1000 };
 }
 
+/** A staff member to sign in with (added to the working copy, never to the built year). */
+async function addStaff(path: string, tenantId: number): Promise<void> {
+  const hash = await Bun.password.hash(STAFF.password, { algorithm: "argon2id" });
+  const store = openStore({ path });
+  await store.write((tx) => tx.run(db.insertInto("users").values({ tenant_id: tenantId, role: "admin", name: "Bench", email: STAFF.email, password_hash: hash, created_at: Date.now() })));
+  await store.close();
+}
+
+interface OverHttp {
+  startMs: number;
+  reportMs: number;
+  quiet: OpenLoopResult;
+  loaded: OpenLoopResult;
+  reportsDuringLoad: number;
+  reportMsDuringLoad: number;
+}
+
+/** The real server on the copy: start time, the report over HTTP, and till sales at a fixed rate with and without reports running. */
+async function overHttp(path: string, year: YearDatabase): Promise<OverHttp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const server = await startProcess([process.execPath, "server/main.ts"], { ...productionEnv, PORT: String(port), DATABASE_PATH: path, BACKUP_SIGNING_KEY: "22".repeat(32) }, `${url}/healthz`);
+  const startMs = performance.now() - started;
+  try {
+    const login = await fetch(`${url}/trpc/backoffice.login`, { method: "POST", headers: { "content-type": "application/json", "x-kantinekort-csrf": "1" }, body: JSON.stringify(STAFF) });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    if (!login.ok || !cookie) throw new Error(`staff sign-in failed: ${login.status} ${await login.text()}`);
+    const middleDay = year.days[Math.floor(year.days.length / 2)]!;
+    const report = async (day: string) => {
+      const at = performance.now();
+      const response = await fetch(`${url}/trpc/backoffice.report?input=${encodeURIComponent(JSON.stringify({ day }))}`, { headers: { cookie } });
+      await response.text();
+      if (!response.ok) throw new Error(`report answered ${response.status}`);
+      return performance.now() - at;
+    };
+    await report(middleDay);
+    const reportMs = percentile([await report(middleDay), await report(middleDay), await report(middleDay)].sort((a, b) => a - b), 0.5);
+    const load = (prefix: string) =>
+      runOpenLoop({ url, key: year.terminalKeys[0]!, rate: SALE_RATE, tills: 16, seconds: LOAD_SECONDS, warmupSeconds: 1, cardNumber: yearCardNumber, cards: year.counts.cardholders, amountOre: 100, prefix });
+    const quiet = await load("quiet");
+    // The same load while a staff member opens one report after another, on days across the year.
+    let reportsDuringLoad = 0;
+    const reportTimes: number[] = [];
+    let loading = true;
+    const reporter = (async () => {
+      await Bun.sleep(1_000);
+      for (let index = 0; loading; index += 1) {
+        reportTimes.push(await report(year.days[(index * 37) % year.days.length]!));
+        reportsDuringLoad += 1;
+      }
+    })();
+    const loaded = await load("loaded");
+    loading = false;
+    await reporter;
+    return { startMs, reportMs, quiet, loaded, reportsDuringLoad, reportMsDuringLoad: percentile(reportTimes.sort((a, b) => a - b), 0.5) };
+  } finally {
+    await stopProcess(server);
+  }
+}
+
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
 const rows: Array<Record<string, string>> = [];
 for (const sales of SIZES) {
   console.log(`\nA year with ${sales.toLocaleString("en")} sales`);
@@ -52,6 +124,10 @@ for (const sales of SIZES) {
   const work = join(DATA_DIRECTORY, `work-${sales}.sqlite`);
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${work}${suffix}`, { force: true });
   copyFileSync(year.path, work);
+  // A year built by older code meets today's migrations as an operator's database would.
+  const migrateStarted = performance.now();
+  await migrateToLatest(work);
+  const migrateMs = performance.now() - migrateStarted;
   const store = openStore({ path: work });
   const middleDay = year.days[Math.floor(year.days.length / 2)]!;
   const [reportYear, reportMonth] = middleDay.split("-").map(Number) as [number, number];
@@ -65,18 +141,29 @@ for (const sales of SIZES) {
   const backup = time(() => backupDatabase(work, backupTarget));
   const bytes = statSync(work).size;
   rmSync(backupTarget, { force: true });
+  await addStaff(work, year.tenantId);
+  const http = await overHttp(work, year);
   const row = {
     sales: sales.toLocaleString("en"),
     "file MB": (bytes / 1e6).toFixed(0),
+    "migrate ms": migrateMs.toFixed(0),
     "daily report ms": report.toFixed(1),
     "ledger:check ms": ledger.ms.toFixed(0) + (ledger.value.ok ? "" : " (FAILED)"),
     "backup ms": backup.ms.toFixed(0) + (backup.value.ok ? "" : " (FAILED)"),
     "search ms": search.toFixed(1),
     "statement ms": statement.toFixed(2),
+    "server start ms": http.startMs.toFixed(0),
+    "report over HTTP ms": http.reportMs.toFixed(0),
+    [`sale p99 at ${SALE_RATE}/s, ms`]: http.quiet.p99Ms.toFixed(1),
+    "sale p99 / max while reports run, ms": `${http.loaded.p99Ms.toFixed(1)} / ${http.loaded.maxMs.toFixed(0)} (${http.reportsDuringLoad} reports, ${http.reportMsDuringLoad.toFixed(0)} ms each)`,
   };
   rows.push(row);
-  console.table([row]);
+  for (const [measure, value] of Object.entries(row)) console.log(`  ${measure}: ${value}`);
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${work}${suffix}`, { force: true });
 }
+// One row per measure and one column per size, as the issue's table reads.
 console.log("\nYear of data (median of 3 where repeated):");
-console.table(rows);
+const measures = Object.keys(rows[0] ?? {}).filter((measure) => measure !== "sales");
+console.log(`| measure | ${rows.map((row) => `${row.sales} sales`).join(" | ")} |`);
+console.log(`|---|${rows.map(() => "---").join("|")}|`);
+for (const measure of measures) console.log(`| ${measure} | ${rows.map((row) => row[measure]).join(" | ")} |`);
