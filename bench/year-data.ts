@@ -1,5 +1,5 @@
 // Builds a database shaped like one big school's year (issue 27) through the application's own write functions.
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { openStore } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { db } from "../db/query.ts";
@@ -83,12 +83,14 @@ function dayParts(day: string): [number, number, number] {
 }
 
 /**
- * Writes the year into `path` (built in a temporary file, renamed at the end, so a half-built file is never reused).
+ * Writes the year into `path` (any file there is replaced).
  * Sales go through `recordSale`, deposits through `postTransfer`, orders through `checkout`: the result passes
  * `ledger:check` because the ledger wrote it.
  */
 export async function buildYearDatabase(path: string, shape: YearShape, log: (line: string) => void = () => {}): Promise<YearDatabase> {
-  const building = `${path}.building`;
+  // Built in place: the bench writes its marker (the .json beside it) only after a build finished, so a half-built
+  // file is never reused. (Renaming a file that this process had open confuses SQLite's shared-memory bookkeeping.)
+  const building = path;
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${building}${suffix}`, { force: true });
   await migrateToLatest(building);
   const store = openStore({ path: building, synchronous: "NORMAL" });
@@ -198,8 +200,6 @@ export async function buildYearDatabase(path: string, shape: YearShape, log: (li
     if (dayIndex % 20 === 0) log(`  ${day}: ${sales.toLocaleString("en")} sales, ${deposits.toLocaleString("en")} deposits, ${orders.toLocaleString("en")} orders (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   await store.close();
-  for (const suffix of ["-wal", "-shm"]) rmSync(`${building}${suffix}`, { force: true });
-  renameSync(building, path);
   return {
     path,
     tenantId: setup.tenantId,

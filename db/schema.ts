@@ -475,6 +475,18 @@ export interface Database {
   backups: BackupsTable;
   ops_heartbeat: OpsHeartbeatTable;
   cardholder_search: CardholderSearchTable;
+  report_days: ReportDaysTable;
+}
+
+/** The report totals of one closed Copenhagen day of one school (see services/backoffice/period-report.ts). */
+export interface ReportDaysTable {
+  tenant_id: number;
+  /** "YYYY-MM-DD". */
+  day: string;
+  /** The day report's version when computed; another version is computed again. */
+  version: number;
+  totals_json: string;
+  computed_at: number;
 }
 
 /**

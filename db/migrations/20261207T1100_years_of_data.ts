@@ -41,9 +41,22 @@ export async function up(db: Kysely<any>): Promise<void> {
       .execute(db);
   }
   await sql`CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN DELETE FROM cardholder_search WHERE rowid = old.id; END`.execute(db);
+
+  // The totals of each closed day per school, so a month or a year report adds up days instead of reading every
+  // transfer of the period (services/backoffice/period-report.ts). One row per school and day, kept like the ledger.
+  await sql`
+    CREATE TABLE report_days (
+      tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+      day TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      totals_json TEXT NOT NULL,
+      computed_at INTEGER NOT NULL,
+      PRIMARY KEY (tenant_id, day)
+    )`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`DROP TABLE report_days`.execute(db);
   for (const trigger of ["users_search_insert", "users_search_update", "users_search_delete", "cards_search_insert", "cards_search_update"]) {
     await sql`DROP TRIGGER ${sql.raw(trigger)}`.execute(db);
   }

@@ -3,6 +3,7 @@ import type { Tx } from "../../../db/tx.ts";
 import { checkLedger } from "../../ledger/ledger.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
 import { dailyReport } from "../backoffice/reports.ts";
+import { missingClosedDays, periodReport, dayTotalsOf } from "../backoffice/period-report.ts";
 import { countCardholders, searchCardholders } from "../backoffice/cards.ts";
 
 /** One verifier per worker: its running totals live as long as the worker (a new worker starts with a full check). */
@@ -14,6 +15,10 @@ const verifier = new LedgerVerifier();
  */
 export const heavyReadJobs = {
   dailyReport: (tx: Tx, args: { tenantId: number; day: string }) => dailyReport(tx, args.tenantId, args.day),
+  periodReport: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number }) => periodReport(tx, args.tenantId, args.from, args.to, args.nowMs),
+  /** Up to `limit` closed days without kept totals, computed (the background filler keeps them). */
+  missingDayTotals: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number; limit: number }) =>
+    missingClosedDays(tx, args.tenantId, args.from, args.to, args.nowMs, args.limit).map((day) => dayTotalsOf(dailyReport(tx, args.tenantId, day))),
   searchCardholders: (tx: Tx, args: { tenantId: number; query: string; limit: number; offset: number }) => searchCardholders(tx, args.tenantId, args.query, args.limit, args.offset),
   countCardholders: (tx: Tx, args: { tenantId: number; query: string }) => countCardholders(tx, args.tenantId, args.query),
   checkLedger: (tx: Tx, _args: Record<string, never>) => checkLedger(tx),
