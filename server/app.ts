@@ -21,6 +21,7 @@ import { startBackupSchedule, type BackupSchedule } from "./ops/scheduler.ts";
 import { backupStatus } from "./ops/backup.ts";
 import { createHeavyReads } from "./services/reads/pool.ts";
 import { startLedgerWatch } from "./services/reads/verify-schedule.ts";
+import { startDayKeeper } from "./services/reads/keep-days.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -122,6 +123,8 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   // The metrics' backup age comes from the backups table, so manual backups (npm run backup) count too.
   setBackupClock(() => services.store.read(backupStatus).lastSuccessAt);
   const backups = config.backup ? startBackupSchedule(services, config.backup) : null;
+  // Closed days' report totals are computed in the background (on the heavy-read worker), a month at a time.
+  const dayKeeper = startDayKeeper(services.store, services.reads);
   return {
     url,
     services,
@@ -145,6 +148,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
       // would be recorded as interrupted at the next start although the card may have been charged.
       await Promise.race([Promise.all([autoTopUpsSettled(), resetMailsSettled()]), graceOver]);
       clearTimeout(graceTimer);
+      dayKeeper.stop();
       services.ledgerWatch.stop();
       services.reads.close();
       await services.store.close();

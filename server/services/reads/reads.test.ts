@@ -117,3 +117,23 @@ describe("the ledger verifier", () => {
     }
   });
 });
+
+describe("the day keeper", () => {
+  test("keeps every closed day of every school once, computed on the worker, and nothing of today", async () => {
+    const { startDayKeeper } = await import("./keep-days.ts");
+    await createCard(testStore.store, canteen, { balanceOre: 10_000 });
+    const other = await createCanteen(testStore.store, "Anden");
+    reads = createHeavyReads(testStore.store);
+    const keeper = startDayKeeper(testStore.store, reads, { scheduled: false });
+    const kept = async () => testStore.store.read((tx) => tx.all(db.selectFrom("report_days").select(["tenant_id", "day"]).orderBy("tenant_id").orderBy("day")));
+    expect(await keeper.turn()).toBe(62);
+    const first = await kept();
+    expect(first.filter((row) => row.tenant_id === canteen.tenantId)).toHaveLength(31);
+    expect(first.filter((row) => row.tenant_id === other.tenantId)).toHaveLength(31);
+    expect(first.some((row) => row.day === copenhagenDate(Date.now()))).toBe(false);
+    // The next turn takes the month before; a day already kept is never computed again.
+    expect(await keeper.turn()).toBe(62);
+    expect(new Set((await kept()).map((row) => `${row.tenant_id}:${row.day}`)).size).toBe(124);
+    keeper.stop();
+  });
+});
