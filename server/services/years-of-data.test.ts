@@ -7,6 +7,7 @@ import { createCanteen, createTestStore, type Fixture, type TestStore } from "..
 import { countCardholders, issueCard, replaceCard, searchCardholders } from "./backoffice/cards.ts";
 import type { Actor } from "./backoffice/shared.ts";
 import { statementMonth } from "./portal.ts";
+import { orderLinesOfPeriod, tillSalesOfPeriod } from "./backoffice/reports.ts";
 import { copenhagenMidnight } from "../ledger/calendar.ts";
 
 let testStore: TestStore;
@@ -93,5 +94,39 @@ describe("statement", () => {
     expect(may.closingBalanceOre).toBe(8_500);
     // Before June the last movement is a credit (a deposit); before July it is a debit (a sale): both sides are asked.
     expect(testStore.store.read((tx) => statementMonth(tx, card.accountId, 2026, 7)).openingBalanceOre).toBe(8_000);
+  });
+});
+
+describe("report queries read their period, not the history", () => {
+  /** SQLite's plan on a fresh database (no statistics, as an operator's database has until it is analysed). */
+  const planOf = (query: { compile(): { sql: string; parameters: readonly unknown[] } }) =>
+    testStore.store.read((tx) => {
+      const compiled = query.compile();
+      return (tx.sqlite.query(`EXPLAIN QUERY PLAN ${compiled.sql}`).all(...(compiled.parameters as never[])) as Array<{ detail: string }>).map((row) => row.detail.trim());
+    });
+  const scans = (steps: string[]) => steps.filter((step) => /^SCAN (s|l|o|sales|orders|order_lines|transfers)\b/.test(step));
+
+  test("a period's till sales come through sales(terminal_id, created_at)", () => {
+    const steps = planOf(tillSalesOfPeriod(1, 0, 1));
+    expect(scans(steps)).toEqual([]);
+    expect(steps.join("\n")).toMatch(/sales_terminal_created/);
+  });
+
+  test("a period's webshop lines come through orders(canteen_id, created_at)", () => {
+    const steps = planOf(orderLinesOfPeriod(1, 0, 1));
+    expect(scans(steps)).toEqual([]);
+    expect(steps.join("\n")).toMatch(/orders_canteen_created/);
+  });
+
+  test("the plan check sees the scan the old joined form made", () => {
+    const joined = db
+      .selectFrom("sales as s")
+      .innerJoin("terminals as t", "t.id", "s.terminal_id")
+      .innerJoin("canteens as c", "c.id", "t.canteen_id")
+      .select(["s.items_json"])
+      .where("c.tenant_id", "=", 1)
+      .where("s.created_at", ">=", 0)
+      .where("s.created_at", "<", 1);
+    expect(scans(planOf(joined))).toEqual(["SCAN s"]);
   });
 });
