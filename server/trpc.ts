@@ -10,7 +10,7 @@ import { IdempotencyConflictError } from "./services/pos.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import type { Acquirer } from "./payments/acquirer.ts";
 import type { CprCipher } from "./auth/cpr.ts";
-import type { HeavyReads } from "./services/reads/pool.ts";
+import { HeavyReadsBusyError, HeavyReadTimeoutError, type HeavyReads } from "./services/reads/pool.ts";
 import type { LedgerWatch } from "./services/reads/verify-schedule.ts";
 import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
 import { findMe, InvalidCprError } from "./services/portal.ts";
@@ -95,6 +95,13 @@ function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R
     }
     if (cause instanceof IdempotencyConflictError || cause instanceof TransferConflictError) {
       throw new TRPCError({ code: "CONFLICT", message: cause.message, cause });
+    }
+    // A report or search over its time limit, or too many at once: said plainly, the tills never waited for it.
+    if (cause instanceof HeavyReadTimeoutError) {
+      throw new TRPCError({ code: "TIMEOUT", message: "Det tog for lang tid – vælg en kortere periode eller en smallere søgning / It took too long – choose a shorter period or a narrower search", cause });
+    }
+    if (cause instanceof HeavyReadsBusyError) {
+      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Der kører mange rapporter lige nu – prøv igen om lidt / Many reports are running – try again shortly", cause });
     }
     if (error.code === "INTERNAL_SERVER_ERROR") {
       const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";

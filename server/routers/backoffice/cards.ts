@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { staffProcedure } from "../../trpc.ts";
 import { announceSessionsEnded } from "../../auth/session.ts";
-import { cardholderFieldsSchema, countCardholders, issueCard, newVerificationCode, replaceCard, searchCardholders, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
+import { cardholderFieldsSchema, issueCard, newVerificationCode, replaceCard, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
 import { importClassList, parseClassList } from "../../services/backoffice/class-list.ts";
 import { guardiansOf, notifiedAbout } from "../../services/backoffice/guardians.ts";
 import { cardChangedNotice } from "../../services/backoffice/notices.ts";
@@ -39,10 +39,12 @@ export const cardProcedures = {
   /** Cardholders by name, card number, school or class, a page at a time: a full page (`limit` rows) may have a next one at `offset + limit`. */
   searchCards: staffProcedure
     .input(z.strictObject({ query: z.string().max(100), offset: z.number().int().min(0).max(1_000_000).optional(), limit: z.number().int().min(1).max(200).optional() }))
-    .query(({ ctx, input }) => ctx.services.store.read((tx) => searchCardholders(tx, ctx.actor.tenantId, input.query, input.limit ?? 50, input.offset ?? 0))),
+    .query(({ ctx, input }) => ctx.services.reads.run("searchCardholders", { tenantId: ctx.actor.tenantId, query: input.query, limit: input.limit ?? 50, offset: input.offset ?? 0 })),
 
   /** How many cards a search finds, for "1–50 af 132". */
-  countCards: staffProcedure.input(z.strictObject({ query: z.string().max(100) })).query(({ ctx, input }) => ({ total: ctx.services.store.read((tx) => countCardholders(tx, ctx.actor.tenantId, input.query)) })),
+  countCards: staffProcedure
+    .input(z.strictObject({ query: z.string().max(100) }))
+    .query(async ({ ctx, input }) => ({ total: await ctx.services.reads.run("countCardholders", { tenantId: ctx.actor.tenantId, query: input.query }) })),
 
   /**
    * Creates a cardholder and a card; the verification code is in this answer only (for the printed card letter).
