@@ -164,3 +164,35 @@ test("under writes that never stop, the WAL still starts over: the writer holds 
   cleanups.push(() => check.close());
   expect((check.query("SELECT count(*) AS n FROM tenants WHERE length(name) = 4000").get() as { n: number }).n).toBe(written);
 }, 40_000);
+
+test("a long read on another connection does not make the writer pause again and again (it cannot help the checkpoint)", async () => {
+  const { store: target, path } = await store();
+  target.writer.startCheckpointThread();
+  // A reader that keeps one snapshot for the whole run, as the ledger check or a year report on the heavy-read
+  // worker does: no checkpoint can pass its snapshot, so every pause for one runs out.
+  const reader = new Database(path, { readonly: true });
+  cleanups.push(() => reader.close());
+  reader.run("BEGIN");
+  reader.query("SELECT count(*) FROM tenants").get();
+  const blob = "x".repeat(4_000);
+  const started = performance.now();
+  let written = 0;
+  // Enough rows for several restart pauses a second apart (4,096 frames each), for at least 3 s.
+  const enough = () => (written >= 14_000 && performance.now() - started >= 3_000) || performance.now() - started >= 25_000;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (!enough()) {
+        await target.write((tx) => tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES (?, 0)").run(blob));
+        written += 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  reader.run("COMMIT");
+  const stats = target.writer.stats;
+  expect(stats.pausesRunOut).toBeGreaterThanOrEqual(1);
+  // One pause that runs out, then none for 5 s: at most one per 5 s of the run (without the back-off, one a second).
+  expect(stats.pausesRunOut).toBeLessThanOrEqual(Math.ceil(seconds / 5));
+  expect((reader.query("SELECT count(*) AS n FROM tenants WHERE length(name) = 4000").get() as { n: number }).n).toBe(written);
+}, 40_000);

@@ -63,6 +63,13 @@ const MAX_PAUSE_MS = 1_000;
 const RESTART_WAL_FRAMES = 4_096;
 /** The longest a restart pause lasts; the writer goes on without a restart after it. */
 const MAX_RESTART_PAUSE_MS = 50;
+/**
+ * After a pause that ran out without its checkpoint catching up, no pause for this long. What kept the checkpoint
+ * back then was a reader's snapshot (a report, the ledger check, a backup on another connection), not the writer:
+ * holding the tills back does not help it, and pausing again and again while a long read runs stopped every till for
+ * seconds (issue 27, seen with the heavy-read worker at 3M sales). The WAL grows meanwhile, and starts over after.
+ */
+const PAUSE_BACKOFF_MS = 5_000;
 /** At most one restart pause in this time (a reader holding an old snapshot can keep the WAL from restarting). */
 const RESTART_PAUSE_EVERY_MS = 1_000;
 
@@ -101,6 +108,8 @@ export class GroupCommitWriter {
   /** Whether the checkpoint asked for by the current pause has reported (the thread answers in order). */
   private pauseAnswered = false;
   private pauseTimer: ReturnType<typeof setTimeout> | null = null;
+  /** No pause before this time (performance.now()): the last one ran out, a reader holds the WAL (PAUSE_BACKOFF_MS). */
+  private noPauseUntil = -Infinity;
   /**
    * Counters for benchmarks: transactions committed, jobs run, the time the event loop spent blocked in batches
    * (running the jobs and COMMIT) and in COMMIT alone, and the WAL syncs (off the loop), all in milliseconds.
@@ -123,6 +132,8 @@ export class GroupCommitWriter {
     restartPauses: 0,
     /** The longest time new transactions were held back, in milliseconds. */
     pauseMsMax: 0,
+    /** Pauses that ran out without their checkpoint catching up (a reader held the WAL); none follows for a while. */
+    pausesRunOut: 0,
     /** Times the WAL was seen to start over from its beginning (a checkpoint found it shorter than the last one did). */
     walRestarts: 0,
   };
@@ -398,6 +409,7 @@ export class GroupCommitWriter {
       return;
     }
     const now = performance.now();
+    if (now < this.noPauseUntil) return;
     if (report.log > MAX_WAL_FRAMES && behind > 0) {
       // The WAL is far ahead: let the checkpoint catch up, so the next transaction starts the WAL from its beginning.
       this.pause(MAX_PAUSE_MS);
@@ -412,7 +424,12 @@ export class GroupCommitWriter {
   private pause(atMostMs: number): void {
     this.pausedSince = performance.now();
     this.stats.pauses += 1;
-    this.pauseTimer = setTimeout(() => this.resume(), atMostMs);
+    this.pauseTimer = setTimeout(() => {
+      // Ran out: the checkpoint could not catch up, so something other than the writer holds the WAL.
+      this.stats.pausesRunOut += 1;
+      this.noPauseUntil = performance.now() + PAUSE_BACKOFF_MS;
+      this.resume();
+    }, atMostMs);
     this.pauseRequest += 1;
     this.pauseAnswered = false;
     this.checkpointer?.postMessage({ type: "now", asked: this.pauseRequest });

@@ -16,9 +16,10 @@ const verifier = new LedgerVerifier();
 export const heavyReadJobs = {
   dailyReport: (tx: Tx, args: { tenantId: number; day: string }) => dailyReport(tx, args.tenantId, args.day),
   periodReport: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number }) => periodReport(tx, args.tenantId, args.from, args.to, args.nowMs),
-  /** Up to `limit` closed days without kept totals, computed (the background filler keeps them). */
-  missingDayTotals: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number; limit: number }) =>
-    missingClosedDays(tx, args.tenantId, args.from, args.to, args.nowMs, args.limit).map((day) => dayTotalsOf(dailyReport(tx, args.tenantId, day))),
+  /** Up to `limit` closed days without kept totals, newest first (the day keeper computes them one job each). */
+  missingClosedDays: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number; limit: number }) => missingClosedDays(tx, args.tenantId, args.from, args.to, args.nowMs, args.limit),
+  /** One day's totals: a job of its own, so that no snapshot is held longer than one day's reading. */
+  dayTotals: (tx: Tx, args: { tenantId: number; day: string }) => dayTotalsOf(dailyReport(tx, args.tenantId, args.day)),
   searchCardholders: (tx: Tx, args: { tenantId: number; query: string; limit: number; offset: number }) => searchCardholders(tx, args.tenantId, args.query, args.limit, args.offset),
   countCardholders: (tx: Tx, args: { tenantId: number; query: string }) => countCardholders(tx, args.tenantId, args.query),
   checkLedger: (tx: Tx, _args: Record<string, never>) => checkLedger(tx),

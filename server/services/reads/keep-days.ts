@@ -3,7 +3,7 @@ import { db } from "../../../db/query.ts";
 import type { Store } from "../../../db/connect.ts";
 import { addDays, copenhagenDate } from "../../ledger/calendar.ts";
 import { errorField, log } from "../../ops/logger.ts";
-import { keepDayTotals, PERIOD_DAYS_MAX } from "../backoffice/period-report.ts";
+import { keepDayTotals, PERIOD_DAYS_MAX, type DayTotals } from "../backoffice/period-report.ts";
 import type { HeavyReads } from "./pool.ts";
 
 /** How often the filler looks for closed days without totals, and how many days per school it computes a turn. */
@@ -28,7 +28,12 @@ export function startDayKeeper(store: Store, reads: HeavyReads, options: { every
     let kept = 0;
     for (const tenant of tenants) {
       if (stopped) break;
-      const days = await reads.run("missingDayTotals", { tenantId: tenant.id, from, to, nowMs, limit: DAYS_PER_TURN });
+      const missing = await reads.run("missingClosedDays", { tenantId: tenant.id, from, to, nowMs, limit: DAYS_PER_TURN });
+      const days: DayTotals[] = [];
+      for (const day of missing) {
+        if (stopped) break;
+        days.push(await reads.run("dayTotals", { tenantId: tenant.id, day }));
+      }
       if (days.length > 0) kept += await store.write((tx) => keepDayTotals(tx, tenant.id, days, nowMs));
     }
     return kept;
