@@ -18,9 +18,9 @@ export function replacementCardMail(to: string, card: { holder: string | null; o
     : `Sign in with card number ${spaced(card.newCardNumber)} and your password as before.`;
   return {
     to,
-    subject: `Nyt kantinekort til ${holder}`,
+    subject: `Kantinekort ${spaced(card.oldCardNumber)} er erstattet`,
     text:
-      `Kantinekort ${spaced(card.oldCardNumber)} (${holder}) er spærret for altid og erstattet af kort ${spaced(card.newCardNumber)}. Saldo og grænser følger med. Erstattet af ${card.by}.\n` +
+      `Kantinekort ${spaced(card.oldCardNumber)} (${holder}) er spærret for altid og erstattet af kort ${spaced(card.newCardNumber)} (ender på ${card.newCardNumber.slice(-4)}). Saldo og grænser følger med. Erstattet af ${card.by}.\n` +
       `Alle, der var logget ind med kortet, er logget ud.\n\n${login}\n\nHar I ikke bedt om et nyt kort, så kontakt kantinen straks.\n\n---\n` +
       `Canteen card ${spaced(card.oldCardNumber)} has been replaced by card ${spaced(card.newCardNumber)} (by ${card.by}). ${loginEn} If you did not ask for this, contact the canteen at once.`,
   };
