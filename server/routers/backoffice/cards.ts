@@ -136,8 +136,8 @@ export const cardProcedures = {
         if (!result.ok) return result;
         const notify = notifiedAbout(tx, result.userId);
         const delivery: CodeDelivery = notify.length > 0 ? "email" : "letter";
-        // Sealed with the form key like every first answer; the code is kept only long enough to mail it after the commit.
-        return { ok: true as const, answer: { cardId: result.cardId, cardNumber: result.cardNumber, userId: result.userId, oldCardNumber: result.oldCardNumber, holder: result.holder, delivery, notify, mailedCode: result.hasPassword ? null : code } };
+        // The code stays out of the stored (sealed) answer: it is mailed from this request only, never on a replay.
+        return { ok: true as const, answer: { cardId: result.cardId, cardNumber: result.cardNumber, userId: result.userId, oldCardNumber: result.oldCardNumber, holder: result.holder, delivery, notify, hasPassword: result.hasPassword } };
       }),
     );
     if (!replaced.ok) {
@@ -150,7 +150,7 @@ export const cardProcedures = {
       announceSessionsEnded(ctx.services.bus, answer.userId);
       await sendNotices(
         ctx.services.mailer,
-        answer.notify.map((to) => replacementCardMail(to, { holder: answer.holder, oldCardNumber: answer.oldCardNumber, newCardNumber: answer.cardNumber, code: answer.mailedCode, by: ctx.actor.label })),
+        answer.notify.map((to) => replacementCardMail(to, { holder: answer.holder, oldCardNumber: answer.oldCardNumber, newCardNumber: answer.cardNumber, code: answer.hasPassword ? null : code, by: ctx.actor.label })),
       );
     }
     return { cardId: answer.cardId, cardNumber: answer.cardNumber, delivery: answer.delivery };
