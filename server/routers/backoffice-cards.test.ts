@@ -125,8 +125,13 @@ describe("replacing a card staff blocked (or an active one)", () => {
     const { child } = await family("personale");
     expect((await staff.mutate("backoffice.setCardStatus", { cardId: child.cardId, status: "blocked" })).data).toEqual({ ok: true });
     expect(blockedBy(child.cardId)).toBe("staff");
-    const replaced = await staff.mutate("backoffice.replaceCard", { cardId: child.cardId, idempotencyKey: formKey() });
+    const key = formKey();
+    const replaced = await staff.mutate("backoffice.replaceCard", { cardId: child.cardId, idempotencyKey: key });
     expect(replaced.data).toEqual({ cardId: expect.any(Number), cardNumber: expect.any(String), delivery: "email" });
+    // A double click: the same answer, no second card and no second mail.
+    const mails = mailsTo("barn.personale@example.dk").length;
+    expect((await staff.mutate("backoffice.replaceCard", { cardId: child.cardId, idempotencyKey: key })).data).toEqual(replaced.data);
+    expect(mailsTo("barn.personale@example.dk")).toHaveLength(mails);
     const code = codeIn(mailsTo("barn.personale@example.dk").at(-1)!.body)!;
     expect(code).toMatch(/^\d{6}$/);
     expect(codeIn(mailsTo("vaerge.personale@example.dk").at(-1)!.body)).toBe(code);
