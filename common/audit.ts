@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = {
   "card.block": { da: "Kort spærret", en: "Card blocked" },
   "card.unblock": { da: "Spærring ophævet", en: "Card unblocked" },
   "card.replace": { da: "Kort erstattet", en: "Card replaced" },
+  "card.letter": { da: "Kortbrev udskrevet", en: "Card letter printed" },
   "cards.import": { da: "Klasseliste importeret", en: "Class list imported" },
   "cardholder.schooling": { da: "Skole og klasse ændret", en: "School and class changed" },
   "guardian.link": { da: "Værge tilføjet", en: "Guardian added" },

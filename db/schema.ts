@@ -95,7 +95,14 @@ export interface CardsTable {
   created_at: number;
   /** The card that replaced this one (lost or damaged card); null while it is the current card. */
   replaced_by_card_id: number | null;
+  /**
+   * Who blocked the card: its holder or a guardian ("Spær kort" in the portal) — then only an administrator reopens or
+   * replaces it — or staff in the back office. Null while active, and on a card blocked outside both (seed, tools).
+   */
+  blocked_by: CardBlockedBy | null;
 }
+
+export type CardBlockedBy = "holder" | "guardian" | "staff";
 
 export interface ProductsTable {
   id: Generated<number>;

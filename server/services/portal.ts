@@ -271,7 +271,13 @@ export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], positi
 /** "Spær kort": blocks every card on the account at once; the next sale at a till is declined. */
 export function blockAccountCards(tx: WriteTx, userId: number, accountId: number): AccountSummary | null {
   if (!actableAccount(tx, userId, accountId)) return null;
-  tx.run(db.updateTable("cards").set({ status: "blocked" }).where("account_id", "=", accountId));
+  // Recorded as the holder's (or a guardian's) own block: staff may then neither reopen nor replace the card.
+  tx.run(
+    db
+      .updateTable("cards")
+      .set((eb) => ({ status: "blocked", blocked_by: eb.case().when("user_id", "=", userId).then("holder").else("guardian").end().$castTo<"holder" | "guardian">() }))
+      .where("account_id", "=", accountId),
+  );
   return listAccounts(tx, userId).find((account) => account.accountId === accountId) ?? null;
 }
 

@@ -3,7 +3,20 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { staffProcedure } from "../../trpc.ts";
 import { announceSessionsEnded } from "../../auth/session.ts";
-import { cardholderFieldsSchema, issueCard, newVerificationCode, replaceCard, setCardStatus, updateCardholderSchooling, type CardChangeRefusal } from "../../services/backoffice/cards.ts";
+import {
+  cardholderFieldsSchema,
+  issueCard,
+  newVerificationCode,
+  printCardLetter,
+  replaceCard,
+  setCardStatus,
+  updateCardholderSchooling,
+  type CardChangeRefusal,
+  type CodeDelivery,
+  type LetterRefusal,
+} from "../../services/backoffice/cards.ts";
+import { cardLetterHtml, replacementCardMail } from "../../services/backoffice/card-codes.ts";
+import { log } from "../../ops/logger.ts";
 import { importClassList, parseClassList } from "../../services/backoffice/class-list.ts";
 import { guardiansOf, notifiedAbout } from "../../services/backoffice/guardians.ts";
 import { cardChangedNotice } from "../../services/backoffice/notices.ts";
@@ -27,9 +40,24 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   return results;
 }
 
-function cardRefused(refusal: CardChangeRefusal): TRPCError {
-  if (refusal.reason === "card_not_found") return notFound("Card");
-  return new TRPCError({ code: "CONFLICT", message: "card_replaced: Kortet er erstattet af et nyt kort og kan ikke ændres / The card has been replaced and can no longer be changed" });
+function cardRefused(refusal: CardChangeRefusal | LetterRefusal): TRPCError {
+  switch (refusal.reason) {
+    case "card_not_found":
+      return notFound("Card");
+    case "card_blocked_by_holder":
+      return new TRPCError({ code: "FORBIDDEN", message: "card_blocked_by_holder: Kortholderen har selv spærret kortet – kun en administrator kan genåbne det / The cardholder blocked the card themselves – only an administrator can reopen it" });
+    case "letter_not_needed":
+      return new TRPCError({ code: "CONFLICT", message: "letter_not_needed: Koden er sendt til kortholderen på e-mail; der udskrives intet brev / The code was sent to the cardholder by e-mail; no letter is printed" });
+    case "letter_needs_admin":
+      return new TRPCError({ code: "FORBIDDEN", message: "letter_needs_admin: Kortholderen er værge for andre kort – kun en administrator kan udskrive brevet / The cardholder is a guardian of other cards – only an administrator can print the letter" });
+    case "card_replaced":
+      return new TRPCError({ code: "CONFLICT", message: "card_replaced: Kortet er erstattet af et nyt kort og kan ikke ændres / The card has been replaced and can no longer be changed" });
+  }
+}
+
+/** A refused attempt writes nothing (the audit log holds changes only); the ops log keeps who tried what. */
+function logRefusal(actor: { userId: number; role: string }, procedure: string, cardId: number, reason: string): void {
+  if (reason === "card_blocked_by_holder" || reason === "letter_needs_admin") log.warn({ actorUserId: actor.userId, role: actor.role, procedure, cardId, reason }, "back-office card change refused");
 }
 
 type IssuedCardAnswer = { userId: number; accountId: number; cardId: number; cardNumber: string; verificationCode: string };
@@ -78,7 +106,10 @@ export const cardProcedures = {
         watchers: result.changed ? [result.userId, ...guardiansOf(tx, result.userId).map((guardian) => guardian.userId)] : [],
       };
     });
-    if (!changed.ok) throw cardRefused(changed);
+    if (!changed.ok) {
+      logRefusal(ctx.actor, "setCardStatus", input.cardId, changed.reason);
+      throw cardRefused(changed);
+    }
     // After the commit: the card's new status reaches the holder's and the guardians' open pages at once (accounts.onBalance).
     const event = { accountId: changed.accountId, cardNumber: changed.cardNumber, status: input.status, createdAt: Date.now() };
     for (const userId of changed.watchers) ctx.services.bus.publish("cardStatus", userId, event);
@@ -90,7 +121,12 @@ export const cardProcedures = {
     return { ok: true as const };
   }),
 
-  /** A new card for a lost one; idempotent per form fill like issueCard (a repeat returns the same new card and code). */
+  /**
+   * A new card for a lost one; idempotent per form fill like issueCard (a repeat returns the same new card). The new
+   * card's code is never in this answer: staff who saw it could sign in as the holder (a holder without a password logs
+   * in with the card's code). It goes by e-mail to the holder and guardians; only when nobody has an e-mail does the
+   * answer say "letter", and the code is made when the letter is printed (printCardLetter, audited).
+   */
   replaceCard: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
     const code = newVerificationCode();
     const codeHash = await hashCode(code);
@@ -98,20 +134,46 @@ export const cardProcedures = {
       oncePerSubmission(tx, ctx.actor, "replaceCard", input, () => {
         const result = replaceCard(tx, ctx.actor, input.cardId, codeHash);
         if (!result.ok) return result;
-        return { ok: true as const, answer: { ...result, verificationCode: code, notify: notifiedAbout(tx, result.userId) } };
+        const notify = notifiedAbout(tx, result.userId);
+        const delivery: CodeDelivery = notify.length > 0 ? "email" : "letter";
+        // The code stays out of the stored (sealed) answer: it is mailed from this request only, never on a replay.
+        return { ok: true as const, answer: { cardId: result.cardId, cardNumber: result.cardNumber, userId: result.userId, oldCardNumber: result.oldCardNumber, holder: result.holder, delivery, notify, hasPassword: result.hasPassword } };
       }),
     );
-    if (!replaced.ok) throw cardRefused(replaced);
+    if (!replaced.ok) {
+      logRefusal(ctx.actor, "replaceCard", input.cardId, replaced.reason);
+      throw cardRefused(replaced);
+    }
     const { answer } = replaced;
     if (!replaced.replayed) {
-      // Replacing signed the cardholder out everywhere; their open portal streams end too. The family is told by e-mail.
+      // Replacing signed the cardholder out everywhere; their open portal streams end too. The family gets the new card (and code) by e-mail.
       announceSessionsEnded(ctx.services.bus, answer.userId);
       await sendNotices(
         ctx.services.mailer,
-        answer.notify.map((to) => cardChangedNotice(to, { kind: "replaced", holder: answer.holder, cardNumber: answer.oldCardNumber, newCardNumber: answer.cardNumber, by: ctx.actor.label })),
+        answer.notify.map((to) => replacementCardMail(to, { holder: answer.holder, oldCardNumber: answer.oldCardNumber, newCardNumber: answer.cardNumber, code: answer.hasPassword ? null : code, by: ctx.actor.label })),
       );
     }
-    return { cardId: answer.cardId, cardNumber: answer.cardNumber, verificationCode: answer.verificationCode };
+    return { cardId: answer.cardId, cardNumber: answer.cardNumber, delivery: answer.delivery };
+  }),
+
+  /**
+   * "Udskriv brev": the card letter (an HTML page to print) for a holder nobody can be e-mailed about. Each print makes a
+   * fresh code (only the newest letter logs in) and is audited; refused when an e-mail exists or the holder blocked the card.
+   */
+  printCardLetter: staffProcedure.input(z.strictObject({ cardId: z.number().int().positive(), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
+    const code = newVerificationCode();
+    const codeHash = await hashCode(code);
+    const printed = await ctx.services.store.write((tx) =>
+      oncePerSubmission(tx, ctx.actor, "printCardLetter", input, () => {
+        const letter = printCardLetter(tx, ctx.actor, input.cardId, code, codeHash);
+        return letter.ok ? { ok: true as const, answer: { html: cardLetterHtml(letter) } } : letter;
+      }),
+    );
+    if (!printed.ok) {
+      logRefusal(ctx.actor, "printCardLetter", input.cardId, printed.reason);
+      throw cardRefused(printed);
+    }
+    return { html: printed.answer.html };
   }),
 
   /**

@@ -2,17 +2,21 @@
 import * as z from "zod";
 import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
+import type { CardBlockedBy } from "../../../db/schema.ts";
 import { openAccount } from "../../ledger/ledger.ts";
 import { deleteUserSessions } from "../../auth/session.ts";
 import { audit, cardholderOfUser, type Actor } from "./shared.ts";
-import { guardiansOf, type Guardian } from "./guardians.ts";
+import { guardiansOf, notifiedAbout, type Guardian } from "./guardians.ts";
 
 function randomDigits(count: number): string {
   const bytes = crypto.getRandomValues(new Uint32Array(count));
   return Array.from(bytes, (value) => String(value % 10)).join("");
 }
 
-/** A fresh 6-digit verification code; shown to staff once and stored only as an argon2id hash. */
+/**
+ * A fresh 6-digit verification code, stored only as an argon2id hash. A new card's code is shown to staff once (it is
+ * printed on the card letter); a replacement's code goes to the holder by e-mail, or on a letter only when nobody has one.
+ */
 export function newVerificationCode(): string {
   return randomDigits(6);
 }
@@ -64,8 +68,11 @@ export function issueCard(tx: WriteTx, actor: Actor, fields: CardholderFields, v
   return { userId, accountId, cardId, cardNumber };
 }
 
-/** Why a card could not be changed: unknown in the staff member's tenant, or already replaced (blocked for good). */
-export type CardChangeRefusal = { ok: false; reason: "card_not_found" | "card_replaced" };
+/**
+ * Why a card could not be changed: unknown in the staff member's tenant, already replaced (blocked for good), or blocked
+ * by its holder or a guardian in the portal, which only an administrator may undo (by reopening or replacing it).
+ */
+export type CardChangeRefusal = { ok: false; reason: "card_not_found" | "card_replaced" | "card_blocked_by_holder" };
 
 interface ChangeableCard {
   id: number;
@@ -73,22 +80,28 @@ interface ChangeableCard {
   accountId: number;
   cardNumber: string;
   status: "active" | "blocked";
+  blockedBy: CardBlockedBy | null;
   holder: string | null;
 }
 
+/** Whether the holder or a guardian blocked the card themselves: then only an administrator may reopen or replace it. */
+function heldBlockedByHolder(card: ChangeableCard, actor: Actor): boolean {
+  return card.status === "blocked" && (card.blockedBy === "holder" || card.blockedBy === "guardian") && actor.role !== "admin";
+}
+
 /** A card of the tenant that may still be changed; a replaced card is refused, so it can never be unblocked or replaced twice. */
-function changeableCard(tx: Tx, tenantId: number, cardId: number): { ok: true; card: ChangeableCard } | CardChangeRefusal {
+function changeableCard(tx: Tx, tenantId: number, cardId: number): { ok: true; card: ChangeableCard } | { ok: false; reason: "card_not_found" | "card_replaced" } {
   const card = tx.first(
     db
       .selectFrom("cards as c")
       .innerJoin("users as u", "u.id", "c.user_id")
-      .select(["c.id", "c.user_id", "c.account_id", "c.card_number", "c.status", "c.replaced_by_card_id", "u.name"])
+      .select(["c.id", "c.user_id", "c.account_id", "c.card_number", "c.status", "c.blocked_by", "c.replaced_by_card_id", "u.name"])
       .where("c.id", "=", cardId)
       .where("u.tenant_id", "=", tenantId),
   );
   if (!card) return { ok: false, reason: "card_not_found" };
   if (card.replaced_by_card_id !== null) return { ok: false, reason: "card_replaced" };
-  return { ok: true, card: { id: card.id, userId: card.user_id, accountId: card.account_id, cardNumber: card.card_number, status: card.status, holder: card.name } };
+  return { ok: true, card: { id: card.id, userId: card.user_id, accountId: card.account_id, cardNumber: card.card_number, status: card.status, blockedBy: card.blocked_by, holder: card.name } };
 }
 
 /** What changed on a card, for the notification and the live event the router sends after the commit. */
@@ -108,24 +121,38 @@ export function setCardStatus(tx: WriteTx, actor: Actor, cardId: number, status:
   const { card } = found;
   const answer = { ok: true as const, userId: card.userId, accountId: card.accountId, cardNumber: card.cardNumber, holder: card.holder };
   if (card.status === status) return { ...answer, changed: false };
-  tx.run(db.updateTable("cards").set({ status }).where("id", "=", cardId));
-  audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, { cardNumber: card.cardNumber, holder: card.holder }, nowMs);
+  if (status === "active" && heldBlockedByHolder(card, actor)) return { ok: false, reason: "card_blocked_by_holder" };
+  tx.run(db.updateTable("cards").set({ status, blocked_by: status === "blocked" ? "staff" : null }).where("id", "=", cardId));
+  // An unblock names whose block it lifted, so the log shows an administrator reopening a card its holder had blocked.
+  const lifted = status === "active" ? { blockedBy: card.blockedBy } : {};
+  audit(tx, actor, status === "blocked" ? "card.block" : "card.unblock", `card:${cardId}`, { cardNumber: card.cardNumber, holder: card.holder, ...lifted }, nowMs);
   return { ...answer, changed: true };
+}
+
+/** Where a replacement card's verification code goes: by e-mail to the holder and guardians, or on a printed letter. */
+export type CodeDelivery = "email" | "letter";
+
+export interface ReplacedCard {
+  ok: true;
+  cardId: number;
+  cardNumber: string;
+  userId: number;
+  oldCardNumber: string;
+  holder: string | null;
+  /** A holder with a password logs in with it; the new card's code then logs nobody in and is sent to nobody. */
+  hasPassword: boolean;
 }
 
 /**
  * A lost card: the old one is blocked for good and a new card number shares the same account, balance and limits.
  * Every session of the cardholder ends too, because whoever holds the lost card may have logged in with it.
+ * A card its holder or a guardian blocked is replaced only by an administrator (staff are refused): a replacement is a
+ * working card and, for a holder without a password, a new login, so it is no way around the holder's own block.
  */
-export function replaceCard(
-  tx: WriteTx,
-  actor: Actor,
-  cardId: number,
-  verificationCodeHash: string,
-  nowMs: number = Date.now(),
-): { ok: true; cardId: number; cardNumber: string; userId: number; oldCardNumber: string; holder: string | null } | CardChangeRefusal {
+export function replaceCard(tx: WriteTx, actor: Actor, cardId: number, verificationCodeHash: string, nowMs: number = Date.now()): ReplacedCard | CardChangeRefusal {
   const found = changeableCard(tx, actor.tenantId, cardId);
   if (!found.ok) return found;
+  if (heldBlockedByHolder(found.card, actor)) return { ok: false, reason: "card_blocked_by_holder" };
   const cardNumber = newCardNumber(tx);
   const newCardId = tx.run(
     db
@@ -148,10 +175,58 @@ export function replaceCard(
           .where("id", "=", cardId),
       ),
   ).lastInsertRowid;
-  tx.run(db.updateTable("cards").set({ status: "blocked", replaced_by_card_id: newCardId }).where("id", "=", cardId));
+  // The old card keeps who blocked it (if anyone), so the log and the record still tell a holder's block from staff's.
+  tx.run(db.updateTable("cards").set({ status: "blocked", blocked_by: found.card.blockedBy ?? "staff", replaced_by_card_id: newCardId }).where("id", "=", cardId));
   deleteUserSessions(tx, found.card.userId);
-  audit(tx, actor, "card.replace", `card:${cardId}`, { cardNumber: found.card.cardNumber, holder: found.card.holder, newCardId, newCardNumber: cardNumber }, nowMs);
-  return { ok: true, cardId: newCardId, cardNumber, userId: found.card.userId, oldCardNumber: found.card.cardNumber, holder: found.card.holder };
+  const hasPassword = tx.first(db.selectFrom("users").select("password_hash").where("id", "=", found.card.userId))?.password_hash != null;
+  const delivery: CodeDelivery = notifiedAbout(tx, found.card.userId).length > 0 ? "email" : "letter";
+  audit(
+    tx,
+    actor,
+    "card.replace",
+    `card:${cardId}`,
+    { cardNumber: found.card.cardNumber, holder: found.card.holder, newCardId, newCardNumber: cardNumber, blockedBy: found.card.status === "blocked" ? found.card.blockedBy : null, codeDelivery: hasPassword ? "none" : delivery },
+    nowMs,
+  );
+  return { ok: true, cardId: newCardId, cardNumber, userId: found.card.userId, oldCardNumber: found.card.cardNumber, holder: found.card.holder, hasPassword };
+}
+
+/**
+ * Why no letter is printed: the card is unknown or replaced, someone has an e-mail (the code went there instead), the
+ * holder blocked the card, or — for staff — the holder is a guardian, whose login moves other cardholders' money.
+ */
+export type LetterRefusal = { ok: false; reason: "card_not_found" | "card_replaced" | "card_blocked_by_holder" | "letter_not_needed" | "letter_needs_admin" };
+
+export interface LetterCard {
+  ok: true;
+  cardNumber: string;
+  holder: string | null;
+  school: string | null;
+  className: string | null;
+  /** Null for a holder with a password: the letter then tells them to log in with it, and no code is made. */
+  code: string | null;
+}
+
+/**
+ * "Udskriv brev": the card letter for a holder nobody can be e-mailed about (a card never used). The letter gets a fresh
+ * code, whose hash replaces the card's, so only the newest letter logs in; each print is audited (never the code).
+ * `code`/`codeHash` were drawn and hashed by the caller before the write job.
+ */
+export function printCardLetter(tx: WriteTx, actor: Actor, cardId: number, code: string, codeHash: string, nowMs: number = Date.now()): LetterCard | LetterRefusal {
+  const found = changeableCard(tx, actor.tenantId, cardId);
+  if (!found.ok) return found;
+  const { card } = found;
+  // A blocked card still logs in (the holder must reach Konti), so a fresh code is a way around the holder's own block.
+  if (heldBlockedByHolder(card, actor)) return { ok: false, reason: "card_blocked_by_holder" };
+  // Where an e-mail reaches the holder or a guardian, the code travels there and never through staff's hands.
+  if (notifiedAbout(tx, card.userId).length > 0) return { ok: false, reason: "letter_not_needed" };
+  const user = tx.first(db.selectFrom("users").select(["password_hash", "school", "class_name"]).where("id", "=", card.userId))!;
+  const hasPassword = user.password_hash !== null;
+  const isGuardian = tx.first(db.selectFrom("guardians").select("child_user_id").where("guardian_user_id", "=", card.userId).limit(1)) !== undefined;
+  if (!hasPassword && isGuardian && actor.role !== "admin") return { ok: false, reason: "letter_needs_admin" };
+  if (!hasPassword) tx.run(db.updateTable("cards").set({ verification_code_hash: codeHash }).where("id", "=", cardId));
+  audit(tx, actor, "card.letter", `card:${cardId}`, { cardNumber: card.cardNumber, holder: card.holder, withCode: !hasPassword }, nowMs);
+  return { ok: true, cardNumber: card.cardNumber, holder: card.holder, school: user.school, className: user.class_name, code: hasPassword ? null : code };
 }
 
 export interface CardholderRow {
@@ -164,6 +239,8 @@ export interface CardholderRow {
   cardId: number;
   cardNumber: string;
   status: "active" | "blocked";
+  /** Who blocked the card (holder/guardian in the portal, or staff); null while it is active. */
+  blockedBy: CardBlockedBy | null;
   accountId: number;
   balanceOre: number;
   /** The cardholders who may act on this cardholder's accounts in the portal (e.g. parents). */
@@ -207,7 +284,7 @@ function cardholderSearch(tenantId: number, query: string) {
 export function searchCardholders(tx: Tx, tenantId: number, query: string, limit = 50, offset = 0): CardholderRow[] {
   const rows = tx.all(
     cardholderSearch(tenantId, query)
-      .select(["u.id as user_id", "u.name", "u.email", "u.school", "u.class_name", "u.track", "c.id as card_id", "c.card_number", "c.status", "c.account_id", "a.balance_ore"])
+      .select(["u.id as user_id", "u.name", "u.email", "u.school", "u.class_name", "u.track", "c.id as card_id", "c.card_number", "c.status", "c.blocked_by", "c.account_id", "a.balance_ore"])
       .orderBy((eb) => eb.fn("lower", [eb.ref("u.name")]))
       .orderBy("c.id")
       .limit(limit)
@@ -223,6 +300,7 @@ export function searchCardholders(tx: Tx, tenantId: number, query: string, limit
     cardId: row.card_id,
     cardNumber: row.card_number,
     status: row.status,
+    blockedBy: row.status === "blocked" ? row.blocked_by : null,
     accountId: row.account_id,
     balanceOre: row.balance_ore,
     guardians: guardiansOf(tx, row.user_id),

@@ -12,7 +12,7 @@ const PAGE_SIZE = 50;
 
 /** The kinds staff filter on, each the audit actions it covers. */
 const KINDS = {
-  cards: ["card.issue", "card.block", "card.unblock", "card.replace", "cards.import", "cardholder.schooling"],
+  cards: ["card.issue", "card.block", "card.unblock", "card.replace", "card.letter", "cards.import", "cardholder.schooling"],
   guardians: ["guardian.link", "guardian.unlink"],
   corrections: ["ledger.correction"],
   payouts: ["payout.paid", "payout.rejected"],

@@ -109,13 +109,51 @@ export function Cards(props: { me: Me }) {
       void refetch();
     }
   }
+  // A replacement's code never comes back here (staff who saw it could sign in as the holder): the answer says whether
+  // it went by e-mail or waits for "Udskriv brev", and only the printed letter holds it.
+  const [letterFor, setLetterFor] = createSignal<{ cardId: number; name: string } | null>(null);
   async function replace(row: Row) {
-    await answer(async () => {
+    if (dialogBusy()) return;
+    setDialogBusy(true);
+    setDialogError(null);
+    try {
       if (!replaceKeys.has(row.cardId)) replaceKeys.set(row.cardId, crypto.randomUUID());
       const card = await trpc.backoffice.replaceCard.mutate({ cardId: row.cardId, idempotencyKey: replaceKeys.get(row.cardId)! });
       replaceKeys.delete(row.cardId);
-      setIssued({ cardNumber: card.cardNumber, verificationCode: card.verificationCode, name: row.name ?? "" });
-    }, a().cardReplaced);
+      setIssued(null);
+      setLetterFor(card.delivery === "letter" ? { cardId: card.cardId, name: holderName({ name: row.name, cardNumber: card.cardNumber }) } : null);
+      setRowResult({ ok: true, text: card.delivery === "letter" ? a().cardReplacedLetter : a().cardReplacedEmail });
+      close();
+    } catch (error) {
+      setDialogError(failureText(error));
+    } finally {
+      setDialogBusy(false);
+      void refetch();
+    }
+  }
+  // "Udskriv brev": the server makes the letter (and its code) as an audited action; it opens in its own window to print,
+  // never on this page. The window is opened within the click, so a pop-up blocker lets it through.
+  const [printing, setPrinting] = createSignal(false);
+  async function printHolderLetter(cardId: number) {
+    if (printing()) return;
+    const win = window.open("", "_blank");
+    if (!win) return setRowResult({ ok: false, text: a().holderLetterPopup });
+    setPrinting(true);
+    try {
+      const letter = await trpc.backoffice.printCardLetter.mutate({ cardId, idempotencyKey: crypto.randomUUID() });
+      win.document.open();
+      win.document.write(letter.html);
+      win.document.close();
+      win.focus();
+      win.print();
+      setRowResult({ ok: true, text: a().holderLetterPrinted });
+      setLetterFor(null);
+    } catch (error) {
+      win.close();
+      setRowResult({ ok: false, text: failureText(error) });
+    } finally {
+      setPrinting(false);
+    }
   }
   function correct(row: { accountId: number; name: string | null; cardNumber: string }) {
     setCorrectionTarget({ accountId: row.accountId, name: row.name ?? row.cardNumber, cardNumber: row.cardNumber });
@@ -148,6 +186,13 @@ export function Cards(props: { me: Me }) {
       <label for="card-search">{a().search}</label>
       <input id="card-search" type="search" value={query()} onInput={(event) => search(event.currentTarget.value)} />
       <Result value={rowResult()} />
+      <Show when={letterFor()}>
+        {(pending) => (
+          <p>
+            <button type="button" disabled={printing()} aria-busy={printing() ? "true" : undefined} aria-label={a().holderLetterLabel(pending().name)} onClick={() => void printHolderLetter(pending().cardId)}>{a().holderLetter}</button>
+          </p>
+        )}
+      </Show>
       <div class="table-scroll">
         <table class="compact">
           <thead><tr><th scope="col">{a().name}</th><th scope="col">{a().cardNumber}</th><th scope="col">{a().class}</th><th scope="col" class="number">{a().balance}</th><th scope="col">{a().status}</th><th scope="col">{a().guardians}</th><th scope="col">{a().action}</th></tr></thead>
@@ -159,7 +204,7 @@ export function Cards(props: { me: Me }) {
                   <td>{row.cardNumber}</td>
                   <td>{[row.school, row.className, row.track].filter(Boolean).join(" / ")}</td>
                   <td class="number">{formatOre(row.balanceOre)}</td>
-                  <td>{row.status === "active" ? a().active : a().blocked}</td>
+                  <td>{row.status === "active" ? a().active : row.blockedBy === "holder" || row.blockedBy === "guardian" ? a().blockedByHolder : a().blocked}</td>
                   <td>
                     <ul class="guardians">
                       <For each={row.guardians}>
@@ -184,6 +229,10 @@ export function Cards(props: { me: Me }) {
                   <td class="actions">
                     <button type="button" class={row.status === "active" ? "danger" : "secondary"} aria-label={row.status === "active" ? a().blockLabel(holderName(row)) : a().unblockLabel(holderName(row))} onClick={() => ask({ kind: "status", row, next: row.status === "active" ? "blocked" : "active" })}>{row.status === "active" ? a().block : a().unblock}</button>
                     <button type="button" class="secondary" aria-label={a().replaceLabel(holderName(row))} onClick={() => ask({ kind: "replace", row })}>{a().replaceCard}</button>
+                    {/* A holder nobody can e-mail gets the card's code on a printed letter (the server refuses it otherwise). */}
+                    <Show when={!row.email}>
+                      <button type="button" class="secondary" disabled={printing()} aria-label={a().holderLetterLabel(holderName(row))} onClick={() => void printHolderLetter(row.cardId)}>{a().holderLetter}</button>
+                    </Show>
                     <button type="button" class="secondary" aria-label={a().schoolingLabel(holderName(row))} onClick={() => ask({ kind: "schooling", row })}>{a().schooling}</button>
                     <Show when={props.me.role === "admin"}>
                       <button type="button" class="secondary" onClick={() => correct(row)} aria-label={a().correctLabel(row.name ?? row.cardNumber)}>{a().correct}</button>
