@@ -72,6 +72,16 @@ test("a parent sets up Auto-optank, Maks. forbrug and a low-balance alert on the
   await expect(childPage.getByText("Maks. forbrug på dette kort bestemmes af din værge.")).toBeVisible();
   await expect(childPage.getByRole("button", { name: "Gem maks. forbrug" })).toHaveCount(0);
   await expect(childPage.getByText(/Anne Forælder får en påmindelse, når saldoen kommer under 30,00\skr\./)).toBeVisible();
+
+  // The back office unlinks the parent: their Auto-optank and alert end with the link, and the child may choose their own.
+  const unlinked = await request.post("/trpc/backoffice.unlinkGuardian", { headers: CSRF, data: { userId: child.userId, guardianUserId: parent.userId } });
+  expect(unlinked.status()).toBe(200);
+  await childPage.goto("/indbetal/auto-optank");
+  await expect(childPage.getByRole("button", { name: "Næste" })).toBeVisible();
+  await expect(childPage.getByText("betales af Anne Forælder", { exact: false })).toHaveCount(0);
+  await childPage.getByRole("link", { name: "Maks. forbrug og påmindelse" }).click();
+  await expect(childPage.getByRole("button", { name: "Gem påmindelse" })).toBeVisible();
+  await expect(childPage.getByText(/Anne Forælder får en påmindelse/)).toHaveCount(0);
   await childContext.close();
 });
 

@@ -217,6 +217,36 @@ for (const [name, build] of [
       expect(result).toMatchObject({ kind: "payment", status: "declined" });
     });
 
+    test("a cancelled saved card is never charged again; cancelling twice is harmless", async () => {
+      const setup = newPayment(10_000, true);
+      const { redirectUrl } = await harness.acquirer.createPayment(setup);
+      await harness.pay(redirectUrl, "approved");
+      const saved = await finalEvent(setup);
+      const token = saved.kind === "card_saved" ? saved.cardToken : saved.kind === "payment" && saved.status === "captured" ? saved.cardToken : undefined;
+      expect(token).toBeTruthy();
+      await harness.acquirer.cancelSavedCard(token!);
+      await harness.acquirer.cancelSavedCard(token!);
+      const charge = newPayment(6_000);
+      const answer = await harness.acquirer.chargeToken({ paymentId: charge.paymentId, orderId: charge.orderId, token: token!, amountOre: 6_000, description: "Auto-optank", callbackUrl: harness.callbackUrl });
+      const result = answer.status === "pending" ? await finalEvent(charge) : { kind: "payment", ...answer };
+      expect(result).toMatchObject({ kind: "payment", status: "declined" });
+    });
+
+    test("a cancel the gateway cannot take (5xx) is 'unavailable', and goes through when tried again", async (context) => {
+      if (!harness.breakNext) context.skip();
+      const setup = newPayment(10_000, true);
+      const { redirectUrl } = await harness.acquirer.createPayment(setup);
+      await harness.pay(redirectUrl, "approved");
+      const saved = await finalEvent(setup);
+      const token = saved.kind === "card_saved" ? saved.cardToken : undefined;
+      harness.breakNext!("5xx");
+      await expect(harness.acquirer.cancelSavedCard(token!)).rejects.toBeInstanceOf(AcquirerUnavailableError);
+      await harness.acquirer.cancelSavedCard(token!);
+      const charge = newPayment(6_000);
+      const answer = await harness.acquirer.chargeToken({ paymentId: charge.paymentId, orderId: charge.orderId, token: token!, amountOre: 6_000, description: "Auto-optank", callbackUrl: harness.callbackUrl });
+      expect(answer).toMatchObject({ status: "declined" });
+    });
+
     test("requests with a wrong API key are refused", async (context) => {
       if (!harness.wrongApiKey) context.skip();
       await expect(harness.wrongApiKey!.createPayment(newPayment())).rejects.toThrow(/API key/);

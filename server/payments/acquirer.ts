@@ -88,6 +88,12 @@ export interface Acquirer {
    * has no such order (it never reached them). Throws when the acquirer cannot be asked (network, 5xx).
    */
   lookUp(request: LookUpRequest): Promise<CallbackEvent | null>;
+  /**
+   * Ends a saved card's agreement at the acquirer (a QuickPay subscription is cancelled), so the token can never be
+   * charged again. Cancelling twice, or a token the acquirer no longer knows, is not an error. Throws
+   * AcquirerUnavailableError when the acquirer cannot be asked (network, 5xx): the caller retries or logs it.
+   */
+  cancelSavedCard(token: string): Promise<void>;
 }
 
 /** Whether an error from an adapter means "we could not reach the acquirer" (network, timeout, 5xx): retry later. */

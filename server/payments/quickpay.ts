@@ -235,6 +235,19 @@ export class QuickPayAcquirer implements Acquirer {
     return payment ? this.guardTestMode(paymentEvent(payment, { orderId: request.orderId })) : null;
   }
 
+  async cancelSavedCard(token: string): Promise<void> {
+    const path = `/subscriptions/${encodeURIComponent(token)}`;
+    try {
+      await this.call("POST", `${path}/cancel`);
+    } catch (error) {
+      if (!(error instanceof QuickPayRequestError) || error.status === 401 || error.status === 403) throw error;
+      if (error.status === 404) return;
+      // A refused cancel is fine only when the subscription is already over (cancelled twice); read it back to know.
+      const subscription = await this.find("subscriptions", token, "");
+      if (subscription && subscription.state === "active") throw error;
+    }
+  }
+
   private async createOneOff(request: CreatePaymentRequest): Promise<CreatedPayment> {
     const payment = await this.createOrFind("payments", { order_id: request.orderId, currency: "DKK", text_on_statement: "Kantinekort" }, request.orderId);
     const link = await this.call("PUT", `/payments/${payment.id}/link`, {

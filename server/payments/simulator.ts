@@ -83,6 +83,18 @@ export class AcquirerSimulator implements Acquirer {
     return outcome;
   }
 
+  /** Tokens whose agreement was cancelled: kept in memory like the sessions; charging one is refused. */
+  private readonly cancelledTokens = new Set<string>();
+
+  async cancelSavedCard(token: string): Promise<void> {
+    this.cancelledTokens.add(token);
+  }
+
+  /** For tests: whether the agreement behind a token was cancelled here. */
+  isCancelled(token: string): boolean {
+    return this.cancelledTokens.has(token);
+  }
+
   async lookUp(request: LookUpRequest): Promise<CallbackEvent | null> {
     const known = this.results.get(request.paymentId);
     if (known) return known;
@@ -95,6 +107,8 @@ export class AcquirerSimulator implements Acquirer {
   private async decideCharge(request: ChargeTokenRequest): Promise<PaymentOutcome> {
     const token = this.readToken(request.token);
     if (!token) return { status: "declined", reason: "invalid_token" };
+    // The same answer as QuickPay's adapter gives for a cancelled subscription.
+    if (this.cancelledTokens.has(request.token)) return { status: "declined", reason: "subscription_not_usable" };
     if (token.outcome === "decline") return { status: "declined", reason: "card_declined" };
     if (token.outcome === "timeout") {
       await Bun.sleep(this.options.timeoutMs ?? 2_000);

@@ -118,6 +118,8 @@ function eventsAfter(tx: Tx, userId: number, accountIds: readonly number[], from
   }
   const topUps = topUpsAfter.all(tx, { userId, afterSeq: from.topUpSeq });
   for (const row of topUps) {
+    // A top-up the user paid on an account they may no longer act on (a child since unlinked) is not theirs to see.
+    if (!accountIds.includes(row.account_id)) continue;
     missed.push({
       type: "autoTopUp",
       seq: row.seq,
@@ -241,7 +243,8 @@ export const accountsRouter = router({
         while (pending.length > 0 && !checkSession) {
           const event = pending.shift()!;
           // An event already queued for an account the user has just lost access to (an unlinked child) is not sent.
-          if (event.type === "balance" && !balanceListeners.has(event.accountId)) continue;
+          // The same for a payer's notice about such an account (a top-up or a low-balance alert on it).
+          if ((event.type === "balance" || event.type === "autoTopUp" || event.type === "lowBalance") && !balanceListeners.has(event.accountId)) continue;
           const next = advance(position, event);
           if (!next) continue;
           position = next;

@@ -4,7 +4,7 @@ import * as z from "zod";
 import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchema, transferInputSchema, wholeKronerSchema } from "../../common/payments.ts";
 import { emailSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
-import { refreshPayment, startPayment } from "../services/money.ts";
+import { cancelSavedCardsAtAcquirer, refreshPayment, startPayment } from "../services/money.ts";
 import { pendingSetupPayment } from "../services/payments.ts";
 import { cancelAgreement, findPayment, getAgreement, listPayouts, requestPayout, transferBetweenOwnAccounts, updateAgreement } from "../services/payments.ts";
 import { actableAccount } from "../services/access.ts";
@@ -93,14 +93,20 @@ export const autoTopUpRouter = router({
   update: profileCompleteProcedure
     .input(z.strictObject({ accountId: z.number().int().positive(), amountKr: wholeKronerSchema, receiptEmail: emailSchema }))
     .mutation(async ({ ctx, input }) => {
-      const changed = await ctx.services.store.write((tx) => updateAgreement(tx, ctx.userId, { accountId: input.accountId, amountOre: kronerToOre(input.amountKr), receiptEmail: input.receiptEmail }));
-      if (!changed) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });
-      return ctx.services.store.read((tx) => getAgreement(tx, ctx.userId, input.accountId));
+      // The change and the answer are one read of the rule (may act on the account now): an ex-guardian learns nothing.
+      const answer = await ctx.services.store.write((tx) => {
+        if (!updateAgreement(tx, ctx.userId, { accountId: input.accountId, amountOre: kronerToOre(input.amountKr), receiptEmail: input.receiptEmail })) return null;
+        return getAgreement(tx, ctx.userId, input.accountId);
+      });
+      if (!answer) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });
+      return answer;
     }),
 
   cancel: profileCompleteProcedure.input(accountInput).mutation(async ({ ctx, input }) => {
     const cancelled = await ctx.services.store.write((tx) => cancelAgreement(tx, ctx.userId, input.accountId));
     if (!cancelled) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });
+    // After commit: the saved card is cancelled at the acquirer too (our copy of the token is already gone).
+    if (cancelled.cardToken) void cancelSavedCardsAtAcquirer(ctx.services, [cancelled.cardToken]);
     return { ok: true as const };
   }),
 });

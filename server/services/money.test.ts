@@ -54,6 +54,7 @@ describe("auto top-up against a slow acquirer", () => {
       createPayment: (request) => simulator.createPayment(request),
       verifyCallback: (headers, body, nowMs) => simulator.verifyCallback(headers, body, nowMs),
       lookUp: (request) => simulator.lookUp(request),
+      cancelSavedCard: (token) => simulator.cancelSavedCard(token),
       chargeToken: () => new Promise<PaymentOutcome>((resolve) => (answer = resolve)),
     };
     const result = await maybeAutoTopUp(services, card.accountId, 20);
@@ -136,6 +137,7 @@ describe("graceful stop", () => {
       createPayment: (request) => simulator.createPayment(request),
       verifyCallback: (headers, body, nowMs) => simulator.verifyCallback(headers, body, nowMs),
       lookUp: (request) => simulator.lookUp(request),
+      cancelSavedCard: (token) => simulator.cancelSavedCard(token),
       // The card is charged, but the answer takes a moment: the stop begins while it is on its way.
       chargeToken: () =>
         new Promise<PaymentOutcome>((resolve) =>

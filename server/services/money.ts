@@ -421,3 +421,33 @@ export async function maybeAutoTopUp(services: AppServices, accountId: number, c
     running.delete(accountId);
   }
 }
+
+/** Waits before each further try of a cancel at the acquirer that could not get through. */
+export const ACQUIRER_CANCEL_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000];
+
+/**
+ * After an agreement was cancelled in our database (commit first, so the token is already forgotten and never charged
+ * again), the saved card is cancelled at the acquirer too (a QuickPay subscription). Tried again a couple of times when
+ * the acquirer cannot be reached, then logged for an operator: the agreement stays cancelled either way. Never throws.
+ */
+export function cancelSavedCardsAtAcquirer(services: AppServices, tokens: readonly string[], retryDelaysMs: readonly number[] = ACQUIRER_CANCEL_RETRY_DELAYS_MS): Promise<void> {
+  return track(
+    Promise.all(
+      tokens.map(async (token) => {
+        for (let attempt = 0; ; attempt += 1) {
+          try {
+            await services.acquirer.cancelSavedCard(token);
+            return;
+          } catch (error) {
+            if (attempt >= retryDelaysMs.length) {
+              // The token itself is not logged: the acquirer's reference is enough to find the subscription.
+              log.error({ err: errorField(error, false), acquirer: services.acquirer.name, tokenTail: token.slice(-6), attempts: attempt + 1 }, "cancelling a saved card at the acquirer failed; cancel it there by hand");
+              return;
+            }
+            await Bun.sleep(retryDelaysMs[attempt]!);
+          }
+        }
+      }),
+    ).then(() => undefined),
+  );
+}

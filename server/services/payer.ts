@@ -69,6 +69,7 @@ export interface LowBalanceAlert {
   payerName: string | null;
 }
 
+/** The alert on the account as the viewer sees it; the caller has checked that the viewer may act on the account. */
 export function getLowBalanceAlert(tx: Tx, viewerUserId: number, accountId: number): LowBalanceAlert | null {
   const row = tx.first(
     db
@@ -78,19 +79,22 @@ export function getLowBalanceAlert(tx: Tx, viewerUserId: number, accountId: numb
       .where("l.account_id", "=", accountId),
   );
   if (!row) return null;
+  // An alert of someone who may no longer act on the account (an unlinked guardian) is nobody's: it sends nothing.
+  if (row.user_id !== viewerUserId && !actableAccount(tx, row.user_id, accountId)) return null;
   const payerIsViewer = row.user_id === viewerUserId;
   return { accountId: row.account_id, thresholdOre: row.threshold_ore, email: payerIsViewer ? row.email : "", payerIsViewer, payerName: row.payer_name };
 }
 
 /**
  * Whether the viewer may choose the alert on the account: nobody has yet, it is theirs, or they are the holder's
- * guardian (a parent taking over). A holder cannot change the alert their guardian chose.
+ * guardian (a parent taking over). A holder cannot change the alert their guardian chose, unless whoever chose it may
+ * no longer act on the account (a guardian since unlinked): the rule is read now, not when the alert was made.
  */
 function mayManageAlert(tx: Tx, viewerUserId: number, accountId: number): boolean {
   const account = actableAccount(tx, viewerUserId, accountId);
   if (!account) return false;
   const current = tx.first(db.selectFrom("low_balance_alerts").select("user_id").where("account_id", "=", accountId));
-  return !current || current.user_id === viewerUserId || !account.own;
+  return !current || current.user_id === viewerUserId || !account.own || !actableAccount(tx, current.user_id, accountId);
 }
 
 export function setLowBalanceAlert(
@@ -187,6 +191,12 @@ export function checkLowBalance(services: AppServices, accountId: number, nowMs:
     const today = copenhagenDate(nowMs);
     const due = services.store.read((tx) => alertDue.first(tx, { accountId, today }));
     if (!due) return null;
+    // Whoever chose the alert must still be allowed to act on the account now: an unlinked guardian is told nothing of
+    // the child's balance (unlinking removes their alert; this holds for any left behind), and the stale alert goes.
+    if (!services.store.read((tx) => actableAccount(tx, due.user_id, accountId))) {
+      await services.store.write((tx) => tx.run(db.deleteFrom("low_balance_alerts").where("account_id", "=", accountId).where("user_id", "=", due.user_id)));
+      return null;
+    }
     if (services.store.read((tx) => autoTopUpRunning(tx, accountId))) return null;
     if (!(await services.store.write((tx) => claimAlert(tx, accountId, today)))) return null;
     const event: LowBalanceEvent = { userId: due.user_id, accountId, balanceOre: due.balance_ore, thresholdOre: due.threshold_ore, createdAt: nowMs };

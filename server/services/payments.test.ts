@@ -136,7 +136,7 @@ describe("auto top-up", () => {
     }
     expect(testStore.store.read((tx) => getAgreement(tx, card.userId, card.accountId))?.status).toBe("paused");
     expect(await write((tx) => claimAutoTopUp(tx, card.accountId))).toBeNull();
-    expect(await write((tx) => cancelAgreement(tx, card.userId, card.accountId))).toBe(true);
+    expect(await write((tx) => cancelAgreement(tx, card.userId, card.accountId))).toEqual({ cardToken: expect.any(String) });
     expect(testStore.store.read((tx) => tx.sqlite.query("SELECT card_token FROM auto_top_up_agreements").get())).toEqual({ card_token: null });
     expect(balanceOf(card.accountId)).toBe(1_000);
   });

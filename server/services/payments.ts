@@ -423,6 +423,12 @@ export function claimAutoTopUp(tx: WriteTx, accountId: number, nowMs: number = D
       .where("g.account_id", "=", accountId),
   );
   if (!agreement || agreement.card_token === null || agreement.balance_ore >= AUTO_TOP_UP_THRESHOLD_ORE) return null;
+  // The payer must still be allowed to act on the account now (a guardian since unlinked is not): their card is never
+  // charged for it again, and the agreement ends here, so the holder can choose their own.
+  if (!actableAccount(tx, agreement.user_id, accountId)) {
+    tx.run(db.updateTable("auto_top_up_agreements").set({ status: "cancelled", card_token: null, updated_at: nowMs }).where("account_id", "=", accountId));
+    return null;
+  }
   if (depositedTotal(tx, accountId) < AUTO_TOP_UP_MIN_DEPOSITED_ORE) return null;
   const { payment } = createPendingPayment(
     tx,
@@ -777,7 +783,8 @@ export function maySetUpAgreement(tx: Tx, userId: number, accountId: number): bo
   if (!account) return false;
   const current = tx.first(db.selectFrom("auto_top_up_agreements").select(["user_id", "status"]).where("account_id", "=", accountId));
   if (!current || current.status === "cancelled" || current.user_id === userId) return true;
-  return !account.own;
+  // A payer who may no longer act on the account (a guardian since unlinked) decides nothing on it any more.
+  return !account.own || !actableAccount(tx, current.user_id, accountId);
 }
 
 /**
@@ -822,6 +829,8 @@ export function saveAgreement(
 
 /** Changes the amount or e-mail of an agreement that has a card; re-activates a paused one. Only its payer may. */
 export function updateAgreement(tx: WriteTx, userId: number, change: { accountId: number; amountOre: number; receiptEmail: string }, nowMs: number = Date.now()): boolean {
+  // The payer must be allowed to act on the account now, not only when they set the agreement up.
+  if (!actableAccount(tx, userId, change.accountId)) return false;
   const result = tx.run(
     db
       .updateTable("auto_top_up_agreements")
@@ -844,15 +853,16 @@ export function updateAgreement(tx: WriteTx, userId: number, change: { accountId
   return result.changes === 1;
 }
 
-/** Only the payer may cancel. The token is forgotten at once: nothing can be charged after a cancel. */
-export function cancelAgreement(tx: WriteTx, userId: number, accountId: number, nowMs: number = Date.now()): boolean {
-  const result = tx.run(
-    db
-      .updateTable("auto_top_up_agreements")
-      .set({ status: "cancelled", card_token: null, updated_at: nowMs })
-      .where("account_id", "=", accountId)
-      .where("user_id", "=", userId)
-      .where("status", "!=", "cancelled"),
-  );
-  return result.changes === 1;
+/**
+ * The payer may cancel, as long as they may act on the account now; so may anyone who may act on it when the payer
+ * no longer may (a child whose guardian was unlinked). The token is forgotten at once: nothing can be charged after a
+ * cancel. Returns the forgotten token (null if the card was never saved), for the cancel at the acquirer; null if
+ * there was nothing the user may cancel.
+ */
+export function cancelAgreement(tx: WriteTx, userId: number, accountId: number, nowMs: number = Date.now()): { cardToken: string | null } | null {
+  if (!actableAccount(tx, userId, accountId)) return null;
+  const current = tx.first(db.selectFrom("auto_top_up_agreements").select(["user_id", "card_token"]).where("account_id", "=", accountId).where("status", "!=", "cancelled"));
+  if (!current || (current.user_id !== userId && actableAccount(tx, current.user_id, accountId))) return null;
+  tx.run(db.updateTable("auto_top_up_agreements").set({ status: "cancelled", card_token: null, updated_at: nowMs }).where("account_id", "=", accountId));
+  return { cardToken: current.card_token };
 }

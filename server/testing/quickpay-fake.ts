@@ -38,7 +38,7 @@ export interface FakeResource {
   text_on_statement: string | null;
   description?: string;
   currency: string;
-  state: "initial" | "pending" | "new" | "active" | "rejected" | "processed";
+  state: "initial" | "pending" | "new" | "active" | "rejected" | "processed" | "cancelled";
   metadata: { type: string; brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
   link: { url: string; amount: number; continue_url: string | null; cancel_url: string | null; callback_url: string | null; auto_capture: boolean; payment_methods: string | null } | null;
   operations: FakeOperation[];
@@ -204,6 +204,14 @@ export class FakeQuickPay {
         payment_methods: body.payment_methods ?? null,
       };
       return json(200, { url: resource.link.url });
+    }
+    if ((match = /^POST \/subscriptions\/(\d+)\/cancel$/.exec(route))) {
+      // QuickPay's cancel of a subscription: 202 with the subscription; a subscription no longer active cannot be cancelled.
+      const subscription = this.subscriptions.get(Number(match[1]));
+      if (!subscription) return json(404, { message: "Not found" });
+      if (subscription.state !== "active") return json(400, { message: "Subscription is not active" });
+      subscription.state = "cancelled";
+      return json(202, subscription);
     }
     if ((match = /^POST \/subscriptions\/(\d+)\/recurring$/.exec(route))) {
       const subscription = this.subscriptions.get(Number(match[1]));

@@ -4,7 +4,8 @@ import * as z from "zod";
 import { cardNumberSchema } from "../../../common/limits.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { linkGuardian, unlinkGuardian, type GuardianRefusal } from "../../services/backoffice/guardians.ts";
-import { guardianLinkedNotice } from "../../services/backoffice/notices.ts";
+import { guardianLinkedNotice, guardianUnlinkedNotice } from "../../services/backoffice/notices.ts";
+import { cancelSavedCardsAtAcquirer } from "../../services/money.ts";
 import { notFound, sendNotices } from "./shared.ts";
 
 function guardianRefused(refusal: GuardianRefusal): TRPCError {
@@ -31,10 +32,21 @@ export const guardianProcedures = {
     return { ok: true as const, guardian: linked.guardian };
   }),
 
+  /**
+   * Ends the link and every power it gave (the ex-guardian's Auto-optank and low-balance alert on the child's card, in
+   * the same transaction); the ex-guardian, the child and the remaining guardians are e-mailed.
+   */
   unlinkGuardian: adminProcedure.input(z.strictObject({ userId: z.number().int().positive(), guardianUserId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
-    if (!(await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId)))) throw notFound("Guardian link");
+    const unlinked = await ctx.services.store.write((tx) => unlinkGuardian(tx, ctx.actor, input.userId, input.guardianUserId));
+    if (!unlinked) throw notFound("Guardian link");
     // The guardian's open portal streams stop carrying the child's accounts at once.
     ctx.services.bus.publish("accessChanged", input.guardianUserId, { userId: input.guardianUserId });
+    // After commit: the cancelled agreements' saved cards are cancelled at the acquirer too (retried, then logged).
+    if (unlinked.cardTokens.length > 0) void cancelSavedCardsAtAcquirer(ctx.services, unlinked.cardTokens);
+    await sendNotices(
+      ctx.services.mailer,
+      unlinked.notify.map((to) => guardianUnlinkedNotice(to, { ...unlinked, by: ctx.actor.label })),
+    );
     return { ok: true as const };
   }),
 };

@@ -97,20 +97,74 @@ export function linkGuardian(tx: WriteTx, actor: Actor, childUserId: number, gua
   };
 }
 
-/** Ends a guardian link; the guardian loses access to the child's accounts with their next request. */
-export function unlinkGuardian(tx: WriteTx, actor: Actor, childUserId: number, guardianUserId: number, nowMs: number = Date.now()): boolean {
+export interface GuardianUnlinked {
+  guardian: Guardian;
+  child: { userId: number; name: string | null; cardNumber: string | null };
+  /** The ex-guardian's low-balance alerts on the child's accounts that the unlink removed. */
+  alertsRemoved: number;
+  /** The Auto-optank agreements the ex-guardian paid on the child's accounts that the unlink cancelled. */
+  agreementsCancelled: number;
+  /** The saved cards of those agreements, to cancel at the acquirer after commit (our copies are already forgotten). */
+  cardTokens: string[];
+  /** Who is told: the ex-guardian, the child and the child's remaining guardians (their e-mail addresses). */
+  notify: string[];
+}
+
+/**
+ * Ends a guardian link, and with it every power the link gave, in the same transaction: the ex-guardian's
+ * low-balance alerts on the child's accounts are removed (no more mails or live notices of the child's balance), and
+ * the Auto-optank agreements they pay on them are cancelled with the saved card forgotten (their card is never charged
+ * for the child again). The guardian loses access to the child's accounts with their next request. Null when there
+ * was no such link.
+ */
+export function unlinkGuardian(tx: WriteTx, actor: Actor, childUserId: number, guardianUserId: number, nowMs: number = Date.now()): GuardianUnlinked | null {
   const child = cardholderOfUser(tx, actor.tenantId, childUserId);
-  if (!child) return false;
+  if (!child) return null;
   const result = tx.run(db.deleteFrom("guardians").where("guardian_user_id", "=", guardianUserId).where("child_user_id", "=", childUserId));
-  if (result.changes !== 1) return false;
+  if (result.changes !== 1) return null;
   const guardian = cardholderOfUser(tx, actor.tenantId, guardianUserId);
+  const childAccounts = db.selectFrom("ledger_accounts").select("id").where("owner_user_id", "=", childUserId);
+  const alertsRemoved = Number(tx.run(db.deleteFrom("low_balance_alerts").where("user_id", "=", guardianUserId).where("account_id", "in", childAccounts)).changes);
+  const agreements = tx.all(
+    db
+      .selectFrom("auto_top_up_agreements")
+      .select(["id", "card_token"])
+      .where("user_id", "=", guardianUserId)
+      .where("account_id", "in", childAccounts)
+      .where("status", "!=", "cancelled"),
+  );
+  if (agreements.length > 0) {
+    tx.run(
+      db
+        .updateTable("auto_top_up_agreements")
+        .set({ status: "cancelled", card_token: null, updated_at: nowMs })
+        .where("id", "in", agreements.map((agreement) => agreement.id)),
+    );
+  }
   audit(
     tx,
     actor,
     "guardian.unlink",
     `user:${childUserId}`,
-    { cardNumber: child.cardNumber, holder: child.holder, guardianUserId, guardianCardNumber: guardian?.cardNumber ?? null, guardianName: guardian?.holder ?? null },
+    {
+      cardNumber: child.cardNumber,
+      holder: child.holder,
+      guardianUserId,
+      guardianCardNumber: guardian?.cardNumber ?? null,
+      guardianName: guardian?.holder ?? null,
+      alertsRemoved,
+      agreementsCancelled: agreements.length,
+    },
     nowMs,
   );
-  return true;
+  // Read after the delete: the child and the remaining guardians, and the ex-guardian, who has lost what they set up.
+  const notify = [...new Set([...notifiedAbout(tx, childUserId), ...(guardian?.email ? [guardian.email.toLowerCase()] : [])])];
+  return {
+    guardian: { userId: guardianUserId, name: guardian?.holder ?? null, cardNumber: guardian?.cardNumber ?? null },
+    child: { userId: child.userId, name: child.holder, cardNumber: child.cardNumber },
+    alertsRemoved,
+    agreementsCancelled: agreements.length,
+    cardTokens: agreements.flatMap((agreement) => (agreement.card_token ? [agreement.card_token] : [])),
+    notify,
+  };
 }

@@ -21,6 +21,37 @@ export function guardianLinkedNotice(
   };
 }
 
+/**
+ * A guardian link ended: the ex-guardian, the child and the remaining guardians hear of it, and of the Auto-optank
+ * and the low-balance alert the ex-guardian had on the card, which ended with the link.
+ */
+export function guardianUnlinkedNotice(
+  to: string,
+  unlink: { child: { name: string | null; cardNumber: string | null }; guardian: { name: string | null; cardNumber: string | null }; alertsRemoved: number; agreementsCancelled: number; by: string },
+): MailMessage {
+  const child = unlink.child.name ?? `kort ${spaced(unlink.child.cardNumber)}`;
+  const guardian = `${unlink.guardian.name ?? "En kortholder"} (kort ${spaced(unlink.guardian.cardNumber)})`;
+  const endedDa = [
+    ...(unlink.agreementsCancelled > 0 ? [`Auto-optank, som ${unlink.guardian.name ?? "værgen"} betalte, er stoppet, og det gemte betalingskort trækkes ikke mere.`] : []),
+    ...(unlink.alertsRemoved > 0 ? [`Besked om lav saldo til ${unlink.guardian.name ?? "værgen"} er slået fra.`] : []),
+  ];
+  const endedEn = [
+    ...(unlink.agreementsCancelled > 0 ? ["The automatic top-up they paid for has been cancelled, and their saved card will not be charged again."] : []),
+    ...(unlink.alertsRemoved > 0 ? ["Their low-balance alert has been switched off."] : []),
+  ];
+  return {
+    to,
+    subject: `${unlink.guardian.name ?? "En værge"} er ikke længere værge på kantinekort ${spaced(unlink.child.cardNumber)}`,
+    text:
+      `${guardian} er ikke længere værge for ${child}s kantinekort ${spaced(unlink.child.cardNumber)} og kan ikke længere se eller flytte kortets penge.\n` +
+      (endedDa.length > 0 ? `${endedDa.join("\n")}\n` : "") +
+      `Fjernet af ${unlink.by} i kantinens administration.\n\nEr det ikke aftalt med jer, så kontakt kantinen.\n\n---\n` +
+      `${guardian} is no longer a guardian of ${child}'s canteen card and can no longer see or move its money. ` +
+      (endedEn.length > 0 ? `${endedEn.join(" ")} ` : "") +
+      `Removed by ${unlink.by}. If you did not agree to this, contact the canteen.`,
+  };
+}
+
 /** A replacement card or an unblocked card lets its holder spend again: the holder and the guardians are told. */
 export function cardChangedNotice(to: string, change: { kind: "replaced" | "unblocked"; holder: string | null; cardNumber: string; newCardNumber?: string; by: string }): MailMessage {
   const holder = change.holder ?? "kortholderen";
