@@ -295,19 +295,22 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     return { result: refundResultFromRow(existing, true), transfers: [] };
   }
 
+  // Only this canteen's sales are looked at: a sale of another canteen or school is as absent as an id that was never
+  // used, so that its decline (and the decline stored for a replay) carries nothing of that sale or its card.
   const sale = tx.first(
     db
       .selectFrom("sales as s")
       .innerJoin("terminals as tm", "tm.id", "s.terminal_id")
       .innerJoin("cards as c", "c.id", "s.card_id")
-      .select(["s.amount_ore", "s.card_id", "c.account_id", "tm.canteen_id"])
+      .select(["s.amount_ore", "s.card_id", "c.account_id"])
       .where("s.id", "=", input.saleId)
-      .where("s.status", "=", "approved"),
+      .where("s.status", "=", "approved")
+      .where("tm.canteen_id", "=", terminal.canteenId),
   );
 
   let reason: DeclineReason | null = null;
   let amountOre = input.amountOre ?? 0;
-  if (!sale || sale.canteen_id !== terminal.canteenId) {
+  if (!sale) {
     reason = "sale_not_found";
   } else {
     const refunded = tx.first(
