@@ -80,3 +80,60 @@ describe("a refund naming a sale of another canteen", () => {
     expect(balanceOf(card.accountId)).toBe(10_000);
   });
 });
+
+describe("sale and refund ids are idempotency keys of one terminal", () => {
+  test("two schools' tills using the same sale id make two sales, each charged once and each replayed with its own answer", async () => {
+    const card1 = await createCard(testStore.store, school1, { balanceOre: 10_000 });
+    const card2 = await createCard(testStore.store, school2, { balanceOre: 5_000 });
+    const sale2 = { saleId: "KASSE1-000042", cardNumber: card2.cardNumber, amountOre: 700 };
+    const sale1 = { saleId: "KASSE1-000042", cardNumber: card1.cardNumber, amountOre: 1_500 };
+    // School 2 uses the id first: school 1's own sale with it is still its own, not a conflict.
+    const first2 = await tillOf(school2).pos.sale(sale2);
+    const first1 = await tillOf(school1).pos.sale(sale1);
+    expect(first2).toEqual({ saleId: "KASSE1-000042", status: "approved", amountOre: 700, balanceOre: 4_300, replayed: false });
+    expect(first1).toEqual({ saleId: "KASSE1-000042", status: "approved", amountOre: 1_500, balanceOre: 8_500, replayed: false });
+    expect(await tillOf(school1).pos.sale(sale1)).toEqual({ ...first1, replayed: true });
+    expect(await tillOf(school2).pos.sale(sale2)).toEqual({ ...first2, replayed: true });
+    expect(balanceOf(card1.accountId)).toBe(8_500);
+    expect(balanceOf(card2.accountId)).toBe(4_300);
+    expect(balanceOf(school1.revenueAccountId)).toBe(1_500);
+    expect(balanceOf(school2.revenueAccountId)).toBe(700);
+    // Each till's day lists its own sale.
+    expect((await tillOf(school1).till.salesToday()).sales.map((sale: { amountOre: number }) => sale.amountOre)).toEqual([1_500]);
+
+    // The same id + other details from the same terminal is still a conflict, and changes nothing.
+    await expectConflict(tillOf(school1).pos.sale({ ...sale1, amountOre: 1_600 }));
+    await expectConflict(tillOf(school2).pos.sale({ ...sale2, cardNumber: card1.cardNumber }));
+
+    // Refund ids too: both schools refund "their" KASSE1-000042 under the same refund id.
+    const refund2 = await tillOf(school2).pos.refund({ refundId: "REFUND-000001", saleId: "KASSE1-000042" });
+    const refund1 = await tillOf(school1).pos.refund({ refundId: "REFUND-000001", saleId: "KASSE1-000042", amountOre: 500 });
+    expect(refund2).toMatchObject({ status: "approved", amountOre: 700, balanceOre: 5_000 });
+    expect(refund1).toMatchObject({ status: "approved", amountOre: 500, balanceOre: 9_000 });
+    expect(await tillOf(school1).pos.refund({ refundId: "REFUND-000001", saleId: "KASSE1-000042", amountOre: 500 })).toEqual({ ...refund1, replayed: true });
+    await expectConflict(tillOf(school1).pos.refund({ refundId: "REFUND-000001", saleId: "KASSE1-000042", amountOre: 400 }));
+    expect((await tillOf(school1).till.salesToday()).totals).toMatchObject({ approvedOre: 1_500, refundedOre: 500 });
+    expect(balanceOf(card1.accountId)).toBe(9_000);
+    expect(balanceOf(card2.accountId)).toBe(5_000);
+  });
+
+  test("two tills of the same canteen may use the same id; each refunds its own, and the neighbour cannot tell them apart", async () => {
+    const card = await createCard(testStore.store, school1, { balanceOre: 10_000 });
+    const till2 = await anotherTerminal(school1, "same canteen");
+    const till3 = await anotherTerminal(school1, "same canteen");
+    await tillOf(school1).pos.sale({ saleId: "KASSE1-000007", cardNumber: card.cardNumber, amountOre: 1_000 });
+    await tillOf(till2).pos.sale({ saleId: "KASSE1-000007", cardNumber: card.cardNumber, amountOre: 2_000 });
+    expect(balanceOf(card.accountId)).toBe(7_000);
+    expect(await tillOf(till2).pos.refund({ refundId: "REFUND-000007", saleId: "KASSE1-000007" })).toMatchObject({ status: "approved", amountOre: 2_000 });
+    expect(await tillOf(till3).pos.refund({ refundId: "REFUND-000007", saleId: "KASSE1-000007" })).toMatchObject({ status: "declined", reason: "sale_not_found", balanceOre: null });
+    expect(balanceOf(card.accountId)).toBe(9_000);
+  });
+
+  test("a refund of a sale counts against the spending limit at the sale's time, with scoped ids", async () => {
+    const card = await createCard(testStore.store, school1, { balanceOre: 10_000, limits: { daily: 2_000 } });
+    await tillOf(school1).pos.sale({ saleId: "KASSE1-000100", cardNumber: card.cardNumber, amountOre: 2_000 });
+    expect((await tillOf(school1).pos.sale({ saleId: "KASSE1-000101", cardNumber: card.cardNumber, amountOre: 500 })).reason).toBe("limit_daily_exceeded");
+    await tillOf(school1).pos.refund({ refundId: "REFUND-000100", saleId: "KASSE1-000100", amountOre: 500 });
+    expect((await tillOf(school1).pos.sale({ saleId: "KASSE1-000102", cardNumber: card.cardNumber, amountOre: 500 })).status).toBe("approved");
+  });
+});
