@@ -166,7 +166,7 @@ export interface DeclinedTransfersTable {
 }
 
 export interface SalesTable {
-  /** The till's sale id (uuid); retries with it never charge twice. */
+  /** The till's sale id; retries with it never charge twice. Unique per terminal: the primary key is (terminal_id, id). */
   id: string;
   terminal_id: number;
   card_number: string;
@@ -181,9 +181,12 @@ export interface SalesTable {
 }
 
 export interface RefundsTable {
+  /** The till's refund id, unique per terminal: the primary key is (terminal_id, id). */
   id: string;
   sale_id: string;
   terminal_id: number;
+  /** The terminal of the refunded sale (with sale_id, the sale's key); null when no sale of the canteen was found. */
+  sale_terminal_id: number | null;
   amount_ore: number;
   status: "approved" | "declined";
   reason: DeclineReason | null;

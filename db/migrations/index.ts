@@ -18,6 +18,7 @@ import * as backofficeSubmissions from "./20261202T0200_backoffice_submissions.t
 import * as productPortionLimit from "./20261202T0201_product_portion_limit.ts";
 import * as ops from "./20261202T0300_ops.ts";
 import * as terminalGeneration from "./20261202T0500_terminal_generation.ts";
+import * as tillScopedIds from "./20261207T1020_till_scoped_ids.ts";
 import * as cardBlockedBy from "./20261207T1030_card_blocked_by.ts";
 import * as yearsOfData from "./20261207T1100_years_of_data.ts";
 
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   "20261202T0201_product_portion_limit": productPortionLimit,
   "20261202T0300_ops": ops,
   "20261202T0500_terminal_generation": terminalGeneration,
+  "20261207T1020_till_scoped_ids": tillScopedIds,
   "20261207T1030_card_blocked_by": cardBlockedBy,
   "20261207T1100_years_of_data": yearsOfData,
 };

@@ -79,7 +79,10 @@ export const cardForTerminal = prepared<{ cardNumber: string; tenantId: number }
 );
 
 const SALE_COLUMNS = ["id", "terminal_id", "card_number", "card_id", "amount_ore", "items_json", "status", "reason", "transfer_id", "balance_after_ore"] as const;
-const saleById = prepared<{ id: string }>()((p) => db.selectFrom("sales").select(SALE_COLUMNS).where("id", "=", p.id));
+/** A sale id is an idempotency key of one terminal: two tills may use the same id for two sales (issue 29). */
+const saleById = prepared<{ terminalId: number; id: string }>()((p) =>
+  db.selectFrom("sales").select(SALE_COLUMNS).where("terminal_id", "=", p.terminalId).where("id", "=", p.id),
+);
 type StoredSale = NonNullable<ReturnType<typeof saleById.first>>;
 const insertSale = prepared<{ [K in keyof StoredSale]: StoredSale[K] } & { created_at: number }>()((p) =>
   db.insertInto("sales").values({
@@ -100,8 +103,9 @@ const insertSale = prepared<{ [K in keyof StoredSale]: StoredSale[K] } & { creat
 /**
  * Net spending (sales and orders less their refunds) on an account since each period start. A refund counts at
  * the time of the purchase it reverses, not at its own time: refunding yesterday's sale today must not give the
- * card extra room today. POS refunds reference the sale id (its transfer is `sale:<id>`); order cancellations
- * (transfer id `order-refund:<order id>`) reference `order:<order id>`, whose transfer the orders table names.
+ * card extra room today. POS refunds reference their sale's transfer id without its `sale:` prefix (the sale id for
+ * sales recorded before issue 29, `<terminal id>/<sale id>` since); order cancellations (transfer id
+ * `order-refund:<order id>`) reference `order:<order id>`, whose transfer the orders table names.
  */
 const spending = prepared<{ accountId: number; since: number; dayStart: number; weekStart: number; monthStart: number }>()((p) => {
   const purchases = db
@@ -209,9 +213,9 @@ export function recordSale(
 ): PosOutcome<SaleResult> {
   const nowMs = options.nowMs ?? Date.now();
   const itemsJson = input.items && input.items.length > 0 ? JSON.stringify(input.items) : null;
-  const existing = saleById.first(tx, { id: input.saleId });
+  const existing = saleById.first(tx, { terminalId: terminal.terminalId, id: input.saleId });
   if (existing) {
-    if (existing.terminal_id !== terminal.terminalId || existing.card_number !== input.cardNumber || existing.amount_ore !== input.amountOre || existing.items_json !== itemsJson) {
+    if (existing.card_number !== input.cardNumber || existing.amount_ore !== input.amountOre || existing.items_json !== itemsJson) {
       throw new IdempotencyConflictError(`sale ${input.saleId} was already recorded with different details`);
     }
     return { result: saleResultFromRow(existing, true), transfers: [] };
@@ -230,7 +234,9 @@ export function recordSale(
     const posted = postTransfer(
       tx,
       {
-        id: `sale:${input.saleId}`,
+        // Scoped by the terminal like the sale id itself; `/` cannot occur in an id, so this never meets an older
+        // `sale:<id>` transfer.
+        id: `sale:${terminal.terminalId}/${input.saleId}`,
         debitAccountId: card.account_id,
         creditAccountId: terminal.revenueAccountId,
         amountOre: input.amountOre,
@@ -279,44 +285,73 @@ function refundResultFromRow(row: StoredRefund, replayed: boolean): RefundResult
   };
 }
 
+/** A refund id is an idempotency key of one terminal, like a sale id. */
+const refundById = prepared<{ terminalId: number; id: string }>()((p) =>
+  db.selectFrom("refunds").select([...REFUND_COLUMNS, "sale_terminal_id"]).where("terminal_id", "=", p.terminalId).where("id", "=", p.id),
+);
+
+/**
+ * The sales with this id made by any terminal of the canteen: one primary-key search per terminal of the canteen (a
+ * handful), so no index on the sale id alone has to be kept up on every sale.
+ */
+const canteenSalesById = prepared<{ canteenId: number; id: string }>()((p) =>
+  db
+    .selectFrom("sales as s")
+    .innerJoin("cards as c", "c.id", "s.card_id")
+    .select(["s.terminal_id", "s.status", "s.amount_ore", "s.transfer_id", "c.account_id"])
+    .where("s.terminal_id", "in", (eb) => eb.selectFrom("terminals").select("terminals.id").where("terminals.canteen_id", "=", p.canteenId))
+    .where("s.id", "=", p.id),
+);
+
+const refundedOfSale = prepared<{ saleTerminalId: number; saleId: string }>()((p) =>
+  db
+    .selectFrom("refunds")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount_ore"), eb.lit(0)).as("total"))
+    .where("sale_terminal_id", "=", p.saleTerminalId)
+    .where("sale_id", "=", p.saleId)
+    .where("status", "=", "approved"),
+);
+
+/** The lookups of pos.refund and of a sale's replay, for the query-plan test. */
+export const posQueries = { saleById, refundById, canteenSalesById, refundedOfSale };
+
+/**
+ * The sale a refund names: the refunding terminal's own sale with that id, else the one sale with that id at another
+ * till of the same canteen (refunding at the next till is normal counter practice). Two other tills of the canteen
+ * with that id leave it ambiguous, and a sale of another canteen or school is never seen: both are "not found".
+ */
+function saleToRefund(tx: Tx, terminal: TerminalIdentity, saleId: string) {
+  const candidates = canteenSalesById.all(tx, { canteenId: terminal.canteenId, id: saleId });
+  const sale = candidates.find((candidate) => candidate.terminal_id === terminal.terminalId) ?? (candidates.length === 1 ? candidates[0] : undefined);
+  return sale && sale.status === "approved" && sale.transfer_id !== null ? { ...sale, transfer_id: sale.transfer_id } : undefined;
+}
+
 /**
  * A full or partial refund of an approved sale made in the same canteen. Never more than what remains of
- * the sale; idempotent by refund id. Money goes back from the canteen's revenue to the card's account.
+ * the sale; idempotent by refund id (per terminal). Money goes back from the canteen's revenue to the card's account.
  */
 export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: RefundInput, nowMs: number = Date.now()): PosOutcome<RefundResult> {
   const requestedAmountOre = input.amountOre ?? null;
-  const existing = tx.first(db.selectFrom("refunds").select(REFUND_COLUMNS).where("id", "=", input.refundId));
+  const existing = refundById.first(tx, { terminalId: terminal.terminalId, id: input.refundId });
   if (existing) {
     // The request is compared as it was sent ("the rest" is not the same request as an amount), also after a
     // decline: the same id with another amount is a client bug, and the decline is not its answer.
-    if (existing.sale_id !== input.saleId || existing.terminal_id !== terminal.terminalId || existing.requested_amount_ore !== requestedAmountOre) {
+    if (existing.sale_id !== input.saleId || existing.requested_amount_ore !== requestedAmountOre) {
       throw new IdempotencyConflictError(`refund ${input.refundId} was already recorded with different details`);
     }
     return { result: refundResultFromRow(existing, true), transfers: [] };
   }
 
-  const sale = tx.first(
-    db
-      .selectFrom("sales as s")
-      .innerJoin("terminals as tm", "tm.id", "s.terminal_id")
-      .innerJoin("cards as c", "c.id", "s.card_id")
-      .select(["s.amount_ore", "s.card_id", "c.account_id", "tm.canteen_id"])
-      .where("s.id", "=", input.saleId)
-      .where("s.status", "=", "approved"),
-  );
+  // Only this canteen's sales are looked at: a sale of another canteen or school is as absent as an id that was never
+  // used, so that its decline (and the decline stored for a replay) carries nothing of that sale or its card.
+  const sale = saleToRefund(tx, terminal, input.saleId);
 
   let reason: DeclineReason | null = null;
   let amountOre = input.amountOre ?? 0;
-  if (!sale || sale.canteen_id !== terminal.canteenId) {
+  if (!sale) {
     reason = "sale_not_found";
   } else {
-    const refunded = tx.first(
-      db
-        .selectFrom("refunds")
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount_ore"), eb.lit(0)).as("total"))
-        .where("sale_id", "=", input.saleId)
-        .where("status", "=", "approved"),
-    )!.total;
+    const refunded = refundedOfSale.first(tx, { saleTerminalId: sale.terminal_id, saleId: input.saleId })!.total;
     const remaining = sale.amount_ore - refunded;
     if (input.amountOre === undefined) amountOre = remaining;
     if (remaining <= 0) reason = "already_refunded";
@@ -328,12 +363,13 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     const posted = postTransfer(
       tx,
       {
-        id: `refund:${input.refundId}`,
+        id: `refund:${terminal.terminalId}/${input.refundId}`,
         debitAccountId: terminal.revenueAccountId,
         creditAccountId: sale.account_id,
         amountOre,
         kind: "refund",
-        reference: input.saleId,
+        // The spending query finds the refunded purchase as `sale:` + this reference.
+        reference: sale.transfer_id.slice("sale:".length),
         description: `${terminal.canteenName}: refusion`,
       },
       nowMs,
@@ -353,7 +389,7 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
     reason,
     balance_after_ore: balanceAfter,
   };
-  tx.run(db.insertInto("refunds").values({ ...row, transfer_id: transfer?.id ?? null, created_at: nowMs }));
+  tx.run(db.insertInto("refunds").values({ ...row, sale_terminal_id: sale?.terminal_id ?? null, transfer_id: transfer?.id ?? null, created_at: nowMs }));
   return { result: refundResultFromRow(row, false), transfers: transfer ? [transfer] : [] };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { tempDatabasePath } from "../../db/testing.ts";
 import { actableQueries } from "./access.ts";
-import { cardForTerminal } from "./pos.ts";
+import { cardForTerminal, posQueries } from "./pos.ts";
 
 let sqlite: Database;
 let cleanup: () => void;
@@ -31,6 +31,11 @@ const hot = {
   "accounts a user may act on (every portal page, every live stream)": actableQueries.all.sql,
   "one account a user may act on (every money form)": actableQueries.one.sql,
   "the card a till sells on (every sale)": cardForTerminal.sql,
+  // Issue 29: sale and refund ids are keys of one terminal, (terminal_id, id).
+  "a sale's replay by terminal and id (every sale)": posQueries.saleById.sql,
+  "a refund's replay by terminal and id (every refund)": posQueries.refundById.sql,
+  "the sale a refund names among the canteen's tills (every refund)": posQueries.canteenSalesById.sql,
+  "what was refunded of one sale (every refund)": posQueries.refundedOfSale.sql,
 };
 
 for (const [name, sql] of Object.entries(hot)) {

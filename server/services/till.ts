@@ -84,7 +84,7 @@ export function tillSalesToday(tx: Tx, terminal: TerminalIdentity, nowMs: number
   const refunds = tx.all(
     db
       .selectFrom("refunds")
-      .innerJoin("sales", "sales.id", "refunds.sale_id")
+      .innerJoin("sales", (join) => join.onRef("sales.terminal_id", "=", "refunds.sale_terminal_id").onRef("sales.id", "=", "refunds.sale_id"))
       .select(["refunds.sale_id as saleId", (eb) => eb.fn.sum<number>("refunds.amount_ore").as("refundedOre")])
       .where("sales.terminal_id", "=", terminal.terminalId)
       .where("sales.created_at", ">=", dayStartMs)
