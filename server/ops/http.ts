@@ -143,7 +143,7 @@ export async function opsRoute(request: Request, url: URL, peer: string | null, 
   if (pathname === "/healthz") return json(200, { status: "ok" });
   if (pathname === "/readyz") {
     const result = await readiness(options.services, { databaseIdentity: options.databaseIdentity, shuttingDown: options.shutdownSignal?.aborted ?? false });
-    return json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", checks: result.checks });
+    return json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", ...(result.reason ? { reason: result.reason } : {}), checks: result.checks });
   }
   const token = options.services.config.metricsToken;
   if (!hasMetricsToken(request, token) && !directFromThisMachine(request, peer)) {
