@@ -277,6 +277,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   const trust = options.services.config.trustProxy;
   return withRequestLog(route, {
     trustForwardedId: trust.kind !== "none",
+    maxBodyBytes: options.services.config.maxBodyBytes,
     // Once per request: Bun's requestIP was 5 % of a sale's time when the router and the log line each asked for it.
     addressesOf: (request) => {
       const peer = options.peerAddress?.(request) ?? null;
