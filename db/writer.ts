@@ -4,6 +4,7 @@ import type { Database as SqliteDatabase } from "bun:sqlite";
 import { closeSync, fdatasync, openSync, statSync } from "node:fs";
 import type { RecordableHistogram } from "node:perf_hooks";
 import { makeTx, type WriteTx } from "./tx.ts";
+import { storageErrorCode } from "./storage-errors.ts";
 
 /**
  * How a commit is made durable before its jobs are answered.
@@ -30,8 +31,8 @@ export interface WriterOptions {
   syncFile?: (fd: number) => Promise<void>;
   /** Told after every commit: jobs in the transaction and its time from BEGIN to COMMIT (metrics). */
   onCommit?: (jobs: number, seconds: number) => void;
-  /** Told when a transaction could not begin or commit, or its sync failed (every job in it failed). */
-  onCommitFailed?: (error: unknown) => void;
+  /** Told when a transaction could not begin or commit, or its sync failed (every job in it, `jobs` of them, failed). */
+  onCommitFailed?: (error: unknown, jobs: number) => void;
 }
 
 interface Job {
@@ -138,6 +139,12 @@ export class GroupCommitWriter {
     walRestarts: 0,
   };
 
+  /**
+   * The last commit that failed because of the storage (disk full, read-only, I/O error), until a commit succeeds:
+   * /readyz reads it. `at` is Date.now() of the latest such failure.
+   */
+  storageFailure: { code: string; at: number } | null = null;
+
   private readonly onCommit: WriterOptions["onCommit"];
   private readonly onCommitFailed: WriterOptions["onCommitFailed"];
   /** Whether batchCpuMsTotal is kept (a few µs per batch): on only while a benchmark watches (server/loop-delay.ts). */
@@ -234,10 +241,12 @@ export class GroupCommitWriter {
     try {
       this.control.begin.run();
     } catch (error) {
-      this.onCommitFailed?.(error);
-      for (const job of batch) job.reject(error);
+      this.commitFailed(error, batch);
       return;
     }
+    // A job that failed on the storage (a page spill into a full WAL): SQLite may then have rolled the whole
+    // transaction back, and the next statement's error ("no such savepoint") would hide the real cause.
+    let storageError: unknown = null;
     try {
       for (const job of batch) {
         this.control.savepoint.run();
@@ -247,6 +256,7 @@ export class GroupCommitWriter {
           this.control.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
+          if (storageError === null && storageErrorCode(error) !== null) storageError = error;
           this.control.rollbackTo.run();
           this.control.release.run();
           outcomes.push({ ok: false, error });
@@ -261,10 +271,10 @@ export class GroupCommitWriter {
       } catch {
         // The transaction may already be gone; the jobs are rejected either way.
       }
-      this.onCommitFailed?.(error);
-      for (const job of batch) job.reject(error);
+      this.commitFailed(storageError ?? error, batch);
       return;
     }
+    this.storageFailure = null;
     const finished = performance.now();
     this.stats.commits += 1;
     this.stats.jobs += batch.length;
@@ -283,6 +293,14 @@ export class GroupCommitWriter {
     } else {
       answer({ batch, outcomes });
     }
+  }
+
+  /** A transaction that could not begin or commit: every job in it fails with the same error, and nothing of it is written. */
+  private commitFailed(error: unknown, batch: Job[]): void {
+    const code = storageErrorCode(error);
+    if (code !== null) this.storageFailure = { code, at: Date.now() };
+    this.onCommitFailed?.(error, batch.length);
+    for (const job of batch) job.reject(error);
   }
 
   /**
@@ -335,9 +353,13 @@ export class GroupCommitWriter {
   private syncFailed(covered: Committed[], error: unknown): void {
     // fsync failed: the kernel may have dropped the dirty pages, so what SQLite committed is not known to be on disk.
     // Never acknowledge it, and refuse every further write until an operator restarts (as PostgreSQL does).
-    this.broken = new Error(`the database could not be synced to disk (${error instanceof Error ? error.message : String(error)}); restart the server`);
+    this.broken = new Error(`the database could not be synced to disk (${error instanceof Error ? error.message : String(error)}); restart the server`, { cause: error });
     console.error(`[DURABILITY] ${this.broken.message}`);
-    this.onCommitFailed?.(this.broken);
+    const code = storageErrorCode(this.broken);
+    if (code !== null) this.storageFailure = { code, at: Date.now() };
+    let jobs = 0;
+    for (const { batch } of [...covered, ...this.awaitingSync]) jobs += batch.length;
+    this.onCommitFailed?.(this.broken, jobs + this.queue.length);
     this.syncing = false;
     for (const { batch } of covered) for (const job of batch) job.reject(this.broken);
     for (const { batch } of this.awaitingSync) for (const job of batch) job.reject(this.broken);

@@ -319,3 +319,44 @@ test("a terminal revoked in the back office shows the till as unpaired at once; 
   await expect(page.getByRole("alert").filter({ hasText: "Solgt som en anden kasse" })).toBeVisible();
   expect(await balanceOf(page.request, CARD_A)).toBe(balance);
 });
+
+test("the server's disk is full: the till says so, keeps the sale queued under its sale id, and sends it once when the server can store again", async ({ page }) => {
+  // The shared e2e server's disk cannot be filled, so its 503 answer (the exact body server/ops/storage.test.ts gets
+  // from a server on a full tmpfs) stands in at the browser's network layer; every sale id sent is recorded.
+  let diskFull = true;
+  const sent: string[] = [];
+  await page.route("**/trpc/pos.sale", async (route) => {
+    sent.push((route.request().postDataJSON() as { saleId: string }).saleId);
+    if (!diskFull) return route.continue();
+    await route.fulfill({
+      status: 503,
+      headers: { "content-type": "application/json", "retry-after": "5" },
+      body: JSON.stringify({
+        error: {
+          message: "The server cannot store sales right now – try again shortly",
+          code: -32603,
+          data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503, path: "pos.sale", reason: "storage_unavailable", messages: { da: "Serveren kan ikke gemme salg lige nu – prøv igen om lidt", en: "The server cannot store sales right now – try again shortly" } },
+        },
+      }),
+    });
+  });
+  await pair(page);
+  const before = await balanceOf(page.request, CARD_A);
+  await product(page, /Frugt/).click();
+  await swipe(page, CARD_A);
+  await expect(answer(page)).toContainText("Afventer");
+  await expect(answer(page)).toContainText("Serveren kan ikke gemme salg lige nu – prøv igen om lidt");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("till-pending")).toHaveText("Afventer: 1");
+  // The till stays online (reads work) and retries with the heartbeat: the same sale id every time.
+  await expect.poll(() => sent.length).toBeGreaterThan(1);
+  await expect(page.getByTestId("till-online")).toHaveText("Online");
+  expect(new Set(sent).size).toBe(1);
+
+  diskFull = false;
+  await expect(page.getByTestId("till-pending")).toHaveCount(0);
+  expect(new Set(sent).size).toBe(1);
+  expect(await balanceOf(page.request, CARD_A)).toBe(before - 800);
+  const day = (await (await page.request.get("/trpc/till.salesToday", { headers: TILL })).json()).result.data as { sales: Array<{ saleId: string; status: string }> };
+  expect(day.sales.filter((sale) => sale.saleId === sent[0])).toEqual([expect.objectContaining({ status: "approved" })]);
+});

@@ -102,7 +102,9 @@ export async function startServer(configuration: Config): Promise<RunningServer>
     port: config.port,
     // Seconds without bytes before Bun closes a connection; SSE streams send pings well within it.
     idleTimeout: 30,
-    maxRequestBodySize: config.maxBodyBytes,
+    // MAX_BODY_BYTES is enforced in the request log (server/ops/http.ts), so that a refused body gets its log line:
+    // Bun's own refusal comes before any of our code. Bodies are never read past MAX_BODY_BYTES there.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: handle,
     error(error) {
       // One line, no stack trace: the details of a failure we did not foresee are for a debugger, not the log.

@@ -23,6 +23,7 @@ const environmentSchema = z.object({
   MAX_SALE_ORE: z.coerce.number().int().min(1).default(100_000),
   TILL_OFFLINE_MAX_SALE_ORE: z.coerce.number().int().min(0).default(5_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  DISK_FREE_MIN_MB: z.coerce.number().min(0).default(200),
   CLIENT_DIST: z.string().default("./client/dist"),
   CPR_ENCRYPTION_KEY: z.string().optional(),
   SMTP_URL: z.string().optional(),
@@ -97,6 +98,8 @@ export interface Config {
   /** Largest sale the browser till (Kasse) may queue on the device while the server cannot be reached; 0 turns offline sales off. */
   tillOfflineMaxSaleOre: number;
   maxBodyBytes: number;
+  /** /readyz says "not ready" (storage) while the database's filesystem has less free space than this (DISK_FREE_MIN_MB). */
+  diskFreeMinBytes: number;
   clientDist: string;
   /** 32 bytes (hex or base64) for CPR encryption; required in production. */
   cprEncryptionKey: string | null;
@@ -195,6 +198,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     maxSaleOre: env.MAX_SALE_ORE,
     tillOfflineMaxSaleOre: env.TILL_OFFLINE_MAX_SALE_ORE,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    diskFreeMinBytes: Math.round(env.DISK_FREE_MIN_MB * 1024 * 1024),
     clientDist: env.CLIENT_DIST,
     cprEncryptionKey: env.CPR_ENCRYPTION_KEY ?? null,
     smtpUrl: env.SMTP_URL ?? null,

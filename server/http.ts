@@ -15,6 +15,8 @@ import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
 import { isLoopbackAddress, type TrustProxy } from "./config.ts";
 import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog, type RequestAddresses } from "./ops/http.ts";
+import { setStorageSource } from "./ops/metrics.ts";
+import { freeBytes } from "./ops/storage.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -198,6 +200,9 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   const distRoot = resolve(options.clientDist);
   // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
   const databaseIdentity = databaseIdentityOf(options.services.store.path);
+  // The storage metrics (free space, commits failing) are about this server's database.
+  const { store } = options.services;
+  setStorageSource(() => ({ freeBytes: freeBytes(store.path), failing: store.writer.storageFailure !== null }));
 
   async function serveClient(pathname: string): Promise<Response> {
     let decoded: string;
@@ -272,6 +277,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
   const trust = options.services.config.trustProxy;
   return withRequestLog(route, {
     trustForwardedId: trust.kind !== "none",
+    maxBodyBytes: options.services.config.maxBodyBytes,
     // Once per request: Bun's requestIP was 5 % of a sale's time when the router and the log line each asked for it.
     addressesOf: (request) => {
       const peer = options.peerAddress?.(request) ?? null;

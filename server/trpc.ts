@@ -17,6 +17,7 @@ import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
 import { errorField, log } from "./ops/logger.ts";
+import { STORAGE_RETRY_AFTER_SECONDS, STORAGE_UNAVAILABLE, StorageUnavailableError, storageCodeOf } from "./ops/storage.ts";
 
 export interface AppServices {
   store: Store;
@@ -76,7 +77,14 @@ const t = initTRPC.context<Context>().create({
     return {
       message,
       code: shape.code,
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...(issues ? { issues } : {}) },
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        ...(issues ? { issues } : {}),
+        // A till written in any language can tell "the disk is full, retry this sale id later" from a refusal.
+        ...(error.cause instanceof StorageUnavailableError ? { reason: STORAGE_UNAVAILABLE.reason, messages: STORAGE_UNAVAILABLE.message } : {}),
+      },
     };
   },
 });
@@ -85,7 +93,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Maps domain errors to tRPC codes; everything unexpected stays an INTERNAL_SERVER_ERROR (logged, not shown). */
-function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R, path: string, requestId: string | undefined): R {
+function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R, path: string, requestId: string | undefined, resHeaders?: Headers): R {
   if (!result.ok) {
     const error = result.error!;
     const cause = error.cause;
@@ -103,6 +111,13 @@ function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R
     if (cause instanceof HeavyReadsBusyError) {
       throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Der kører mange rapporter lige nu – prøv igen om lidt / Many reports are running – try again shortly", cause });
     }
+    const storageCode = error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE" ? storageCodeOf(cause) : null;
+    if (storageCode !== null) {
+      // The disk refused the write (full, read-only, failing): nothing was written, so the same request may be sent
+      // again. Not logged here: the store logs storage errors once per interval with a count (server/ops/storage.ts).
+      resHeaders?.set("retry-after", String(STORAGE_RETRY_AFTER_SECONDS));
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: STORAGE_UNAVAILABLE.message.en, cause: cause instanceof StorageUnavailableError ? cause : new StorageUnavailableError(storageCode, { cause }) });
+    }
     if (error.code === "INTERNAL_SERVER_ERROR") {
       const severity = cause instanceof LedgerInvariantError ? "LEDGER INVARIANT" : "internal error";
       log.error({ requestId, procedure: path, err: errorField(cause ?? error, true) }, severity);
@@ -111,7 +126,7 @@ function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R
   return result;
 }
 
-const domainErrors = t.middleware(async ({ ctx, next, path }) => mapDomainErrors(await next(), path, ctx.requestId));
+const domainErrors = t.middleware(async ({ ctx, next, path }) => mapDomainErrors(await next(), path, ctx.requestId, ctx.resHeaders));
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
@@ -126,7 +141,7 @@ export const terminalProcedure = t.procedure.use(async ({ ctx, next, path }) => 
   if (!key) throw new TRPCError({ code: "UNAUTHORIZED", message: "Missing terminal key: send Authorization: Bearer <key>" });
   const terminal = authenticateTerminal(ctx.services.store, key);
   if (!terminal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Unknown or revoked terminal key" });
-  return mapDomainErrors(await next({ ctx: { terminal } }), path, ctx.requestId);
+  return mapDomainErrors(await next({ ctx: { terminal } }), path, ctx.requestId, ctx.resHeaders);
 });
 
 /** Portal procedures without a session (login, password reset): mutations must carry the CSRF header. */

@@ -27,7 +27,7 @@ test("healthz answers 200 while the process runs; readyz 200 when every check pa
   expect(await health.json()).toEqual({ status: "ok" });
   const ready = await readyz();
   expect(ready.status).toBe(200);
-  expect(ready.body).toEqual({ status: "ready", checks: { server: "ok", database: "ok", migrations: "ok", writer: "ok" } });
+  expect(ready.body).toEqual({ status: "ready", checks: { server: "ok", database: "ok", migrations: "ok", writer: "ok", storage: "ok" } });
   expect(ready.text).not.toContain(server.databasePath);
   expect(ready.text).not.toContain(server.services.config.acquirerSecret);
   expect((await fetch(`${server.url}/readyz`, { method: "POST" })).status).toBe(405);

@@ -5,6 +5,7 @@ import { db } from "../../db/query.ts";
 import { migrationState } from "../../db/migration-state.ts";
 import type { AppServices } from "../trpc.ts";
 import { log } from "./logger.ts";
+import { freeBytes } from "./storage.ts";
 
 export interface DatabaseIdentity {
   dev: number;
@@ -13,7 +14,25 @@ export interface DatabaseIdentity {
 
 export interface Readiness {
   ready: boolean;
-  checks: Record<"database" | "migrations" | "writer" | "server", string>;
+  checks: Record<"database" | "migrations" | "writer" | "storage" | "server", string>;
+  /** The first check that is not ok (e.g. "storage"), or null when ready. */
+  reason: string | null;
+}
+
+/** A storage error this recent, with no successful commit since, keeps the server "not ready". */
+export const STORAGE_FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * Whether the storage takes our writes: no commit has failed on it since the last one that succeeded (within the
+ * window), and the filesystem has at least DISK_FREE_MIN_MB free, so a balancer stops sending sales before they fail.
+ */
+export function storageCheck(services: AppServices, now = Date.now()): string {
+  const failure = services.store.writer.storageFailure;
+  if (failure && now - failure.at < STORAGE_FAILURE_WINDOW_MS) return `commits fail on the storage (${failure.code}): the database's disk is full, read-only or failing`;
+  const free = freeBytes(services.store.path);
+  const floor = services.config.diskFreeMinBytes;
+  if (free !== null && free < floor) return `${(free / 1048576).toFixed(1)} MB free on the database's filesystem, below DISK_FREE_MIN_MB (${(floor / 1048576).toFixed(0)} MB)`;
+  return "ok";
 }
 
 /** How long a probe write may take before the writer counts as stuck. */
@@ -74,6 +93,7 @@ export async function readiness(services: AppServices, options: { databaseIdenti
     database: databaseCheck(services.store.path, options.databaseIdentity),
     migrations: migrationsCheck(services),
     writer: "ok",
+    storage: "ok",
   };
   if (!options.shuttingDown) {
     try {
@@ -83,7 +103,11 @@ export async function readiness(services: AppServices, options: { databaseIdenti
       checks.writer = `a write failed: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
-  const ready = Object.values(checks).every((check) => check === "ok");
-  if (!ready) log.warn({ checks }, "not ready");
-  return { ready, checks };
+  // After the probe: its commit, when it succeeds, is the proof that the storage takes writes again.
+  checks.storage = storageCheck(services);
+  // Storage before writer: a full disk also makes the probe write fail, and "storage" is the reason to act on.
+  const order: Array<keyof Readiness["checks"]> = ["server", "database", "migrations", "storage", "writer"];
+  const failing = order.find((name) => checks[name] !== "ok") ?? null;
+  if (failing) log.warn({ checks }, "not ready");
+  return { ready: failing === null, checks, reason: failing };
 }

@@ -29,6 +29,42 @@ export interface RequestLogOptions {
   trustForwardedId: boolean;
   /** The request's addresses, worked out once and handed to the router too; the client is in the log line. */
   addressesOf: (request: Request) => RequestAddresses;
+  /** The largest request body accepted (MAX_BODY_BYTES); a larger one is answered 413 here, with its log line. */
+  maxBodyBytes: number;
+}
+
+/**
+ * The most header bytes (names and values) a request may carry: answered 431 here, with its log line. Bun refuses
+ * headers beyond its own limit (16 KiB) before any code of ours runs, so ours must be below it to be the one that answers.
+ */
+export const MAX_HEADER_BYTES = 8 * 1024;
+
+/** Why a request is too large to handle (431 headers, 413 body), or null; a chunked body is read here, bounded. */
+async function tooLarge(request: Request, maxBodyBytes: number): Promise<{ status: 413 | 431; problem: string } | { status: null; request: Request }> {
+  let headerBytes = 0;
+  for (const [name, value] of request.headers) headerBytes += name.length + value.length + 4;
+  if (headerBytes > MAX_HEADER_BYTES) return { status: 431, problem: `request headers of ${headerBytes} bytes exceed ${MAX_HEADER_BYTES}` };
+  const length = request.headers.get("content-length");
+  if (length !== null) {
+    if (Number(length) > maxBodyBytes) return { status: 413, problem: `request body of ${length} bytes exceeds MAX_BODY_BYTES (${maxBodyBytes})` };
+    return { status: null, request };
+  }
+  if (!request.body) return { status: null, request };
+  // A chunked body (no Content-Length; tills and browsers send one): read up to the limit here, never further.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBodyBytes) {
+      void reader.cancel().catch(() => {});
+      return { status: 413, problem: `chunked request body exceeds MAX_BODY_BYTES (${maxBodyBytes})` };
+    }
+    chunks.push(value);
+  }
+  return { status: null, request: new Request(request, { body: Buffer.concat(chunks) }) };
 }
 
 /**
@@ -46,7 +82,22 @@ export function withRequestLog(
     const addresses = options.addressesOf(request);
     let response: Response;
     try {
-      response = await handle(request, requestId, addresses);
+      const checked = await tooLarge(request, options.maxBodyBytes);
+      if (checked.status !== null) {
+        // Bun.serve lets every size through to here (server/app.ts), so that a refusal is one line like any request.
+        noteRequestProblem(request, checked.problem);
+        response = new Response(checked.status === 413 ? "For stor forespørgsel / Request body too large" : "For store headere / Request headers too large", {
+          status: checked.status,
+          headers: { connection: "close" },
+        });
+      } else {
+        if (checked.request !== request) {
+          const problem = problems.get(request);
+          if (problem) problems.set(checked.request, problem);
+          request = checked.request;
+        }
+        response = await handle(request, requestId, addresses);
+      }
     } catch (error) {
       log.error({ requestId, method: request.method, path: pathOf(request.url), client: addresses.client }, "request failed");
       throw error;
@@ -143,7 +194,7 @@ export async function opsRoute(request: Request, url: URL, peer: string | null, 
   if (pathname === "/healthz") return json(200, { status: "ok" });
   if (pathname === "/readyz") {
     const result = await readiness(options.services, { databaseIdentity: options.databaseIdentity, shuttingDown: options.shutdownSignal?.aborted ?? false });
-    return json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", checks: result.checks });
+    return json(result.ready ? 200 : 503, { status: result.ready ? "ready" : "not ready", ...(result.reason ? { reason: result.reason } : {}), checks: result.checks });
   }
   const token = options.services.config.metricsToken;
   if (!hasMetricsToken(request, token) && !directFromThisMachine(request, peer)) {

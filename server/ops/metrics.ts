@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client) in a registry of our own: counters and histograms only on the hot path, and no label
 // whose values come from ids or input, so the number of series stays fixed whatever the traffic.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { noteStorageFailure } from "./storage.ts";
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "kantinekort_" });
@@ -43,6 +44,35 @@ export const writerFailedCommits = new Counter({
   name: "kantinekort_writer_failed_commits_total",
   help: "Group-commit transactions that could not begin or commit (every job in them failed)",
   registers: [registry],
+});
+
+export const storageErrors = new Counter({
+  name: "kantinekort_storage_errors_total",
+  help: "Writes refused because the database's storage failed (disk full, read-only, I/O error), by SQLite or OS code",
+  labelNames: ["code"] as const,
+  registers: [registry],
+});
+
+/** The storage as /readyz sees it, filled in when scraped from a source the server sets. */
+let storageState: () => { freeBytes: number | null; failing: boolean } = () => ({ freeBytes: null, failing: false });
+export function setStorageSource(source: typeof storageState): void {
+  storageState = source;
+}
+new Gauge({
+  name: "kantinekort_storage_free_bytes",
+  help: "Bytes free on the filesystem that holds the database (-1: unknown, e.g. an in-memory database)",
+  registers: [registry],
+  collect() {
+    this.set(storageState().freeBytes ?? -1);
+  },
+});
+new Gauge({
+  name: "kantinekort_storage_writable",
+  help: "1 while commits succeed, 0 while they fail on the storage (no successful commit since a storage error)",
+  registers: [registry],
+  collect() {
+    this.set(storageState().failing ? 0 : 1);
+  },
 });
 
 export const openStreams = new Gauge({
@@ -135,8 +165,11 @@ export const writerObservers = {
     writerBatchSize.observe(jobs);
     writerCommitSeconds.observe(seconds);
   },
-  onCommitFailed(): void {
+  onCommitFailed(error: unknown, jobs: number): void {
     writerFailedCommits.inc();
+    // Logged here, once per kind and interval with a count, rather than as a stack trace by every failed request.
+    const code = noteStorageFailure(error, jobs);
+    if (code !== null) storageErrors.inc({ code }, jobs);
   },
 };
 

@@ -110,7 +110,8 @@ function AnswerPanel(props: { answer: Shown; offlineLimitOre: number; onNext: ()
     const shown = answer();
     if (shown.kind === "approved") return shown.balanceOre === null ? "" : tt().balanceAfter(shown.balanceOre);
     if (shown.kind === "declined") return language() === "en" ? shown.message.en : shown.message.da;
-    if (shown.kind === "pending") return tt().pendingExplain;
+    if (shown.kind === "pending") return shown.storage ? tt().storagePending : tt().pendingExplain;
+    if (shown.cause === "storage_unavailable") return tt().storageUnavailable;
     if (shown.cause === "over_offline_limit") return tt().overOfflineLimit(props.offlineLimitOre);
     if (shown.cause === "offline_disabled") return tt().offlineDisabled;
     return tt().failed;
@@ -207,7 +208,8 @@ function SalesView(props: { till: Till }) {
       void refetch();
     } catch (error) {
       // The same refund id is kept for the retry: a refund whose answer was lost is never paid twice.
-      setResult({ ok: false, text: failureKind(error) === "network" ? tt().noServer : tt().failed });
+      const kind = failureKind(error);
+      setResult({ ok: false, text: kind === "network" ? tt().noServer : kind === "unavailable" ? tt().storageUnavailable : tt().failed });
     } finally {
       setBusy(false);
     }
@@ -387,7 +389,7 @@ function PickupView(props: { till: Till; cardRead: () => { cardNumber: string; a
     } catch (caught) {
       setAnswer(null);
       const kind = failureKind(caught);
-      setError(kind === "network" ? tt().noServer : kind === "other" ? tt().pickupHint : tt().failed);
+      setError(kind === "network" ? tt().noServer : kind === "unavailable" ? tt().storageUnavailable : kind === "other" ? tt().pickupHint : tt().failed);
     } finally {
       setBusy(false);
     }

@@ -39,12 +39,14 @@ export type TillClient = ReturnType<typeof tillClient>;
 
 /**
  * What a failed call means for the till: the server could not be reached (network, timeout, a proxy's error page),
- * the key was refused (revoked or unknown), or the server answered with an error of its own.
+ * the key was refused (revoked or unknown), the server could not store it (its disk is full: nothing was written, the
+ * same sale id is safe to send again), or the server answered with an error of its own.
  */
-export function failureKind(error: unknown): "network" | "unauthorized" | "other" {
+export function failureKind(error: unknown): "network" | "unauthorized" | "unavailable" | "other" {
   if (error instanceof TRPCClientError) {
     const code = (error.data as { code?: string } | undefined)?.code;
     if (code === "UNAUTHORIZED") return "unauthorized";
+    if (code === "SERVICE_UNAVAILABLE") return "unavailable";
     if (code) return "other";
   }
   return "network";

@@ -11,8 +11,8 @@ export type SaleItem = QueuedSale["items"][number];
 export type SaleAnswer =
   | { kind: "approved"; saleId: string; amountOre: number; balanceOre: number | null }
   | { kind: "declined"; saleId: string; amountOre: number; balanceOre: number | null; reason: string; message: { da: string; en: string } }
-  | { kind: "pending"; saleId: string; amountOre: number }
-  | { kind: "failed"; saleId: string; amountOre: number; cause: "over_offline_limit" | "offline_disabled" | "server_error" };
+  | { kind: "pending"; saleId: string; amountOre: number; storage?: true }
+  | { kind: "failed"; saleId: string; amountOre: number; cause: "over_offline_limit" | "offline_disabled" | "server_error" | "storage_unavailable" };
 
 /** How often the till asks the server whether it is there and whether the key is still valid. */
 export const HEARTBEAT_MS = 3_000;
@@ -70,7 +70,7 @@ export function createTill(key: string, onRefused: () => void) {
   }
 
   /** Handles a failed call: a refused key unpairs, an unreachable server means offline. */
-  function failed(error: unknown): "network" | "unauthorized" | "other" {
+  function failed(error: unknown): ReturnType<typeof failureKind> {
     const kind = failureKind(error);
     if (kind === "unauthorized") {
       setRefused(true);
@@ -126,6 +126,7 @@ export function createTill(key: string, onRefused: () => void) {
               else await updateQueued({ ...sale, state: "declined", reason: result.reason ?? "declined", ...(result.message ? { message: result.message } : {}) });
             } catch (error) {
               const kind = failed(error);
+              // Unreachable, refused key or a server that cannot store now: keep this sale and the rest, same ids.
               if (kind !== "other") break;
               // The server refused the sale itself (e.g. a conflict): staff must see it, as with a decline.
               await updateQueued({ ...sale, state: "declined", reason: "error", message: { da: "Serveren afviste salget", en: "The server refused the sale" } });
@@ -180,6 +181,13 @@ export function createTill(key: string, onRefused: () => void) {
     } catch (error) {
       const kind = failed(error);
       if (kind === "network") return queueIt();
+      if (kind === "unavailable") {
+        // The server could not store the sale (its disk): nothing was written, so it waits in the queue under the same
+        // sale id and the heartbeat sends it again; over the offline limit it is kept for a retry at the counter.
+        const queued = await queueIt();
+        if (queued.kind === "pending") return { ...queued, storage: true };
+        return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "storage_unavailable" };
+      }
       return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "server_error" };
     }
   }
