@@ -11,6 +11,21 @@ import { callerFor, createCanteen, createCard, servicesFor } from "../testing/ha
 import { checkLedger, postTransfer } from "../ledger/ledger.ts";
 
 const PREVIOUS = "20261202T0500_terminal_generation";
+const THIS = "20261207T1020_till_scoped_ids";
+
+/** Down through this migration: the ones after it first (they are independent of it), then this one. */
+async function downThroughThis(path: string): Promise<void> {
+  const applied = () => {
+    const sqlite = openSqlite(path);
+    try {
+      return (sqlite.query("SELECT name FROM kysely_migration ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+    } finally {
+      sqlite.close();
+    }
+  };
+  while (applied().some((name) => name > THIS)) await migrateDown(path);
+  await migrateDown(path);
+}
 
 test("sales and refunds of the previous schema replay as before, new ids are per terminal, and down restores the old keys", async () => {
   const { path, cleanup } = tempDatabasePath();
@@ -56,7 +71,7 @@ test("sales and refunds of the previous schema replay as before, new ids are per
   await store.close();
 
   // Down and up again while every id is still used by one terminal only: the rows survive both ways.
-  await migrateDown(path);
+  await downThroughThis(path);
   const down = openSqlite(path);
   expect((down.query("SELECT name FROM pragma_table_info('sales') WHERE pk > 0").all() as Array<{ name: string }>).map((column) => column.name)).toEqual(["id"]);
   expect(down.query("SELECT id, terminal_id FROM refunds ORDER BY id").all()).toEqual([
@@ -75,7 +90,7 @@ test("sales and refunds of the previous schema replay as before, new ids are per
   expect(store.read((tx) => checkLedger(tx)).violations).toEqual([]);
   await store.close();
   // Now one id belongs to two terminals: down refuses and leaves the database as it was.
-  await expect(migrateDown(path)).rejects.toThrow(/more than one terminal/);
+  await expect(downThroughThis(path)).rejects.toThrow(/more than one terminal/);
   const after = openSqlite(path);
   expect((after.query("SELECT name FROM pragma_table_info('sales') WHERE pk > 0 ORDER BY pk").all() as Array<{ name: string }>).map((column) => column.name)).toEqual(["terminal_id", "id"]);
   expect(after.query("SELECT COUNT(*) AS n FROM sales WHERE id = 'OLD-SALE-0001'").get()).toEqual({ n: 2 });

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { amountOreSchema, idempotencyKeySchema } from "../../../common/limits.ts";
 import { adminProcedure, staffProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
+import type { VerifierReport } from "../../ledger/verifier.ts";
 import { keepDayTotals, PERIOD_DAYS_MAX } from "../../services/backoffice/period-report.ts";
 import { postCorrection } from "../../services/backoffice/corrections.ts";
 import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
@@ -14,12 +15,22 @@ function periodLength(from: string, to: string): number {
   return Number.isFinite(days) ? days : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * The background verifier's verdict as a school sees it: kept or broken, and since when. The ledger is one book for
+ * every school, so its figures (transfer counts, accounts named in violations) are the site operator's (ledger:check,
+ * /metrics), never in a school's report.
+ */
+function ledgerVerdict(latest: VerifierReport | null): { ok: boolean; verifiedAtMs: number } | null {
+  return latest ? { ok: latest.ok, verifiedAtMs: latest.verifiedAtMs } : null;
+}
+
 export const reportProcedures = {
   /** One day's report, read on the heavy-read worker so that no till waits for it (issue 27). */
   report: staffProcedure.input(z.strictObject({ day: daySchema })).query(async ({ ctx, input }) => {
     const report = await ctx.services.reads.run("dailyReport", { tenantId: ctx.actor.tenantId, day: input.day });
+    const verification = ledgerVerdict(ctx.services.ledgerWatch.latest());
     const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [spreadsheetSafe(row.product), row.quantity, kroner(row.amountOre)]));
-    return { ...report, csv };
+    return { ...report, verification, csv };
   }),
 
   /**
@@ -40,7 +51,7 @@ export const reportProcedures = {
       const { report, toKeep } = await ctx.services.reads.run("periodReport", { tenantId: ctx.actor.tenantId, from: input.from, to: input.to, nowMs: Date.now() });
       if (toKeep.length > 0) await ctx.services.store.write((tx) => keepDayTotals(tx, ctx.actor.tenantId, toKeep));
       const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [spreadsheetSafe(row.product), row.quantity, kroner(row.amountOre)]));
-      return { ...report, csv };
+      return { ...report, verification: ledgerVerdict(ctx.services.ledgerWatch.latest()), csv };
     }),
 
   /** A correcting transfer with a mandatory reason; administrators only. */

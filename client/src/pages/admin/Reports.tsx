@@ -61,7 +61,10 @@ export function Reports() {
             <dl class="totals">
               <dt>{a().payoutsPending}</dt><dd data-testid="report-payouts-pending">{formatOre(shown().payoutsPendingOre)}</dd>
               <dt>{a().liability}</dt><dd data-testid="report-liability">{formatOre(shown().liabilityOre)}</dd>
-              <dt>ledger:check</dt><dd class={shown().ledger.ok ? "success" : "error"}>{shown().ledger.ok ? "OK" : shown().ledger.violations.join("; ")}</dd>
+              <dt>{a().ledgerCheck}</dt>
+              <dd data-testid="report-ledger" class={shown().verification === null ? "" : shown().verification!.ok ? "success" : "error"}>
+                {shown().verification === null ? a().ledgerPending : shown().verification!.ok ? `${a().ledgerOk} ${new Date(shown().verification!.verifiedAtMs).toLocaleTimeString("da-DK", { timeZone: "Europe/Copenhagen", hour: "2-digit", minute: "2-digit" })}` : a().ledgerBroken}
+              </dd>
             </dl>
             <Show when={shown().salesByProduct.length > 0} fallback={<p class="hint">{a().noSales}</p>}>
               <figure aria-label={a().chart}>
