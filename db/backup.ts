@@ -32,10 +32,15 @@ export function copyDatabase(sourcePath: string, targetPath: string): void {
   syncPath(dirname(targetPath));
 }
 
-/** `PRAGMA integrity_check` of an open connection: an empty list when the file is sound, else SQLite's findings. */
-export function integrityProblems(sqlite: SqliteDatabase): string[] {
+/**
+ * SQLite's check of an open connection: an empty list when the file is sound, else SQLite's findings. `quick` skips
+ * the comparison of every index with its table (O(N) instead of O(N log N)): right for a fresh `VACUUM INTO` copy,
+ * whose indexes were all just rebuilt from the table rows (decision 005: 4 s instead of 23 s at 3M sales); a restore
+ * of a file that has lain somewhere asks for the full check.
+ */
+export function integrityProblems(sqlite: SqliteDatabase, depth: "full" | "quick" = "full"): string[] {
   // Raw SQL: a pragma, which Kysely cannot express.
-  const rows = sqlite.query("PRAGMA integrity_check").values().map((row) => String(row[0]));
+  const rows = sqlite.query(depth === "quick" ? "PRAGMA quick_check" : "PRAGMA integrity_check").values().map((row) => String(row[0]));
   return rows.length === 1 && rows[0] === "ok" ? [] : rows.slice(0, 20);
 }
 

@@ -69,7 +69,7 @@ if (command === "migrate") {
     console.error(`backup failed: ${outcome.error}`);
     process.exit(1);
   }
-  console.log(`Backup of ${config.databasePath} written to ${outcome.file}: ${outcome.bytes} bytes, ${outcome.transfers} transfers, ${outcome.sales} sales; integrity_check ok, ledger:check OK (${outcome.finishedAt - outcome.startedAt} ms).`);
+  console.log(`Backup of ${config.databasePath} written to ${outcome.file}: ${outcome.bytes} bytes, ${outcome.transfers} transfers, ${outcome.sales} sales; quick_check ok, ledger:check OK (${outcome.finishedAt - outcome.startedAt} ms).`);
 } else if (command === "restore") {
   const source = process.argv[3];
   if (!source) {

@@ -21,7 +21,7 @@ export function startLedgerWatch(reads: HeavyReads, options: { everyMs?: number;
   const everyMs = options.everyMs ?? VERIFY_EVERY_MS;
   const fullEveryMs = options.fullEveryMs ?? VERIFY_FULL_EVERY_MS;
   let latest: VerifierReport | null = null;
-  let running: Promise<VerifierReport> | null = null;
+  let running: Promise<unknown> | null = null;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -39,16 +39,17 @@ export function startLedgerWatch(reads: HeavyReads, options: { everyMs?: number;
   function stepNow(stepOptions: { full?: boolean } = {}): Promise<VerifierReport> {
     // One step at a time; a second caller waits for the step under way (a full request then runs after it).
     const after = running ?? Promise.resolve(null);
-    const next = after
-      .catch(() => null)
-      .then(() => {
+    const next = after.then(() => {
         const full = stepOptions.full === true || latest === null || Date.now() - latest.lastFullAtMs >= fullEveryMs;
         return reads.run("verifyLedger", { full, nowMs: Date.now() }, { timeoutMs: 120_000 });
       })
       .then(record);
-    running = next.finally(() => {
-      if (running === next) running = null;
-    });
+    // The marker of "a step is under way" never rejects: the caller of stepNow gets the step's own error.
+    const marker: Promise<unknown> = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    running = marker;
     return next;
   }
 
