@@ -39,8 +39,13 @@ export interface RequestLogOptions {
  */
 export const MAX_HEADER_BYTES = 8 * 1024;
 
-/** Why a request is too large to handle (431 headers, 413 body), or null; a chunked body is read here, bounded. */
-async function tooLarge(request: Request, maxBodyBytes: number): Promise<{ status: 413 | 431; problem: string } | { status: null; request: Request }> {
+type SizeCheck = { status: 413 | 431; problem: string } | { status: null; request: Request };
+
+/**
+ * Why a request is too large to handle (431 headers, 413 body), synchronously from its headers: no await on a sale's
+ * path. A body without Content-Length (chunked) is the one case that must be read first (readChunked).
+ */
+function tooLarge(request: Request, maxBodyBytes: number): SizeCheck | "chunked" {
   let headerBytes = 0;
   for (const [name, value] of request.headers) headerBytes += name.length + value.length + 4;
   if (headerBytes > MAX_HEADER_BYTES) return { status: 431, problem: `request headers of ${headerBytes} bytes exceed ${MAX_HEADER_BYTES}` };
@@ -49,11 +54,14 @@ async function tooLarge(request: Request, maxBodyBytes: number): Promise<{ statu
     if (Number(length) > maxBodyBytes) return { status: 413, problem: `request body of ${length} bytes exceeds MAX_BODY_BYTES (${maxBodyBytes})` };
     return { status: null, request };
   }
-  if (!request.body) return { status: null, request };
+  return request.body ? "chunked" : { status: null, request };
+}
+
+async function readChunked(request: Request, maxBodyBytes: number): Promise<SizeCheck> {
   // A chunked body (no Content-Length; tills and browsers send one): read up to the limit here, never further.
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = request.body.getReader();
+  const reader = request.body!.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -82,7 +90,8 @@ export function withRequestLog(
     const addresses = options.addressesOf(request);
     let response: Response;
     try {
-      const checked = await tooLarge(request, options.maxBodyBytes);
+      const size = tooLarge(request, options.maxBodyBytes);
+      const checked = size === "chunked" ? await readChunked(request, options.maxBodyBytes) : size;
       if (checked.status !== null) {
         // Bun.serve lets every size through to here (server/app.ts), so that a refusal is one line like any request.
         noteRequestProblem(request, checked.problem);
