@@ -64,8 +64,9 @@ export async function reencodeImageSizes(input: Uint8Array, widthsPx: readonly n
   if (input.byteLength > maxInputBytes) return refuse("too_large");
   if (input.byteLength === 0) return refuse("not_an_image");
   try {
-    // failOn "warning": a truncated or corrupt file is refused, not half-decoded.
-    const source = sharp(input, { failOn: "warning", limitInputPixels: MAX_INPUT_PIXELS, animated: false });
+    // failOn "error": a truncated or corrupt file is refused, not half-decoded; a mere warning (stray bytes between
+    // JPEG markers, common from phones) is not worth refusing a photo for, as only the decoded pixels are kept.
+    const source = sharp(input, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS, animated: false });
     const metadata = await source.metadata();
     if (!metadata.format || !ACCEPTED_INPUT.has(metadata.format)) return refuse("not_an_image");
     return await Promise.all(

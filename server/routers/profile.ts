@@ -57,8 +57,10 @@ export const profileRouter = router({
     // its EXIF GPS position. Only the re-encoded pixels are kept, before the write (which never awaits).
     const clean = await reencodeImage(input.bytes, { maxWidthPx: PHOTO_MAX_SIDE_PX, maxHeightPx: PHOTO_MAX_SIDE_PX, format: "jpeg", maxInputBytes: MAX_PHOTO_BYTES });
     if (!clean.ok) {
+      // A ZodRealError (an Error, unlike `new ZodError`) so that tRPC keeps it as the cause and the client sees the
+      // same field issue on `dataUrl` as for a refusal during input validation.
       const message = clean.reason === "too_large" ? "Billedet er for stort / The photo is too large" : "Filen kan ikke læses som et JPEG-, PNG- eller WebP-billede / The file cannot be read as a JPEG, PNG or WebP image";
-      throw new TRPCError({ code: "BAD_REQUEST", message, cause: new z.ZodError([{ code: "custom", path: ["dataUrl"], input: undefined, message }]) });
+      throw new TRPCError({ code: "BAD_REQUEST", message, cause: new z.ZodRealError([{ code: "custom", path: ["dataUrl"], input: undefined, message }]) });
     }
     const version = await ctx.services.store.write((tx) => savePhoto(tx, ctx.userId, clean.mime, clean.bytes));
     return { photoUrl: `/photos/${ctx.userId}?v=${version}` };
