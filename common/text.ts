@@ -49,8 +49,3 @@ export const personName = lineText(100, { min: 1, minError: "Navn skal udfyldes 
 
 /** An item on a till sale or a product in the catalogue. */
 export const itemName = lineText(100, { min: 1, minError: "Navn skal udfyldes / Name is required" });
-
-/** True when `value` holds no character lineText refuses; for checks outside a schema (e.g. the tests). */
-export function isCleanLine(value: string): boolean {
-  return SINGLE_LINE.test(value);
-}
