@@ -1,5 +1,6 @@
 // Shared bounds and input schemas (zod), imported by both the server and the client so both validate alike.
 import * as z from "zod";
+import { itemName } from "./text.ts";
 
 /** 1 kr. = 100 øre. Every amount in the system is an integer number of øre. */
 export const ORE_PER_KRONE = 100;
@@ -32,7 +33,8 @@ export const idempotencyKeySchema = z
   .regex(/^[A-Za-z0-9_.:-]+$/, { error: "Id may only hold letters, digits and - _ . :" });
 
 export const saleItemSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  // Printed on statements and in report CSVs; a till's item name is checked like any other name (one regex test).
+  name: itemName,
   quantity: z.number().int().min(1).max(1000),
   unitPriceOre: z.number().int().min(0).max(MAX_AMOUNT_ORE),
 });

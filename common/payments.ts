@@ -1,6 +1,7 @@
 // Shared rules and input schemas for money in and out (Indbetal, Auto-optank, Udbetal, Overfør), used by client and server.
 import * as z from "zod";
 import { idempotencyKeySchema, ORE_PER_KRONE } from "./limits.ts";
+import { lineText, personName } from "./text.ts";
 
 /** Deposits are whole kroner between these bounds (the guide: "beløbet skal være i hele danske kroner"). */
 export const DEPOSIT_MIN_KR = 20;
@@ -39,10 +40,10 @@ export const autoTopUpInputSchema = z.strictObject({
 
 export const payoutInputSchema = z.strictObject({
   accountId: z.number().int().positive(),
-  name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+  name: personName,
   registrationNumber: z.string().regex(/^\d{4}$/, { error: "Registreringsnummer er 4 cifre / Registration number is 4 digits" }),
   bankAccountNumber: z.string().regex(/^\d{1,10}$/, { error: "Kontonummer er op til 10 cifre / Account number is up to 10 digits" }),
-  message: z.string().trim().max(140).optional(),
+  message: lineText(140).optional(),
   amountOre: z.number().int().min(1).max(10_000_000),
   idempotencyKey: idempotencyKeySchema,
 });

@@ -1,6 +1,7 @@
 // Shared input schemas for the cardholder portal (login, Brugerinfo, password, support), used by client and server.
 import * as z from "zod";
 import { cardNumberSchema, MAX_AMOUNT_ORE } from "./limits.ts";
+import { freeText, lineText, personName } from "./text.ts";
 
 export const PASSWORD_MIN_LENGTH = 8;
 
@@ -36,11 +37,11 @@ export function plausibleCprDate(value: string): boolean {
   return day >= 1 && day <= 31 && month >= 1 && month <= 12;
 }
 
-const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+const optionalText = (max: number) => lineText(max).nullable().optional();
 const limitSchema = z.number().int().min(0).max(MAX_AMOUNT_ORE).nullable();
 
 export const profileUpdateSchema = z.strictObject({
-  name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+  name: personName,
   email: emailSchema,
   /** Omitted keeps the stored CPR; a value replaces it. */
   cpr: z
@@ -58,11 +59,11 @@ export const profileUpdateSchema = z.strictObject({
 });
 
 export const supportInputSchema = z.strictObject({
-  name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+  name: personName,
   email: emailSchema,
-  phone: z.string().trim().max(20).optional(),
+  phone: lineText(20).optional(),
   accountId: z.number().int().positive(),
-  description: z.string().trim().min(5, { error: "Beskriv problemet (mindst 5 tegn) / Describe the problem (at least 5 characters)" }).max(5000),
+  description: freeText(5000, { min: 5, minError: "Beskriv problemet (mindst 5 tegn) / Describe the problem (at least 5 characters)" }),
 });
 
 export const MAX_PHOTO_BYTES = 300_000;

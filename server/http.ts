@@ -7,7 +7,7 @@ import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session
 import { readPhoto, statementMonth } from "./services/portal.ts";
 import { actableAccount } from "./services/access.ts";
 import { readOutbox } from "./mail/mailer.ts";
-import { kroner, spreadsheetSafe, toCsv } from "./csv.ts";
+import { kroner, plainFigure, toCsv } from "./csv.ts";
 import { handlePaymentCallback } from "./services/money.ts";
 import { AcquirerSimulator } from "./payments/simulator.ts";
 import { escapeHtml } from "./html.ts";
@@ -309,7 +309,7 @@ async function portalRoute(services: AppServices, request: Request, url: URL, pe
     const dateFormat = new Intl.DateTimeFormat("da-DK", { timeZone: "Europe/Copenhagen", dateStyle: "short", timeStyle: "short" });
     const csv = toCsv(
       ["Dato", "Tekst", "Beløb", "Saldo"],
-      statement.lines.map((line) => [dateFormat.format(new Date(line.createdAt)), spreadsheetSafe(line.text), kroner(line.amountOre), kroner(line.balanceAfterOre)]),
+      statement.lines.map((line) => [plainFigure(dateFormat.format(new Date(line.createdAt))), line.text, kroner(line.amountOre), kroner(line.balanceAfterOre)]),
     );
     return new Response("\uFEFF" + csv, {
       headers: {

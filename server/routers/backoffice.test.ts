@@ -157,7 +157,7 @@ describe("devices, payouts, corrections, reports", () => {
     await cardholder.mutate("payouts.request", { accountId, name: "=HYPERLINK(\"http://x\")", registrationNumber: "1234", bankAccountNumber: "1", message: "@SUM(A1)", amountOre: 100, idempotencyKey: "bo-payout-formula" });
     const csv = (await admin.query("backoffice.payoutsCsv")).data as string;
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
-    expect(csv).toContain(";'@SUM(A1)");
+    expect(csv).toContain(`;"'@SUM(A1)"`);
     const formula = ((await admin.query("backoffice.payouts", { status: "pending" })).data as Array<{ payoutId: number; name: string }>).find((payout) => payout.name.startsWith("="))!;
     await admin.mutate("backoffice.decidePayout", { payoutId: formula.payoutId, status: "rejected", reason: "Prøve" });
     expect((await admin.mutate("backoffice.decidePayout", { payoutId: pending[0]!.payoutId, status: "paid" })).data).toMatchObject({ payout: { status: "paid" } });

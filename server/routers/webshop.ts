@@ -1,6 +1,7 @@
 // Webshop for cardholders: delivery days (Udlevering), the day's menu by category, Tjek ud paid from the card, Ordrer, cancel.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { lineText } from "../../common/text.ts";
 import { idempotencyKeySchema } from "../../common/limits.ts";
 import { profileCompleteProcedure, router, type AppServices } from "../trpc.ts";
 import { canteenCutoff, cancelOrder, checkout, listUserOrders, menuFor, orderableDays, type OrderEvent } from "../services/orders.ts";
@@ -16,7 +17,7 @@ export const checkoutInputSchema = z.strictObject({
   canteenId: z.number().int().positive(),
   deliveryDay: daySchema,
   lines: z
-    .array(z.strictObject({ productId: z.number().int().positive(), quantity: z.number().int().min(1).max(50), comment: z.string().trim().max(200).optional() }))
+    .array(z.strictObject({ productId: z.number().int().positive(), quantity: z.number().int().min(1).max(50), comment: lineText(200).optional() }))
     .min(1, { error: "Kurven er tom / The basket is empty" })
     .max(30),
   idempotencyKey: idempotencyKeySchema,

@@ -144,7 +144,7 @@ describe("corrections and reports", () => {
     expect(report.liabilityOre).toBe(5_700);
     // No site-wide figures in a school's report (issue 29, finding 5): the ledger's check is the operator's.
     expect("ledger" in report).toBe(false);
-    expect(toCsv(["a", "b"], [["x;y", 1], ['say "hi"', null]])).toBe('a;b\r\n"x;y";1\r\n"say ""hi""";\r\n');
+    expect(toCsv(["a", "b"], [["x;y", 1], ['say "hi"', null]])).toBe('"a";"b"\r\n"x;y";1\r\n"say ""hi""";\r\n');
   });
 });
 

@@ -1,6 +1,7 @@
 // Back-office procedures for cards and cardholders: search, issue, school/class, block, replace and class-list import.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { lineText } from "../../../common/text.ts";
 import { staffProcedure } from "../../trpc.ts";
 import { announceSessionsEnded } from "../../auth/session.ts";
 import {
@@ -89,7 +90,7 @@ export const cardProcedures = {
   }),
 
   setSchooling: staffProcedure
-    .input(z.strictObject({ userId: z.number().int().positive(), school: z.string().trim().max(100).nullable(), className: z.string().trim().max(40).nullable(), track: z.string().trim().max(40).nullable() }))
+    .input(z.strictObject({ userId: z.number().int().positive(), school: lineText(100).nullable(), className: lineText(40).nullable(), track: lineText(40).nullable() }))
     .mutation(async ({ ctx, input }) => {
       if (!(await ctx.services.store.write((tx) => updateCardholderSchooling(tx, ctx.actor, input)))) throw notFound("Cardholder");
       return { ok: true as const };

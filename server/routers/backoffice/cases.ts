@@ -1,6 +1,7 @@
 // Back-office procedures for support cases: list, reply by e-mail and close.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { freeText } from "../../../common/text.ts";
 import { staffProcedure } from "../../trpc.ts";
 import { closeSupportCase, listSupportCases } from "../../services/backoffice/cases.ts";
 import { audit } from "../../services/backoffice/shared.ts";
@@ -10,7 +11,7 @@ import { errorField, log } from "../../ops/logger.ts";
 export const caseProcedures = {
   supportCases: staffProcedure.query(({ ctx }) => ctx.services.store.read((tx) => listSupportCases(tx, ctx.actor))),
 
-  replySupport: staffProcedure.input(z.strictObject({ caseId: z.number().int().positive(), message: z.string().trim().min(2).max(5_000) })).mutation(async ({ ctx, input }) => {
+  replySupport: staffProcedure.input(z.strictObject({ caseId: z.number().int().positive(), message: freeText(5_000, { min: 2 }) })).mutation(async ({ ctx, input }) => {
     const supportCase = ctx.services.store.read((tx) => listSupportCases(tx, ctx.actor).find((candidate) => candidate.caseId === input.caseId));
     if (!supportCase) throw notFound("Support case");
     if (supportCase.status === "closed") throw new TRPCError({ code: "CONFLICT", message: "case_closed: Sagen er lukket / The case is closed" });

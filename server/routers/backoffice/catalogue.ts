@@ -1,6 +1,7 @@
 // Back-office procedures for canteens and their catalogue: products, the menu of each day and the order cut-off.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { freeText, itemName, lineText } from "../../../common/text.ts";
 import { adminProcedure, staffProcedure } from "../../trpc.ts";
 import { listProducts, menuWeek, saveProduct, setMenuItem, setProductActive } from "../../services/backoffice/catalogue.ts";
 import { createCanteen, ownCanteen, setOrderCutoff } from "../../services/backoffice/canteens.ts";
@@ -26,11 +27,11 @@ export const catalogueProcedures = {
       z.strictObject({
         productId: idSchema.optional(),
         canteenId: idSchema,
-        name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
-        description: z.string().trim().max(300).optional(),
-        category: z.string().trim().min(1).max(60),
+        name: itemName,
+        description: freeText(300).optional(),
+        category: lineText(60, { min: 1 }),
         priceOre: z.number().int().min(0).max(1_000_000),
-        allergens: z.string().trim().max(200).optional(),
+        allergens: lineText(200).optional(),
         active: z.boolean(),
         /** Portions per day, the default limit when the product is ticked onto a day; null: no limit; absent on an edit: unchanged. */
         portionLimit: portionLimitSchema.optional(),
@@ -85,7 +86,7 @@ export const catalogueProcedures = {
   }),
 
   /** A new canteen of the school (administrators; once per form fill). Its tills, screens, products and menus choose it by id. */
-  createCanteen: adminProcedure.input(z.strictObject({ name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(60), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
+  createCanteen: adminProcedure.input(z.strictObject({ name: lineText(60, { min: 1, minError: "Navn skal udfyldes / Name is required" }), idempotencyKey: formKeySchema })).mutation(async ({ ctx, input }) => {
     const created = await ctx.services.store.write((tx) =>
       oncePerSubmission<{ canteenId: number; name: string }, { ok: false; reason: "name_taken" }>(tx, ctx.actor, "createCanteen", input, () => {
         const result = createCanteen(tx, ctx.actor, input.name);

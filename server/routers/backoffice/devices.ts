@@ -1,5 +1,6 @@
 // Back-office procedures for POS terminals and kitchen screens (administrators only).
 import * as z from "zod";
+import { lineText } from "../../../common/text.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { hashApiKey } from "../../auth/terminal.ts";
 import { createDevice, listDevices, newSecret, revokeDevice } from "../../services/backoffice/devices.ts";
@@ -14,7 +15,7 @@ export const deviceProcedures = {
    * a repeat with the same `idempotencyKey` returns the same device and key, so no active key is left that nobody saw.
    */
   createDevice: adminProcedure
-    .input(z.strictObject({ kind: z.enum(["terminal", "screen"]), canteenId: z.number().int().positive(), name: z.string().trim().min(1).max(60), idempotencyKey: formKeySchema }))
+    .input(z.strictObject({ kind: z.enum(["terminal", "screen"]), canteenId: z.number().int().positive(), name: lineText(60, { min: 1 }), idempotencyKey: formKeySchema }))
     .mutation(async ({ ctx, input }) => {
       const secret = newSecret(input.kind === "terminal" ? "pos" : "screen");
       const created = await ctx.services.store.write((tx) =>

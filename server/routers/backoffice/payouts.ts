@@ -1,12 +1,13 @@
 // Back-office procedures for payout requests: the list, the bank CSV and the decision (administrators only).
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { lineText } from "../../../common/text.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
 import { decidePayout } from "../../services/payments.ts";
 import { listPayoutRequests, payoutOfTenant } from "../../services/backoffice/payouts.ts";
 import { audit } from "../../services/backoffice/shared.ts";
-import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
+import { kroner, toCsv } from "../../csv.ts";
 import { notFound } from "./shared.ts";
 
 export const payoutProcedures = {
@@ -16,15 +17,16 @@ export const payoutProcedures = {
   /** The pending payouts as a CSV for the bank. */
   payoutsCsv: adminProcedure.query(({ ctx }) => {
     const rows = ctx.services.store.read((tx) => listPayoutRequests(tx, ctx.actor, "pending", "oldest"));
-    // Name and message are typed by the cardholder; the bank file is opened in a spreadsheet.
+    // Name and message are typed by the cardholder; the bank file is opened in a spreadsheet, so they are text cells
+    // (quoted and formula-guarded). The bank numbers stay text too: a leading zero in a registration number must survive.
     return toCsv(
       ["Id", "Navn", "Reg.nr.", "Kontonummer", "Beløb", "Besked"],
-      rows.map((row) => [row.payoutId, spreadsheetSafe(row.name), row.registrationNumber, row.bankAccountNumber, kroner(row.amountOre), row.message === null ? null : spreadsheetSafe(row.message)]),
+      rows.map((row) => [row.payoutId, row.name, row.registrationNumber, row.bankAccountNumber, kroner(row.amountOre), row.message]),
     );
   }),
 
   decidePayout: adminProcedure
-    .input(z.discriminatedUnion("status", [z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("paid") }), z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("rejected"), reason: z.string().trim().min(3).max(200) })]))
+    .input(z.discriminatedUnion("status", [z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("paid") }), z.strictObject({ payoutId: z.number().int().positive(), status: z.literal("rejected"), reason: lineText(200, { min: 3 }) })]))
     .mutation(async ({ ctx, input }) => {
       const decided = await ctx.services.store.write((tx) => {
         const payout = payoutOfTenant(tx, ctx.actor, input.payoutId);

@@ -1,12 +1,13 @@
 // Back-office procedures for the daily report (with its CSV) and manual corrections.
 import * as z from "zod";
+import { lineText } from "../../../common/text.ts";
 import { amountOreSchema, idempotencyKeySchema } from "../../../common/limits.ts";
 import { adminProcedure, staffProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
 import type { VerifierReport } from "../../ledger/verifier.ts";
 import { keepDayTotals, PERIOD_DAYS_MAX } from "../../services/backoffice/period-report.ts";
 import { postCorrection } from "../../services/backoffice/corrections.ts";
-import { kroner, spreadsheetSafe, toCsv } from "../../csv.ts";
+import { kroner, toCsv } from "../../csv.ts";
 import { daySchema, notFound } from "./shared.ts";
 
 /** Days from `from` to `to` (both included), counted without building the list for absurd periods. */
@@ -29,7 +30,7 @@ export const reportProcedures = {
   report: staffProcedure.input(z.strictObject({ day: daySchema })).query(async ({ ctx, input }) => {
     const report = await ctx.services.reads.run("dailyReport", { tenantId: ctx.actor.tenantId, day: input.day });
     const verification = ledgerVerdict(ctx.services.ledgerWatch.latest());
-    const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [spreadsheetSafe(row.product), row.quantity, kroner(row.amountOre)]));
+    const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [row.product, row.quantity, kroner(row.amountOre)]));
     return { ...report, verification, csv };
   }),
 
@@ -50,13 +51,13 @@ export const reportProcedures = {
     .query(async ({ ctx, input }) => {
       const { report, toKeep } = await ctx.services.reads.run("periodReport", { tenantId: ctx.actor.tenantId, from: input.from, to: input.to, nowMs: Date.now() });
       if (toKeep.length > 0) await ctx.services.store.write((tx) => keepDayTotals(tx, ctx.actor.tenantId, toKeep));
-      const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [spreadsheetSafe(row.product), row.quantity, kroner(row.amountOre)]));
+      const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [row.product, row.quantity, kroner(row.amountOre)]));
       return { ...report, verification: ledgerVerdict(ctx.services.ledgerWatch.latest()), csv };
     }),
 
   /** A correcting transfer with a mandatory reason; administrators only. */
   correct: adminProcedure
-    .input(z.strictObject({ accountId: z.number().int().positive(), amountOre: amountOreSchema, direction: z.enum(["credit", "debit"]), reason: z.string().trim().min(5).max(200), idempotencyKey: idempotencyKeySchema }))
+    .input(z.strictObject({ accountId: z.number().int().positive(), amountOre: amountOreSchema, direction: z.enum(["credit", "debit"]), reason: lineText(200, { min: 5 }), idempotencyKey: idempotencyKeySchema }))
     .mutation(async ({ ctx, input }) => {
       const result = await ctx.services.store.write((tx) => postCorrection(tx, ctx.actor, input));
       if (!result.ok) {

@@ -1,6 +1,7 @@
 // Back-office procedures for staff accounts and the audit log (administrators only).
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
+import { personName } from "../../../common/text.ts";
 import { emailSchema, passwordSchema } from "../../../common/portal.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { hashPassword } from "../../services/auth.ts";
@@ -44,7 +45,7 @@ export const staffProcedures = {
     .input(
       z.strictObject({
         email: emailSchema,
-        name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+        name: personName,
         role: z.enum(["staff", "admin"]),
         password: passwordSchema,
         idempotencyKey: formKeySchema,

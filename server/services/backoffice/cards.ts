@@ -1,5 +1,6 @@
 // Cards and cardholders in the back office: issuing, blocking, replacing, searching and the school/class fields.
 import * as z from "zod";
+import { lineText, personName } from "../../../common/text.ts";
 import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
 import type { CardBlockedBy } from "../../../db/schema.ts";
@@ -30,11 +31,11 @@ export function newCardNumber(tx: Tx): string {
 }
 
 export const cardholderFieldsSchema = z.strictObject({
-  name: z.string().trim().min(1, { error: "Navn skal udfyldes / Name is required" }).max(100),
+  name: personName,
   email: z.union([z.email({ error: "Ugyldig e-mail / Invalid e-mail" }).max(200), z.literal("")]).optional(),
-  school: z.string().trim().max(100).optional(),
-  className: z.string().trim().max(40).optional(),
-  track: z.string().trim().max(40).optional(),
+  school: lineText(100).optional(),
+  className: lineText(40).optional(),
+  track: lineText(40).optional(),
 });
 export type CardholderFields = z.infer<typeof cardholderFieldsSchema>;
 
