@@ -254,7 +254,10 @@ export function restoreDatabase(source: string, databasePath: string, options: R
     syncPath(incoming);
     let previous: string | null = null;
     if (exists) {
-      previous = `${databasePath}.before-restore-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+      const stamp = `${databasePath}.before-restore-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+      // Two restores within one second keep both replaced databases.
+      previous = stamp;
+      for (let n = 2; existsSync(previous); n += 1) previous = `${stamp}-${n}`;
       // A second name for the database being replaced, so that nothing is lost and DATABASE_PATH is never missing.
       linkSync(databasePath, previous);
     }
