@@ -1,6 +1,6 @@
 // The ledger's hash chain (issue 29, finding 8): each transfer sealed with the one before it, checkpoints per batch, and the one-pass verification.
 import { migrationState } from "../../db/migration-state.ts";
-import { db } from "../../db/query.ts";
+import { db, prepared } from "../../db/query.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 
 /** The chain's value before the first transfer. */
@@ -142,14 +142,20 @@ export function proposeSeal(tx: Tx, maxTransfers: number = SEAL_BATCH_MAX): Seal
  */
 export type SealRecord = "sealed" | "already" | "moved" | "mismatch" | "empty";
 
-/** The sealer's write job: one read and at most one small insert, so it never holds the writer for long. */
+// The write job's queries, compiled once: it runs about once a second while tills sell.
+const sealAt = prepared<{ throughSeq: number }>()((p) => db.selectFrom("ledger_seals").select("head").where("through_seq", "=", p.throughSeq));
+const newestSealSeq = prepared<Record<string, never>>()(() => db.selectFrom("ledger_seals").select("through_seq").orderBy("through_seq", "desc").limit(1));
+const insertSeal = prepared<{ throughSeq: number; head: string; sealedAtMs: number }>()((p) =>
+  db.insertInto("ledger_seals").values({ through_seq: p.throughSeq, head: p.head, sealed_at_ms: p.sealedAtMs }),
+);
+
+/** The sealer's write job: two index reads and at most one small insert, so it never holds the writer for long. */
 export function recordSeal(tx: WriteTx, proposal: SealProposal, nowMs: number = Date.now()): SealRecord {
   if (proposal.transfers === 0) return "empty";
-  const same = tx.first(db.selectFrom("ledger_seals").select("head").where("through_seq", "=", proposal.throughSeq));
+  const same = sealAt.first(tx, { throughSeq: proposal.throughSeq });
   if (same) return same.head === proposal.head ? "already" : "mismatch";
-  const last = lastSeal(tx);
-  if ((last?.throughSeq ?? 0) !== proposal.afterSeq) return "moved";
-  tx.run(db.insertInto("ledger_seals").values({ through_seq: proposal.throughSeq, head: proposal.head, sealed_at_ms: nowMs }));
+  if ((newestSealSeq.first(tx, {})?.through_seq ?? 0) !== proposal.afterSeq) return "moved";
+  insertSeal.run(tx, { throughSeq: proposal.throughSeq, head: proposal.head, sealedAtMs: nowMs });
   return "sealed";
 }
 
