@@ -8,6 +8,7 @@ import { dailyReport } from "../server/services/backoffice/reports.ts";
 import { countCardholders, issueCard, searchCardholders } from "../server/services/backoffice/cards.ts";
 import { statementMonth } from "../server/services/portal.ts";
 import { backupDatabase } from "../server/ops/backup.ts";
+import { signatureFileOf, signingKeys } from "../server/ops/backup-signature.ts";
 import { buildYearDatabase, yearCardNumber, yearShape, type YearDatabase } from "./year-data.ts";
 import { children, freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
@@ -158,9 +159,11 @@ for (const sales of SIZES) {
   await store.close();
   const backupTarget = join(DATA_DIRECTORY, `backup-${sales}.sqlite`);
   rmSync(backupTarget, { force: true });
-  const backup = time(() => backupDatabase(work, backupTarget));
+  rmSync(signatureFileOf(backupTarget), { force: true });
+  const backup = time(() => backupDatabase(work, backupTarget, signingKeys({ backupSigningKey: null, backupSigningKeysOld: [], production: false })));
   const bytes = statSync(work).size;
   rmSync(backupTarget, { force: true });
+  rmSync(signatureFileOf(backupTarget), { force: true });
   await addStaff(work, year.tenantId);
   const http = await overHttp(work, year);
   const row = {

@@ -486,6 +486,7 @@ export interface Database {
   ops_heartbeat: OpsHeartbeatTable;
   cardholder_search: CardholderSearchTable;
   report_days: ReportDaysTable;
+  ledger_seals: LedgerSealsTable;
 }
 
 /** The report totals of one closed Copenhagen day of one school (see services/backoffice/period-report.ts). */
@@ -524,4 +525,12 @@ export interface BackupsTable {
 export interface OpsHeartbeatTable {
   id: number;
   at: number;
+}
+
+/** A checkpoint of the ledger's hash chain: its head after transfer `through_seq` (server/ledger/chain.ts). Append-only. */
+export interface LedgerSealsTable {
+  through_seq: number;
+  /** SHA-256 chain value, 64 lowercase hex characters. */
+  head: string;
+  sealed_at_ms: number;
 }

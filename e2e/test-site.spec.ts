@@ -28,6 +28,7 @@ test.beforeAll(async () => {
       KITCHEN_DEMO_TOKEN: "staging-own-screen-token-01",
       CPR_ENCRYPTION_KEY: "cd".repeat(32),
       ACQUIRER_SECRET: "staging-acquirer-secret-0001",
+      BACKUP_SIGNING_KEY: "staging-backup-signing-key-00000000000001",
       PUBLIC_URL: stagingUrl,
     },
     stdio: "ignore",

@@ -22,6 +22,8 @@ import { backupStatus } from "./ops/backup.ts";
 import { createHeavyReads } from "./services/reads/pool.ts";
 import { startLedgerWatch } from "./services/reads/verify-schedule.ts";
 import { startDayKeeper } from "./services/reads/keep-days.ts";
+import { startSealer, type Sealer } from "./ledger/sealer.ts";
+import { signingKeys } from "./ops/backup-signature.ts";
 
 /** The acquirer named by ACQUIRER: QuickPay, or the embedded simulator (the development default). */
 export function acquirerFor(config: Config): Acquirer {
@@ -47,6 +49,8 @@ export function cprCipherFor(config: Config): CprCipher {
 export async function createServices(config: Config): Promise<AppServices> {
   setLogLevel(config.logLevel);
   const cpr = cprCipherFor(config);
+  // Production refuses to start without its own backup signing key; development signs with a public one and says so.
+  if (signingKeys(config).development) log.warn("BACKUP_SIGNING_KEY is not set: backups are signed with the public development key, which anyone can forge. Never use this for real data.");
   const acquirer = acquirerFor(config);
   if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
@@ -70,6 +74,8 @@ export interface RunningServer {
   server: Server<undefined>;
   /** Scheduled backups (BACKUP_DIR), or null when they are off. */
   backups: BackupSchedule | null;
+  /** Seals new transfers into the ledger's hash chain (ledger/sealer.ts). */
+  sealer: Sealer;
   stop(): Promise<void>;
 }
 
@@ -124,7 +130,9 @@ export async function startServer(configuration: Config): Promise<RunningServer>
   const stopRetention = scheduleRetention(services.store);
   // The metrics' backup age comes from the backups table, so manual backups (npm run backup) count too.
   setBackupClock(() => services.store.read(backupStatus).lastSuccessAt);
-  const backups = config.backup ? startBackupSchedule(services, config.backup) : null;
+  // New transfers are sealed into the ledger's hash chain after commit, hashed on the heavy-read worker (decision 004).
+  const sealer = startSealer(services.store, { propose: (maxTransfers) => services.reads.run("sealProposal", { maxTransfers }) });
+  const backups = config.backup ? startBackupSchedule(services, { ...config.backup, beforeCopy: () => sealer.sealNow() }) : null;
   // Closed days' report totals are computed in the background (on the heavy-read worker), a month at a time.
   const dayKeeper = startDayKeeper(services.store, services.reads);
   return {
@@ -132,6 +140,7 @@ export async function startServer(configuration: Config): Promise<RunningServer>
     services,
     server,
     backups,
+    sealer,
     async stop() {
       // A sale queued in the writer still commits, so its till must get the answer: stop accepting connections,
       // end the event streams, let requests in flight finish (bounded), then drain the writer and close the files.
@@ -151,6 +160,8 @@ export async function startServer(configuration: Config): Promise<RunningServer>
       await Promise.race([Promise.all([autoTopUpsSettled(), resetMailsSettled()]), graceOver]);
       clearTimeout(graceTimer);
       dayKeeper.stop();
+      // The last sales are sealed before the worker and the files close.
+      await sealer.stop();
       services.ledgerWatch.stop();
       services.reads.close();
       await services.store.close();

@@ -49,6 +49,9 @@ const environmentSchema = z.object({
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(48),
+  // Backup signatures (issue 29): the HMAC key, and the keys of before a rotation (comma-separated) that still verify.
+  BACKUP_SIGNING_KEY: z.string().min(32).optional(),
+  BACKUP_SIGNING_KEYS_OLD: z.string().optional(),
 });
 
 /** Whether a HOST value only listens on this machine. */
@@ -134,6 +137,10 @@ export interface Config {
   metricsToken: string | null;
   /** Scheduled backups: off without a directory. */
   backup: { dir: string; intervalMinutes: number; keep: number } | null;
+  /** HMAC-SHA-256 key for backup signatures (BACKUP_SIGNING_KEY); required in production, a public development key otherwise. */
+  backupSigningKey: string | null;
+  /** Keys used before a rotation (BACKUP_SIGNING_KEYS_OLD): backups they signed still verify at a restore. */
+  backupSigningKeysOld: string[];
 }
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
@@ -184,6 +191,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       `Invalid configuration: HOST=${env.HOST} serves the network, but NODE_ENV=${env.NODE_ENV} is not production (demo data, the mail outbox page, development keys). Use HOST=127.0.0.1, run with NODE_ENV=production, or acknowledge with ALLOW_NETWORK_IN_DEVELOPMENT=true.`,
     );
   }
+  const backupSigningKeysOld = (env.BACKUP_SIGNING_KEYS_OLD ?? "").split(",").map((key) => key.trim()).filter(Boolean);
+  if (backupSigningKeysOld.some((key) => key.length < 32)) throw new Error("Invalid configuration: each key in BACKUP_SIGNING_KEYS_OLD must be at least 32 characters (comma-separated)");
   return {
     production,
     host: env.HOST,
@@ -220,5 +229,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "warn" : "info"),
     metricsToken: env.METRICS_TOKEN ?? null,
     backup: env.BACKUP_DIR ? { dir: env.BACKUP_DIR, intervalMinutes: env.BACKUP_INTERVAL_MINUTES, keep: env.BACKUP_KEEP } : null,
+    backupSigningKey: env.BACKUP_SIGNING_KEY ?? null,
+    backupSigningKeysOld,
   };
 }

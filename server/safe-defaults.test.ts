@@ -19,6 +19,7 @@ const productionSecrets = {
   CPR_ENCRYPTION_KEY: "ab".repeat(32),
   ACQUIRER_SECRET: "a-production-acquirer-secret-0001",
   PUBLIC_URL: "https://kantine.example.dk",
+  BACKUP_SIGNING_KEY: "a-production-backup-signing-key-00000001",
 };
 
 /** Runs `bun server/main.ts` as `npm start` does; resolves with its exit code and output, or with the URL once it listens. */

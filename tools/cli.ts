@@ -1,6 +1,6 @@
 // Command line for the database: `migrate` (to latest), `down` (one step), `seed` (demo data into an empty database),
-// `create-admin` (the first back-office administrator), `backup <file>` (a checked copy while the server runs) and
-// `restore <file>` (refused while a server uses the database).
+// `create-admin` (the first back-office administrator), `backup <file>` (a checked, signed copy while the server runs)
+// and `restore <file> [--accept-unsigned]` (refused while a server uses the database, or when the signature fails).
 import { parseArgs } from "node:util";
 import { loadConfig } from "../server/config.ts";
 import { openStore } from "../db/connect.ts";
@@ -10,6 +10,7 @@ import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
 import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
 import { backupFromCommandLine, restoreDatabase } from "../server/ops/backup.ts";
+import { signingKeys } from "../server/ops/backup-signature.ts";
 
 const command = process.argv[2];
 const config = loadConfig();
@@ -64,24 +65,52 @@ if (command === "migrate") {
     console.error("usage: npm run backup -- <file>   (a new file; DATABASE_PATH is copied while the server keeps running)");
     process.exit(2);
   }
-  const outcome = await backupFromCommandLine(config.databasePath, target);
+  let keys;
+  try {
+    keys = signingKeys(config);
+  } catch (error) {
+    console.error(`backup refused: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  if (keys.development) console.error("WARNING: BACKUP_SIGNING_KEY is not set: this backup is signed with the public development key, which anyone can forge.");
+  const outcome = await backupFromCommandLine(config.databasePath, target, keys);
   if (!outcome.ok) {
     console.error(`backup failed: ${outcome.error}`);
     process.exit(1);
   }
-  console.log(`Backup of ${config.databasePath} written to ${outcome.file}: ${outcome.bytes} bytes, ${outcome.transfers} transfers, ${outcome.sales} sales; quick_check ok, ledger:check OK (${outcome.finishedAt - outcome.startedAt} ms).`);
+  console.log(`Backup of ${config.databasePath} written to ${outcome.file}: ${outcome.bytes} bytes, ${outcome.transfers} transfers, ${outcome.sales} sales; quick_check ok, ledger:check OK, chain OK (${outcome.finishedAt - outcome.startedAt} ms).`);
+  console.log(`Signed in ${outcome.signature.file} (key ${outcome.signature.keyId}): chain head ${outcome.signature.head} through transfer ${outcome.signature.throughSeq}.`);
 } else if (command === "restore") {
-  const source = process.argv[3];
-  if (!source) {
-    console.error("usage: npm run restore -- <backup file>   (stop the server first; the current database is kept beside it)");
+  const { values, positionals } = parseArgs({ args: process.argv.slice(3), options: { "accept-unsigned": { type: "boolean" } }, allowPositionals: true, strict: false });
+  const source = positionals[0];
+  const acceptUnsigned = values["accept-unsigned"] === true;
+  if (!source || positionals.length > 1) {
+    console.error("usage: npm run restore -- <backup file> [--accept-unsigned]   (stop the server first; the current database is kept beside it)");
     process.exit(2);
   }
-  const outcome = restoreDatabase(source, config.databasePath);
+  // Without a key (production without BACKUP_SIGNING_KEY) nothing can be verified: only --accept-unsigned restores.
+  let keys = null;
+  try {
+    keys = signingKeys(config);
+  } catch {
+    keys = null;
+  }
+  const outcome = restoreDatabase(source, config.databasePath, { keys, acceptUnsigned });
   if (!outcome.ok) {
     console.error(`restore refused: ${outcome.error}`);
     process.exit(outcome.inUse ? 3 : 1);
   }
-  console.log(`Restored ${source} to ${config.databasePath}: ${outcome.check.transfers} transfers, ${outcome.check.sales} sales; integrity_check ok, ledger:check OK.`);
+  if (!outcome.signature.ok) {
+    // Said loudly: this restore skipped the one check that tells a forged backup from a real one.
+    console.error(`WARNING: --accept-unsigned: the backup's signature was NOT verified (${outcome.signature.message}).`);
+    console.error("WARNING: the integrity, ledger and chain checks passed, but a backup edited consistently passes them too: compare its chain head with a daily report printed before it.");
+  } else if (outcome.signature.developmentKey) {
+    console.error("WARNING: the backup is signed with the public development key, which anyone can forge.");
+  }
+  const chain = outcome.check.chain!;
+  const signed = outcome.signature.ok ? `signature OK (key ${outcome.signature.keyId}${outcome.signature.oldKey ? ", an old key from BACKUP_SIGNING_KEYS_OLD" : ""})` : "signature NOT checked";
+  console.log(`Restored ${source} to ${config.databasePath}: ${outcome.check.transfers} transfers, ${outcome.check.sales} sales; integrity_check ok, ledger:check OK, chain OK, ${signed}.`);
+  console.log(`Chain head ${chain.head} through transfer ${chain.throughSeq}.`);
   if (outcome.previous) console.log(`The database it replaced is kept at ${outcome.previous}.`);
   if (outcome.check.pendingMigrations.length > 0) console.log(`The next start migrates it (${outcome.check.pendingMigrations.length} migration(s) newer than the backup).`);
 } else {

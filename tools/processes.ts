@@ -41,6 +41,7 @@ export const productionEnv = {
   HOST: "127.0.0.1",
   CPR_ENCRYPTION_KEY: "11".repeat(32),
   ACQUIRER_SECRET: "bench-acquirer-secret-0001",
+  BACKUP_SIGNING_KEY: "bench-backup-signing-key-000000000000001",
   PUBLIC_URL: "http://127.0.0.1",
   // The benchmarks pay with the built-in simulator, which production refuses without a staging site's opt-in.
   ALLOW_TEST_PAYMENTS_IN_PRODUCTION: "true",

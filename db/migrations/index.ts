@@ -20,6 +20,7 @@ import * as ops from "./20261202T0300_ops.ts";
 import * as terminalGeneration from "./20261202T0500_terminal_generation.ts";
 import * as tillScopedIds from "./20261207T1020_till_scoped_ids.ts";
 import * as cardBlockedBy from "./20261207T1030_card_blocked_by.ts";
+import * as sealedLedger from "./20261207T1060_sealed_ledger.ts";
 import * as yearsOfData from "./20261207T1100_years_of_data.ts";
 
 export const migrations: Record<string, Migration> = {
@@ -43,5 +44,6 @@ export const migrations: Record<string, Migration> = {
   "20261202T0500_terminal_generation": terminalGeneration,
   "20261207T1020_till_scoped_ids": tillScopedIds,
   "20261207T1030_card_blocked_by": cardBlockedBy,
+  "20261207T1060_sealed_ledger": sealedLedger,
   "20261207T1100_years_of_data": yearsOfData,
 };

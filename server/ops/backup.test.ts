@@ -14,9 +14,16 @@ import { freePort } from "../../tools/processes.ts";
 const directory = mkdtempSync(join(tmpdir(), "kantinekort-backup-test-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
+/** The site's own backup signing key, as production has one (BACKUP_SIGNING_KEY). */
+const SIGNING_KEY = "backup-test-signing-key-0123456789abcdef";
+
 /** `npm run backup|restore -- <file>` as an operator runs it: its own process, DATABASE_PATH from the environment. */
 async function cli(command: "backup" | "restore", databasePath: string, file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([process.execPath, "tools/cli.ts", command, file], { env: { ...process.env, DATABASE_PATH: databasePath, NODE_ENV: "test" }, stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn([process.execPath, "tools/cli.ts", command, file], {
+    env: { ...process.env, DATABASE_PATH: databasePath, NODE_ENV: "test", BACKUP_SIGNING_KEY: SIGNING_KEY },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
@@ -241,8 +248,9 @@ describe("scheduled backups (BACKUP_DIR)", () => {
       await Bun.sleep(1_100);
     }
     const kept = readdirSync(backupDir).sort();
-    expect(kept).toEqual(names.slice(1).sort());
-    for (const name of kept) expect(checkDatabaseFile(join(backupDir, name)).ok).toBe(true);
+    // Each backup has its signature beside it; a pruned backup's signature went with it.
+    expect(kept).toEqual(names.slice(1).flatMap((name) => [name, `${name}.sig`]).sort());
+    for (const name of names.slice(1)) expect(checkDatabaseFile(join(backupDir, name)).ok).toBe(true);
 
     const status = await admin.query("ops.backupStatus");
     expect(status.data.last).toMatchObject({ ok: true, trigger: "scheduled", file: names[2], error: null });

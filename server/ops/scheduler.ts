@@ -9,6 +9,7 @@ import type { AppServices } from "../trpc.ts";
 import { backupStatus, pruneBackups, recordBackup, scheduledBackupName, type BackupOutcome } from "./backup.ts";
 import { errorField, log } from "./logger.ts";
 import { backups } from "./metrics.ts";
+import { signingKeys } from "./backup-signature.ts";
 
 export interface BackupScheduleOptions {
   dir: string;
@@ -16,6 +17,8 @@ export interface BackupScheduleOptions {
   keep: number;
   /** The first backup after start: soon, unless the last good one is younger than the interval. */
   firstRunDelayMs?: number;
+  /** Runs before each copy: the server's sealer seals the ledger up to its end, so the signed chain is sealed too. */
+  beforeCopy?: () => Promise<unknown>;
 }
 
 export interface BackupSchedule {
@@ -27,9 +30,11 @@ export interface BackupSchedule {
 const WORKER = fileURLToPath(new URL("./backup-main.ts", import.meta.url));
 
 /** Runs the worker process; a worker that dies or prints nonsense is a failed backup, never a thrown error. */
-async function runWorker(databasePath: string, target: string, running: Set<ReturnType<typeof Bun.spawn>>): Promise<BackupOutcome> {
+async function runWorker(databasePath: string, target: string, signingKey: string, running: Set<ReturnType<typeof Bun.spawn>>): Promise<BackupOutcome> {
   const startedAt = Date.now();
-  const child = Bun.spawn([process.execPath, WORKER, databasePath, target], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  // The key the server resolved (its own, or the development key) goes to the worker, which signs with it.
+  const env = { ...process.env, BACKUP_SIGNING_KEY: signingKey };
+  const child = Bun.spawn([process.execPath, WORKER, databasePath, target], { stdout: "pipe", stderr: "pipe", stdin: "ignore", env });
   running.add(child);
   try {
     // The copy competes with the tills for the disk and the CPU: it may wait, they should not.
@@ -61,7 +66,8 @@ export function startBackupSchedule(services: AppServices, options: BackupSchedu
     let outcome: BackupOutcome;
     try {
       mkdirSync(options.dir, { recursive: true });
-      outcome = await runWorker(services.store.path, target, running);
+      if (options.beforeCopy) await options.beforeCopy().catch((error) => log.warn({ err: errorField(error) }, "sealing before the backup failed; the signature covers the chain all the same"));
+      outcome = await runWorker(services.store.path, target, signingKeys(services.config).current.key, running);
     } catch (error) {
       outcome = { ok: false, file: target, error: error instanceof Error ? error.message : String(error), startedAt: Date.now(), finishedAt: Date.now() };
     }

@@ -5,6 +5,7 @@ import { db } from "../../../db/query.ts";
 import type { TransferKind } from "../../../db/schema.ts";
 import type { Tx } from "../../../db/tx.ts";
 import { copenhagenMidnight } from "../../ledger/calendar.ts";
+import { chainHeadAt, type SealCheckpoint } from "../../ledger/chain.ts";
 
 /** The lines of the day's movements, in the order the report shows them. */
 export const REPORT_LINES = {
@@ -43,6 +44,8 @@ export interface DailyReport {
   liabilityOre: number;
   /** Payouts requested and still waiting for a decision now. */
   payoutsPendingOre: number;
+  /** The ledger's hash-chain head sealed by the day's end (site-wide, but a hash reveals no school's figures): printed, it shows a later rewrite of history. */
+  chainHead: SealCheckpoint | null;
 }
 
 interface MovementGroup {
@@ -238,5 +241,6 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
     refundsOre: totals.get("refunds")!.amountOre,
     liabilityOre: liability.total,
     payoutsPendingOre: pending.amount_ore,
+    chainHead: chainHeadAt(tx, to),
   };
 }

@@ -2,6 +2,7 @@
 import type { Tx } from "../../../db/tx.ts";
 import { checkLedger } from "../../ledger/ledger.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
+import { proposeSeal } from "../../ledger/chain.ts";
 import { dailyReport } from "../backoffice/reports.ts";
 import { missingClosedDays, periodReport, dayTotalsOf } from "../backoffice/period-report.ts";
 import { countCardholders, searchCardholders } from "../backoffice/cards.ts";
@@ -25,6 +26,8 @@ export const heavyReadJobs = {
   checkLedger: (tx: Tx, _args: Record<string, never>) => checkLedger(tx),
   /** The background verifier's step: the transfers since its last step (or a full check when it has none). */
   verifyLedger: (tx: Tx, args: { full: boolean; nowMs: number }) => verifier.step(tx, args),
+  /** The sealer's next batch of the hash chain (ledger/sealer.ts), hashed here so the tills' event loop never does. */
+  sealProposal: (tx: Tx, args: { maxTransfers: number }) => proposeSeal(tx, args.maxTransfers),
 } satisfies Record<string, (tx: Tx, args: never) => unknown>;
 
 export type HeavyReadJobs = typeof heavyReadJobs;

@@ -65,6 +65,11 @@ export function Reports() {
               <dd data-testid="report-ledger" class={shown().verification === null ? "" : shown().verification!.ok ? "success" : "error"}>
                 {shown().verification === null ? a().ledgerPending : shown().verification!.ok ? `${a().ledgerOk} ${new Date(shown().verification!.verifiedAtMs).toLocaleTimeString("da-DK", { timeZone: "Europe/Copenhagen", hour: "2-digit", minute: "2-digit" })}` : a().ledgerBroken}
               </dd>
+              {/* The chain head sealed by the day's end: a printed report shows any later rewrite of the ledger's history. */}
+              <dt>{a().chainHead}</dt>
+              <dd data-testid="report-chain-head">
+                {shown().chainHead === null ? a().chainHeadNone : <><code class="chain-head">{shown().chainHead!.head}</code> {a().chainHeadThrough(shown().chainHead!.throughSeq, new Date(shown().chainHead!.sealedAtMs).toLocaleString("da-DK", { timeZone: "Europe/Copenhagen" }))}</>}
+              </dd>
             </dl>
             <Show when={shown().salesByProduct.length > 0} fallback={<p class="hint">{a().noSales}</p>}>
               <figure aria-label={a().chart}>
