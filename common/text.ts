@@ -49,3 +49,6 @@ export const personName = lineText(100, { min: 1, minError: "Navn skal udfyldes 
 
 /** An item on a till sale or a product in the catalogue. */
 export const itemName = lineText(100, { min: 1, minError: "Navn skal udfyldes / Name is required" });
+
+/** A school's or a canteen's name, as the site operator gives it at the command line. */
+export const schoolNameSchema = lineText(120, { min: 1, minError: "Navn skal udfyldes / Name is required" });

@@ -9,10 +9,21 @@ import { seedDemo } from "../server/seed.ts";
 import { emailSchema, passwordSchema } from "../common/portal.ts";
 import { hashPassword } from "../server/services/auth.ts";
 import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
+import { createSchool, DEFAULT_CANTEEN_NAME, listSchools, renameSchool } from "../server/services/backoffice/schools.ts";
+import { schoolNameSchema } from "../common/text.ts";
 import { backupFromCommandLine, restoreDatabase } from "../server/ops/backup.ts";
 import { signingKeys } from "../server/ops/backup-signature.ts";
 
 const command = process.argv[2];
+
+/** A positive whole id from the command line, or a usage error (never NaN handed to a query). */
+function positiveId(text: string, option: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text)) {
+    console.error(`${option} must be a school's id, a positive whole number (see npm run school:list)`);
+    process.exit(2);
+  }
+  return Number(text);
+}
 const config = loadConfig();
 
 if (command === "migrate") {
@@ -42,23 +53,74 @@ if (command === "migrate") {
     if (!checked.success) console.error(checked.error.issues.map((issue) => issue.message).join("; "));
     process.exit(2);
   }
+  const tenantId = values["tenant-id"] === undefined ? undefined : positiveId(values["tenant-id"], "--tenant-id");
+  if (values.school !== undefined && !schoolNameSchema.safeParse(values.school).success) {
+    console.error("create-admin: --school needs a name of 1–120 characters without control characters");
+    process.exit(2);
+  }
   await migrateToLatest(config.databasePath);
   const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
   const passwordHash = await hashPassword(password);
-  const tenantId = values["tenant-id"] === undefined ? undefined : Number(values["tenant-id"]);
   const created = await store.write((tx) => createFirstAdministrator(tx, { email: email.data, name: values.name ?? email.data, tenantId, school: values.school }, passwordHash));
   await store.close();
   if (!created.ok) {
     const explanations = {
       email_taken: "a staff account with this e-mail already exists",
-      tenant_not_found: "no tenant has that id",
-      tenant_ambiguous: "the database holds several tenants; choose one with --tenant-id",
-      school_required: "the database is empty; name the school with --school",
+      tenant_not_found: `no school has id ${tenantId} (see npm run school:list)`,
+      tenant_ambiguous: "the database holds several schools; add to one with --tenant-id <id> (see npm run school:list) or found a new one with --school <name>",
+      school_required: "the database holds no school; found one with --school <name>",
+      school_and_tenant: "give either --tenant-id (an existing school) or --school (a new school), not both",
+      school_exists: `a school named "${values.school}" already exists (tenant ${"tenantId" in created ? created.tenantId : "?"}); add to it with --tenant-id ${"tenantId" in created ? created.tenantId : "<id>"}`,
     };
-    console.error(`create-admin failed: ${explanations[created.reason]}`);
+    console.error(`create-admin failed: ${explanations[created.reason]}; nothing was created.`);
     process.exit(1);
   }
-  console.log(`Administrator ${email.data.toLowerCase()} created (user ${created.userId}, tenant ${created.tenantId}).`);
+  const where = created.schoolCreated ? `the new school "${created.school}" (tenant ${created.tenantId}, with the canteen "${DEFAULT_CANTEEN_NAME}")` : `the school "${created.school}" (tenant ${created.tenantId})`;
+  console.log(`Administrator ${email.data.toLowerCase()} created (user ${created.userId}) for ${where}.`);
+} else if (command === "school-create") {
+  const { values } = parseArgs({ args: process.argv.slice(3), options: { name: { type: "string" }, canteen: { type: "string" } } });
+  const name = schoolNameSchema.safeParse(values.name ?? "");
+  const canteen = values.canteen === undefined ? undefined : schoolNameSchema.safeParse(values.canteen);
+  if (!name.success || (canteen && !canteen.success)) {
+    console.error('usage: npm run school:create -- --name "<school>" [--canteen "<first canteen>"]   (names of 1–120 characters, no control characters)');
+    process.exit(2);
+  }
+  await migrateToLatest(config.databasePath);
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
+  const created = await store.write((tx) => createSchool(tx, { name: name.data, canteen: canteen?.data }));
+  await store.close();
+  if (!created.ok) {
+    console.error(`school:create failed: a school named "${name.data}" already exists (tenant ${created.tenantId}); nothing was created.`);
+    process.exit(1);
+  }
+  console.log(`School "${created.name}" created (tenant ${created.tenantId}) with the canteen "${created.canteen}" (canteen ${created.canteenId}).`);
+  console.log(`Next: npm run admin:create -- --tenant-id ${created.tenantId} --email <e-mail> for its first administrator.`);
+} else if (command === "school-list") {
+  await migrateToLatest(config.databasePath);
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
+  const schools = store.read((tx) => listSchools(tx));
+  await store.close();
+  if (schools.length === 0) console.log('No schools yet: npm run school:create -- --name "<school>".');
+  for (const school of schools) {
+    console.log(`${school.tenantId}\t${school.name}\tcanteens: ${school.canteens.join(", ") || "none"}\tadministrators: ${school.administrators}\tstaff: ${school.staff}\tcardholders: ${school.cardholders}\tcreated ${new Date(school.createdAt).toISOString().slice(0, 10)}`);
+  }
+} else if (command === "school-rename") {
+  const { values } = parseArgs({ args: process.argv.slice(3), options: { "tenant-id": { type: "string" }, name: { type: "string" } } });
+  const name = schoolNameSchema.safeParse(values.name ?? "");
+  if (values["tenant-id"] === undefined || !name.success) {
+    console.error('usage: npm run school:rename -- --tenant-id <id> --name "<new name>"');
+    process.exit(2);
+  }
+  const tenantId = positiveId(values["tenant-id"], "--tenant-id");
+  await migrateToLatest(config.databasePath);
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous });
+  const renamed = await store.write((tx) => renameSchool(tx, tenantId, name.data));
+  await store.close();
+  if (!renamed.ok) {
+    console.error(renamed.reason === "tenant_not_found" ? `school:rename failed: no school has id ${tenantId} (see npm run school:list).` : `school:rename failed: another school (tenant ${renamed.tenantId}) is named "${name.data}".`);
+    process.exit(1);
+  }
+  console.log(`School ${tenantId} renamed from "${renamed.from}" to "${renamed.name}".`);
 } else if (command === "backup") {
   const target = process.argv[3];
   if (!target) {
@@ -114,6 +176,6 @@ if (command === "migrate") {
   if (outcome.previous) console.log(`The database it replaced is kept at ${outcome.previous}.`);
   if (outcome.check.pendingMigrations.length > 0) console.log(`The next start migrates it (${outcome.check.pendingMigrations.length} migration(s) newer than the backup).`);
 } else {
-  console.error("usage: bun tools/cli.ts migrate|down|seed|create-admin|backup <file>|restore <file>");
+  console.error("usage: bun tools/cli.ts migrate|down|seed|create-admin|school-create|school-list|school-rename|backup <file>|restore <file>");
   process.exit(2);
 }

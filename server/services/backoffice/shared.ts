@@ -25,7 +25,10 @@ export interface AuditDetails {
   [key: string]: unknown;
 }
 
-export function audit(tx: WriteTx, actor: Actor, action: string, target: string | null, details: AuditDetails = {}, nowMs: number = Date.now()): void {
+/** Who an audit entry names: a staff member, or the site operator at the command line (no user, so no user id). */
+export type AuditActor = Pick<Actor, "tenantId" | "label"> & { userId: number | null };
+
+export function audit(tx: WriteTx, actor: AuditActor, action: string, target: string | null, details: AuditDetails = {}, nowMs: number = Date.now()): void {
   tx.run(
     db.insertInto("audit_log").values({
       tenant_id: actor.tenantId,

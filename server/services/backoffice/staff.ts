@@ -1,9 +1,9 @@
 // Staff members and administrators of a tenant, and the first administrator created from the command line.
 import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
-import { openAccount } from "../../ledger/ledger.ts";
 import { deleteUserSessions } from "../../auth/session.ts";
 import { audit, type Actor, type StaffRole } from "./shared.ts";
+import { createSchool } from "./schools.ts";
 
 export interface StaffMember {
   userId: number;
@@ -43,11 +43,16 @@ export function createStaffUser(
   nowMs: number = Date.now(),
 ): { ok: true; userId: number } | { ok: false; reason: "email_taken" } {
   const email = fields.email.trim().toLowerCase();
-  if (tx.first(db.selectFrom("users").select("id").where((eb) => eb(eb.fn("lower", ["email"]), "=", email)).where("role", "in", ["staff", "admin"]))) return { ok: false, reason: "email_taken" };
+  if (staffEmailTaken(tx, email)) return { ok: false, reason: "email_taken" };
   const userId = tx.run(db.insertInto("users").values({ tenant_id: tenantId, role: fields.role, name: fields.name.trim(), email, password_hash: passwordHash, created_at: nowMs })).lastInsertRowid;
   const by = actor ?? { userId, tenantId, role: fields.role, label: `cli:${email}` };
   audit(tx, by, "staff.create", `user:${userId}`, { email, role: fields.role }, nowMs);
   return { ok: true, userId };
+}
+
+function staffEmailTaken(tx: Tx, email: string): boolean {
+  const folded = email.trim().toLowerCase();
+  return tx.first(db.selectFrom("users").select("id").where((eb) => eb(eb.fn("lower", ["email"]), "=", folded)).where("role", "in", ["staff", "admin"])) !== undefined;
 }
 
 export type StaffChangeRefusal = { ok: false; reason: "staff_not_found" | "own_account" };
@@ -81,31 +86,45 @@ export function disableStaff(tx: WriteTx, actor: Actor, userId: number, nowMs: n
 }
 
 /**
- * The first administrator, from the command line (`bun db/cli.ts create-admin`). It joins `tenantId`, or the only tenant
- * when there is exactly one; an empty database gets a new tenant named `school` with one canteen, "Kantinen", so the
- * back office has somewhere to sell.
+ * An administrator created at the command line (`npm run admin:create`). Which school is always plain:
+ * - `school` founds a new school with one canteen (refused when a school of that name exists: add to it by id);
+ * - `tenantId` adds the administrator to that existing school;
+ * - neither joins the only school there is, and is refused in an empty database or among several schools.
+ * Both at once is refused: the two say different things.
  */
 export function createFirstAdministrator(
   tx: WriteTx,
   request: { email: string; name: string; tenantId?: number | undefined; school?: string | undefined },
   passwordHash: string,
   nowMs: number = Date.now(),
-): { ok: true; userId: number; tenantId: number } | { ok: false; reason: "email_taken" | "tenant_not_found" | "tenant_ambiguous" | "school_required" } {
-  const tenants = tx.all(db.selectFrom("tenants").select("id").orderBy("id"));
-  let tenantId: number;
-  if (request.tenantId !== undefined) {
-    if (!tenants.some((tenant) => tenant.id === request.tenantId)) return { ok: false, reason: "tenant_not_found" };
-    tenantId = request.tenantId;
+):
+  | { ok: true; userId: number; tenantId: number; school: string; schoolCreated: boolean }
+  | { ok: false; reason: "email_taken" | "tenant_not_found" | "tenant_ambiguous" | "school_required" | "school_and_tenant" }
+  | { ok: false; reason: "school_exists"; tenantId: number } {
+  if (request.tenantId !== undefined && request.school !== undefined) return { ok: false, reason: "school_and_tenant" };
+  // Checked before a school is founded, so a taken e-mail leaves no empty school behind (the write job is one
+  // transaction either way; this keeps the answer about the e-mail, not about the school).
+  if (staffEmailTaken(tx, request.email)) return { ok: false, reason: "email_taken" };
+  const tenants = tx.all(db.selectFrom("tenants").select(["id", "name"]).orderBy("id"));
+  let tenant: { id: number; name: string };
+  let schoolCreated = false;
+  if (request.school !== undefined) {
+    if (!request.school.trim()) return { ok: false, reason: "school_required" };
+    const founded = createSchool(tx, { name: request.school }, nowMs);
+    if (!founded.ok) return { ok: false, reason: "school_exists", tenantId: founded.tenantId };
+    tenant = { id: founded.tenantId, name: founded.name };
+    schoolCreated = true;
+  } else if (request.tenantId !== undefined) {
+    const found = tenants.find((row) => row.id === request.tenantId);
+    if (!found) return { ok: false, reason: "tenant_not_found" };
+    tenant = found;
   } else if (tenants.length === 1) {
-    tenantId = tenants[0]!.id;
+    tenant = tenants[0]!;
   } else if (tenants.length > 1) {
     return { ok: false, reason: "tenant_ambiguous" };
   } else {
-    if (!request.school?.trim()) return { ok: false, reason: "school_required" };
-    tenantId = tx.run(db.insertInto("tenants").values({ name: request.school.trim(), created_at: nowMs })).lastInsertRowid;
-    const revenueAccountId = openAccount(tx, { kind: "canteen_revenue", name: "Kantinen omsætning", code: `revenue:tenant-${tenantId}` }, nowMs);
-    tx.run(db.insertInto("canteens").values({ tenant_id: tenantId, name: "Kantinen", revenue_account_id: revenueAccountId, created_at: nowMs }));
+    return { ok: false, reason: "school_required" };
   }
-  const created = createStaffUser(tx, null, tenantId, { email: request.email, name: request.name, role: "admin" }, passwordHash, nowMs);
-  return created.ok ? { ok: true, userId: created.userId, tenantId } : created;
+  const created = createStaffUser(tx, null, tenant.id, { email: request.email, name: request.name, role: "admin" }, passwordHash, nowMs);
+  return created.ok ? { ok: true, userId: created.userId, tenantId: tenant.id, school: tenant.name, schoolCreated } : created;
 }
