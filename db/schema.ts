@@ -318,6 +318,8 @@ export interface OrderLinesTable {
 /** Append-only log of order state changes; `seq` is the event id that kitchen screens and portals resume from. */
 export interface OrderEventsTable {
   seq: Generated<number>;
+  /** The event's position among its canteen's events (1, 2, 3 …): what a kitchen screen resumes from, never `seq`. */
+  canteen_seq: number;
   order_id: number;
   user_id: number;
   canteen_id: number;

@@ -22,6 +22,7 @@ import * as tillScopedIds from "./20261207T1020_till_scoped_ids.ts";
 import * as cardBlockedBy from "./20261207T1030_card_blocked_by.ts";
 import * as sealedLedger from "./20261207T1060_sealed_ledger.ts";
 import * as yearsOfData from "./20261207T1100_years_of_data.ts";
+import * as canteenOrderPositions from "./20261207T1110_canteen_order_positions.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   "20261207T1030_card_blocked_by": cardBlockedBy,
   "20261207T1060_sealed_ledger": sealedLedger,
   "20261207T1100_years_of_data": yearsOfData,
+  "20261207T1110_canteen_order_positions": canteenOrderPositions,
 };

@@ -18,7 +18,10 @@ export type AutoTopUpEvent = import("../services/payments.ts").AutoTopUpResult;
 
 /** An order changed state (placed, moved by the kitchen, delivered, cancelled); the order as it is now. */
 export interface OrderEvent {
+  /** Site-wide position (a cardholder's stream: their own events only). */
   seq: number;
+  /** Position among the order's canteen's events (a kitchen screen's stream). */
+  canteenSeq: number;
   order: import("../services/orders.ts").Order;
 }
 

@@ -3,7 +3,7 @@ import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
 import { kitchenProcedure, portalPublicProcedure, router } from "../trpc.ts";
-import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparationCounts, type OrderEvent } from "../services/orders.ts";
+import { advanceOrder, deliverOrders, kitchenQueue, lastCanteenSeq, orderEventsSince, preparationCounts, type OrderEvent } from "../services/orders.ts";
 import { findKitchenScreen, KITCHEN_COOKIE, kitchenCookie } from "../services/kitchen-auth.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { publishOrderChange } from "./webshop.ts";
@@ -12,14 +12,10 @@ import type { Tx } from "../../db/tx.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
 import { log } from "../ops/logger.ts";
 
-// Read on every kitchen-queue snapshot, so compiled once.
-const lastOrderSeqQuery = prepared<Record<string, never>>()(() =>
-  db.selectFrom("order_events").select((eb) => eb.fn.coalesce(eb.fn.max("seq"), eb.lit(0)).as("seq")),
-);
 
-/** The end of the order-event log: the position a kitchen screen's snapshot is current to. */
-function lastOrderSeq(tx: Tx): number {
-  return lastOrderSeqQuery.first(tx, {})!.seq;
+/** What a screen is sent of an order event: its canteen's position, never the site-wide one. */
+function screenEvent(event: OrderEvent): { seq: number; order: OrderEvent["order"] } {
+  return { seq: event.canteenSeq, order: event.order };
 }
 
 const statusSchema = z.enum(["in_progress", "ready", "delivered"]);
@@ -43,7 +39,7 @@ export const kitchenRouter = router({
     const day = input?.deliveryDay ?? copenhagenDate(Date.now());
     // One read, so the queue and the position it is current to come from the same snapshot: an order saved between two
     // reads would be missing from the list and then skipped as "already seen" when the screen resumes from lastSeq.
-    const { orders, lastSeq } = ctx.services.store.read((tx) => ({ orders: kitchenQueue(tx, ctx.screen.canteenId, day), lastSeq: lastOrderSeq(tx) }));
+    const { orders, lastSeq } = ctx.services.store.read((tx) => ({ orders: kitchenQueue(tx, ctx.screen.canteenId, day), lastSeq: lastCanteenSeq(tx, ctx.screen.canteenId) }));
     return { screen: ctx.screen, deliveryDay: day, orders, counts: preparationCounts(orders), lastSeq };
   }),
 
@@ -75,7 +71,8 @@ export const kitchenRouter = router({
     // The start position is fixed before the listener is attached, and everything after it is read back afterwards:
     // an event committed in between is in the read, a later one reaches the listener, and a duplicate is dropped.
     const resumeFrom = Number(input?.lastEventId ?? NaN);
-    let last = Number.isSafeInteger(resumeFrom) ? resumeFrom : store.read(lastOrderSeq);
+    // Positions count this canteen's order events only (canteenSeq): a screen learns nothing of other canteens' activity.
+    let last = Number.isSafeInteger(resumeFrom) ? resumeFrom : store.read((tx) => lastCanteenSeq(tx, ctx.screen.canteenId));
     const pending: OrderEvent[] = [];
     let wake: (() => void) | null = null;
     const notify = () => {
@@ -108,17 +105,17 @@ export const kitchenRouter = router({
     try {
       // The backfill goes out first, in its own loop: spreading a long backfill into `pending` could overflow the stack.
       for (const event of store.read((tx) => orderEventsSince(tx, { canteenId: ctx.screen.canteenId, deliveryDay: day }, last))) {
-        if (event.seq <= last) continue;
-        last = event.seq;
-        yield tracked(String(event.seq), event);
+        if (event.canteenSeq <= last) continue;
+        last = event.canteenSeq;
+        yield tracked(String(event.canteenSeq), screenEvent(event));
       }
       while (!signal?.aborted && !cut) {
         if (revoked) throw new TRPCError({ code: "UNAUTHORIZED", message: "Kitchen screen revoked" });
         while (pending.length > 0) {
           const event = pending.shift()!;
-          if (event.seq <= last) continue;
-          last = event.seq;
-          yield tracked(String(event.seq), event);
+          if (event.canteenSeq <= last) continue;
+          last = event.canteenSeq;
+          yield tracked(String(event.canteenSeq), screenEvent(event));
         }
         if (signal?.aborted || revoked || cut) continue;
         await new Promise<void>((resolve) => {

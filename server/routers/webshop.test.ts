@@ -1,6 +1,8 @@
 // Webshop and kitchen over real HTTP and SSE: checkout from the card, kitchen queue live and resumable, cancel with refund.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { createCard, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { createCanteen, createCard, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
+import { hashApiKey } from "../auth/terminal.ts";
+import { db } from "../../db/query.ts";
 import type { AcquirerSimulator } from "../payments/simulator.ts";
 import { createPendingPayment, saveAgreement } from "../services/payments.ts";
 import { checkLedger } from "../ledger/ledger.ts";
@@ -41,9 +43,9 @@ function kitchenCall(path: string, input?: unknown, mutation = false) {
   }).then((response) => response.json() as Promise<any>);
 }
 
-function subscribeQueue(lastEventId: string | null) {
+function subscribeQueue(lastEventId: string | null, cookie = kitchenCookie) {
   const events: Array<{ id: string; data: OrderEvent }> = [];
-  const client = sseClient(server.url, kitchenCookie);
+  const client = sseClient(server.url, cookie);
   let started = false;
   const subscription = client.kitchen.onQueue.subscribe(
     { deliveryDay: tomorrow, ...(lastEventId ? { lastEventId } : {}) },
@@ -195,6 +197,59 @@ describe("webshop and kitchen", () => {
     expect(topUps()).toEqual([{ status: "captured" }]);
     const balance = store.read((tx) => (tx.sqlite.query("SELECT balance_ore FROM ledger_accounts WHERE id = ?").get(card.accountId) as { balance_ore: number }).balance_ore);
     expect(balance).toBe(10_000 - totalOre + 6_000);
+  });
+
+  test("a screen's positions count its own canteen's order changes only: another school's busy day moves nothing it sees (issue 29 finding 5)", async () => {
+    // School 2: its own canteen, product, menu, cardholder and kitchen screen.
+    const other = await createCanteen(server.services.store, "Anden kantine");
+    const screenToken = `screen-token-${crypto.randomUUID()}`;
+    const productId = await server.services.store.write((tx) => {
+      tx.run(db.insertInto("kitchen_screens").values({ canteen_id: other.canteenId, name: "Skærm 2", token_hash: hashApiKey(screenToken), created_at: Date.now() }));
+      const id = tx.run(db.insertInto("products").values({ canteen_id: other.canteenId, name: "Suppe", category: "Dagens ret", price_ore: 2_500, created_at: Date.now() })).lastInsertRowid;
+      tx.run(db.insertInto("menu_items").values({ canteen_id: other.canteenId, delivery_day: tomorrow, product_id: id, quantity_limit: null }));
+      return id;
+    });
+    const pupil = await createCard(server.services.store, other, { balanceOre: 10_000 });
+    const login = await fetch(`${server.url}/trpc/kitchen.login`, { method: "POST", headers: { "content-type": "application/json", "x-kantinekort-csrf": "1" }, body: JSON.stringify({ token: screenToken }) });
+    const otherCookie = login.headers.getSetCookie()[0]!.split(";")[0]!;
+    const otherQueue = async () =>
+      (await fetch(`${server.url}/trpc/kitchen.queue?input=${encodeURIComponent(JSON.stringify({ deliveryDay: tomorrow }))}`, { headers: { cookie: otherCookie } }).then((response) => response.json() as Promise<any>)).result.data;
+    const startedAt = (await otherQueue()).lastSeq as number;
+
+    // School 1 orders, cooks and hands out: many order changes on the site.
+    const stream = subscribeQueue(null, otherCookie);
+    await until(stream.isStarted, "school 2's kitchen stream");
+    await Bun.sleep(250);
+    const { canteenId, products } = await menu();
+    const accountId = ((await cardholder.query("accounts.list")).data as Array<{ accountId: number }>)[0]!.accountId;
+    const siteBefore = server.services.store.read((tx) => tx.sqlite.query("SELECT MAX(seq) AS seq FROM order_events").get() as { seq: number }).seq;
+    for (const key of ["scope-a", "scope-b", "scope-c"]) {
+      const placed = await cardholder.mutate("webshop.checkout", { accountId, canteenId, deliveryDay: tomorrow, lines: [{ productId: products[0]!.productId, quantity: 1 }], idempotencyKey: `basket-${key}-${crypto.randomUUID()}` });
+      await kitchenCall("kitchen.advance", { orderId: placed.data.order.orderId, to: "in_progress" }, true);
+    }
+    const siteAfter = server.services.store.read((tx) => tx.sqlite.query("SELECT MAX(seq) AS seq FROM order_events").get() as { seq: number }).seq;
+    expect(siteAfter - siteBefore).toBe(6);
+    await Bun.sleep(300);
+    expect(stream.events).toEqual([]);
+    expect((await otherQueue()).lastSeq).toBe(startedAt);
+
+    // School 2's own order is its canteen's next position, whatever the site did meanwhile.
+    const placed = await server.services.store.write((tx) => checkout(tx, pupil.userId, { accountId: pupil.accountId, canteenId: other.canteenId, deliveryDay: tomorrow, lines: [{ productId, quantity: 1 }], idempotencyKey: "basket-school-2" }));
+    if (!placed.ok) throw new Error(`school 2's checkout failed: ${placed.reason}`);
+    expect(placed.event).not.toBeNull();
+    server.services.bus.publish("order", `${other.canteenId}:${tomorrow}`, placed.event!);
+    await until(() => stream.events.length === 1, "school 2's own order");
+    expect(stream.events[0]!.id).toBe(String(startedAt + 1));
+    expect(stream.events[0]!.data.seq).toBe(startedAt + 1);
+    expect(stream.events[0]!.data).not.toHaveProperty("canteenSeq");
+    expect((await otherQueue()).lastSeq).toBe(startedAt + 1);
+    stream.stop();
+    // A resume from a position it was given replays its own canteen's events after it, nothing else.
+    const resumed = subscribeQueue(String(startedAt), otherCookie);
+    await until(() => resumed.events.length === 1, "the resumed event");
+    await Bun.sleep(150);
+    expect(resumed.events.map((event) => [event.id, event.data.order.orderId])).toEqual([[String(startedAt + 1), placed.order.orderId]]);
+    resumed.stop();
   });
 
   test("the kitchen needs a valid screen token; a cardholder cannot move orders", async () => {

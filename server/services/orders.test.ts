@@ -166,7 +166,9 @@ describe("after checkout", () => {
     if (!placed.ok) throw new Error("checkout failed");
     // A busy day's worth of events (more than one page of 1000), written directly to keep the test quick.
     await write((tx) => {
-      const insert = tx.sqlite.query("INSERT INTO order_events (order_id, user_id, canteen_id, delivery_day, status, created_at) VALUES (?, ?, ?, ?, 'received', ?)");
+      const insert = tx.sqlite.query(
+        "INSERT INTO order_events (order_id, user_id, canteen_id, canteen_seq, delivery_day, status, created_at) VALUES (?1, ?2, ?3, (SELECT MAX(canteen_seq) + 1 FROM order_events WHERE canteen_id = ?3), ?4, 'received', ?5)",
+      );
       for (let index = 0; index < 2_100; index += 1) insert.run(placed.order.orderId, card.userId, canteen.canteenId, tomorrow, now);
     });
     expect(testStore.store.read((tx) => orderEventsSince(tx, { canteenId: canteen.canteenId, deliveryDay: tomorrow }, 0, now))).toHaveLength(2_101);

@@ -60,7 +60,10 @@ export interface Order {
 }
 
 export interface OrderEvent {
+  /** Site-wide position (the cardholder's own stream filters by user). */
   seq: number;
+  /** Position among the order's canteen's events: what its kitchen screens see and resume from. */
+  canteenSeq: number;
   order: Order;
 }
 
@@ -238,9 +241,18 @@ function canonicalLines(lines: CheckoutRequest["lines"]): string {
 }
 
 // Every order change and checkout writes these, so they are compiled once.
-const insertEvent = prepared<{ orderId: number; userId: number; canteenId: number; deliveryDay: string; status: OrderStatus; createdAt: number }>()((p) =>
-  db.insertInto("order_events").values({ order_id: p.orderId, user_id: p.userId, canteen_id: p.canteenId, delivery_day: p.deliveryDay, status: p.status, created_at: p.createdAt }),
+const insertEvent = prepared<{ orderId: number; userId: number; canteenId: number; canteenSeq: number; deliveryDay: string; status: OrderStatus; createdAt: number }>()((p) =>
+  db.insertInto("order_events").values({ order_id: p.orderId, user_id: p.userId, canteen_id: p.canteenId, canteen_seq: p.canteenSeq, delivery_day: p.deliveryDay, status: p.status, created_at: p.createdAt }),
 );
+// The canteen's last position, by the (canteen_id, canteen_seq) index: one step down the index, inside the write job.
+const lastCanteenSeqQuery = prepared<{ canteenId: number }>()((p) =>
+  db.selectFrom("order_events").select((eb) => eb.fn.coalesce(eb.fn.max("canteen_seq"), eb.lit(0)).as("canteenSeq")).where("canteen_id", "=", p.canteenId),
+);
+
+/** The end of one canteen's order-event log: the position a kitchen screen's snapshot is current to. */
+export function lastCanteenSeq(tx: Tx, canteenId: number): number {
+  return lastCanteenSeqQuery.first(tx, { canteenId })!.canteenSeq;
+}
 const orderByKey = prepared<{ userId: number; idempotencyKey: string }>()((p) =>
   db.selectFrom("orders").select(["id", "account_id", "delivery_day", "canteen_id"]).where("user_id", "=", p.userId).where("idempotency_key", "=", p.idempotencyKey),
 );
@@ -277,8 +289,10 @@ const setStatus = prepared<{ orderId: number; status: OrderStatus; nowMs: number
 
 function appendEvent(tx: WriteTx, orderId: number, nowMs: number): OrderEvent {
   const order = getOrder(tx, orderId, nowMs)!;
-  const seq = insertEvent.run(tx, { orderId: order.orderId, userId: order.userId, canteenId: order.canteenId, deliveryDay: order.deliveryDay, status: order.status, createdAt: nowMs }).lastInsertRowid;
-  return { seq, order };
+  // Write jobs run one at a time, so the next position is the last one plus one; the unique index would refuse a twin.
+  const canteenSeq = lastCanteenSeq(tx, order.canteenId) + 1;
+  const seq = insertEvent.run(tx, { orderId: order.orderId, userId: order.userId, canteenId: order.canteenId, canteenSeq, deliveryDay: order.deliveryDay, status: order.status, createdAt: nowMs }).lastInsertRowid;
+  return { seq, canteenSeq, order };
 }
 
 /**
@@ -438,16 +452,16 @@ export function deliverOrders(tx: WriteTx, canteenId: number, lookup: { orderNum
 const EVENT_PAGE_SIZE = 1000;
 // The live-stream backfill runs these on every (re)connect, so they are compiled once.
 const userEventsAfter = prepared<{ userId: number; afterSeq: number }>()((p) =>
-  db.selectFrom("order_events").select(["seq", "order_id", "status"]).where("user_id", "=", p.userId).where("seq", ">", p.afterSeq).orderBy("seq").limit(EVENT_PAGE_SIZE),
+  db.selectFrom("order_events").select(["seq", "canteen_seq", "order_id", "status"]).where("user_id", "=", p.userId).where("seq", ">", p.afterSeq).orderBy("seq").limit(EVENT_PAGE_SIZE),
 );
 const kitchenEventsAfter = prepared<{ canteenId: number; deliveryDay: string; afterSeq: number }>()((p) =>
   db
     .selectFrom("order_events")
-    .select(["seq", "order_id", "status"])
+    .select(["seq", "canteen_seq", "order_id", "status"])
     .where("canteen_id", "=", p.canteenId)
     .where("delivery_day", "=", p.deliveryDay)
-    .where("seq", ">", p.afterSeq)
-    .orderBy("seq")
+    .where("canteen_seq", ">", p.afterSeq)
+    .orderBy("canteen_seq")
     .limit(EVENT_PAGE_SIZE),
 );
 
@@ -459,11 +473,13 @@ export function orderEventsSince(tx: Tx, scope: { canteenId: number; deliveryDay
       ? userEventsAfter.all(tx, { userId: scope.userId, afterSeq: after })
       : kitchenEventsAfter.all(tx, { canteenId: scope.canteenId, deliveryDay: scope.deliveryDay, afterSeq: after });
   const rows: Array<ReturnType<typeof page>[number]> = [];
-  for (let next = page(afterSeq); next.length > 0; next = next.length === pageSize ? page(next[next.length - 1]!.seq) : []) rows.push(...next);
+  // A user's events page by the site-wide seq, a canteen's by its own position (`afterSeq` is that position there).
+  const position = (row: (typeof rows)[number]) => ("userId" in scope ? row.seq : row.canteen_seq);
+  for (let next = page(afterSeq); next.length > 0; next = next.length === pageSize ? page(position(next[next.length - 1]!)) : []) rows.push(...next);
   // Each replayed event carries the state it recorded, so a resumed screen sees the same sequence a live one saw.
   return rows.map((row) => {
     const order = getOrder(tx, row.order_id, nowMs)!;
-    return { seq: row.seq, order: { ...order, status: row.status, cancellable: order.cancellable && row.status === "received" } };
+    return { seq: row.seq, canteenSeq: row.canteen_seq, order: { ...order, status: row.status, cancellable: order.cancellable && row.status === "received" } };
   });
 }
 
