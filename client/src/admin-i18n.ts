@@ -203,6 +203,8 @@ const da = {
   previousPage: "Forrige",
   nextPage: "Næste",
   showingRange: (from: number, to: number, total: number) => `Viser ${from}–${to} af ${total}`,
+  /** The search counted no further than `cap` matches: there are more. */
+  showingRangeCapped: (from: number, to: number, cap: number) => `Viser ${from}–${to} af mere end ${cap.toLocaleString("da-DK")}`,
   loading: "Henter …",
   loadFailed: "Kunne ikke hente data. Prøv igen.",
   noCards: "Ingen kort fundet.",
@@ -461,6 +463,7 @@ const en: typeof da = {
   previousPage: "Previous",
   nextPage: "Next",
   showingRange: (from: number, to: number, total: number) => `Showing ${from}–${to} of ${total}`,
+  showingRangeCapped: (from: number, to: number, cap: number) => `Showing ${from}–${to} of more than ${cap.toLocaleString("en-GB")}`,
   loading: "Loading …",
   loadFailed: "Could not load the data. Try again.",
   noCards: "No cards found.",
