@@ -48,7 +48,27 @@ describe("cardholder search", () => {
     // Search syntax is text: quotes and FTS5 operators find nothing rather than failing.
     expect(search('jen" OR "han')).toEqual([]);
     expect(search("NEAR(a b)")).toEqual([]);
-    expect(testStore.store.read((tx) => countCardholders(tx, canteen.tenantId, "jensen"))).toBe(2);
+    expect(testStore.store.read((tx) => countCardholders(tx, canteen.tenantId, "jensen"))).toEqual({ total: 2, capped: false });
+  });
+
+  test("the count stops at its cap and says so; below the cap, and exactly at it, it is exact; paging goes past the cap", async () => {
+    await write((tx) => {
+      for (let index = 0; index < 12; index += 1) issueCard(tx, actor, { name: `Hansen ${String(index).padStart(2, "0")}`, className: "9C" }, "hash");
+      issueCard(tx, actor, { name: "Ida Olsen", className: "9C" }, "hash");
+    });
+    const count = (text: string, cap?: number) => testStore.store.read((tx) => countCardholders(tx, canteen.tenantId, text, cap));
+    expect(count("hansen", 5)).toEqual({ total: 5, capped: true });
+    expect(count("hansen", 11)).toEqual({ total: 11, capped: true });
+    expect(count("hansen", 12)).toEqual({ total: 12, capped: false });
+    expect(count("hansen", 100)).toEqual({ total: 12, capped: false });
+    expect(count("hansen")).toEqual({ total: 12, capped: false });
+    // The short-text fallback is capped the same way.
+    expect(count("9C", 12)).toEqual({ total: 12, capped: true });
+    expect(count("9C", 13)).toEqual({ total: 13, capped: false });
+    expect(count("olsen", 5)).toEqual({ total: 1, capped: false });
+    // The cap is the count's alone: the rows beyond it are still there to page to.
+    const page = (offset: number) => testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "hansen", 5, offset)).map((row) => row.name);
+    expect(page(10)).toEqual(["Hansen 10", "Hansen 11"]);
   });
 
   test("another school's cardholders are never found; renames and replaced cards are seen at once", async () => {

@@ -5,16 +5,11 @@ import { amountOreSchema, idempotencyKeySchema } from "../../../common/limits.ts
 import { adminProcedure, staffProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
 import type { VerifierReport } from "../../ledger/verifier.ts";
-import { keepDayTotals, PERIOD_DAYS_MAX } from "../../services/backoffice/period-report.ts";
+import { keepDayTotals } from "../../services/backoffice/period-report.ts";
+import { daysBetween, PERIOD_DAYS_MAX } from "../../../common/report-periods.ts";
 import { postCorrection } from "../../services/backoffice/corrections.ts";
 import { kroner, toCsv } from "../../csv.ts";
 import { daySchema, notFound } from "./shared.ts";
-
-/** Days from `from` to `to` (both included), counted without building the list for absurd periods. */
-function periodLength(from: string, to: string): number {
-  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000 + 1;
-  return Number.isFinite(days) ? days : Number.POSITIVE_INFINITY;
-}
 
 /**
  * The background verifier's verdict as a school sees it: kept or broken, and since when. The ledger is one book for
@@ -43,7 +38,7 @@ export const reportProcedures = {
       z
         .strictObject({ from: daySchema, to: daySchema })
         .refine((period) => period.from <= period.to, { error: "Perioden slutter før den begynder / The period ends before it begins", path: ["to"] })
-        .refine((period) => period.from > "2000-01-01" && periodLength(period.from, period.to) <= PERIOD_DAYS_MAX, {
+        .refine((period) => period.from > "2000-01-01" && daysBetween(period.from, period.to) <= PERIOD_DAYS_MAX, {
           error: `Højst ${PERIOD_DAYS_MAX} dage ad gangen / At most ${PERIOD_DAYS_MAX} days at a time`,
           path: ["to"],
         }),

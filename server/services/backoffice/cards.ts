@@ -308,9 +308,21 @@ export function searchCardholders(tx: Tx, tenantId: number, query: string, limit
   }));
 }
 
-/** How many current cards match a search (for paging). */
-export function countCardholders(tx: Tx, tenantId: number, query: string): number {
-  return tx.first(cardholderSearch(tenantId, query).select((eb) => eb.fn.countAll<number>().as("n")))?.n ?? 0;
+/** The most matches a search counts: beyond it the list says "more than 1,000" (an exact count of 10,000 matches was most of a search's time, issue 27). */
+export const SEARCH_COUNT_CAP = 1_000;
+
+export interface CardholderCount {
+  /** How many current cards match, at most `cap`. */
+  total: number;
+  /** More than `total` match: the count stopped at the cap. */
+  capped: boolean;
+}
+
+/** How many current cards match a search (for paging), counting no further than `cap` + 1 matches. */
+export function countCardholders(tx: Tx, tenantId: number, query: string, cap: number = SEARCH_COUNT_CAP): CardholderCount {
+  const matches = cardholderSearch(tenantId, query).select((eb) => eb.lit(1).as("one")).limit(cap + 1).as("matches");
+  const n = tx.first(db.selectFrom(matches).select((eb) => eb.fn.countAll<number>().as("n")))?.n ?? 0;
+  return n > cap ? { total: cap, capped: true } : { total: n, capped: false };
 }
 
 /** School, class and track are the canteen's to set; the cardholder sees them read-only in Brugerinfo. */

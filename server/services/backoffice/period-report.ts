@@ -2,6 +2,7 @@
 import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
 import { addDays, copenhagenDate } from "../../ledger/calendar.ts";
+import { PERIOD_DAYS_MAX } from "../../../common/report-periods.ts";
 import { dailyReport, REPORT_LINES, type DailyReport, type ReportLine, type ReportLineKey } from "./reports.ts";
 
 /** What a day contributes to a period; the "now" figures (liability, pending payouts) are read live, never kept. */
@@ -21,8 +22,8 @@ export interface PeriodReport extends Omit<DayTotals, "day"> {
 export const DAY_TOTALS_VERSION = 1;
 /** A day is closed (nothing more can be dated on it) this long after its midnight; only closed days are kept. */
 const CLOSED_AFTER_MS = 10 * 60_000;
-/** The longest period one report covers (a school year with room to spare). */
-export const PERIOD_DAYS_MAX = 400;
+/** The longest period one report covers (a school year with room to spare); the client's choice counts alike. */
+export { PERIOD_DAYS_MAX } from "../../../common/report-periods.ts";
 
 export function dayTotalsOf(report: DailyReport): DayTotals {
   const { day, lines, salesByCanteen, salesByProduct, depositsOre, payoutsOre, refundsOre } = report;

@@ -42,7 +42,11 @@ export function Cards(props: { me: Me }) {
     void refetchCount();
   };
   const total = () => (count.error ? null : (count()?.total ?? null));
+  // Past 1,000 matches the server stops counting (issue 27): "af mere end 1.000", and Næste while a page comes back full.
+  const capped = () => !count.error && count()?.capped === true;
   const pages = () => Math.max(1, Math.ceil((total() ?? 0) / CARD_PAGE));
+  const shownTo = () => (capped() ? pageIndex() * CARD_PAGE + rowsOf(results).length : Math.min(total()!, (pageIndex() + 1) * CARD_PAGE));
+  const hasNext = () => (capped() ? rowsOf(results).length === CARD_PAGE : pageIndex() + 1 < pages());
   const search = (value: string) => {
     setQuery(value);
     setPageIndex(0);
@@ -248,8 +252,10 @@ export function Cards(props: { me: Me }) {
       <Show when={total() !== null && total()! > 0}>
         <nav class="pager" aria-label={a().paging}>
           <button type="button" class="secondary" disabled={pageIndex() === 0 || results.loading} onClick={() => setPageIndex(pageIndex() - 1)}>‹ {a().previousPage}</button>
-          <span data-testid="cards-range">{a().showingRange(pageIndex() * CARD_PAGE + 1, Math.min(total()!, (pageIndex() + 1) * CARD_PAGE), total()!)}</span>
-          <button type="button" class="secondary" disabled={pageIndex() + 1 >= pages() || results.loading} onClick={() => setPageIndex(pageIndex() + 1)}>{a().nextPage} ›</button>
+          <span data-testid="cards-range">
+            {capped() ? a().showingRangeCapped(pageIndex() * CARD_PAGE + 1, shownTo(), total()!) : a().showingRange(pageIndex() * CARD_PAGE + 1, shownTo(), total()!)}
+          </span>
+          <button type="button" class="secondary" disabled={!hasNext() || results.loading} onClick={() => setPageIndex(pageIndex() + 1)}>{a().nextPage} ›</button>
         </nav>
       </Show>
       <Show when={question()}>
