@@ -41,6 +41,8 @@ interface School {
   saleId: string;
   payoutId: number;
   caseId: number;
+  /** Cards whose state answers differently from a plain one (blocked by its holder, replaced): a check of that state before the school's would tell school 2 the card exists. */
+  specialCardIds: number[];
 }
 
 let s1: School;
@@ -137,7 +139,18 @@ async function createSchool(tag: string, hash: string, amounts: { saleOre: numbe
 
   let payoutId = 0;
   let caseId = 0;
+  const specialCardIds: number[] = [];
   if (amounts.payoutOre > 0) {
+    // A card its holder blocked in the portal, a replaced card, and a guardian without e-mail or password (its letter is the admin's).
+    const blockedCode = String(Number(code) + 1);
+    const blocked = await createCard(store, fixture, { code: blockedCode, name: `${tag}Spærret Eva`, email: `eva@${lower}-elev.dk`, balanceOre: 2_000 });
+    const eva = new PortalClient(server.url);
+    expect((await eva.login(blocked.cardNumber, blockedCode)).data).toMatchObject({ ok: true });
+    expect((await eva.mutate("accounts.block", { accountId: blocked.accountId })).error).toBeUndefined();
+    const old = await createCard(store, fixture, { name: `${tag}Gammel Dan`, email: `dan@${lower}-elev.dk` });
+    expect((await admin.client.mutate("backoffice.replaceCard", { cardId: cardIdOf(old.cardNumber), idempotencyKey: formKey() })).data).toMatchObject({ delivery: "email" });
+    specialCardIds.push(cardIdOf(blocked.cardNumber), cardIdOf(old.cardNumber));
+    expect((await admin.client.mutate("backoffice.linkGuardian", { userId: guardianCard.userId, guardianCardNumber: noMailCard.cardNumber })).data).toMatchObject({ ok: true });
     const payout = await portal.mutate("payouts.request", { accountId: pupil.accountId, name: `${tag}Elev Anna`, registrationNumber: "1234", bankAccountNumber: "5550001", message: `${tag}Besked`, amountOre: amounts.payoutOre, idempotencyKey: `${lower}-payout-1` });
     expect(payout.error, payout.text).toBeUndefined();
     payoutId = store.read((tx) => tx.first(db.selectFrom("payouts").select("id").where("user_id", "=", pupil.userId))!.id);
@@ -167,11 +180,13 @@ async function createSchool(tag: string, hash: string, amounts: { saleOre: numbe
     saleId,
     payoutId,
     caseId,
+    specialCardIds,
   };
 }
 
-// School 1's distinctive figures: a sale of 987,65 kr, a refund of 123,45 kr, a payout of 43,21 kr.
-const S1 = { saleOre: 98_765, refundOre: 12_345, payoutOre: 4_321, balanceOre: 500_000 };
+// School 1's distinctive figures: a sale of 987,65 kr, a refund of 123,45 kr, a payout of 43,21 kr, a pupil funded
+// with 5432,19 kr and a correction of 11,11 kr.
+const S1 = { saleOre: 98_765, refundOre: 12_345, payoutOre: 4_321, balanceOre: 543_219 };
 // School 2 does less, with other figures: one sale of 25,00 kr.
 const S2 = { saleOre: 2_500, refundOre: 0, payoutOre: 0, balanceOre: 30_000 };
 
@@ -187,18 +202,23 @@ afterAll(async () => {
   await server.close();
 });
 
+const school1CardNumbers = () =>
+  store.read((tx) => tx.all(db.selectFrom("cards as c").innerJoin("users as u", "u.id", "c.user_id").select("c.card_number").where("u.tenant_id", "=", s1.fixture.tenantId))).map((row) => row.card_number);
+
 /** What of school 1 must never be in an answer to school 2: names and e-mails (all carry "skole1"), card numbers, order and case numbers, figures. */
 function school1Markers(): Array<{ what: string; pattern: RegExp }> {
   const digits = (value: string) => new RegExp(`(?<!\\d)${value}(?!\\d)`);
   const orderNumbers = store.read((tx) => tx.all(db.selectFrom("orders").select("id").where("canteen_id", "=", s1.fixture.canteenId))).map((row) => `O-${String(row.id).padStart(6, "0")}`);
   return [
     { what: "a school 1 name or e-mail", pattern: /skole1/i },
-    ...[s1.pupil, s1.guardian, s1.noMail].map((card) => ({ what: `school 1 card ${card.cardNumber}`, pattern: digits(card.cardNumber) })),
+    ...school1CardNumbers().map((cardNumber) => ({ what: `school 1 card ${cardNumber}`, pattern: digits(cardNumber) })),
     ...orderNumbers.map((number) => ({ what: `school 1 order ${number}`, pattern: new RegExp(number) })),
     { what: "school 1's support case number", pattern: new RegExp(`S-${String(s1.caseId).padStart(6, "0")}`) },
     { what: "school 1's sale of 987,65 kr", pattern: /987[,.]65|(?<!\d)98765(?!\d)/ },
     { what: "school 1's refund of 123,45 kr", pattern: /123[,.]45|(?<!\d)12345(?!\d)/ },
     { what: "school 1's payout of 43,21 kr", pattern: /43[,.]21|(?<!\d)4321(?!\d)/ },
+    { what: "school 1's funding of 5432,19 kr", pattern: /5\.?432[,.]19|(?<!\d)543219(?!\d)/ },
+    { what: "school 1's correction of 11,11 kr", pattern: /(?<![\d,.])11[,.]11(?![\d])|(?<!\d)1111(?!\d)/ },
     { what: "school 1's sale id", pattern: /SKOLE1-SALE/i },
   ];
 }
@@ -216,7 +236,7 @@ type Outcome =
   /** Refused with this tRPC code, as an unknown id would be. */
   | { refused: "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" }
   /** Answered; the check says the answer is empty of school 1 / about school 2 only. */
-  | { check: (data: any) => void };
+  | { check: (data: any) => void | Promise<void> };
 
 interface Case {
   input?: () => unknown;
@@ -235,7 +255,7 @@ interface Procedure {
 }
 
 const refused = (code: "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" = "NOT_FOUND"): Outcome => ({ refused: code });
-const answered = (check: (data: any) => void = () => {}): Outcome => ({ check });
+const answered = (check: (data: any) => void | Promise<void> = () => {}): Outcome => ({ check });
 const empty: Outcome = answered((data) => expect(data).toEqual([]));
 const BACK_OFFICE: Caller[] = ["admin", "staff"];
 
@@ -285,14 +305,21 @@ const procedures: Record<string, Procedure> = {
     cases: [
       { input: () => ({ cardId: s1.pupil.cardId, status: "blocked" }), outcome: refused() },
       { input: () => ({ cardId: s1.guardian.cardId, status: "active" }), outcome: refused() },
+      // Blocked by its holder (staff may not reopen it) and replaced: still only "not found".
+      ...[0, 1].map((index) => ({ input: () => ({ cardId: s1.specialCardIds[index], status: "active" }), outcome: refused() })),
     ],
   },
-  "backoffice.replaceCard": { callers: BACK_OFFICE, cases: [{ input: () => ({ cardId: s1.pupil.cardId, idempotencyKey: formKey() }), outcome: refused() }] },
+  "backoffice.replaceCard": {
+    callers: BACK_OFFICE,
+    cases: [{ input: () => ({ cardId: s1.pupil.cardId, idempotencyKey: formKey() }), outcome: refused() }, ...[0, 1].map((index) => ({ input: () => ({ cardId: s1.specialCardIds[index], idempotencyKey: formKey() }), outcome: refused() }))],
+  },
   "backoffice.printCardLetter": {
     callers: BACK_OFFICE,
     cases: [
+      // No e-mail and a guardian (staff: "needs admin"), has e-mail ("not needed"), blocked by holder, replaced: all "not found".
       { input: () => ({ cardId: s1.noMail.cardId, idempotencyKey: formKey() }), outcome: refused() },
       { input: () => ({ cardId: s1.pupil.cardId, idempotencyKey: formKey() }), outcome: refused() },
+      ...[0, 1].map((index) => ({ input: () => ({ cardId: s1.specialCardIds[index], idempotencyKey: formKey() }), outcome: refused() })),
     ],
   },
   "backoffice.importCards": {
@@ -310,6 +337,8 @@ const procedures: Record<string, Procedure> = {
       { input: () => ({ userId: s1.pupil.userId, guardianCardNumber: s2.guardian.cardNumber }), outcome: refused() },
       { input: () => ({ userId: s2.pupil.userId, guardianCardNumber: s1.guardian.cardNumber }), outcome: refused() },
       { input: () => ({ userId: s1.noMail.userId, guardianCardNumber: s1.guardian.cardNumber }), outcome: refused() },
+      // Its own guardian: "not found", not "own_guardian".
+      { input: () => ({ userId: s1.pupil.userId, guardianCardNumber: s1.pupil.cardNumber }), outcome: refused() },
     ],
   },
   "backoffice.unlinkGuardian": {
@@ -408,6 +437,8 @@ const procedures: Record<string, Procedure> = {
     cases: [
       { input: () => ({ accountId: s1.pupil.accountId, amountOre: 100, direction: "debit", reason: "Forsøg på rettelse", idempotencyKey: formKey() }), outcome: refused() },
       { input: () => ({ accountId: s1.fixture.revenueAccountId, amountOre: 100, direction: "credit", reason: "Forsøg på rettelse", idempotencyKey: formKey() }), outcome: refused() },
+      // More than the account holds: "not found", not "insufficient funds".
+      { input: () => ({ accountId: s1.guardian.accountId, amountOre: 9_000_000, direction: "debit", reason: "Forsøg på rettelse", idempotencyKey: formKey() }), outcome: refused() },
     ],
   },
   // ---- staff and audit log
@@ -423,7 +454,11 @@ const procedures: Record<string, Procedure> = {
   "backoffice.createStaff": {
     callers: BACK_OFFICE,
     adminOnly: true,
-    cases: [{ writesOwn: true, input: () => ({ email: `ny.kok.${formKey().slice(0, 8)}@anden.dk`, name: "Ny Kok", role: "staff", password: PASSWORD, idempotencyKey: formKey() }), outcome: answered((data) => expect(s2Ids().users.has(data.userId)).toBe(true)) }],
+    cases: [
+      { writesOwn: true, input: () => ({ email: `ny.kok.${formKey().slice(0, 8)}@anden.dk`, name: "Ny Kok", role: "staff", password: PASSWORD, idempotencyKey: formKey() }), outcome: answered((data) => expect(s2Ids().users.has(data.userId)).toBe(true)) },
+      // Staff sign in by e-mail alone, so an e-mail is one person site-wide: school 1's is taken (and nothing is written).
+      { input: () => ({ email: s1.staffEmail, name: "Dobbelt Kok", role: "admin", password: PASSWORD, idempotencyKey: formKey() }), outcome: refused("CONFLICT") },
+    ],
   },
   "backoffice.setStaffRole": {
     callers: BACK_OFFICE,
@@ -448,13 +483,26 @@ const procedures: Record<string, Procedure> = {
   // ---- tills (JSON API)
   "pos.sale": {
     callers: ["till"],
-    cases: [{ writesOwn: true, input: () => ({ saleId: "ANDEN-FOREIGN-0001", cardNumber: s1.pupil.cardNumber, amountOre: 100 }), outcome: answered((data) => expect(data).toMatchObject({ status: "declined", balanceOre: null })) }],
+    cases: [
+      {
+        writesOwn: true,
+        input: () => ({ saleId: "ANDEN-FOREIGN-0001", cardNumber: s1.pupil.cardNumber, amountOre: 100 }),
+        // Declined exactly as a card number nobody issued: the till cannot tell that the card exists elsewhere.
+        outcome: answered(async (data) => {
+          const unknown = (await tillCall(s2.tillKey, "pos.sale", "mutation", { saleId: "ANDEN-UNKNOWN-0001", cardNumber: "49999999999999", amountOre: 100 })).data;
+          expect(unknown).toMatchObject({ status: "declined", balanceOre: null });
+          expect({ ...data, saleId: "x" }).toEqual({ ...unknown, saleId: "x" });
+        }),
+      },
+    ],
   },
   "pos.refund": {
     callers: ["till"],
     cases: [
       { writesOwn: true, input: () => ({ refundId: "ANDEN-FOREIGN-R1", saleId: s1.saleId }), outcome: answered((data) => expect(data).toMatchObject({ status: "declined", reason: "sale_not_found", balanceOre: null, amountOre: 0 })) },
       { writesOwn: true, input: () => ({ refundId: "ANDEN-FOREIGN-R2", saleId: s1.saleId, amountOre: 100 }), outcome: answered((data) => expect(data).toMatchObject({ status: "declined", reason: "sale_not_found", balanceOre: null })) },
+      // More than the sale was: still "sale not found", not "exceeds the sale".
+      { writesOwn: true, input: () => ({ refundId: "ANDEN-FOREIGN-R4", saleId: s1.saleId, amountOre: 200_000 }), outcome: answered((data) => expect(data).toMatchObject({ status: "declined", reason: "sale_not_found", balanceOre: null })) },
     ],
   },
   "pos.deliver": {
@@ -491,7 +539,14 @@ const procedures: Record<string, Procedure> = {
     callers: ["kitchen"],
     cases: [
       { outcome: answered((data) => expect(data.orders.map((order: { orderId: number }) => order.orderId)).toEqual([s2.todayOrder.orderId])) },
-      { input: () => ({ deliveryDay: tomorrow }), outcome: answered((data) => expect(data.orders.every((order: { canteenId?: number }) => order.canteenId === undefined || order.canteenId === s2.fixture.canteenId)).toBe(true)) },
+      {
+        input: () => ({ deliveryDay: tomorrow }),
+        outcome: answered((data) => {
+          const own = store.read((tx) => tx.all(db.selectFrom("orders").select("id").where("canteen_id", "=", s2.fixture.canteenId).where("delivery_day", "=", tomorrow).orderBy("id"))).map((row) => row.id);
+          expect(own.length).toBeGreaterThan(0);
+          expect(data.orders.map((order: { orderId: number }) => order.orderId).sort((a: number, b: number) => a - b)).toEqual(own);
+        }),
+      },
     ],
   },
   "kitchen.advance": {
@@ -552,7 +607,7 @@ async function runCase(path: string, procedure: Procedure, caller: Caller, entry
     expect(answer.error?.data.code, label).toBe(entry.outcome.refused);
   } else {
     expect(answer.error, label).toBeUndefined();
-    entry.outcome.check(answer.data);
+    await entry.outcome.check(answer.data);
   }
   walked.set(path, (walked.get(path) ?? 0) + 1);
 }
@@ -597,6 +652,18 @@ function rowChanges(before: ReturnType<typeof rowsByTable>, after: ReturnType<ty
   return changes;
 }
 
+/** Every case that should write nothing, as every caller of its procedure; then not a row of any table may differ. */
+async function walkWithoutWrites() {
+  const fingerprint = databaseFingerprint(store);
+  const before = rowsByTable();
+  for (const [path, procedure] of Object.entries(procedures)) {
+    for (const caller of procedure.callers) for (const entry of procedure.cases) if (!entry.writesOwn) await runCase(path, procedure, caller, entry);
+  }
+  const changes = rowChanges(before, rowsByTable());
+  expect(changes, "rows written by refused or read-only calls").toEqual([]);
+  expect(databaseFingerprint(store)).toEqual(fingerprint);
+}
+
 describe("two schools on one site", () => {
   test("every staff, till and kitchen procedure of the app router has a cross-school case, and no namespace is unclassified", () => {
     const namespaces = new Set(routerProcedures.map((procedure) => procedure.path.split(".")[0]!));
@@ -625,16 +692,7 @@ describe("two schools on one site", () => {
     expect(leaksIn(JSON.stringify(report), null)).toEqual(expect.arrayContaining(["a school 1 name or e-mail", "school 1's sale of 987,65 kr"]));
   });
 
-  test("as school 2, every procedure refuses school 1's ids or answers without school 1, and nothing in the database changes", async () => {
-    const fingerprint = databaseFingerprint(store);
-    const before = rowsByTable();
-    for (const [path, procedure] of Object.entries(procedures)) {
-      for (const caller of procedure.callers) for (const entry of procedure.cases) if (!entry.writesOwn) await runCase(path, procedure, caller, entry);
-    }
-    const changes = rowChanges(before, rowsByTable());
-    expect(changes, "rows written by refused or read-only calls").toEqual([]);
-    expect(databaseFingerprint(store)).toEqual(fingerprint);
-  });
+  test("as school 2, every procedure refuses school 1's ids or answers without school 1, and nothing in the database changes", walkWithoutWrites);
 
   test("school 2's kitchen streams carry none of school 1's order events, live or resumed, while school 1's screen gets them", async () => {
     type Collected = { events: OrderEvent[]; started: boolean; stop: () => void };
@@ -681,6 +739,24 @@ describe("two schools on one site", () => {
       for (const stream of streams) stream.stop();
     }
     walked.set("kitchen.onQueue", 3);
+  });
+
+  test("the same walk once school 1's order is handed over and another is placed (other states, same nothing)", walkWithoutWrites);
+
+  test("the portal's balance stream refuses a school 2 staff session", async () => {
+    let error: string | null = null;
+    let data = 0;
+    const subscription = sseClient(server.url, s2.admin.cookie!).accounts.onBalance.subscribe(undefined, {
+      onData: () => (data += 1),
+      onError: (caught) => (error = (caught as { data?: { code?: string } }).data?.code ?? "unknown"),
+    });
+    try {
+      await until(() => error !== null, "the refusal");
+      expect(error).toBe("UNAUTHORIZED");
+      expect(data).toBe(0);
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 
   test("school 2's daily and period reports and their CSVs hold only what school 2 did", async () => {
@@ -750,6 +826,14 @@ describe("two schools on one site", () => {
         }
       }
     }
+    // School 1's sale and refund ids at school 2's till are school 2's own: a new sale, not a replay of school 1's answer.
+    const sameId = await tillCall(s2.tillKey, "pos.sale", "mutation", { saleId: s1.saleId, cardNumber: s2.pupil.cardNumber, amountOre: 300 });
+    expect(sameId.data).toMatchObject({ saleId: s1.saleId, status: "approved", amountOre: 300, replayed: false });
+    const sameRefundId = await tillCall(s2.tillKey, "pos.refund", "mutation", { refundId: "SKOLE1-REFUND-0001", saleId: s1.saleId, amountOre: 100 });
+    expect(sameRefundId.data).toMatchObject({ status: "approved", amountOre: 100, replayed: false });
+    // The answers echo the ids the till sent; apart from those, nothing of school 1.
+    for (const answer of [sameId, sameRefundId]) expect(leaksIn(answer.text.replaceAll(s1.saleId, "").replaceAll("SKOLE1-REFUND-0001", ""), null)).toEqual([]);
+
     const own = s2Ids();
     const s2Terminals = new Set(store.read((tx) => tx.all(db.selectFrom("terminals").select("id").where("canteen_id", "in", [...own.canteens]))).map((row) => row.id));
     const s2Accounts = store.read(
@@ -774,7 +858,9 @@ describe("two schools on one site", () => {
       refunds: (row) => s2Terminals.has(row.terminal_id),
       sales_scoped: (row) => s2Terminals.has(row.terminal_id),
       refunds_scoped: (row) => s2Terminals.has(row.terminal_id),
-      declined_transfers: (row) => s2Accounts.has(row.credit_account_id),
+      declined_transfers: (row) => s2Accounts.has(row.credit_account_id) && s2Accounts.has(row.debit_account_id),
+      // The sale and refund at school 2's till with school 1's ids move money between school 2's accounts only.
+      transfers: (row) => s2Accounts.has(row.credit_account_id) && s2Accounts.has(row.debit_account_id),
       // The loopback address's sign-in throttle is every test client's (one address); a successful sign-in leaves it at no failures.
       login_throttles: (row) => row.scope === "address" && row.subject === "127.0.0.1" && row.failures === 0,
       // The cardholder search (FTS5) is keyed by user id; its shadow tables' ids are user ids too, while _data and
