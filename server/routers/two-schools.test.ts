@@ -612,7 +612,7 @@ async function runCase(path: string, procedure: Procedure, caller: Caller, entry
   walked.set(path, (walked.get(path) ?? 0) + 1);
 }
 
-/** Every row of every table by rowid, to tell exactly which rows a walk added, changed or removed. */
+/** Every row of every table by primary key (or rowid), to tell exactly which rows a walk added, changed or removed. */
 function rowsByTable(): Map<string, Map<string, Record<string, unknown>>> {
   return store.read((tx) => {
     const result = new Map<string, Map<string, Record<string, unknown>>>();
