@@ -1,6 +1,7 @@
 // Reads the server's configuration from environment variables (validated with zod), with documented defaults.
 import { isIP } from "node:net";
 import * as z from "zod";
+import type { BackupRetention } from "./ops/retention.ts";
 
 const booleanText = z.enum(["true", "false", "auto"]);
 const onOff = z.enum(["true", "false"]);
@@ -48,7 +49,13 @@ const environmentSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
-  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).default(48),
+  // Which scheduled backups stay (server/ops/retention.ts): age tiers, then a count cap and a size cap.
+  BACKUP_KEEP_HOURS: z.coerce.number().int().min(0).max(8_760).default(24),
+  BACKUP_KEEP_DAYS: z.coerce.number().int().min(0).max(3_660).default(7),
+  BACKUP_KEEP_WEEKS: z.coerce.number().int().min(0).max(520).default(4),
+  BACKUP_KEEP_MONTHS: z.coerce.number().int().min(0).max(120).default(12),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).optional(),
+  BACKUP_MAX_GB: z.coerce.number().positive().max(1_000_000).optional(),
   // Backup signatures (issue 29): the HMAC key, and the keys of before a rotation (comma-separated) that still verify.
   BACKUP_SIGNING_KEY: z.string().min(32).optional(),
   BACKUP_SIGNING_KEYS_OLD: z.string().optional(),
@@ -136,7 +143,7 @@ export interface Config {
   /** Bearer token for /metrics from anywhere but this machine; without it /metrics answers loopback peers only. */
   metricsToken: string | null;
   /** Scheduled backups: off without a directory. */
-  backup: { dir: string; intervalMinutes: number; keep: number } | null;
+  backup: { dir: string; intervalMinutes: number; retention: BackupRetention } | null;
   /** HMAC-SHA-256 key for backup signatures (BACKUP_SIGNING_KEY); required in production, a public development key otherwise. */
   backupSigningKey: string | null;
   /** Keys used before a rotation (BACKUP_SIGNING_KEYS_OLD): backups they signed still verify at a restore. */
@@ -228,7 +235,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     // Tests (NODE_ENV=test) log warnings and errors only, unless asked for more.
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "warn" : "info"),
     metricsToken: env.METRICS_TOKEN ?? null,
-    backup: env.BACKUP_DIR ? { dir: env.BACKUP_DIR, intervalMinutes: env.BACKUP_INTERVAL_MINUTES, keep: env.BACKUP_KEEP } : null,
+    backup: env.BACKUP_DIR
+      ? {
+          dir: env.BACKUP_DIR,
+          intervalMinutes: env.BACKUP_INTERVAL_MINUTES,
+          retention: {
+            hours: env.BACKUP_KEEP_HOURS,
+            days: env.BACKUP_KEEP_DAYS,
+            weeks: env.BACKUP_KEEP_WEEKS,
+            months: env.BACKUP_KEEP_MONTHS,
+            maxFiles: env.BACKUP_KEEP ?? null,
+            maxBytes: env.BACKUP_MAX_GB === undefined ? null : Math.round(env.BACKUP_MAX_GB * 1e9),
+          },
+        }
+      : null,
     backupSigningKey: env.BACKUP_SIGNING_KEY ?? null,
     backupSigningKeysOld,
   };

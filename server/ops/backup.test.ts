@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../app.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, testConfig, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import { checkDatabaseFile } from "./backup.ts";
+import { DEFAULT_RETENTION } from "./retention.ts";
 import { startBackupSchedule } from "./scheduler.ts";
 import { until } from "../testing/sse-client.ts";
 import { freePort } from "../../tools/processes.ts";
@@ -227,17 +228,17 @@ describe("scheduled backups (BACKUP_DIR)", () => {
   let server: TestServer;
   const backupDir = join(directory, "scheduled");
   beforeAll(async () => {
-    server = await startTestServer({ seedDemo: true, backup: { dir: backupDir, intervalMinutes: 60, keep: 2 } });
+    server = await startTestServer({ seedDemo: true, backup: { dir: backupDir, intervalMinutes: 60, retention: { ...DEFAULT_RETENTION, maxFiles: 2 } } });
   });
   afterAll(async () => {
     await server.close();
   });
 
-  test("each run writes a checked copy, keeps the newest BACKUP_KEEP files, and administrators see the last result", async () => {
+  test("each run writes a checked copy, keeps the newest BACKUP_KEEP files (a count cap under the age tiers), and administrators see the last result", async () => {
     const admin = new PortalClient(server.url);
     expect((await admin.mutate("backoffice.login", { email: "admin@kantinekort.local", password: "Admin2026!" })).data).toMatchObject({ ok: true });
     const none = await admin.query("ops.backupStatus");
-    expect(none.data).toMatchObject({ schedule: { intervalMinutes: 60, keep: 2 }, last: null, lastSuccessAt: null });
+    expect(none.data).toMatchObject({ schedule: { intervalMinutes: 60, retention: { hours: 24, days: 7, weeks: 4, months: 12, maxFiles: 2, maxBytes: null } }, last: null, lastSuccessAt: null });
 
     const names: string[] = [];
     for (let run = 0; run < 3; run += 1) {
@@ -266,7 +267,7 @@ describe("scheduled backups (BACKUP_DIR)", () => {
     const blocked = join(directory, "not-a-directory");
     writeFileSync(blocked, "a file where the backup directory should be");
     const successBefore = server.services.store.read((tx) => tx.sqlite.query("SELECT MAX(finished_at) AS at FROM backups WHERE ok = 1").get());
-    const schedule = startBackupSchedule(server.services, { dir: join(blocked, "backups"), intervalMinutes: 60, keep: 2, firstRunDelayMs: 60_000 });
+    const schedule = startBackupSchedule(server.services, { dir: join(blocked, "backups"), intervalMinutes: 60, retention: DEFAULT_RETENTION, firstRunDelayMs: 60_000 });
     try {
       const outcome = await schedule.runNow();
       expect(outcome.ok).toBe(false);
@@ -284,7 +285,7 @@ describe("scheduled backups (BACKUP_DIR)", () => {
   test("the timer makes the first backup by itself, soon after start when there is none yet", async () => {
     const fresh = await startTestServer();
     const timedDir = join(directory, "timed");
-    const schedule = startBackupSchedule(fresh.services, { dir: timedDir, intervalMinutes: 60, keep: 5, firstRunDelayMs: 100 });
+    const schedule = startBackupSchedule(fresh.services, { dir: timedDir, intervalMinutes: 60, retention: DEFAULT_RETENTION, firstRunDelayMs: 100 });
     try {
       await until(() => fresh.services.store.read((tx) => tx.sqlite.query("SELECT COUNT(*) AS n FROM backups WHERE ok = 1").get() as { n: number }).n === 1, "the first scheduled backup", 30_000);
       expect(readdirSync(timedDir).filter((name) => name.endsWith(".sqlite"))).toHaveLength(1);

@@ -13,6 +13,7 @@ import { verifyChain, type ChainVerification } from "../ledger/chain.ts";
 import { startSealer } from "../ledger/sealer.ts";
 import { signatureFileOf, signBackup, fileSha256, verifyBackupSignature, writeSignature, type SignatureCheck, type SigningKeys } from "./backup-signature.ts";
 import { migrations as knownMigrations } from "../../db/migrations/index.ts";
+import { decideRetention, type BackupFile, type BackupRetention } from "./retention.ts";
 
 export interface FileCheck {
   ok: boolean;
@@ -281,17 +282,39 @@ export function scheduledBackupName(at: Date): string {
   return `kantinekort-${at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.sqlite`;
 }
 
-/** Deletes the oldest scheduled backups beyond `keep`, and partial files a stopped backup left; returns the deleted names. */
-export function pruneBackups(directory: string, keep: number): string[] {
+/** When a scheduled backup was made, read from its name (UTC). */
+export function scheduledBackupTime(name: string): number {
+  const m = /^kantinekort-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.sqlite$/.exec(name);
+  if (!m) throw new Error(`not a scheduled backup: ${name}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
+export interface PruneResult {
+  /** Every file deleted: backups, their signatures, and partial files of stopped runs. */
+  deleted: string[];
+  /** Backups the age tiers wanted but BACKUP_KEEP or BACKUP_MAX_GB did not leave room for. */
+  capped: string[];
+  /** What stays: backups and their bytes. */
+  kept: { files: number; bytes: number };
+}
+
+/**
+ * Deletes the scheduled backups the retention policy no longer wants (server/ops/retention.ts), their signatures, and
+ * partial files a stopped backup left. Files of other names in the directory are never touched.
+ */
+export function pruneBackups(directory: string, policy: BackupRetention, now = Date.now()): PruneResult {
   const names = readdirSync(directory);
-  const backups = names.filter((name) => SCHEDULED_BACKUP_NAME.test(name)).sort().reverse();
+  const files: BackupFile[] = names.filter((name) => SCHEDULED_BACKUP_NAME.test(name)).map((name) => ({ name, at: scheduledBackupTime(name), bytes: statSync(join(directory, name)).size }));
+  const decision = decideRetention(files, policy, now);
+  const gone = [...decision.aged, ...decision.capped];
   // A pruned backup's signature goes with it; a signature whose backup is gone (a stopped run) too.
   const orphanSignatures = names.filter((name) => name.endsWith(".sig") && SCHEDULED_BACKUP_NAME.test(name.slice(0, -4)) && !names.includes(name.slice(0, -4)));
   const doomed = [
-    ...backups.slice(keep).flatMap((name) => (names.includes(signatureFileOf(name)) ? [name, signatureFileOf(name)] : [name])),
-    ...orphanSignatures.filter((name) => Date.now() - statSync(join(directory, name)).mtimeMs > 60 * 60_000),
-    ...names.filter((name) => /^\.kantinekort-.*\.partial-\d+-\d+$/.test(name) && Date.now() - statSync(join(directory, name)).mtimeMs > 60 * 60_000),
+    ...gone.flatMap((name) => (names.includes(signatureFileOf(name)) ? [name, signatureFileOf(name)] : [name])),
+    ...orphanSignatures.filter((name) => now - statSync(join(directory, name)).mtimeMs > 60 * 60_000),
+    ...names.filter((name) => /^\.kantinekort-.*\.partial-\d+-\d+$/.test(name) && now - statSync(join(directory, name)).mtimeMs > 60 * 60_000),
   ];
   for (const name of doomed) rmSync(join(directory, name), { force: true });
-  return doomed;
+  const kept = files.filter((file) => decision.keep.has(file.name));
+  return { deleted: doomed, capped: decision.capped, kept: { files: kept.length, bytes: kept.reduce((sum, file) => sum + file.bytes, 0) } };
 }

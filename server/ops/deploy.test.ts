@@ -28,7 +28,7 @@ test("deploy/kantinekort.env.example with the unit's NODE_ENV=production loads a
     trustProxy: { kind: "addresses", addresses: ["127.0.0.1"] },
     acquirer: "quickpay",
     logLevel: "info",
-    backup: { dir: "/var/backups/kantinekort", intervalMinutes: 60, keep: 48 },
+    backup: { dir: "/var/backups/kantinekort", intervalMinutes: 60, retention: { hours: 24, days: 7, weeks: 4, months: 12, maxFiles: null, maxBytes: 200e9 } },
   });
   expect(config.metricsToken).toBeTruthy();
   // Without PUBLIC_URL, production refuses to start: the example must keep it.
@@ -40,7 +40,7 @@ test("every setting of the example environment and of operations is in the READM
   const readme = read("README.md");
   const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 5));
   const documented = new Set([...table.matchAll(/^\| `([A-Z_0-9]+)` \|/gm)].map((match) => match[1]));
-  const wanted = new Set([...Object.keys(parseEnvFile(read("deploy/kantinekort.env.example"))), "LOG_LEVEL", "METRICS_TOKEN", "BACKUP_DIR", "BACKUP_INTERVAL_MINUTES", "BACKUP_KEEP"]);
+  const wanted = new Set([...Object.keys(parseEnvFile(read("deploy/kantinekort.env.example"))), "LOG_LEVEL", "METRICS_TOKEN", "BACKUP_DIR", "BACKUP_INTERVAL_MINUTES", "BACKUP_KEEP_HOURS", "BACKUP_KEEP_DAYS", "BACKUP_KEEP_WEEKS", "BACKUP_KEEP_MONTHS", "BACKUP_KEEP", "BACKUP_MAX_GB"]);
   // TRUST_PROXY is documented by the sign-in hardening's own row when it lands; the checklist names it meanwhile.
   const missing = [...wanted].filter((name) => !documented.has(name) && !(name === "TRUST_PROXY" && readme.includes("`TRUST_PROXY`")));
   expect(missing).toEqual([]);

@@ -1,6 +1,6 @@
-// Scheduled backups inside the server (BACKUP_DIR, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP): every interval a worker process
-// copies and checks the database into BACKUP_DIR; the server records the result (the back office shows it), logs it and
-// deletes the oldest files beyond BACKUP_KEEP. Off when BACKUP_DIR is not set.
+// Scheduled backups inside the server (BACKUP_DIR, BACKUP_INTERVAL_MINUTES, BACKUP_KEEP_*): every interval a worker
+// process copies and checks the database into BACKUP_DIR; the server records the result (the back office shows it), logs
+// it and deletes the backups the retention policy no longer wants (server/ops/retention.ts). Off when BACKUP_DIR is not set.
 import { mkdirSync } from "node:fs";
 import { setPriority } from "node:os";
 import { join } from "node:path";
@@ -10,11 +10,12 @@ import { backupStatus, pruneBackups, recordBackup, scheduledBackupName, type Bac
 import { errorField, log } from "./logger.ts";
 import { backups } from "./metrics.ts";
 import { signingKeys } from "./backup-signature.ts";
+import { describeRetention, type BackupRetention } from "./retention.ts";
 
 export interface BackupScheduleOptions {
   dir: string;
   intervalMinutes: number;
-  keep: number;
+  retention: BackupRetention;
   /** The first backup after start: soon, unless the last good one is younger than the interval. */
   firstRunDelayMs?: number;
   /** Runs before each copy: the server's sealer seals the ledger up to its end, so the signed chain is sealed too. */
@@ -82,8 +83,10 @@ export function startBackupSchedule(services: AppServices, options: BackupSchedu
     }
     if (outcome.ok) {
       try {
-        const deleted = pruneBackups(options.dir, options.keep);
-        if (deleted.length > 0) log.info({ deleted }, "old backups deleted (BACKUP_KEEP)");
+        const pruned = pruneBackups(options.dir, options.retention);
+        if (pruned.deleted.length > 0) log.info({ deleted: pruned.deleted, kept: pruned.kept }, "old backups deleted (retention)");
+        // A cap that deletes backups the age tiers want means the disk budget is smaller than the policy: say so.
+        if (pruned.capped.length > 0) log.warn({ capped: pruned.capped, kept: pruned.kept }, "BACKUP_KEEP or BACKUP_MAX_GB deleted backups the age tiers would keep: raise the cap or shorten the tiers");
       } catch (error) {
         log.error({ err: errorField(error) }, "old backups could not be deleted");
       }
@@ -114,7 +117,7 @@ export function startBackupSchedule(services: AppServices, options: BackupSchedu
   }
   const firstRunDelayMs = options.firstRunDelayMs ?? 10_000;
   schedule(lastSuccessAt === null ? firstRunDelayMs : Math.max(firstRunDelayMs, lastSuccessAt + intervalMs - Date.now()));
-  log.info({ intervalMinutes: options.intervalMinutes, keep: options.keep }, "scheduled backups on");
+  log.info({ intervalMinutes: options.intervalMinutes, retention: describeRetention(options.retention) }, "scheduled backups on");
 
   return {
     runNow,

@@ -10,6 +10,6 @@ export const opsRouter = router({
   backupStatus: adminProcedure.query(({ ctx }) => {
     const schedule = ctx.services.config.backup;
     const status = ctx.services.store.read(backupStatus);
-    return { schedule: schedule ? { intervalMinutes: schedule.intervalMinutes, keep: schedule.keep } : null, ...status };
+    return { schedule: schedule ? { intervalMinutes: schedule.intervalMinutes, retention: schedule.retention } : null, ...status };
   }),
 });

@@ -5,14 +5,44 @@ import { formatDateTime } from "../../format.ts";
 import { language } from "../../i18n.ts";
 import { ListState } from "./shared.tsx";
 
+/** The retention policy the server reports (server/ops/retention.ts). */
+interface Retention {
+  hours: number;
+  days: number;
+  weeks: number;
+  months: number;
+  maxFiles: number | null;
+  maxBytes: number | null;
+}
+
+/** "a, b og c" */
+function list(parts: Array<string | null>, and: string): string {
+  const kept = parts.filter((part): part is string => part !== null);
+  return kept.length <= 1 ? (kept[0] ?? "") : `${kept.slice(0, -1).join(", ")} ${and} ${kept[kept.length - 1]}`;
+}
+
+/** "; højst 40 filer og 100 GB" */
+function caps(r: Retention, atMost: string, files: string, and: string): string {
+  const limits = [r.maxFiles !== null ? `${r.maxFiles} ${files}` : null, r.maxBytes !== null ? `${Math.round(r.maxBytes / 1e8) / 10} GB` : null];
+  const text = list(limits, and);
+  return text ? `; ${atMost} ${text}` : "";
+}
+
 const words = {
   da: {
     title: "Sikkerhedskopi",
-    scheduleOn: (minutes: number, keep: number) => `Planlagt sikkerhedskopi hvert ${minutes}. minut; de nyeste ${keep} gemmes.`,
+    scheduleOn: (minutes: number) => `Planlagt sikkerhedskopi hvert ${minutes}. minut.`,
+    keeps: (r: Retention) =>
+      `Der gemmes ${list([
+        r.hours > 0 ? `alle fra de seneste ${r.hours} timer` : null,
+        r.days > 0 ? `én om dagen i ${r.days} dage` : null,
+        r.weeks > 0 ? `én om ugen i ${r.weeks} uger` : null,
+        r.months > 0 ? `én om måneden i ${r.months} måneder` : null,
+      ], "og") || "kun den nyeste"}${caps(r, "højst", "filer", "og")}.`,
     scheduleOff: "Planlagt sikkerhedskopi er slået fra (BACKUP_DIR er ikke sat). Kør npm run backup, eller sæt BACKUP_DIR.",
     none: "Der er endnu ikke taget nogen sikkerhedskopi.",
     last: "Seneste sikkerhedskopi",
-    ok: "Gennemført og kontrolleret (integrity_check og ledger:check)",
+    ok: "Gennemført og kontrolleret (quick_check, ledger:check og hashkæden) og signeret",
     failed: "Mislykkedes",
     when: "Tidspunkt",
     how: "Udløst",
@@ -27,11 +57,18 @@ const words = {
   },
   en: {
     title: "Backup",
-    scheduleOn: (minutes: number, keep: number) => `Scheduled backup every ${minutes} minutes; the newest ${keep} are kept.`,
+    scheduleOn: (minutes: number) => `Scheduled backup every ${minutes} minutes.`,
+    keeps: (r: Retention) =>
+      `Kept: ${list([
+        r.hours > 0 ? `every one of the last ${r.hours} hours` : null,
+        r.days > 0 ? `one a day for ${r.days} days` : null,
+        r.weeks > 0 ? `one a week for ${r.weeks} weeks` : null,
+        r.months > 0 ? `one a month for ${r.months} months` : null,
+      ], "and") || "the newest only"}${caps(r, "at most", "files", "and")}.`,
     scheduleOff: "Scheduled backups are off (BACKUP_DIR is not set). Run npm run backup, or set BACKUP_DIR.",
     none: "No backup has been made yet.",
     last: "Last backup",
-    ok: "Completed and checked (integrity_check and ledger:check)",
+    ok: "Completed, checked (quick_check, ledger:check and the hash chain) and signed",
     failed: "Failed",
     when: "Time",
     how: "Started",
@@ -64,7 +101,13 @@ export function Backup() {
       <Show when={shown()}>
         {(current) => (
           <>
-            <p>{current().schedule ? w().scheduleOn(current().schedule!.intervalMinutes, current().schedule!.keep) : w().scheduleOff}</p>
+            <Show when={current().schedule} fallback={<p>{w().scheduleOff}</p>}>
+              {(schedule) => (
+                <p>
+                  {w().scheduleOn(schedule().intervalMinutes)} {w().keeps(schedule().retention)}
+                </p>
+              )}
+            </Show>
             <Show when={current().last}>
               {(last) => (
                 <>
