@@ -9,6 +9,8 @@ import { countCardholders, issueCard, searchCardholders } from "../server/servic
 import { statementMonth } from "../server/services/portal.ts";
 import { backupDatabase } from "../server/ops/backup.ts";
 import { signatureFileOf, signingKeys } from "../server/ops/backup-signature.ts";
+import { yearOfBackupsOnDisk } from "./backup-disk.ts";
+import { DEFAULT_RETENTION } from "../server/ops/retention.ts";
 import { buildYearDatabase, yearCardNumber, yearShape, type YearDatabase } from "./year-data.ts";
 import { children, freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.ts";
@@ -162,6 +164,9 @@ for (const sales of SIZES) {
   rmSync(signatureFileOf(backupTarget), { force: true });
   const backup = time(() => backupDatabase(work, backupTarget, signingKeys({ backupSigningKey: null, backupSigningKeysOld: [], production: false })));
   const bytes = statSync(work).size;
+  const backupBytes = backup.value.ok ? statSync(backupTarget).size : bytes;
+  // Hourly backups for a year under the default retention, each the size the database had then.
+  const disk = yearOfBackupsOnDisk(backupBytes, year.days, DEFAULT_RETENTION);
   rmSync(backupTarget, { force: true });
   rmSync(signatureFileOf(backupTarget), { force: true });
   await addStaff(work, year.tenantId);
@@ -173,6 +178,8 @@ for (const sales of SIZES) {
     "daily report ms": report.toFixed(1),
     "ledger:check ms": ledger.ms.toFixed(0) + (ledger.value.ok ? "" : " (FAILED)"),
     "backup ms": backup.ms.toFixed(0) + (backup.value.ok ? "" : " (FAILED)"),
+    "backup file MB": (backupBytes / 1e6).toFixed(0),
+    "a year of hourly backups, default retention: peak GB / files and GB on 31 July": `${(disk.peakBytes / 1e9).toFixed(1)} / ${disk.endFiles} files, ${(disk.endBytes / 1e9).toFixed(1)}`,
     "search ms": search.toFixed(1),
     "statement ms": statement.toFixed(2),
     "server start ms": http.startMs.toFixed(0),

@@ -4,7 +4,7 @@ import type { WriteTx } from "../../db/tx.ts";
 import { db } from "../../db/query.ts";
 import { checkLedger, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { createCanteen, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
-import { countCardholders, issueCard, replaceCard, searchCardholders } from "./backoffice/cards.ts";
+import { cardholderSearch, countCardholders, issueCard, replaceCard, searchCardholders, type SearchPlan } from "./backoffice/cards.ts";
 import type { Actor } from "./backoffice/shared.ts";
 import { statementMonth } from "./portal.ts";
 import { orderLinesOfPeriod, tillSalesOfPeriod } from "./backoffice/reports.ts";
@@ -85,6 +85,46 @@ describe("cardholder search", () => {
     if (!replaced.ok) throw new Error("replace refused");
     expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, replaced.cardNumber))).toHaveLength(1);
     expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, ida.cardNumber))).toEqual([]);
+  });
+
+  test("a search with thousands of matches walks the name order and gives the same pages a sort would, other school's rows and replaced cards left out", async () => {
+    // More than SEARCH_WALK_ABOVE (2,000) matches: the page walks users_cardholder_name instead of sorting every match.
+    const other = await createCanteen(testStore.store, "Anden kantine");
+    const otherActor: Actor = { ...actor, tenantId: other.tenantId };
+    const firstNames = ["Søren", "anne", "Åse", "Bo", "émile", "Zakarias", "Ida"];
+    await write((tx) => {
+      for (let index = 0; index < 2_300; index += 1) {
+        issueCard(tx, index % 10 === 0 ? otherActor : actor, { name: `${firstNames[index % 7]} Jensen ${(index * 7919) % 2_300}`, className: "5A" }, "hash");
+      }
+    });
+    // A replaced card is not current: its holder shows once, with the new card.
+    const someone = testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "Jensen 77", 1))[0]!;
+    const replaced = await write((tx) => replaceCard(tx, actor, someone.cardId, "hash"));
+    if (!replaced.ok) throw new Error("replace refused");
+    const expected = testStore.store
+      .read((tx) => tx.all(db.selectFrom("users").innerJoin("cards", "cards.user_id", "users.id").select(["users.id", "users.name", "cards.id as cardId"]).where("users.tenant_id", "=", canteen.tenantId).where("users.role", "=", "cardholder").where("cards.replaced_by_card_id", "is", null)))
+      .sort((a, b) => (a.name!.toLowerCase() < b.name!.toLowerCase() ? -1 : a.name!.toLowerCase() > b.name!.toLowerCase() ? 1 : a.id - b.id))
+      .map((row) => `${row.id}:${row.cardId}`);
+    expect(expected.length).toBe(2_070);
+    const page = (offset: number) => testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "jensen", 50, offset)).map((row) => `${row.userId}:${row.cardId}`);
+    for (const offset of [0, 50, 1_000, 2_050]) expect(page(offset), `offset ${offset}`).toEqual(expected.slice(offset, offset + 50));
+    expect(page(2_050)).toHaveLength(20);
+    expect(testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "jensen", 50, 0)).map((row) => row.cardNumber)).not.toContain(someone.cardNumber);
+    // The plans SQLite makes of the two shapes: many matches walk the name index (no sort of the matches), few are
+    // looked up by id (the tenant's name index untouched), and the count always starts from the matches.
+    const planOf = (text: string, plan: SearchPlan, ordered: boolean) =>
+      testStore.store.read((tx) => {
+        const query = cardholderSearch(canteen.tenantId, text, plan).select("u.id");
+        const compiled = (ordered ? query.orderBy((eb) => eb.fn("lower", [eb.ref("u.name")])).orderBy("u.id").orderBy("c.id").limit(50) : query.limit(1001)).compile();
+        return (tx.sqlite.query(`EXPLAIN QUERY PLAN ${compiled.sql}`).all(...(compiled.parameters as never[])) as Array<{ detail: string }>).map((row) => row.detail).join("\n");
+      });
+    expect(planOf("jensen", "name order", true)).toMatch(/SEARCH u USING (COVERING )?INDEX users_cardholder_name/);
+    expect(planOf("jensen", "name order", true)).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+    expect(planOf("jensen", "matches", true)).toMatch(/SEARCH u USING INTEGER PRIMARY KEY/);
+    expect(planOf("jensen", "matches", true)).not.toMatch(/users_cardholder_name/);
+    expect(planOf("jensen", "matches", false)).toMatch(/SEARCH u USING INTEGER PRIMARY KEY/);
+    // A short text walks the name order too.
+    expect(planOf("5A", "name order", true)).toMatch(/users_cardholder_name/);
   });
 
   test("the search reads the index, not every cardholder", () => {
