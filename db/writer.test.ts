@@ -53,3 +53,19 @@ test("async jobs are refused, so a transaction can never span an await", async (
   testStore = await createTestStore();
   await expect(testStore.store.write(async () => 1)).rejects.toThrow(/synchronous/);
 });
+
+test("a full queue refuses a write at once with WriterBusyError, writes nothing of it, and takes writes again once it drains", async () => {
+  let busy = 0;
+  testStore = await createTestStore({ maxQueued: 2, onBusy: () => (busy += 1) });
+  const { WriterBusyError } = await import("./writer.ts");
+  // Four writes in one turn of the event loop: the first two wait for the batch, the other two find the queue full.
+  const results = await Promise.allSettled(["a", "b", "c", "d"].map(insertTenant));
+  expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+  for (const refused of results.slice(2)) expect((refused as PromiseRejectedResult).reason).toBeInstanceOf(WriterBusyError);
+  expect(busy).toBe(2);
+  const names = () => testStore!.store.read((tx) => (tx.sqlite.query("SELECT name FROM tenants ORDER BY id").all() as Array<{ name: string }>).map((row) => row.name));
+  expect(names()).toEqual(["a", "b"]);
+  // The same writes again, now that the queue is empty: taken.
+  await Promise.all(["c", "d"].map(insertTenant));
+  expect(names()).toEqual(["a", "b", "c", "d"]);
+});

@@ -54,7 +54,7 @@ export async function createServices(config: Config): Promise<AppServices> {
   const acquirer = acquirerFor(config);
   if (config.testPaymentsInProduction) log.warn("ALLOW_TEST_PAYMENTS_IN_PRODUCTION=true: the payment simulator is on and every page shows a TEST banner. Never on a site with real money.");
   await migrateToLatest(config.databasePath);
-  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, syncOffLoop: config.writeSync === "thread", writer: { maxBatch: config.writeBatchMax, ...writerObservers } });
+  const store = openStore({ path: config.databasePath, synchronous: config.synchronous, syncOffLoop: config.writeSync === "thread", writer: { maxBatch: config.writeBatchMax, maxQueued: config.writerMaxQueued, ...writerObservers } });
   // Under FULL, checkpoints run on a worker thread; starting it now keeps its start-up off the first busy minute.
   store.writer.startCheckpointThread();
   if (config.seedDemo) await seedDemo(store, { posDemoKey: config.posDemoKey, kitchenDemoToken: config.kitchenDemoToken });

@@ -17,6 +17,7 @@ const environmentSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/kantinekort.sqlite"),
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL", "EXTRA"]).default("FULL"),
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(256),
+  WRITER_MAX_QUEUED: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   WRITE_SYNC: z.enum(["thread", "inline"]).default("thread"),
   SEED_DEMO: booleanText.default("auto"),
   POS_DEMO_KEY: z.string().min(16).default(PUBLIC_DEMO_POS_KEY),
@@ -98,6 +99,8 @@ export interface Config {
   databasePath: string;
   synchronous: "FULL" | "NORMAL" | "EXTRA";
   writeBatchMax: number;
+  /** Most writes waiting for the writer (WRITER_MAX_QUEUED); beyond it a write answers 503 "busy" at once. */
+  writerMaxQueued: number;
   /** FULL only: where the fsync runs before a write is answered — on a thread (default) or in COMMIT on the event loop. */
   writeSync: "thread" | "inline";
   /** Whether demo data is loaded into an empty database at start. */
@@ -207,6 +210,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     databasePath: env.DATABASE_PATH,
     synchronous: env.SQLITE_SYNCHRONOUS,
     writeBatchMax: env.WRITE_BATCH_MAX,
+    writerMaxQueued: env.WRITER_MAX_QUEUED,
     writeSync: env.WRITE_SYNC,
     seedDemo,
     posDemoKey: env.POS_DEMO_KEY,

@@ -17,7 +17,8 @@ import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
 import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts";
 import { errorField, log } from "./ops/logger.ts";
-import { STORAGE_RETRY_AFTER_SECONDS, STORAGE_UNAVAILABLE, StorageUnavailableError, storageCodeOf } from "./ops/storage.ts";
+import { BUSY_RETRY_AFTER_SECONDS, SERVER_BUSY, STORAGE_RETRY_AFTER_SECONDS, STORAGE_UNAVAILABLE, StorageUnavailableError, storageCodeOf } from "./ops/storage.ts";
+import { WriterBusyError } from "../db/writer.ts";
 
 export interface AppServices {
   store: Store;
@@ -84,6 +85,7 @@ const t = initTRPC.context<Context>().create({
         ...(issues ? { issues } : {}),
         // A till written in any language can tell "the disk is full, retry this sale id later" from a refusal.
         ...(error.cause instanceof StorageUnavailableError ? { reason: STORAGE_UNAVAILABLE.reason, messages: STORAGE_UNAVAILABLE.message } : {}),
+        ...(error.cause instanceof WriterBusyError ? { reason: SERVER_BUSY.reason, messages: SERVER_BUSY.message } : {}),
       },
     };
   },
@@ -110,6 +112,12 @@ function mapDomainErrors<R extends { ok: boolean; error?: TRPCError }>(result: R
     }
     if (cause instanceof HeavyReadsBusyError) {
       throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: "Der kører mange rapporter lige nu – prøv igen om lidt / Many reports are running – try again shortly", cause });
+    }
+    if (cause instanceof WriterBusyError) {
+      // More writes waiting than the writer takes: refused before it ran, so the same request (the same sale id) may
+      // be sent again. Counted in kantinekort_writer_busy_total, not logged per request.
+      resHeaders?.set("retry-after", String(BUSY_RETRY_AFTER_SECONDS));
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: `${SERVER_BUSY.message.da} / ${SERVER_BUSY.message.en}`, cause });
     }
     const storageCode = error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE" ? storageCodeOf(cause) : null;
     if (storageCode !== null) {

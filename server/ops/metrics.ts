@@ -46,6 +46,12 @@ export const writerFailedCommits = new Counter({
   registers: [registry],
 });
 
+export const writerBusy = new Counter({
+  name: "kantinekort_writer_busy_total",
+  help: "Writes refused at once because the writer's queue was full (WRITER_MAX_QUEUED); answered 503 with Retry-After, nothing written",
+  registers: [registry],
+});
+
 export const storageErrors = new Counter({
   name: "kantinekort_storage_errors_total",
   help: "Writes refused because the database's storage failed (disk full, read-only, I/O error), by SQLite or OS code",
@@ -164,6 +170,9 @@ export const writerObservers = {
   onCommit(jobs: number, seconds: number): void {
     writerBatchSize.observe(jobs);
     writerCommitSeconds.observe(seconds);
+  },
+  onBusy(): void {
+    writerBusy.inc();
   },
   onCommitFailed(error: unknown, jobs: number): void {
     writerFailedCommits.inc();

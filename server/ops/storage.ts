@@ -14,6 +14,15 @@ export const STORAGE_UNAVAILABLE = {
   message: { da: "Serveren kan ikke gemme salg lige nu – prøv igen om lidt", en: "The server cannot store sales right now – try again shortly" },
 } as const;
 
+/** The reason code and message of a write refused because the writer's queue is full (HTTP 503, Retry-After 1). */
+export const SERVER_BUSY = {
+  reason: "server_busy",
+  message: { da: "Serveren har travlt – prøv igen om et øjeblik", en: "The server is busy – try again in a moment" },
+} as const;
+
+/** Seconds a client is told to wait before it sends a write the full queue refused again. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
+
 /** A write refused by the storage, as the client sees it: nothing of it was written, and a retry is safe. */
 export class StorageUnavailableError extends Error {
   constructor(readonly code: string, options?: { cause?: unknown }) {
