@@ -1,7 +1,7 @@
 // What a school year of scheduled backups costs in disk under a retention policy: hourly backups from 1 August to
 // 31 July, each the size the database had then (growing with the school days' sales, flat in the holidays), pruned
 // after each run exactly as the server does (decideRetention). Used by `npm run bench:data`.
-import { scheduledBackupName } from "../server/ops/backup.ts";
+import { scheduledBackupName } from "../server/backups/backup.ts";
 import { decideRetention, type BackupFile, type BackupRetention } from "../server/ops/retention.ts";
 
 export interface BackupDisk {

@@ -7,7 +7,7 @@ import { checkLedger } from "../server/ledger/ledger.ts";
 import { dailyReport } from "../server/services/backoffice/reports.ts";
 import { countCardholders, issueCard, searchCardholders } from "../server/services/backoffice/cards.ts";
 import { statementMonth } from "../server/services/portal.ts";
-import { backupDatabase } from "../server/ops/backup.ts";
+import { backupDatabase } from "../server/backups/backup.ts";
 import { signatureFileOf, signingKeys } from "../server/ops/backup-signature.ts";
 import { yearOfBackupsOnDisk } from "./backup-disk.ts";
 import { DEFAULT_RETENTION } from "../server/ops/retention.ts";
@@ -65,7 +65,7 @@ async function addStaff(path: string, tenantId: number): Promise<void> {
 interface OverHttp {
   startMs: number;
   reportMs: number;
-  yearColdMs: number;
+  yearColdNote: string;
   yearMs: number;
   monthMs: number;
   quiet: OpenLoopResult;
@@ -108,7 +108,22 @@ async function overHttp(path: string, year: YearDatabase): Promise<OverHttp> {
     const yearFrom = "2025-08-01";
     const yearTo = "2026-07-31";
     // The first year report computes the days the background keeper has not kept yet; later ones add kept days up.
-    const yearColdMs = await periodReport(yearFrom, yearTo);
+    // Over the heavy reads' time limit it answers 408 ("choose a shorter period"): then the keeper's progress is
+    // waited for, and what is printed is how long until the year report first answers.
+    const coldStarted = performance.now();
+    let yearColdMs = 0;
+    let yearColdTimeouts = 0;
+    for (;;) {
+      try {
+        yearColdMs = await periodReport(yearFrom, yearTo);
+        break;
+      } catch (error) {
+        if (!String(error).includes("408") || performance.now() - coldStarted > 600_000) throw error;
+        yearColdTimeouts += 1;
+        await Bun.sleep(5_000);
+      }
+    }
+    const yearColdNote = yearColdTimeouts === 0 ? `${yearColdMs.toFixed(0)}` : `408 ×${yearColdTimeouts}, answered after ${((performance.now() - coldStarted) / 1000).toFixed(0)} s (${yearColdMs.toFixed(0)} ms)`;
     const yearMs = percentile([await periodReport(yearFrom, yearTo), await periodReport(yearFrom, yearTo), await periodReport(yearFrom, yearTo)].sort((a, b) => a - b), 0.5);
     const monthMs = percentile([await periodReport(monthFrom, monthTo), await periodReport(monthFrom, monthTo), await periodReport(monthFrom, monthTo)].sort((a, b) => a - b), 0.5);
     const load = (prefix: string) =>
@@ -129,7 +144,7 @@ async function overHttp(path: string, year: YearDatabase): Promise<OverHttp> {
     const loaded = await load("loaded");
     loading = false;
     await reporter;
-    return { startMs, reportMs, yearColdMs, yearMs, monthMs, quiet, loaded, reportsDuringLoad, reportMsDuringLoad: percentile(reportTimes.sort((a, b) => a - b), 0.5) };
+    return { startMs, reportMs, yearColdNote, yearMs, monthMs, quiet, loaded, reportsDuringLoad, reportMsDuringLoad: percentile(reportTimes.sort((a, b) => a - b), 0.5) };
   } finally {
     await stopProcess(server);
   }
@@ -169,6 +184,8 @@ for (const sales of SIZES) {
   const disk = yearOfBackupsOnDisk(backupBytes, year.days, DEFAULT_RETENTION);
   rmSync(backupTarget, { force: true });
   rmSync(signatureFileOf(backupTarget), { force: true });
+  console.log(`  in-process: daily report ${report.toFixed(1)} ms, ledger:check ${ledger.ms.toFixed(0)} ms (${ledger.value.ok ? "ok" : "FAILED"}), backup ${backup.ms.toFixed(0)} ms (${backup.value.ok ? "ok" : "FAILED"}), ${(backupBytes / 1e6).toFixed(0)} MB; search ${search.toFixed(1)} ms; statement ${statement.toFixed(2)} ms; migrations ${migrateMs.toFixed(0)} ms`);
+  console.log(`  a year of hourly backups, default retention: peak ${(disk.peakBytes / 1e9).toFixed(1)} GB, ${disk.endFiles} files and ${(disk.endBytes / 1e9).toFixed(1)} GB on 31 July`);
   await addStaff(work, year.tenantId);
   const http = await overHttp(work, year);
   const row = {
@@ -185,7 +202,7 @@ for (const sales of SIZES) {
     "server start ms": http.startMs.toFixed(0),
     "daily report over HTTP ms": http.reportMs.toFixed(0),
     "month report over HTTP ms": http.monthMs.toFixed(0),
-    "school-year report over HTTP ms (first / later)": `${http.yearColdMs.toFixed(0)} / ${http.yearMs.toFixed(0)}`,
+    "school-year report over HTTP ms (first / later)": `${http.yearColdNote} / ${http.yearMs.toFixed(0)}`,
     [`sale p99 at ${SALE_RATE}/s, ms`]: http.quiet.p99Ms.toFixed(1),
     "sale p99 / max while day and year reports run, ms": `${http.loaded.p99Ms.toFixed(1)} / ${http.loaded.maxMs.toFixed(0)} (${http.reportsDuringLoad} reports, median ${http.reportMsDuringLoad.toFixed(0)} ms)`,
   };
@@ -216,6 +233,8 @@ for (const sales of SIZES) {
     await store.close();
     await Bun.write(`${path}.done`, "");
   }
+  // A database kept from an earlier run meets today's migrations (the search's own index among them).
+  await migrateToLatest(path);
   const store = openStore({ path });
   const tenantId = store.read((tx) => tx.first(db.selectFrom("tenants").select("id"))!.id);
   const search = (text: string) => medianOf(() => store.read((tx) => ({ rows: searchCardholders(tx, tenantId, text), total: countCardholders(tx, tenantId, text) })));

@@ -2,7 +2,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { resolve, sep } from "node:path";
 import { appRouter } from "./routers/_app.ts";
-import type { AppServices } from "./trpc.ts";
+import type { AppServices } from "./context.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
 import { readPhoto, statementMonth } from "./services/portal.ts";
 import { actableAccount } from "./services/access.ts";

@@ -1,17 +1,13 @@
 // The only initTRPC: context type, error shaping (no stack traces, readable zod messages) and the sanctioned base procedures.
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import type { Store } from "../db/connect.ts";
 import { db } from "../db/query.ts";
-import type { Config } from "./config.ts";
-import type { EventBus } from "./events/bus.ts";
 import { authenticateTerminal, bearerToken } from "./auth/terminal.ts";
 import { IdempotencyConflictError } from "./services/pos.ts";
-import type { Mailer } from "./mail/mailer.ts";
-import type { Acquirer } from "./payments/acquirer.ts";
-import type { CprCipher } from "./auth/cpr.ts";
-import { HeavyReadsBusyError, HeavyReadTimeoutError, type HeavyReads } from "./services/reads/pool.ts";
-import type { LedgerWatch } from "./services/reads/verify-schedule.ts";
+import { HeavyReadsBusyError, HeavyReadTimeoutError } from "./services/reads/pool.ts";
+import type { AppServices, Context } from "./context.ts";
+
+export type { AppServices, Context };
 import { clearedSessionCookie, extendSession, findSession, readCookie, SESSION_COOKIE, sessionCookie, type Session } from "./auth/session.ts";
 import { findMe, InvalidCprError } from "./services/portal.ts";
 import { findKitchenScreen, KITCHEN_COOKIE } from "./services/kitchen-auth.ts";
@@ -19,34 +15,6 @@ import { LedgerInvariantError, TransferConflictError } from "./ledger/ledger.ts"
 import { errorField, log } from "./ops/logger.ts";
 import { BUSY_RETRY_AFTER_SECONDS, SERVER_BUSY, STORAGE_RETRY_AFTER_SECONDS, STORAGE_UNAVAILABLE, StorageUnavailableError, storageCodeOf } from "./ops/storage.ts";
 import { WriterBusyError } from "../db/writer.ts";
-
-export interface AppServices {
-  store: Store;
-  bus: EventBus;
-  config: Config;
-  mailer: Mailer;
-  cpr: CprCipher;
-  acquirer: Acquirer;
-  /** Reports, searches and the ledger check, on a worker thread of their own (issue 27). */
-  reads: HeavyReads;
-  /** The background ledger verifier's last answer. */
-  ledgerWatch: LedgerWatch;
-}
-
-export interface Context {
-  services: AppServices;
-  headers: Headers;
-  /** The client's address as the server saw it; used for rate limits and logs. */
-  clientAddress: string | null;
-  /** This request's id (X-Request-Id), for log lines about it. */
-  requestId?: string;
-  /** Response headers (Set-Cookie); absent for createCaller in tests that do not need them. */
-  resHeaders?: Headers;
-  /** Whether the request came over HTTPS, so cookies get the Secure flag. */
-  secure?: boolean;
-  /** For event streams over HTTP: cuts the connection (a reader that stopped reading; it reconnects with its last id). */
-  dropStream?: () => void;
-}
 
 /** The header every browser mutation carries; a cross-site form cannot set it. */
 export const CSRF_HEADER = "x-kantinekort-csrf";

@@ -11,7 +11,7 @@ import { hashPassword } from "../server/services/auth.ts";
 import { createFirstAdministrator } from "../server/services/backoffice/staff.ts";
 import { createSchool, DEFAULT_CANTEEN_NAME, listSchools, renameSchool } from "../server/services/backoffice/schools.ts";
 import { schoolNameSchema } from "../common/text.ts";
-import { backupFromCommandLine, restoreDatabase } from "../server/ops/backup.ts";
+import { backupFromCommandLine, restoreDatabase } from "../server/backups/backup.ts";
 import { signingKeys } from "../server/ops/backup-signature.ts";
 
 const command = process.argv[2];

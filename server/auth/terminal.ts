@@ -1,7 +1,16 @@
 // Authenticates POS terminals by their bearer API key; only the key's SHA-256 is stored.
 import type { Tx } from "../../db/tx.ts";
 import { db, prepared } from "../../db/query.ts";
-import type { TerminalIdentity } from "../services/pos.ts";
+
+/** The till a terminal key belongs to: what every till procedure acts as. */
+export interface TerminalIdentity {
+  terminalId: number;
+  terminalName: string;
+  canteenId: number;
+  canteenName: string;
+  tenantId: number;
+  revenueAccountId: number;
+}
 
 /** SHA-256 of the key as lowercase hex, hashed natively (a pure-JavaScript SHA-256 was a tenth of a sale's time). */
 export function hashApiKey(key: string): string {

@@ -1,5 +1,6 @@
 // Typed publish/subscribe behind an interface; the in-process bus can later be swapped for LISTEN/NOTIFY or Redis.
 import { errorField, log } from "../ops/logger.ts";
+import type { AutoTopUpResult, LowBalanceEvent, Order } from "./types.ts";
 export interface BalanceEvent {
   /** The transfer's sequence number: the event id a reconnecting client resumes from. */
   seq: number;
@@ -14,7 +15,7 @@ export interface BalanceEvent {
 }
 
 /** The result of one automatic top-up attempt (see server/services/payments.ts). */
-export type AutoTopUpEvent = import("../services/payments.ts").AutoTopUpResult;
+export type AutoTopUpEvent = AutoTopUpResult;
 
 /** An order changed state (placed, moved by the kitchen, delivered, cancelled); the order as it is now. */
 export interface OrderEvent {
@@ -22,7 +23,7 @@ export interface OrderEvent {
   seq: number;
   /** Position among the order's canteen's events (a kitchen screen's stream). */
   canteenSeq: number;
-  order: import("../services/orders.ts").Order;
+  order: Order;
 }
 
 /** Some sessions of a user ended (logout, password change or reset, a replaced card): open streams re-check theirs. */
@@ -49,7 +50,7 @@ export interface ScreenRevokedEvent {
 }
 
 /** A sale left a card under its payer's low-balance alert (server/services/payer.ts). */
-export type LowBalanceEvent = import("../services/payer.ts").LowBalanceEvent;
+export type { LowBalanceEvent };
 
 export interface EventMap {
   /** Keyed by user id (the cardholder's Ordrer) and by "<canteen id>:<delivery day>" (the kitchen queue). */

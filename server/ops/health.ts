@@ -3,9 +3,16 @@
 import { statSync } from "node:fs";
 import { db } from "../../db/query.ts";
 import { migrationState } from "../../db/migration-state.ts";
-import type { AppServices } from "../trpc.ts";
+import type { Store } from "../../db/connect.ts";
+import type { Config } from "../config.ts";
 import { log } from "./logger.ts";
 import { freeBytes } from "./storage.ts";
+
+/** What the probes look at: the store and the configuration (the running services hand in themselves). */
+export interface ProbedServices {
+  store: Store;
+  config: Config;
+}
 
 export interface DatabaseIdentity {
   dev: number;
@@ -26,7 +33,7 @@ export const STORAGE_FAILURE_WINDOW_MS = 60_000;
  * Whether the storage takes our writes: no commit has failed on it since the last one that succeeded (within the
  * window), and the filesystem has at least DISK_FREE_MIN_MB free, so a balancer stops sending sales before they fail.
  */
-export function storageCheck(services: AppServices, now = Date.now()): string {
+export function storageCheck(services: ProbedServices, now = Date.now()): string {
   const failure = services.store.writer.storageFailure;
   if (failure && now - failure.at < STORAGE_FAILURE_WINDOW_MS) return `commits fail on the storage (${failure.code}): the database's disk is full, read-only or failing`;
   const free = freeBytes(services.store.path);
@@ -41,7 +48,7 @@ export const WRITER_PROBE_TIMEOUT_MS = 2_000;
 /** One probe write at a time per store: a slow one is shared by the probes that arrive meanwhile. */
 const probes = new WeakMap<object, Promise<void>>();
 
-function probeWrite(services: AppServices): Promise<void> {
+function probeWrite(services: ProbedServices): Promise<void> {
   const running = probes.get(services.store);
   if (running) return running;
   const probe = services.store
@@ -75,7 +82,7 @@ function databaseCheck(path: string, opened: DatabaseIdentity | null): string {
   return "ok";
 }
 
-function migrationsCheck(services: AppServices): string {
+function migrationsCheck(services: ProbedServices): string {
   let state;
   try {
     state = services.store.read(migrationState);
@@ -87,7 +94,7 @@ function migrationsCheck(services: AppServices): string {
   return "ok";
 }
 
-export async function readiness(services: AppServices, options: { databaseIdentity: DatabaseIdentity | null; shuttingDown: boolean }): Promise<Readiness> {
+export async function readiness(services: ProbedServices, options: { databaseIdentity: DatabaseIdentity | null; shuttingDown: boolean }): Promise<Readiness> {
   const checks: Readiness["checks"] = {
     server: options.shuttingDown ? "stopping" : "ok",
     database: databaseCheck(services.store.path, options.databaseIdentity),

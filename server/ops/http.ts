@@ -1,11 +1,10 @@
 // The operator's HTTP routes (/healthz, /readyz, /metrics) and the request log: one JSON line per request with its id.
 import { statSync } from "node:fs";
 import { timingSafeEqual } from "node:crypto";
-import type { AppServices } from "../trpc.ts";
 import { isLoopbackAddress } from "../config.ts";
 import { log } from "./logger.ts";
 import { countHttpRequest, openStreams, registry } from "./metrics.ts";
-import { readiness, type DatabaseIdentity } from "./health.ts";
+import { readiness, type DatabaseIdentity, type ProbedServices } from "./health.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -155,7 +154,7 @@ export function countStream(pathname: string, response: Response, signal: AbortS
 }
 
 export interface OpsRouteOptions {
-  services: AppServices;
+  services: ProbedServices;
   /** The database file as it was when the server opened it, to notice it being removed or replaced. */
   databaseIdentity: DatabaseIdentity | null;
   shutdownSignal?: AbortSignal;

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { pruneBackups, scheduledBackupName, scheduledBackupTime } from "./backup.ts";
+import { pruneBackups, scheduledBackupName, scheduledBackupTime } from "../backups/backup.ts";
 import { DEFAULT_RETENTION, decideRetention, describeRetention, type BackupFile, type BackupRetention } from "./retention.ts";
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 // Operations facts for administrators in the back office: the schedule of backups and the last backup's result.
 import { adminProcedure, router } from "../trpc.ts";
-import { backupStatus } from "../ops/backup.ts";
+import { backupStatus } from "../backups/backup.ts";
 
 export const opsRouter = router({
   /**

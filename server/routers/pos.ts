@@ -8,8 +8,7 @@ import { checkLowBalance, lowBalanceAlertMayBeDue } from "../services/payer.ts";
 import { AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
-import { deliverOrders } from "../services/orders.ts";
-import { publishOrderChange } from "./webshop.ts";
+import { deliverOrders, publishOrderChange } from "../services/orders.ts";
 import { observeSale } from "../ops/metrics.ts";
 
 export const posRouter = router({

@@ -6,7 +6,7 @@ import { openPortalStream } from "../testing/portal-stream.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import { createPendingPayment } from "../services/payments.ts";
 import { advanceOrder } from "../services/orders.ts";
-import { publishOrderChange } from "./webshop.ts";
+import { publishOrderChange } from "../services/orders.ts";
 import { parsePosition, recheckDelayMs, SESSION_RECHECK_MAX_MS, type PortalEvent } from "./accounts.ts";
 import { sessionIdOf } from "../auth/session.ts";
 import { addDays, copenhagenDate } from "../ledger/calendar.ts";

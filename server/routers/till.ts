@@ -3,11 +3,10 @@ import * as z from "zod";
 import { cardNumberSchema, refundInputSchema } from "../../common/limits.ts";
 import { declineMessage } from "../../common/declines.ts";
 import { publishTransfers } from "../ledger/events.ts";
-import { deliverOrders } from "../services/orders.ts";
+import { deliverOrders, publishOrderChange } from "../services/orders.ts";
 import { recordRefund, type RefundResult } from "../services/pos.ts";
 import { deliveredToday, hasRefund, isTodaysSaleOfTerminal, pickupView, tillCardholder, tillCatalogue, tillSalesToday } from "../services/till.ts";
 import { router, terminalProcedure } from "../trpc.ts";
-import { publishOrderChange } from "./webshop.ts";
 
 /** An order number as printed for the cardholder (O-000123) or a card read at the counter. */
 const pickupInputSchema = z.union([

@@ -4,10 +4,8 @@ import * as z from "zod";
 import { lineText } from "../../common/text.ts";
 import { idempotencyKeySchema } from "../../common/limits.ts";
 import { profileCompleteProcedure, router, type AppServices } from "../trpc.ts";
-import { canteenCutoff, cancelOrder, checkout, listUserOrders, menuFor, orderableDays, type OrderEvent } from "../services/orders.ts";
-import { publishTransfers } from "../ledger/events.ts";
+import { canteenCutoff, cancelOrder, checkout, listUserOrders, menuFor, orderableDays, publishOrderChange } from "../services/orders.ts";
 import { maybeAutoTopUp } from "../services/money.ts";
-import type { Transfer } from "../ledger/ledger.ts";
 import { db } from "../../db/query.ts";
 
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "Dato skal være ÅÅÅÅ-MM-DD / Date must be YYYY-MM-DD" });
@@ -30,15 +28,6 @@ function canteensOf(services: AppServices, userId: number): Array<{ canteenId: n
         .all(db.selectFrom("canteens as c").innerJoin("users as u", "u.tenant_id", "c.tenant_id").select(["c.id", "c.name"]).where("u.id", "=", userId).orderBy("c.id"))
         .map((row) => ({ canteenId: row.id, name: row.name })),
   );
-}
-
-/** After a committed order change: money events, order events for the cardholder and the kitchen, maybe a top-up. */
-export function publishOrderChange(services: AppServices, transfers: readonly Transfer[], event: OrderEvent | null): void {
-  publishTransfers(services.bus, transfers);
-  if (event) {
-    services.bus.publish("order", event.order.userId, event);
-    services.bus.publish("order", `${event.order.canteenId}:${event.order.deliveryDay}`, event);
-  }
 }
 
 export const webshopRouter = router({

@@ -1,5 +1,5 @@
 // Money-in orchestration around the acquirer: start a hosted payment, apply verified callbacks, read lost results back, run automatic top-ups.
-import type { AppServices } from "../trpc.ts";
+import type { ServiceBundle } from "./bundle.ts";
 import { AcquirerUnavailableError, type CallbackEvent, type ChargeAnswer, type LookUpRequest } from "../payments/acquirer.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { formatOre } from "../../common/money.ts";
@@ -60,13 +60,13 @@ let ownOrigin: string | null = null;
 export function setOwnOrigin(origin: string | null): void {
   ownOrigin = origin;
 }
-function callbackUrlFor(services: AppServices): string {
+function callbackUrlFor(services: ServiceBundle): string {
   const base = services.config.publicUrl?.replace(/\/$/, "") ?? ownOrigin ?? "http://127.0.0.1";
   return `${base}${CALLBACK_PATH}`;
 }
 
 /** Registers a pending payment and asks the acquirer for its hosted page; a repeated request reuses the first. */
-export async function startPayment(services: AppServices, request: StartPaymentRequest): Promise<StartPaymentResult> {
+export async function startPayment(services: ServiceBundle, request: StartPaymentRequest): Promise<StartPaymentResult> {
   const { store, acquirer } = services;
   const started = await store.write((tx) => {
     const account = actableAccount(tx, request.userId, request.accountId);
@@ -116,7 +116,7 @@ export async function startPayment(services: AppServices, request: StartPaymentR
   return { ok: true, paymentId: started.paymentId, redirectUrl: created.redirectUrl };
 }
 
-async function afterOutcome(services: AppServices, applied: OutcomeApplied): Promise<void> {
+async function afterOutcome(services: ServiceBundle, applied: OutcomeApplied): Promise<void> {
   if (!applied.changed || !applied.payment) return;
   publishTransfers(services.bus, applied.transfers);
   if (applied.autoTopUpResult) services.bus.publish("autoTopUp", applied.autoTopUpResult.userId, applied.autoTopUpResult);
@@ -141,7 +141,7 @@ export function topUpFailureText(reason: string | null): { da: string; en: strin
   }
 }
 
-async function sendReceipt(services: AppServices, payment: Payment, topUp: AutoTopUpResult | null): Promise<void> {
+async function sendReceipt(services: ServiceBundle, payment: Payment, topUp: AutoTopUpResult | null): Promise<void> {
   if (!payment.receiptEmail) return;
   const amount = formatOre(payment.amountOre);
   if (payment.status === "captured") {
@@ -166,7 +166,7 @@ async function sendReceipt(services: AppServices, payment: Payment, topUp: AutoT
 export type CallbackAnswer = { status: 200 | 400 | 401; body: string };
 
 /** Settles what an acquirer said (a verified callback or a read-back): once, by the payment's order id or our id. */
-async function settleEvent(services: AppServices, event: CallbackEvent): Promise<OutcomeApplied | null> {
+async function settleEvent(services: ServiceBundle, event: CallbackEvent): Promise<OutcomeApplied | null> {
   if (event.kind === "pending") {
     // Nothing is decided yet (e.g. authorized, capture to come): remember the acquirer's id for a later read-back.
     if (event.acquirerRef) {
@@ -196,7 +196,7 @@ async function settleEvent(services: AppServices, event: CallbackEvent): Promise
 }
 
 /** The acquirer's callback: verified first, then applied exactly once; genuine duplicates and late ones are a quiet 200. */
-export async function handlePaymentCallback(services: AppServices, headers: Headers, rawBody: string): Promise<CallbackAnswer> {
+export async function handlePaymentCallback(services: ServiceBundle, headers: Headers, rawBody: string): Promise<CallbackAnswer> {
   const verified = services.acquirer.verifyCallback(headers, rawBody);
   if (!verified.ok) {
     log.warn({ problem: verified.problem }, "payment callback refused");
@@ -217,7 +217,7 @@ export async function handlePaymentCallback(services: AppServices, headers: Head
 /** A payment whose result the acquirer has no record of after this long never reached it: it is failed. */
 export const NOT_RECEIVED_AFTER_MS = 10 * 60 * 1000;
 
-function lookUpRequestFor(services: AppServices, payment: Payment): LookUpRequest {
+function lookUpRequestFor(services: ServiceBundle, payment: Payment): LookUpRequest {
   const orderId = payment.orderId ?? payment.paymentId;
   if (payment.purpose === "auto_top_up_setup") {
     // Until the card is saved, ask about the subscription; after that, about the first charge (a recurring payment
@@ -233,7 +233,7 @@ function lookUpRequestFor(services: AppServices, payment: Payment): LookUpReques
  * acquirer has no such order and the payment is older than `notReceivedAfterMs`, it never got there: failed. When the
  * acquirer cannot be asked (timeout, 5xx), nothing changes and a later round asks again.
  */
-export async function reconcilePayment(services: AppServices, payment: Payment, notReceivedAfterMs: number = NOT_RECEIVED_AFTER_MS, nowMs: number = Date.now()): Promise<void> {
+export async function reconcilePayment(services: ServiceBundle, payment: Payment, notReceivedAfterMs: number = NOT_RECEIVED_AFTER_MS, nowMs: number = Date.now()): Promise<void> {
   const event = await services.acquirer.lookUp(lookUpRequestFor(services, payment));
   if (event) {
     await settleEvent(services, event);
@@ -245,7 +245,7 @@ export async function reconcilePayment(services: AppServices, payment: Payment, 
 }
 
 /** One round of the reconciler: pending payments older than a minute, each asked at most once a minute. */
-export async function reconcilePending(services: AppServices, options: { olderThanMs?: number; recheckAfterMs?: number; notReceivedAfterMs?: number } = {}): Promise<number> {
+export async function reconcilePending(services: ServiceBundle, options: { olderThanMs?: number; recheckAfterMs?: number; notReceivedAfterMs?: number } = {}): Promise<number> {
   const due = await services.store.write((tx) => claimPendingToReconcile(tx, { olderThanMs: options.olderThanMs ?? 60_000, recheckAfterMs: options.recheckAfterMs ?? 60_000, limit: 50 }));
   for (const payment of due) {
     try {
@@ -261,7 +261,7 @@ export async function reconcilePending(services: AppServices, options: { olderTh
  * The result page asks how a payment ended; when it is still pending, the acquirer is asked too (at most every few
  * seconds per payment), so a lost callback does not leave the payer waiting. Never throws: the page just asks again.
  */
-export async function refreshPayment(services: AppServices, paymentId: string, recheckAfterMs = 3_000): Promise<void> {
+export async function refreshPayment(services: ServiceBundle, paymentId: string, recheckAfterMs = 3_000): Promise<void> {
   const claimed = await services.store.write((tx) => (claimCheck(tx, paymentId, recheckAfterMs) ? findPayment(tx, paymentId) : null));
   if (!claimed) return;
   try {
@@ -276,7 +276,7 @@ export async function refreshPayment(services: AppServices, paymentId: string, r
  * never reached it (or it keeps none, like the simulator) and is failed as "interrupted", freeing the account.
  * One it cannot be asked about stays for the reconciler.
  */
-export async function recoverAtStart(services: AppServices): Promise<number> {
+export async function recoverAtStart(services: ServiceBundle): Promise<number> {
   const pending = services.store.read((tx) => pendingTopUpIds(tx));
   let recovered = 0;
   for (const id of pending) {
@@ -335,7 +335,7 @@ type ChargeResult = ChargeAnswer | { status: "unreachable"; reason: string };
  * still answer "captured" after we gave up, that capture is applied then (once, by the payment id). An acquirer that
  * could not be reached ("unreachable") may or may not have the charge: the payment stays pending for the reconciler.
  */
-async function chargeWithTimeout(services: AppServices, claim: ClaimedTopUp | SetupCharge, timeoutMs: number): Promise<ChargeResult> {
+async function chargeWithTimeout(services: ServiceBundle, claim: ClaimedTopUp | SetupCharge, timeoutMs: number): Promise<ChargeResult> {
   const charge = services.acquirer.chargeToken({
     paymentId: claim.paymentId,
     orderId: claim.orderId,
@@ -364,14 +364,14 @@ async function chargeWithTimeout(services: AppServices, claim: ClaimedTopUp | Se
 }
 
 /** Applies an acquirer result in one write and then tells the cardholder (bus, receipt). */
-async function applyOutcome(services: AppServices, event: PaymentResult): Promise<OutcomeApplied> {
+async function applyOutcome(services: ServiceBundle, event: PaymentResult): Promise<OutcomeApplied> {
   const applied = await services.store.write((tx) => applyPaymentOutcome(tx, event));
   await afterOutcome(services, applied);
   return applied;
 }
 
 /** Records what a charge request answered: a final outcome is applied, a pending one waits for its callback. */
-async function settleCharge(services: AppServices, claim: ClaimedTopUp | SetupCharge, answer: ChargeResult): Promise<OutcomeApplied | null> {
+async function settleCharge(services: ServiceBundle, claim: ClaimedTopUp | SetupCharge, answer: ChargeResult): Promise<OutcomeApplied | null> {
   if (answer.status === "pending") {
     if (answer.acquirerRef) {
       const acquirerRef = answer.acquirerRef;
@@ -387,7 +387,7 @@ async function settleCharge(services: AppServices, claim: ClaimedTopUp | SetupCh
 }
 
 /** The first charge of an Auto-optank whose card was saved without moving money: credited once from its own result. */
-async function chargeSetup(services: AppServices, charge: SetupCharge): Promise<void> {
+async function chargeSetup(services: ServiceBundle, charge: SetupCharge): Promise<void> {
   try {
     await settleCharge(services, charge, await chargeWithTimeout(services, charge, CHARGE_TOKEN_TIMEOUT_MS));
   } catch (error) {
@@ -400,7 +400,7 @@ async function chargeSetup(services: AppServices, charge: SetupCharge): Promise<
  * the result goes to the cardholder live (bus) and by e-mail. With an acquirer that answers later (QuickPay), the
  * result comes by callback and this returns null; the account stays claimed until then, so no second charge starts.
  */
-export async function maybeAutoTopUp(services: AppServices, accountId: number, chargeTimeoutMs: number = CHARGE_TOKEN_TIMEOUT_MS): Promise<AutoTopUpResult | null> {
+export async function maybeAutoTopUp(services: ServiceBundle, accountId: number, chargeTimeoutMs: number = CHARGE_TOKEN_TIMEOUT_MS): Promise<AutoTopUpResult | null> {
   if (running.has(accountId)) return null;
   running.add(accountId);
   try {
@@ -430,7 +430,7 @@ export const ACQUIRER_CANCEL_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000]
  * again), the saved card is cancelled at the acquirer too (a QuickPay subscription). Tried again a couple of times when
  * the acquirer cannot be reached, then logged for an operator: the agreement stays cancelled either way. Never throws.
  */
-export function cancelSavedCardsAtAcquirer(services: AppServices, tokens: readonly string[], retryDelaysMs: readonly number[] = ACQUIRER_CANCEL_RETRY_DELAYS_MS): Promise<void> {
+export function cancelSavedCardsAtAcquirer(services: ServiceBundle, tokens: readonly string[], retryDelaysMs: readonly number[] = ACQUIRER_CANCEL_RETRY_DELAYS_MS): Promise<void> {
   return track(
     Promise.all(
       tokens.map(async (token) => {

@@ -1,15 +1,17 @@
 // Webshop pre-orders and the kitchen queue: menus per day, atomic checkout from the card balance, cancel with refund, order states.
 import type { InferResult } from "kysely";
 import { db, prepared } from "../../db/query.ts";
-import type { OrderStatus } from "../../db/schema.ts";
+import type { Order, OrderLine, OrderStatus } from "../events/types.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { declineMessage } from "../../common/declines.ts";
 import { postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
 import { IdempotencyConflictError, spendingLimitReason } from "./pos.ts";
 import { actableAccount } from "./access.ts";
+import { publishTransfers } from "../ledger/events.ts";
+import type { EventBus } from "../events/bus.ts";
 
-export type { OrderStatus };
+export type { Order, OrderLine, OrderStatus };
 
 /** The kitchen moves an order one step forward at a time; cancelling is the cardholder's (before cut-off). */
 export const nextStatus: Record<OrderStatus, OrderStatus | null> = {
@@ -31,33 +33,7 @@ export interface MenuProduct {
   remaining: number | null;
 }
 
-export interface OrderLine {
-  productId: number;
-  name: string;
-  unitPriceOre: number;
-  quantity: number;
-  lineTotalOre: number;
-  comment: string | null;
-}
 
-export interface Order {
-  orderId: number;
-  orderNumber: string;
-  userId: number;
-  cardholderName: string | null;
-  accountId: number;
-  canteenId: number;
-  deliveryDay: string;
-  status: OrderStatus;
-  totalOre: number;
-  lines: OrderLine[];
-  createdAt: number;
-  updatedAt: number;
-  /** Whether the cardholder may still cancel (status received and before the cut-off). */
-  cancellable: boolean;
-  /** The cut-off of the delivery day (UTC ms): orders are taken, and received ones cancelled, until then. */
-  cancellableUntil: number;
-}
 
 export interface OrderEvent {
   /** Site-wide position (the cardholder's own stream filters by user). */
@@ -65,6 +41,18 @@ export interface OrderEvent {
   /** Position among the order's canteen's events: what its kitchen screens see and resume from. */
   canteenSeq: number;
   order: Order;
+}
+
+/**
+ * After a committed order change (never inside the transaction): its money events, and the order event for the
+ * cardholder's Ordrer and for the kitchen screens of its canteen and day. Every order change publishes through here.
+ */
+export function publishOrderChange(services: { bus: EventBus }, transfers: readonly Transfer[], event: OrderEvent | null): void {
+  publishTransfers(services.bus, transfers);
+  if (event) {
+    services.bus.publish("order", event.order.userId, event);
+    services.bus.publish("order", `${event.order.canteenId}:${event.order.deliveryDay}`, event);
+  }
 }
 
 export function orderNumber(orderId: number): string {

@@ -1,13 +1,16 @@
 // What the payer of a card decides (the holder, or a guardian for a child): Maks. forbrug on the card, and the low-balance alert.
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { db, prepared } from "../../db/query.ts";
-import type { AppServices } from "../trpc.ts";
+import type { ServiceBundle } from "./bundle.ts";
 import { actableAccount } from "./access.ts";
 import { autoTopUpRunning } from "./payments.ts";
 import { copenhagenDate } from "../ledger/calendar.ts";
 import { formatOre } from "../../common/money.ts";
 import { sendQuietly } from "../mail/mailer.ts";
 import { errorField, log } from "../ops/logger.ts";
+import type { LowBalanceEvent } from "../events/types.ts";
+
+export type { LowBalanceEvent };
 
 export interface Limits {
   dailyOre: number | null;
@@ -167,13 +170,6 @@ function claimAlert(tx: WriteTx, accountId: number, today: string): boolean {
   );
 }
 
-export interface LowBalanceEvent {
-  userId: number;
-  accountId: number;
-  balanceOre: number;
-  thresholdOre: number;
-  createdAt: number;
-}
 
 /** Alerts being sent, so a graceful stop and tests can wait for them. */
 const sending = new Set<Promise<unknown>>();
@@ -186,7 +182,7 @@ export async function lowBalanceAlertsSettled(): Promise<void> {
  * live notice, at most once a Copenhagen day per account, and none while an Auto-optank agreement is running (it
  * tops the card up instead). Never throws into the till's path.
  */
-export function checkLowBalance(services: AppServices, accountId: number, nowMs: number = Date.now()): Promise<LowBalanceEvent | null> {
+export function checkLowBalance(services: ServiceBundle, accountId: number, nowMs: number = Date.now()): Promise<LowBalanceEvent | null> {
   const work = (async () => {
     const today = copenhagenDate(nowMs);
     const due = services.store.read((tx) => alertDue.first(tx, { accountId, today }));

@@ -12,6 +12,9 @@ import { log } from "../ops/logger.ts";
 import { recordPayment } from "../ops/record.ts";
 
 export type { PaymentPurpose, PaymentStatus };
+import type { AutoTopUpResult } from "../events/types.ts";
+
+export type { AutoTopUpResult };
 
 /**
  * A payment's result as applied to the ledger: which payment, the amount the acquirer reports, and the outcome.
@@ -182,18 +185,6 @@ export function recordAcquirerRef(tx: WriteTx, paymentId: string, acquirerRef: s
   tx.run(db.updateTable("payments").set({ acquirer_ref: acquirerRef }).where("id", "=", paymentId).where("acquirer_ref", "is", null));
 }
 
-export interface AutoTopUpResult {
-  seq: number;
-  userId: number;
-  accountId: number;
-  paymentId: string;
-  status: "captured" | "declined" | "failed";
-  reason: string | null;
-  amountOre: number;
-  balanceOre: number;
-  agreementPaused: boolean;
-  createdAt: number;
-}
 
 export interface OutcomeApplied {
   /** False for duplicates and for results after a final one; only a late capture still changes a non-captured payment. */

@@ -1,4 +1,5 @@
 // POS domain rules: the atomic, idempotent sale and refund, and the till's balance lookup.
+import type { TerminalIdentity } from "../auth/terminal.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Selectable } from "kysely";
@@ -9,14 +10,7 @@ import { getBalance, postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { currentPeriodStarts } from "../ledger/calendar.ts";
 
 /** The terminal a request was authenticated as (see auth/terminal.ts). */
-export interface TerminalIdentity {
-  terminalId: number;
-  terminalName: string;
-  canteenId: number;
-  canteenName: string;
-  tenantId: number;
-  revenueAccountId: number;
-}
+export type { TerminalIdentity };
 
 export interface SaleResult {
   saleId: string;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../app.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, testConfig, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import { checkDatabaseFile } from "./backup.ts";
-import { DEFAULT_RETENTION } from "./retention.ts";
+import { DEFAULT_RETENTION } from "../ops/retention.ts";
 import { startBackupSchedule } from "./scheduler.ts";
 import { until } from "../testing/sse-client.ts";
 import { freePort } from "../../tools/processes.ts";

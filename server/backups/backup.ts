@@ -11,9 +11,9 @@ import { db } from "../../db/query.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { verifyChain, type ChainVerification } from "../ledger/chain.ts";
 import { startSealer } from "../ledger/sealer.ts";
-import { signatureFileOf, signBackup, fileSha256, verifyBackupSignature, writeSignature, type SignatureCheck, type SigningKeys } from "./backup-signature.ts";
+import { signatureFileOf, signBackup, fileSha256, verifyBackupSignature, writeSignature, type SignatureCheck, type SigningKeys } from "../ops/backup-signature.ts";
 import { migrations as knownMigrations } from "../../db/migrations/index.ts";
-import { decideRetention, type BackupFile, type BackupRetention } from "./retention.ts";
+import { decideRetention, type BackupFile, type BackupRetention } from "../ops/retention.ts";
 
 export interface FileCheck {
   ok: boolean;

@@ -5,12 +5,13 @@ import { mkdirSync } from "node:fs";
 import { setPriority } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AppServices } from "../trpc.ts";
+import type { Store } from "../../db/connect.ts";
+import type { Config } from "../config.ts";
 import { backupStatus, pruneBackups, recordBackup, scheduledBackupName, type BackupOutcome } from "./backup.ts";
-import { errorField, log } from "./logger.ts";
-import { backups } from "./metrics.ts";
-import { signingKeys } from "./backup-signature.ts";
-import { describeRetention, type BackupRetention } from "./retention.ts";
+import { errorField, log } from "../ops/logger.ts";
+import { backups } from "../ops/metrics.ts";
+import { signingKeys } from "../ops/backup-signature.ts";
+import { describeRetention, type BackupRetention } from "../ops/retention.ts";
 
 export interface BackupScheduleOptions {
   dir: string;
@@ -55,7 +56,13 @@ async function runWorker(databasePath: string, target: string, signingKey: strin
   }
 }
 
-export function startBackupSchedule(services: AppServices, options: BackupScheduleOptions): BackupSchedule {
+/** What the schedule works with: the store it copies and records into, and the configuration (its signing key). */
+export interface BackupServices {
+  store: Store;
+  config: Config;
+}
+
+export function startBackupSchedule(services: BackupServices, options: BackupScheduleOptions): BackupSchedule {
   const intervalMs = options.intervalMinutes * 60_000;
   const running = new Set<ReturnType<typeof Bun.spawn>>();
   let current: Promise<BackupOutcome> | null = null;
