@@ -127,6 +127,29 @@ describe("cardholder search", () => {
     expect(planOf("5A", "name order", true)).toMatch(/users_cardholder_name/);
   });
 
+  test("a page's guardians are read in one query and each row gets its own, oldest link first", async () => {
+    const [anna, bo, carl, mor, far] = await write((tx) =>
+      ["Anna Holm", "Bo Holm", "Carl Holm", "Mor Holm", "Far Holm"].map((name) => issueCard(tx, actor, { name, className: "3C" }, "hash")),
+    );
+    await write((tx) => {
+      tx.run(db.insertInto("guardians").values([
+        { guardian_user_id: far!.userId, child_user_id: anna!.userId, created_at: 2 },
+        { guardian_user_id: mor!.userId, child_user_id: anna!.userId, created_at: 1 },
+        { guardian_user_id: far!.userId, child_user_id: bo!.userId, created_at: 3 },
+      ]));
+    });
+    const page = testStore.store.read((tx) => searchCardholders(tx, canteen.tenantId, "holm"));
+    const guardiansBy = Object.fromEntries(page.map((row) => [row.name, row.guardians.map((guardian) => `${guardian.name}:${guardian.cardNumber}`)]));
+    expect(guardiansBy).toEqual({
+      "Anna Holm": [`Mor Holm:${mor!.cardNumber}`, `Far Holm:${far!.cardNumber}`],
+      "Bo Holm": [`Far Holm:${far!.cardNumber}`],
+      "Carl Holm": [],
+      "Far Holm": [],
+      "Mor Holm": [],
+    });
+    expect(carl!.userId).toBeGreaterThan(0);
+  });
+
   test("the search reads the index, not every cardholder", () => {
     const plan = testStore.store.read((tx) =>
       (tx.sqlite.query("EXPLAIN QUERY PLAN SELECT rowid FROM cardholder_search WHERE text MATCH ?").all('"jensen"') as Array<{ detail: string }>).map((row) => row.detail),

@@ -7,7 +7,7 @@ import type { CardBlockedBy } from "../../../db/schema.ts";
 import { openAccount } from "../../ledger/ledger.ts";
 import { deleteUserSessions } from "../../auth/session.ts";
 import { audit, cardholderOfUser, type Actor } from "./shared.ts";
-import { guardiansOf, notifiedAbout, type Guardian } from "./guardians.ts";
+import { guardiansOfMany, notifiedAbout, type Guardian } from "./guardians.ts";
 
 function randomDigits(count: number): string {
   const bytes = crypto.getRandomValues(new Uint32Array(count));
@@ -293,7 +293,7 @@ export type SearchPlan = "matches" | "name order";
  * The current cards of the tenant's cardholders matching a search by name, card number, school or class: any
  * part of one of them, case- and accent-insensitive (ø also as o, æ as ae).
  */
-export function cardholderSearch(tenantId: number, query: string, plan: SearchPlan) {
+export function cardholderSearch(tenantId: number, query: string, plan: SearchPlan, dense = false) {
   const text = query.trim();
   return db
     .selectFrom("users as u")
@@ -307,10 +307,9 @@ export function cardholderSearch(tenantId: number, query: string, plan: SearchPl
     .where("c.replaced_by_card_id", "is", null)
     .$if(text !== "", (search) =>
       search.where((eb) => {
-        if (plan === "matches") return eb("u.id", "in", searchMatches(text));
-        // A short text matching thousands: each cardholder of the walk looks up its own index row, so the walk stops
-        // after its page without first reading every row of the index (a list of all matches would).
-        if (text.length < SEARCH_INDEX_MIN_LENGTH) {
+        // A short text matching thousands (`dense`): each cardholder read looks up its own index row, so the read stops
+        // after its page or the count's cap without first reading every row of the index (a list of all matches would).
+        if (dense && text.length < SEARCH_INDEX_MIN_LENGTH) {
           return eb.exists(
             eb
               .selectFrom("cardholder_search")
@@ -319,7 +318,7 @@ export function cardholderSearch(tenantId: number, query: string, plan: SearchPl
               .where((inner) => inner(inner.fn("instr", [inner.fn("lower", [inner.ref("cardholder_search.text")]), inner.fn("lower", [inner.val(text)])]), ">", 0)),
           );
         }
-        return eb(eb("u.id", "+", 0), "in", searchMatches(text));
+        return plan === "matches" ? eb("u.id", "in", searchMatches(text)) : eb(eb("u.id", "+", 0), "in", searchMatches(text));
       }),
     );
 }
@@ -327,9 +326,10 @@ export function cardholderSearch(tenantId: number, query: string, plan: SearchPl
 /** Search by name, card number, school or class within the staff member's tenant, a page at a time. */
 export function searchCardholders(tx: Tx, tenantId: number, query: string, limit = 50, offset = 0): CardholderRow[] {
   const text = query.trim();
-  const plan: SearchPlan = text !== "" && !manyMatches(tx, text) ? "matches" : "name order";
+  const many = text !== "" && manyMatches(tx, text);
+  const plan: SearchPlan = text !== "" && !many ? "matches" : "name order";
   const rows = tx.all(
-    cardholderSearch(tenantId, query, plan)
+    cardholderSearch(tenantId, query, plan, many)
       .select(["u.id as user_id", "u.name", "u.email", "u.school", "u.class_name", "u.track", "c.id as card_id", "c.card_number", "c.status", "c.blocked_by", "c.account_id", "a.balance_ore"])
       // Name, then cardholder, then card: the order of `users_cardholder_name`, so a walk needs no sort.
       .orderBy((eb) => eb.fn("lower", [eb.ref("u.name")]))
@@ -338,6 +338,7 @@ export function searchCardholders(tx: Tx, tenantId: number, query: string, limit
       .limit(limit)
       .offset(offset),
   );
+  const guardians = guardiansOfMany(tx, rows.map((row) => row.user_id));
   return rows.map((row) => ({
     userId: row.user_id,
     name: row.name,
@@ -351,7 +352,7 @@ export function searchCardholders(tx: Tx, tenantId: number, query: string, limit
     blockedBy: row.status === "blocked" ? row.blocked_by : null,
     accountId: row.account_id,
     balanceOre: row.balance_ore,
-    guardians: guardiansOf(tx, row.user_id),
+    guardians: guardians.get(row.user_id) ?? [],
   }));
 }
 
@@ -368,10 +369,10 @@ export interface CardholderCount {
 /** How many current cards match a search (for paging), counting no further than `cap` + 1 matches. */
 export function countCardholders(tx: Tx, tenantId: number, query: string, cap: number = SEARCH_COUNT_CAP): CardholderCount {
   // Counting stops at the cap, so it never reads more than cap + 1 matches: from the matches, in any order (a short text
-  // that matches thousands walks the cardholders instead, and stops at the cap just as soon).
+  // that matches thousands reads the cardholders in storage order instead, and stops at the cap just as soon).
   const text = query.trim();
-  const plan: SearchPlan = text !== "" && text.length < SEARCH_INDEX_MIN_LENGTH && manyMatches(tx, text) ? "name order" : "matches";
-  const matches = cardholderSearch(tenantId, query, plan).select((eb) => eb.lit(1).as("one")).limit(cap + 1).as("matches");
+  const dense = text !== "" && text.length < SEARCH_INDEX_MIN_LENGTH && manyMatches(tx, text);
+  const matches = cardholderSearch(tenantId, query, "matches", dense).select((eb) => eb.lit(1).as("one")).limit(cap + 1).as("matches");
   const n = tx.first(db.selectFrom(matches).select((eb) => eb.fn.countAll<number>().as("n")))?.n ?? 0;
   return n > cap ? { total: cap, capped: true } : { total: n, capped: false };
 }
