@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { createTestStore, type TestStore } from "../testing/harness.ts";
-import { checkLedger, LedgerInvariantError, openAccount, postTransfer, systemAccount, TransferConflictError, type TransferRequest } from "./ledger.ts";
+import { checkLedger, LedgerInvariantError, openAccount, postSystemTransfer, postTransfer, systemAccount, TransferConflictError, type TransferRequest } from "./ledger.ts";
 
 let testStore: TestStore;
 beforeEach(async () => {
@@ -79,6 +79,75 @@ describe("conservation", () => {
     const check = testStore.store.read((tx) => checkLedger(tx));
     expect(check.ok).toBe(true);
     expect(check.transfers).toBeGreaterThan(1000);
+  });
+});
+
+describe("amounts at the edges", () => {
+  test("amounts biased to 1 øre and to the largest safe integers: an overflowing total is refused, never wrapped, and refuses nothing else", async () => {
+    const accounts = await openAccounts(3);
+    const all = [accounts.clearing, accounts.revenue, ...accounts.cards];
+    const system = new Set([accounts.clearing, accounts.revenue]);
+    const MAX = Number.MAX_SAFE_INTEGER;
+    // Edge-biased: the smallest amount, small amounts, and amounts near a half and near the whole of the safe range,
+    // so that a few of them push an account's debit or credit total past Number.MAX_SAFE_INTEGER.
+    const amount = fc.oneof(
+      { weight: 2, arbitrary: fc.constant(1) },
+      { weight: 3, arbitrary: fc.integer({ min: 1, max: 50_000 }) },
+      { weight: 2, arbitrary: fc.integer({ min: Math.floor(MAX / 2) - 1_000, max: Math.floor(MAX / 2) + 1_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: MAX - 1_000, max: MAX }) },
+    );
+    const move = fc.record({ from: fc.integer({ min: 0, max: all.length - 1 }), to: fc.integer({ min: 0, max: all.length - 1 }), amountOre: amount });
+    let counter = 0;
+    let overflows = 0;
+    let posted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(move, { minLength: 5, maxLength: 40 }), async (moves) => {
+        const totals = testStore.store.read((tx) => new Map((tx.sqlite.query("SELECT id, balance_ore, debits_ore, credits_ore FROM ledger_accounts").all() as Array<{ id: number; balance_ore: number; debits_ore: number; credits_ore: number }>).map((row) => [row.id, { ...row }])));
+        for (const step of moves) {
+          if (step.from === step.to) continue;
+          counter += 1;
+          const request: TransferRequest = { id: `edge${counter}`, debitAccountId: all[step.from]!, creditAccountId: all[step.to]!, amountOre: step.amountOre, kind: "transfer" };
+          const debit = totals.get(request.debitAccountId)!;
+          const credit = totals.get(request.creditAccountId)!;
+          const canPay = system.has(request.debitAccountId) || debit.balance_ore >= request.amountOre;
+          const overflow = !Number.isSafeInteger(debit.debits_ore + request.amountOre) || !Number.isSafeInteger(credit.credits_ore + request.amountOre);
+          if (canPay && overflow) {
+            overflows += 1;
+            await expect(post(request)).rejects.toThrow(/overflow/);
+            continue;
+          }
+          const result = await post(request);
+          expect(result.status).toBe(canPay ? "posted" : "declined");
+          if (canPay) {
+            posted += 1;
+            debit.balance_ore -= request.amountOre;
+            debit.debits_ore += request.amountOre;
+            credit.balance_ore += request.amountOre;
+            credit.credits_ore += request.amountOre;
+          }
+        }
+        const stored = testStore.store.read((tx) => tx.sqlite.query("SELECT id, balance_ore, debits_ore, credits_ore FROM ledger_accounts").all() as Array<{ id: number }>);
+        for (const row of stored) expect(row).toEqual(totals.get(row.id));
+        const check = testStore.store.read((tx) => checkLedger(tx));
+        expect(check.violations).toEqual([]);
+      }),
+      { numRuns: 30 },
+    );
+    // The edges were reached: totals would have overflowed, and were refused, while ordinary transfers went through.
+    expect(overflows).toBeGreaterThan(0);
+    expect(posted).toBeGreaterThan(50);
+  });
+
+  test("a system transfer that is declined is a LedgerInvariantError, and nothing of it (not even the decline) is stored", async () => {
+    const { clearing, cards } = await openAccounts(1);
+    await expect(testStore.store.write((tx) => postSystemTransfer(tx, { id: "payout-return:404", debitAccountId: clearing, creditAccountId: 999_999, amountOre: 100, kind: "correction" }))).rejects.toThrow(
+      /correction transfer payout-return:404 was declined \(credit_account_not_found\); a system transfer cannot be declined/,
+    );
+    await expect(testStore.store.write((tx) => postSystemTransfer(tx, { id: "x", debitAccountId: clearing, creditAccountId: 999_999, amountOre: 100, kind: "deposit" }))).rejects.toBeInstanceOf(LedgerInvariantError);
+    const stored = testStore.store.read((tx) => tx.sqlite.query("SELECT (SELECT COUNT(*) FROM transfers) AS transfers, (SELECT COUNT(*) FROM declined_transfers) AS declines").get());
+    expect(stored).toEqual({ transfers: 0, declines: 0 });
+    const posted = await testStore.store.write((tx) => postSystemTransfer(tx, { id: "deposit-ok", debitAccountId: clearing, creditAccountId: cards[0]!, amountOre: 100, kind: "deposit" }));
+    expect(posted).toMatchObject({ id: "deposit-ok", amountOre: 100, creditBalanceAfterOre: 100 });
   });
 });
 

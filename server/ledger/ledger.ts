@@ -250,6 +250,18 @@ export function postTransfer(tx: WriteTx, request: TransferRequest, nowMs: numbe
   return { status: "posted", transfer: toTransfer(row), replayed: false };
 }
 
+/**
+ * Posts a transfer that cannot be declined by the rules of the movement it records: money from a system account that
+ * may go negative (acquirer clearing, canteen revenue, payout clearing) into an account that exists. A decline here is
+ * a bug, not an answer: it is raised as a LedgerInvariantError naming the transfer and the reason, and the caller's
+ * savepoint is rolled back with everything else of the job.
+ */
+export function postSystemTransfer(tx: WriteTx, request: TransferRequest, nowMs: number = Date.now()): Transfer {
+  const posted = postTransfer(tx, request, nowMs);
+  if (posted.status !== "posted") throw new LedgerInvariantError(`${request.kind} transfer ${request.id} was declined (${posted.reason}); a system transfer cannot be declined`);
+  return posted.transfer;
+}
+
 export interface LedgerCheckResult {
   ok: boolean;
   violations: string[];

@@ -4,7 +4,7 @@ import { db, prepared } from "../../db/query.ts";
 import type { Order, OrderLine, OrderStatus } from "../events/types.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { declineMessage } from "../../common/declines.ts";
-import { postTransfer, type Transfer } from "../ledger/ledger.ts";
+import { postSystemTransfer, postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
 import { IdempotencyConflictError, spendingLimitReason } from "./pos.ts";
 import { actableAccount } from "./access.ts";
@@ -372,7 +372,7 @@ export function cancelOrder(tx: WriteTx, userId: number, orderId: number, nowMs:
   if (order.status === "cancelled") return { ok: true, order, transfers: [], event: null };
   if (!order.cancellable) return { ok: false, reason: "not_cancellable" };
   const canteen = canteenForTransfer.first(tx, { canteenId: order.canteenId })!;
-  const posted = postTransfer(
+  const posted = postSystemTransfer(
     tx,
     {
       id: `order-refund:${orderId}`,
@@ -385,10 +385,9 @@ export function cancelOrder(tx: WriteTx, userId: number, orderId: number, nowMs:
     },
     nowMs,
   );
-  if (posted.status !== "posted") throw new Error(`order refund declined: ${posted.reason}`);
-  tx.run(db.updateTable("orders").set({ status: "cancelled", refund_transfer_id: posted.transfer.id, updated_at: nowMs }).where("id", "=", orderId));
+  tx.run(db.updateTable("orders").set({ status: "cancelled", refund_transfer_id: posted.id, updated_at: nowMs }).where("id", "=", orderId));
   const event = appendEvent(tx, orderId, nowMs);
-  return { ok: true, order: event.order, transfers: [posted.transfer], event };
+  return { ok: true, order: event.order, transfers: [posted], event };
 }
 
 export type AdvanceResult = { ok: true; order: Order; event: OrderEvent | null } | { ok: false; reason: "not_found" | "invalid_transition" };

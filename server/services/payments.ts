@@ -5,7 +5,7 @@ import { db, prepared } from "../../db/query.ts";
 import type { PaymentPurpose, PaymentStatus } from "../../db/schema.ts";
 import { AUTO_TOP_UP_MAX_FAILURES, AUTO_TOP_UP_MIN_DEPOSITED_ORE, AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import type { PaymentOutcome, PaymentReference } from "../payments/acquirer.ts";
-import { getBalance, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
+import { getBalance, postSystemTransfer, postTransfer, systemAccount, type Transfer } from "../ledger/ledger.ts";
 import { IdempotencyConflictError } from "./pos.ts";
 import { actableAccount } from "./access.ts";
 import { log } from "../ops/logger.ts";
@@ -220,7 +220,7 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
 
   const transfers: Transfer[] = [];
   if (event.status === "captured") {
-    const posted = postTransfer(
+    const posted = postSystemTransfer(
       tx,
       {
         id: `payment:${payment.paymentId}`,
@@ -233,15 +233,14 @@ export function applyPaymentOutcome(tx: WriteTx, event: PaymentResult, nowMs: nu
       },
       nowMs,
     );
-    if (posted.status !== "posted") throw new Error(`deposit transfer declined: ${posted.reason}`);
-    transfers.push(posted.transfer);
+    transfers.push(posted);
     // A late capture keeps a note of what we had recorded before, so the back office can see why it changed.
     const note = late ? `captured_after_${payment.status}:${payment.reason ?? ""}`.slice(0, 200) : null;
     if (late) log.warn({ paymentId: payment.paymentId, recorded: payment.status, reason: payment.reason }, "payment capture arrived after it was recorded as failed or declined; deposited");
     tx.run(
       db
         .updateTable("payments")
-        .set({ status: "captured", reason: note, transfer_id: posted.transfer.id, card_brand: event.cardBrand ?? null, card_last4: event.cardLast4 ?? null, updated_at: nowMs })
+        .set({ status: "captured", reason: note, transfer_id: posted.id, card_brand: event.cardBrand ?? null, card_last4: event.cardLast4 ?? null, updated_at: nowMs })
         .where("id", "=", payment.paymentId),
     );
     if (payment.purpose === "auto_top_up_setup" && event.cardToken) {
@@ -646,7 +645,7 @@ export function decidePayout(
   if (row.status !== "pending") return { payout: toPayout(row), transfers: [], userId: row.user_id };
   const transfers: Transfer[] = [];
   if (decision.status === "rejected") {
-    const posted = postTransfer(
+    const posted = postSystemTransfer(
       tx,
       {
         id: `payout-return:${payoutId}`,
@@ -659,11 +658,10 @@ export function decidePayout(
       },
       nowMs,
     );
-    if (posted.status !== "posted") throw new Error(`payout return declined: ${posted.reason}`);
-    transfers.push(posted.transfer);
-    tx.run(db.updateTable("payouts").set({ status: "rejected", reject_reason: decision.reason, return_transfer_id: posted.transfer.id, decided_at: nowMs }).where("id", "=", payoutId));
+    transfers.push(posted);
+    tx.run(db.updateTable("payouts").set({ status: "rejected", reject_reason: decision.reason, return_transfer_id: posted.id, decided_at: nowMs }).where("id", "=", payoutId));
   } else {
-    const posted = postTransfer(
+    const posted = postSystemTransfer(
       tx,
       {
         id: `payout-paid:${payoutId}`,
@@ -676,8 +674,7 @@ export function decidePayout(
       },
       nowMs,
     );
-    if (posted.status !== "posted") throw new Error(`payout settlement declined: ${posted.reason}`);
-    transfers.push(posted.transfer);
+    transfers.push(posted);
     tx.run(db.updateTable("payouts").set({ status: "paid", decided_at: nowMs }).where("id", "=", payoutId));
   }
   const updated = firstPayout(tx, selectPayouts().where("id", "=", payoutId))!;

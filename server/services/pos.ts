@@ -5,8 +5,8 @@ import { db, prepared } from "../../db/query.ts";
 import type { Selectable } from "kysely";
 import type { CardsTable, RefundsTable } from "../../db/schema.ts";
 import type { RefundInput, SaleInput } from "../../common/limits.ts";
-import { declineMessage, type DeclineReason } from "../../common/declines.ts";
-import { getBalance, postTransfer, type Transfer } from "../ledger/ledger.ts";
+import { declineMessage, LIMIT_DECLINE_PRECEDENCE, SALE_DECLINE_PRECEDENCE, type DeclineReason, type LimitDeclineReason, type SaleDeclineReason } from "../../common/declines.ts";
+import { getBalance, postSystemTransfer, postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { currentPeriodStarts } from "../ledger/calendar.ts";
 
 /** The terminal a request was authenticated as (see auth/terminal.ts). */
@@ -166,14 +166,51 @@ function spentSince(tx: Tx, accountId: number, nowMs: number): { day: number; we
 export type SpendingLimits = Pick<Selectable<CardsTable>, "limit_daily_ore" | "limit_weekly_ore" | "limit_monthly_ore">;
 
 /** The first spending limit (day, week, month) that `amountOre` more would exceed on this account, or null. */
-export type LimitReason = "limit_daily_exceeded" | "limit_weekly_exceeded" | "limit_monthly_exceeded";
+export type LimitReason = LimitDeclineReason;
+
+const LIMIT_OF: Record<LimitDeclineReason, { column: keyof SpendingLimits; period: "day" | "week" | "month" }> = {
+  limit_daily_exceeded: { column: "limit_daily_ore", period: "day" },
+  limit_weekly_exceeded: { column: "limit_weekly_ore", period: "week" },
+  limit_monthly_exceeded: { column: "limit_monthly_ore", period: "month" },
+};
 
 export function spendingLimitReason(tx: Tx, accountId: number, limits: SpendingLimits, amountOre: number, nowMs: number): LimitReason | null {
   if (limits.limit_daily_ore === null && limits.limit_weekly_ore === null && limits.limit_monthly_ore === null) return null;
   const spent = spentSince(tx, accountId, nowMs);
-  if (limits.limit_daily_ore !== null && spent.day + amountOre > limits.limit_daily_ore) return "limit_daily_exceeded";
-  if (limits.limit_weekly_ore !== null && spent.week + amountOre > limits.limit_weekly_ore) return "limit_weekly_exceeded";
-  if (limits.limit_monthly_ore !== null && spent.month + amountOre > limits.limit_monthly_ore) return "limit_monthly_exceeded";
+  for (const reason of LIMIT_DECLINE_PRECEDENCE) {
+    const limit = limits[LIMIT_OF[reason].column];
+    if (limit !== null && spent[LIMIT_OF[reason].period] + amountOre > limit) return reason;
+  }
+  return null;
+}
+
+/** What a sale's checks look at; the spending is read only when a limit is set and a check asks for it. */
+interface SaleFacts {
+  card: ReturnType<typeof findCard> | null;
+  amountOre: number;
+  maxSaleOre: number;
+  spent: () => { day: number; week: number; month: number };
+}
+
+/** Each rule of a sale, as a test of whether it is broken; run in SALE_DECLINE_PRECEDENCE's order (common/declines.ts). */
+const SALE_CHECKS: Record<SaleDeclineReason, (facts: SaleFacts) => boolean> = {
+  card_unknown: (facts) => facts.card === null,
+  card_blocked: (facts) => facts.card!.status !== "active",
+  amount_over_sale_maximum: (facts) => facts.amountOre > facts.maxSaleOre,
+  limit_daily_exceeded: (facts) => overLimit(facts, "limit_daily_exceeded"),
+  limit_weekly_exceeded: (facts) => overLimit(facts, "limit_weekly_exceeded"),
+  limit_monthly_exceeded: (facts) => overLimit(facts, "limit_monthly_exceeded"),
+  insufficient_funds: (facts) => facts.card!.balance_ore < facts.amountOre,
+};
+
+function overLimit(facts: SaleFacts, reason: LimitDeclineReason): boolean {
+  const limit = facts.card![LIMIT_OF[reason].column];
+  return limit !== null && facts.spent()[LIMIT_OF[reason].period] + facts.amountOre > limit;
+}
+
+/** The reason a sale is declined: the first broken rule in SALE_DECLINE_PRECEDENCE, or null when none is. */
+function firstSaleDecline(facts: SaleFacts): SaleDeclineReason | null {
+  for (const reason of SALE_DECLINE_PRECEDENCE) if (SALE_CHECKS[reason](facts)) return reason;
   return null;
 }
 
@@ -195,8 +232,9 @@ function describeSale(terminal: TerminalIdentity, input: SaleInput): string {
 }
 
 /**
- * One sale, all in the caller's write transaction. Checks in a fixed precedence (the terminal key was checked
- * before): replay → card known → card active → amount within the sale maximum → spending limits → balance.
+ * One sale, all in the caller's write transaction. A replay is answered first; then the checks run in
+ * SALE_DECLINE_PRECEDENCE's order (the terminal key was checked before): card known → card active → amount within the
+ * sale maximum → daily, weekly, monthly limits → balance. The ledger's own balance check stays the last word.
  * Declines are stored under the sale id so that a retry gets the same answer.
  */
 export function recordSale(
@@ -215,12 +253,14 @@ export function recordSale(
     return { result: saleResultFromRow(existing, true), transfers: [] };
   }
 
-  const card = findCard(tx, input.cardNumber, terminal.tenantId);
-  let reason: DeclineReason | null = null;
-  if (!card) reason = "card_unknown";
-  else if (card.status !== "active") reason = "card_blocked";
-  else if (input.amountOre > options.maxSaleOre) reason = "amount_over_sale_maximum";
-  else reason = spendingLimitReason(tx, card.account_id, card, input.amountOre, nowMs);
+  const card = findCard(tx, input.cardNumber, terminal.tenantId) ?? null;
+  let spent: { day: number; week: number; month: number } | null = null;
+  let reason: DeclineReason | null = firstSaleDecline({
+    card,
+    amountOre: input.amountOre,
+    maxSaleOre: options.maxSaleOre,
+    spent: () => (spent ??= spentSince(tx, card!.account_id, nowMs)),
+  });
 
   let transfer: Transfer | null = null;
   let balanceAfter = card?.balance_ore ?? null;
@@ -354,7 +394,7 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
 
   let transfer: Transfer | null = null;
   if (!reason && sale) {
-    const posted = postTransfer(
+    const posted = postSystemTransfer(
       tx,
       {
         id: `refund:${terminal.terminalId}/${input.refundId}`,
@@ -369,8 +409,7 @@ export function recordRefund(tx: WriteTx, terminal: TerminalIdentity, input: Ref
       nowMs,
     );
     // Revenue accounts may go negative, so a refund is only declined on a missing account: a bug.
-    if (posted.status !== "posted") throw new Error(`refund transfer declined: ${posted.reason}`);
-    transfer = posted.transfer;
+    transfer = posted;
   }
   const balanceAfter = transfer ? transfer.creditBalanceAfterOre : sale ? getBalance(tx, sale.account_id) ?? null : null;
   const row: StoredRefund = {
