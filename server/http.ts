@@ -1,6 +1,5 @@
-// HTTP routing for Bun.serve: tRPC at /trpc (with the CSRF guard), the built SolidJS client, and security headers.
+// HTTP routing for Bun.serve: tRPC at /trpc (with the CSRF guard), the built SolidJS client (server/static-files.ts), and security headers.
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { resolve, sep } from "node:path";
 import { appRouter } from "./routers/_app.ts";
 import type { AppServices } from "./trpc.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
@@ -17,6 +16,7 @@ import { isLoopbackAddress, type TrustProxy } from "./config.ts";
 import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog, type RequestAddresses } from "./ops/http.ts";
 import { setStorageSource } from "./ops/metrics.ts";
 import { freeBytes } from "./ops/storage.ts";
+import { staticClient } from "./static-files.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -197,38 +197,12 @@ export interface HttpHandlerOptions {
 }
 
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
-  const distRoot = resolve(options.clientDist);
+  const client = staticClient(options.clientDist);
   // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
   const databaseIdentity = databaseIdentityOf(options.services.store.path);
   // The storage metrics (free space, commits failing) are about this server's database.
   const { store } = options.services;
   setStorageSource(() => ({ freeBytes: freeBytes(store.path), failing: store.writer.storageFailure !== null }));
-
-  async function serveClient(pathname: string): Promise<Response> {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      // A path that is not valid percent-encoding (e.g. /%E0%A4%A) names no file: the client's mistake, not ours.
-      return new Response("Bad request", { status: 400 });
-    }
-    const candidate = resolve(distRoot, "." + decoded);
-    if (candidate.startsWith(distRoot + sep) && !pathname.endsWith("/")) {
-      const file = Bun.file(candidate);
-      if (await file.exists()) {
-        const immutable = pathname.startsWith("/assets/");
-        return new Response(file, { headers: { "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" } });
-      }
-      if (pathname.startsWith("/assets/")) return new Response("Not found", { status: 404 });
-    }
-    // Single-page app: every other path gets index.html and the client routes it.
-    const index = Bun.file(resolve(distRoot, "index.html"));
-    if (await index.exists()) return new Response(index, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
-    return new Response("<!doctype html><title>Kantinekort</title><p>The client is not built yet: run <code>npm run build:client</code>.</p>", {
-      status: 503,
-      headers: { "content-type": "text/html; charset=utf-8" },
-    });
-  }
 
   const route = async (request: Request, requestId: string, { peer, client: clientAddress }: RequestAddresses): Promise<Response> => {
     const checked = malformedRequest(request);
@@ -272,7 +246,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     const routed = await portalRoute(options.services, request, url, peer);
     if (routed) return withSecurityHeaders(routed);
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
-    return withSecurityHeaders(await serveClient(url.pathname));
+    return withSecurityHeaders(await client.serve(url.pathname, request.headers.get("accept-encoding")));
   };
   const trust = options.services.config.trustProxy;
   return withRequestLog(route, {

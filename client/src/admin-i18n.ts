@@ -1,5 +1,5 @@
 // The back office's words, Danish first and English second, following the portal's language switch.
-import { language } from "./i18n.ts";
+import { language } from "./language.ts";
 
 const da = {
   title: "Kantinekort – administration",

@@ -20,6 +20,12 @@ export function copenhagenClock(ms: number): string {
   return clockParts.format(new Date(ms)).replace(":", ".");
 }
 
+/** A calendar day as the webshop and the kitchen screen show it: "2026-12-03" → "03-12-2026". */
+export function formatDay(day: string): string {
+  const [year, month, date] = day.split("-");
+  return `${date}-${month}-${year}`;
+}
+
 /** Whole kroner typed by the user → øre, or null for an empty field; NaN for text that is not whole kroner. */
 export function kronerFieldToOre(value: string): number | null {
   const trimmed = value.trim();

@@ -1,5 +1,5 @@
-// The portal's words in Danish (the quick guide's terms) and English; the chosen language is remembered in localStorage.
-import { createSignal } from "solid-js";
+// The portal's words in Danish (the quick guide's terms) and English; the language choice itself lives in language.ts.
+import { language } from "./language.ts";
 
 /**
  * Ends a sentence with one full stop: a sentence that ends in an amount ("… 12,00 kr.") already has it, so
@@ -500,29 +500,11 @@ const en: Dictionary = {
   monthNames: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
 };
 
-export type Language = "da" | "en";
-const STORAGE_KEY = "kantinekort.language";
-const stored = typeof localStorage !== "undefined" ? localStorage.getItem(STORAGE_KEY) : null;
-const [language, setLanguageSignal] = createSignal<Language>(stored === "en" ? "en" : "da");
-if (typeof document !== "undefined") document.documentElement.lang = language();
-
-export { language };
-
-export function setLanguage(next: Language): void {
-  localStorage.setItem(STORAGE_KEY, next);
-  document.documentElement.lang = next;
-  setLanguageSignal(next);
-}
+export { language, setLanguage, localise, type Language } from "./language.ts";
 
 /** The dictionary of the current language; reactive when read inside JSX or effects. */
 export function t(): Dictionary {
   return language() === "en" ? en : da;
-}
-
-/** Server messages carry "dansk / English"; show the half for the current language. */
-export function localise(message: string): string {
-  const parts = message.replace(/^Invalid input: [\w.]+: /, "").split(" / ");
-  return parts.length === 2 ? (language() === "en" ? parts[1]! : parts[0]!) : parts[0]!;
 }
 
 /** Both dictionaries, for the test that every text reads well in either language. */

@@ -1,6 +1,6 @@
 // The browser till (/kasse): pairing with a terminal key, selling with a card reader, refunds, webshop pickup, and sales queued offline.
 import { batch, createEffect, createMemo, createResource, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, untrack, type JSX } from "solid-js";
-import { language, setLanguage } from "../i18n.ts";
+import { language, setLanguage } from "../language.ts";
 import { formatDateTime, formatOre, parseKroner } from "../format.ts";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { tt } from "../till/i18n.ts";

@@ -4,7 +4,7 @@ import { createEffect, createResource, createSignal, For, onCleanup, Show } from
 import { createStore, reconcile } from "solid-js/store";
 import { t } from "../i18n.ts";
 import { errorCode, trpc } from "../trpc.ts";
-import { formatDay } from "./Webshop.tsx";
+import { formatDay } from "../format.ts";
 import { KITCHEN_CANCELLED_SHOWN_MS } from "../../../common/orders.ts";
 
 type Queue = Awaited<ReturnType<typeof trpc.kitchen.queue.query>>;

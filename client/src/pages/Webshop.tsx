@@ -5,7 +5,7 @@ import { createStore, reconcile } from "solid-js/store";
 import { sentence, t, weekdayName } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
-import { copenhagenClock, copenhagenDay, formatDateTime, formatOre } from "../format.ts";
+import { copenhagenClock, copenhagenDay, formatDateTime, formatDay, formatOre } from "../format.ts";
 import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
 
@@ -59,11 +59,6 @@ export function formatClock(time: string): string {
 function basketChanged(): void {
   setBasket("idempotencyKey", crypto.randomUUID());
   saveBasket();
-}
-
-export function formatDay(day: string): string {
-  const [year, month, date] = day.split("-");
-  return `${date}-${month}-${year}`;
 }
 
 /** The basket icon of the guide, drawn inline so it shows without an emoji font. */

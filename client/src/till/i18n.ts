@@ -1,5 +1,5 @@
 // The till's (Kasse) words in Danish and English; the language choice is the portal's own (remembered in localStorage).
-import { language } from "../i18n.ts";
+import { language } from "../language.ts";
 import { formatOre } from "../format.ts";
 
 const da = {

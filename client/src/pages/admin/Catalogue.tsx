@@ -3,7 +3,7 @@
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatOre, parseKroner } from "../../format.ts";
-import { language } from "../../i18n.ts";
+import { language } from "../../language.ts";
 import { a } from "../../admin-i18n.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { type Me, Result, type Outcome, failureText, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";

@@ -1,23 +1,21 @@
-// The portal shell: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
+// The portal: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
 import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, For, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
+import { createEffect, For, lazy, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
 import { language, sentence, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
 import { formatOre } from "./format.ts";
 import { LoginPage } from "./pages/Login.tsx";
-import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordReset.tsx";
 import { AccountsPage } from "./pages/Accounts.tsx";
-import { UserInfoPage } from "./pages/UserInfo.tsx";
-import { StatementPage } from "./pages/Statement.tsx";
-import { SupportPage } from "./pages/Support.tsx";
 import { NotFoundPage } from "./pages/NotFound.tsx";
-import { AutoTopUpPage, DepositPage, DepositResultPage, PayerSettingsPage } from "./pages/Deposit.tsx";
-import { PayoutPage } from "./pages/Payout.tsx";
-import { TransferPage } from "./pages/Transfer.tsx";
-import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
-import { KitchenPage } from "./pages/Kitchen.tsx";
-import { AdminPage } from "./pages/Admin.tsx";
-import { KassePage } from "./pages/Kasse.tsx";
+
+// Log på and Konti come with the portal, so a phone shows the balance without a further round trip; every other page
+// is its own chunk, fetched the first time it is opened (the router keeps the current page until it has arrived).
+function page<T, K extends keyof T>(load: () => Promise<T>, name: K & (T[K] extends Component ? K : never)): Component {
+  return lazy(async () => ({ default: (await load())[name] as Component }));
+}
+const loadPasswordReset = () => import("./pages/PasswordReset.tsx");
+const loadDeposit = () => import("./pages/Deposit.tsx");
+const loadWebshop = () => import("./pages/Webshop.tsx");
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -25,21 +23,21 @@ const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 const ROUTES: Array<{ path: string; component: Component }> = [
   { path: "/", component: () => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; } },
   { path: "/log-ind", component: LoginPage },
-  { path: "/glemt-adgangskode", component: ForgotPasswordPage },
-  { path: "/nulstil-adgangskode", component: ResetPasswordPage },
+  { path: "/glemt-adgangskode", component: page(loadPasswordReset, "ForgotPasswordPage") },
+  { path: "/nulstil-adgangskode", component: page(loadPasswordReset, "ResetPasswordPage") },
   { path: "/konti", component: AccountsPage },
-  { path: "/brugerinfo", component: UserInfoPage },
-  { path: "/kontoudtog", component: StatementPage },
-  { path: "/support", component: SupportPage },
-  { path: "/indbetal", component: DepositPage },
-  { path: "/indbetal/resultat", component: DepositResultPage },
-  { path: "/indbetal/auto-optank", component: AutoTopUpPage },
-  { path: "/indbetal/graenser", component: PayerSettingsPage },
-  { path: "/overfoer", component: TransferPage },
-  { path: "/udbetal", component: PayoutPage },
-  { path: "/webshop", component: WebshopPage },
-  { path: "/webshop/tjek-ud", component: CheckoutPage },
-  { path: "/webshop/ordrer", component: OrdersPage },
+  { path: "/brugerinfo", component: page(() => import("./pages/UserInfo.tsx"), "UserInfoPage") },
+  { path: "/kontoudtog", component: page(() => import("./pages/Statement.tsx"), "StatementPage") },
+  { path: "/support", component: page(() => import("./pages/Support.tsx"), "SupportPage") },
+  { path: "/indbetal", component: page(loadDeposit, "DepositPage") },
+  { path: "/indbetal/resultat", component: page(loadDeposit, "DepositResultPage") },
+  { path: "/indbetal/auto-optank", component: page(loadDeposit, "AutoTopUpPage") },
+  { path: "/indbetal/graenser", component: page(loadDeposit, "PayerSettingsPage") },
+  { path: "/overfoer", component: page(() => import("./pages/Transfer.tsx"), "TransferPage") },
+  { path: "/udbetal", component: page(() => import("./pages/Payout.tsx"), "PayoutPage") },
+  { path: "/webshop", component: page(loadWebshop, "WebshopPage") },
+  { path: "/webshop/tjek-ud", component: page(loadWebshop, "CheckoutPage") },
+  { path: "/webshop/ordrer", component: page(loadWebshop, "OrdersPage") },
 ];
 const KNOWN_PATHS = new Set(ROUTES.map((route) => route.path));
 const isKnownPath = (pathname: string) => KNOWN_PATHS.has(pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname);
@@ -181,11 +179,8 @@ function Layout(props: RouteSectionProps): JSX.Element {
   );
 }
 
-export function App() {
-  // The kitchen screen is its own full-screen app: no portal shell, no cardholder sign-in.
-  if (window.location.pathname.startsWith("/kitchen")) return <KitchenPage />;
-  if (window.location.pathname.startsWith("/admin")) return <AdminPage />;
-  if (window.location.pathname.startsWith("/kasse")) return <KassePage />;
+/** The cardholder portal; main.tsx loads it for every address that is not the kitchen screen, back office or till. */
+export function PortalApp() {
   return (
     <Router root={Layout}>
       {ROUTES.map((route) => <Route path={route.path} component={route.component} />)}
