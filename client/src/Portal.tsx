@@ -1,6 +1,6 @@
 // The portal: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
 import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, For, lazy, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
+import { createEffect, createSignal, For, lazy, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
 import { language, sentence, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
 import { formatOre } from "./format.ts";
@@ -76,6 +76,33 @@ function LiveNotices() {
   );
 }
 
+/**
+ * Whether the browser has a network at all (navigator.onLine and its online/offline events). The portal never pays or
+ * sells offline; it says so at once instead of letting a parent press Næste into a request that cannot leave the phone.
+ */
+function createOnline(): () => boolean {
+  const [online, setOnline] = createSignal(typeof navigator === "undefined" ? true : navigator.onLine);
+  const update = () => setOnline(navigator.onLine);
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  onCleanup(() => {
+    window.removeEventListener("online", update);
+    window.removeEventListener("offline", update);
+  });
+  return online;
+}
+
+function OfflineBanner() {
+  const online = createOnline();
+  return (
+    <Show when={!online()}>
+      <div role="status" aria-live="polite" class="offline-banner" data-testid="offline-banner">
+        <strong>{t().offlineTitle}</strong> {t().offlineExplain}
+      </div>
+    </Show>
+  );
+}
+
 function LanguageSwitch() {
   return (
     <label class="language">
@@ -140,6 +167,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
           </Show>
         </div>
       </header>
+      <OfflineBanner />
       <Switch>
         <Match when={session.me.state === "errored"}>
           <main class="content">
