@@ -1,13 +1,9 @@
 // The portal's words in Danish (the quick guide's terms) and English; the language choice itself lives in language.ts.
 import { language } from "./language.ts";
 
-/**
- * Ends a sentence with one full stop: a sentence that ends in an amount ("… 12,00 kr.") already has it, so
- * `Ny saldo: ${balance}.` would read "kr..". Use it for every text that ends with a placeholder.
- */
-export function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
+// One composition for every text that ends with an amount (format.ts); re-exported for the portal's pages.
+import { sentence } from "./format.ts";
+export { sentence, sentences } from "./format.ts";
 
 const da = {
   appName: "Kantinekort",
