@@ -412,7 +412,7 @@ test("a second canteen: chosen once, its tills and kitchen screens, catalogue an
   // A kitchen screen for the new canteen.
   await page.getByLabel("Type").selectOption({ label: "Køkkenskærm" });
   await page.getByLabel("Navn").fill("Skærm Nord");
-  await page.getByRole("button", { name: "Opret", exact: true }).click();
+  await page.getByRole("button", { name: "Opret enhed" }).click();
   const key = (await page.getByTestId("device-secret").textContent())!;
   await expect(page.getByText(`Skærm: Skærm Nord (${canteen}) – aktiv`)).toBeVisible();
 

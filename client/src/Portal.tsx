@@ -124,6 +124,56 @@ const menu = [
   { path: "/support", label: () => t().support },
 ];
 
+/**
+ * The quick guide's menu. On a wide screen it is the left column; on a phone it folds behind a Menu button that names
+ * the current page, and opens as a list under the header (aria-expanded on the button, Escape closes it and returns
+ * to the button, choosing a page closes it).
+ */
+function PortalMenu(): JSX.Element {
+  const location = useLocation();
+  const [open, setOpen] = createSignal(false);
+  let toggle: HTMLButtonElement | undefined;
+  const current = () => menu.find((item) => location.pathname === item.path || location.pathname.startsWith(`${item.path}/`));
+  createEffect(() => {
+    location.pathname;
+    setOpen(false);
+  });
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || !open()) return;
+    setOpen(false);
+    toggle?.focus();
+  };
+  return (
+    <nav class={open() ? "side-menu open" : "side-menu"} aria-label={t().menu} onKeyDown={onKeyDown}>
+      <button
+        ref={toggle}
+        type="button"
+        class="menu-toggle secondary"
+        aria-expanded={open() ? "true" : "false"}
+        aria-controls="portal-menu-list"
+        onClick={() => setOpen(!open())}
+      >
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+          <path fill="currentColor" d={open() ? "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z" : "M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"} />
+        </svg>
+        <span>{t().menu}</span>
+        <Show when={current()}>{(item) => <span class="menu-current" aria-hidden="true">{item().label()}</span>}</Show>
+      </button>
+      <ul id="portal-menu-list">
+        <For each={menu}>
+          {(item) => (
+            <li>
+              <A href={item.path} activeClass="active" onClick={() => setOpen(false)}>
+                {item.label()}
+              </A>
+            </li>
+          )}
+        </For>
+      </ul>
+    </nav>
+  );
+}
+
 function Layout(props: RouteSectionProps): JSX.Element {
   const location = useLocation();
   const navigate = useNavigate();
@@ -183,19 +233,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
         </Match>
         <Match when={session.me()}>
           <div class="shell">
-            <nav class="side-menu" aria-label={t().menu}>
-              <ul>
-                <For each={menu}>
-                  {(item) => (
-                    <li>
-                      <A href={item.path} activeClass="active">
-                        {item.label()}
-                      </A>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </nav>
+            <PortalMenu />
             <main class="content">
               <LiveNotices />
               {props.children}
