@@ -50,6 +50,7 @@ test("staff replace a card: the page says the code went by e-mail and shows none
   await page.getByLabel(/Søg/).fill(name);
   // The search answers after the fill: wait for the row to show the new card rather than read the old list.
   const cardCell = page.getByRole("row").filter({ hasText: name }).locator("td").nth(1);
+  await expect(cardCell).toBeVisible();
   await expect(cardCell).not.toHaveText(cardNumber);
   const newCardNumber = (await cardCell.textContent())!;
   const code = await outboxCode(request, newCardNumber.replace(/(\d{4})(?=\d)/g, "$1 "));

@@ -17,6 +17,8 @@ import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequ
 import { setStorageSource } from "./ops/metrics.ts";
 import { freeBytes } from "./ops/storage.ts";
 import { staticClient } from "./static-files.ts";
+import { readProductPhoto } from "./services/backoffice/product-photos.ts";
+import { PRODUCT_PHOTO_PATH } from "../common/product-photos.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -266,7 +268,7 @@ function signedInUser(services: AppServices, request: Request): number | null {
   return services.store.read((tx) => findSession(tx, token))?.session.userId ?? null;
 }
 
-/** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */
+/** Plain HTTP routes of the portal: statement CSV, the owner's photo, product photos, and the development mail outbox. */
 async function portalRoute(services: AppServices, request: Request, url: URL, peer: string | null): Promise<Response | null> {
   if (request.method !== "GET") return null;
   if (url.pathname === "/statement.csv") {
@@ -301,6 +303,16 @@ async function portalRoute(services: AppServices, request: Request, url: URL, pe
     const stored = services.store.read((tx) => readPhoto(tx, userId));
     if (!stored) return new Response("Not found", { status: 404 });
     return new Response(new Uint8Array(stored.bytes), { headers: { "content-type": stored.mime, "cache-control": "private, max-age=3600" } });
+  }
+  const productPhoto = PRODUCT_PHOTO_PATH.exec(url.pathname);
+  if (productPhoto) {
+    // A dish's photo is public, like the menu board in the canteen: the till's <img> and a shared link carry no
+    // session. The address names the version: the current one is cached for a year, an older one briefly.
+    const [productId, version, widthPx] = productPhoto.slice(1).map(Number) as [number, number, number];
+    const stored = services.store.read((tx) => readProductPhoto(tx, productId, widthPx));
+    if (!stored) return new Response("Not found", { status: 404 });
+    const cacheControl = stored.version === version ? "public, max-age=31536000, immutable" : "public, max-age=60";
+    return new Response(new Uint8Array(stored.bytes), { headers: { "content-type": stored.mime, "cache-control": cacheControl } });
   }
   if (url.pathname === "/dev/outbox") {
     if (services.config.production) return new Response("Not found", { status: 404 });

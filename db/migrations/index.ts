@@ -23,6 +23,7 @@ import * as cardBlockedBy from "./20261207T1030_card_blocked_by.ts";
 import * as sealedLedger from "./20261207T1060_sealed_ledger.ts";
 import * as yearsOfData from "./20261207T1100_years_of_data.ts";
 import * as canteenOrderPositions from "./20261207T1110_canteen_order_positions.ts";
+import * as productPhotos from "./20261207T1200_product_photos.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   "20261207T1060_sealed_ledger": sealedLedger,
   "20261207T1100_years_of_data": yearsOfData,
   "20261207T1110_canteen_order_positions": canteenOrderPositions,
+  "20261207T1200_product_photos": productPhotos,
 };
