@@ -8,6 +8,7 @@ import { trpc } from "../trpc.ts";
 import { copenhagenClock, copenhagenDay, formatDateTime, formatDay, formatOre } from "../format.ts";
 import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
+import { ProductPhoto } from "../product-photo.tsx";
 
 interface BasketLine {
   productId: number;
@@ -145,7 +146,8 @@ export function WebshopPage() {
               <For each={products.filter((product) => product.category === category)}>
                 {(product) => (
                   <li class="product">
-                    <div>
+                    <ProductPhoto productId={product.productId} photoVersion={product.photoVersion} sizes="104px" />
+                    <div class="product-text">
                       <strong>{product.name}</strong>
                       <Show when={product.description}><p>{product.description}</p></Show>
                       <Show when={product.allergens}><small>{t().allergens}: {product.allergens}</small></Show>
