@@ -6,11 +6,8 @@ import { itemName } from "./text.ts";
 export const ORE_PER_KRONE = 100;
 /** The largest amount any single request may carry (100.000 kr.); anything above is bad input. */
 export const MAX_AMOUNT_ORE = 10_000_000;
-/**
- * The most calls one tRPC batch may carry: a batch runs its calls at once, so an unbounded one lets a single request
- * queue thousands of procedures. The server refuses larger batches; the client's httpBatchLink splits at this size.
- */
-export const MAX_BATCH_SIZE = 20;
+// The batch bound lives in wire.ts, which the browser imports without pulling zod into every page.
+export { MAX_BATCH_SIZE } from "./wire.ts";
 /** Card numbers are 8–19 digits, like the 14-digit numbers printed on the demo cards. */
 export const CARD_NUMBER_PATTERN = /^[0-9]{8,19}$/;
 

@@ -118,6 +118,17 @@ export interface ProductsTable {
   created_at: number;
   /** Portions per day: the limit a menu item gets when the product is ticked onto a day; null means no limit. */
   daily_portion_limit: number | null;
+  /** Null without a photo; bumped on every upload, so the photo's address changes and caches refresh. */
+  photo_version: Generated<number | null>;
+}
+
+/** A product's photo at one width (a srcset entry): re-encoded WebP, never the bytes as uploaded. */
+export interface ProductPhotosTable {
+  product_id: number;
+  width_px: number;
+  height_px: number;
+  mime: "image/webp";
+  bytes: Uint8Array;
 }
 
 export interface TerminalsTable {
@@ -458,6 +469,7 @@ export interface Database {
   ledger_accounts: LedgerAccountsTable;
   cards: CardsTable;
   products: ProductsTable;
+  product_photos: ProductPhotosTable;
   terminals: TerminalsTable;
   terminal_generation: TerminalGenerationTable;
   transfers: TransfersTable;

@@ -35,7 +35,7 @@ test("a new terminal key sells at the till; revoked, it is refused", async ({ pa
   await adminSignIn(page);
   await page.getByRole("button", { name: "Kasser og skærme" }).click();
   await page.getByLabel("Navn").fill("Kasse E2E");
-  await page.getByRole("button", { name: "Opret", exact: true }).click();
+  await page.getByRole("button", { name: "Opret enhed" }).click();
   const key = (await page.getByTestId("device-secret").textContent())!;
   const sale = () =>
     request.post("/trpc/pos.sale", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, data: { saleId: `admin-e2e-${crypto.randomUUID()}`, cardNumber: "12345678901234", amountOre: 100 } });

@@ -48,8 +48,11 @@ test("staff replace a card: the page says the code went by e-mail and shows none
   await expect(page.getByRole("status").filter({ hasText: "Kortet er erstattet. Koden er sendt til kortholderen på e-mail." })).toBeVisible();
   await expect(page.getByTestId("issued-code")).toHaveCount(0);
   await page.getByLabel(/Søg/).fill(name);
-  const newCardNumber = (await page.getByRole("row").filter({ hasText: name }).locator("td").nth(1).textContent())!;
-  expect(newCardNumber).not.toBe(cardNumber);
+  // The search answers after the fill: wait for the row to show the new card rather than read the old list.
+  const cardCell = page.getByRole("row").filter({ hasText: name }).locator("td").nth(1);
+  await expect(cardCell).toBeVisible();
+  await expect(cardCell).not.toHaveText(cardNumber);
+  const newCardNumber = (await cardCell.textContent())!;
   const code = await outboxCode(request, newCardNumber.replace(/(\d{4})(?=\d)/g, "$1 "));
   const context = await browser.newContext();
   const holder = await context.newPage();

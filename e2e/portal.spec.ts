@@ -149,6 +149,8 @@ test.describe("on a phone", () => {
   test("sign in and see Konti with the menu reachable", async ({ page }) => {
     await signIn(page, "12345678901234", "482913");
     await expect(page.getByLabel("Saldo Madkort")).toBeVisible();
+    // The menu folds behind its button on a phone (e2e/phone.spec.ts tests it in full).
+    await page.getByRole("button", { name: /^Menu/ }).click();
     await expect(page.getByRole("navigation", { name: "Menu" }).getByRole("link", { name: "Kontoudtog" })).toBeVisible();
     await page.screenshot({ path: "test-results/phone-konti.png" });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

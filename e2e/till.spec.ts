@@ -144,7 +144,10 @@ test("a part refund of today's sale from the till's own list", async ({ page }) 
   await row.getByRole("button", { name: /Refundér/ }).click();
   await page.getByLabel("Beløb at refundere (kr.)").fill("9");
   await page.getByRole("button", { name: "Refundér 9,00 kr." }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Refunderet 9,00 kr." })).toBeVisible();
+  const refunded = page.getByRole("status").filter({ hasText: "Refunderet 9,00 kr." });
+  await expect(refunded).toBeVisible();
+  // One full stop after each amount (issue 25: "Refunderet 8,00 kr.. Saldo: 215,00 kr..").
+  await expect(refunded).toHaveText(/^Refunderet 9,00\skr\. Saldo: [\d.]+,\d\d\skr\.$/);
   expect(await balanceOf(page.request, CARD_A)).toBe(afterSale + 900);
   await expect(page.locator("tr", { hasText: "2 × Mælk 0,5 l" }).first()).toContainText("9,00 kr.");
   await expect(page.getByTestId("total-refunded")).not.toHaveText(refundedBefore ?? "");
@@ -243,7 +246,8 @@ test("offline: three sales queued, a reload, back online: all sent once, one dec
   for (let dish = 0; dish < 2; dish += 1) await product(page, /Dagens ret/).click();
   await swipe(page, CARD_A);
   await expect(answer(page)).toContainText("Afvist");
-  await expect(answer(page)).toContainText("over offline-grænsen på 50,00 kr.");
+  await expect(answer(page)).toContainText("over offline-grænsen på 50,00 kr. Prøv igen, når kassen er online.");
+  await expect(answer(page)).not.toContainText("kr..");
   await page.keyboard.press("Escape");
 
   const queued = await page.evaluate(

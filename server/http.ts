@@ -1,6 +1,5 @@
-// HTTP routing for Bun.serve: tRPC at /trpc (with the CSRF guard), the built SolidJS client, and security headers.
+// HTTP routing for Bun.serve: tRPC at /trpc (with the CSRF guard), the built SolidJS client (server/static-files.ts), and security headers.
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { resolve, sep } from "node:path";
 import { appRouter } from "./routers/_app.ts";
 import type { AppServices } from "./context.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
@@ -17,6 +16,9 @@ import { isLoopbackAddress, type TrustProxy } from "./config.ts";
 import { countStream, databaseIdentityOf, noteRequestProblem, opsRoute, withRequestLog, type RequestAddresses } from "./ops/http.ts";
 import { setStorageSource } from "./ops/metrics.ts";
 import { freeBytes } from "./ops/storage.ts";
+import { staticClient } from "./static-files.ts";
+import { readProductPhoto } from "./services/backoffice/product-photos.ts";
+import { PRODUCT_PHOTO_PATH } from "../common/product-photos.ts";
 
 export const securityHeaders: Record<string, string> = {
   "Content-Security-Policy":
@@ -197,38 +199,12 @@ export interface HttpHandlerOptions {
 }
 
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
-  const distRoot = resolve(options.clientDist);
+  const client = staticClient(options.clientDist);
   // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
   const databaseIdentity = databaseIdentityOf(options.services.store.path);
   // The storage metrics (free space, commits failing) are about this server's database.
   const { store } = options.services;
   setStorageSource(() => ({ freeBytes: freeBytes(store.path), failing: store.writer.storageFailure !== null }));
-
-  async function serveClient(pathname: string): Promise<Response> {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      // A path that is not valid percent-encoding (e.g. /%E0%A4%A) names no file: the client's mistake, not ours.
-      return new Response("Bad request", { status: 400 });
-    }
-    const candidate = resolve(distRoot, "." + decoded);
-    if (candidate.startsWith(distRoot + sep) && !pathname.endsWith("/")) {
-      const file = Bun.file(candidate);
-      if (await file.exists()) {
-        const immutable = pathname.startsWith("/assets/");
-        return new Response(file, { headers: { "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache" } });
-      }
-      if (pathname.startsWith("/assets/")) return new Response("Not found", { status: 404 });
-    }
-    // Single-page app: every other path gets index.html and the client routes it.
-    const index = Bun.file(resolve(distRoot, "index.html"));
-    if (await index.exists()) return new Response(index, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
-    return new Response("<!doctype html><title>Kantinekort</title><p>The client is not built yet: run <code>npm run build:client</code>.</p>", {
-      status: 503,
-      headers: { "content-type": "text/html; charset=utf-8" },
-    });
-  }
 
   const route = async (request: Request, requestId: string, { peer, client: clientAddress }: RequestAddresses): Promise<Response> => {
     const checked = malformedRequest(request);
@@ -272,7 +248,7 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     const routed = await portalRoute(options.services, request, url, peer);
     if (routed) return withSecurityHeaders(routed);
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));
-    return withSecurityHeaders(await serveClient(url.pathname));
+    return withSecurityHeaders(await client.serve(url.pathname, request.headers.get("accept-encoding")));
   };
   const trust = options.services.config.trustProxy;
   return withRequestLog(route, {
@@ -292,7 +268,7 @@ function signedInUser(services: AppServices, request: Request): number | null {
   return services.store.read((tx) => findSession(tx, token))?.session.userId ?? null;
 }
 
-/** Plain HTTP routes of the portal: statement CSV, the owner's photo, and the development mail outbox. */
+/** Plain HTTP routes of the portal: statement CSV, the owner's photo, product photos, and the development mail outbox. */
 async function portalRoute(services: AppServices, request: Request, url: URL, peer: string | null): Promise<Response | null> {
   if (request.method !== "GET") return null;
   if (url.pathname === "/statement.csv") {
@@ -327,6 +303,16 @@ async function portalRoute(services: AppServices, request: Request, url: URL, pe
     const stored = services.store.read((tx) => readPhoto(tx, userId));
     if (!stored) return new Response("Not found", { status: 404 });
     return new Response(new Uint8Array(stored.bytes), { headers: { "content-type": stored.mime, "cache-control": "private, max-age=3600" } });
+  }
+  const productPhoto = PRODUCT_PHOTO_PATH.exec(url.pathname);
+  if (productPhoto) {
+    // A dish's photo is public, like the menu board in the canteen: the till's <img> and a shared link carry no
+    // session. The address names the version: the current one is cached for a year, an older one briefly.
+    const [productId, version, widthPx] = productPhoto.slice(1).map(Number) as [number, number, number];
+    const stored = services.store.read((tx) => readProductPhoto(tx, productId, widthPx));
+    if (!stored) return new Response("Not found", { status: 404 });
+    const cacheControl = stored.version === version ? "public, max-age=31536000, immutable" : "public, max-age=60";
+    return new Response(new Uint8Array(stored.bytes), { headers: { "content-type": stored.mime, "cache-control": cacheControl } });
   }
   if (url.pathname === "/dev/outbox") {
     if (services.config.production) return new Response("Not found", { status: 404 });

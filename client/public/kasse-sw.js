@@ -1,17 +1,25 @@
 // The till's service worker: keeps /kasse and its built assets on the device so that a reload without a network still opens the till.
 // It never touches /trpc: sales go to the server or into the till's own queue, never into a cache.
-const CACHE = "kantinekort-kasse-v1";
+const CACHE = "kantinekort-kasse-v2";
 const SHELL = "/kasse";
+// Written by the build (client/vite-plugins.ts): the till's own chunks, which the page loads only after it has started.
+const PRECACHE = "/kasse-precache.json";
 
 async function cacheShell() {
   const cache = await caches.open(CACHE);
   const response = await fetch(SHELL, { cache: "no-store" });
   if (!response.ok) throw new Error(`the till page answered ${response.status}`);
+  const list = await fetch(PRECACHE, { cache: "no-store" });
+  if (!list.ok) throw new Error(`the till's file list answered ${list.status}`);
   const html = await response.clone().text();
-  // The built page names its hashed scripts and styles; keep exactly those next to it.
-  const assets = [...new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]))];
+  // The built page names its entry script and styles; the list adds the till's lazily loaded chunks. Keep exactly those.
+  const named = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]);
+  const assets = [...new Set([...named, ...(await list.json()).assets])];
   await cache.addAll(assets);
   await cache.put(SHELL, response);
+  // Files of an older release are never asked for again: drop them, so a till's storage does not grow with each release.
+  const keep = new Set([SHELL, ...assets].map((path) => new URL(path, self.location.origin).href));
+  for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request);
 }
 
 self.addEventListener("install", (event) => {

@@ -1,13 +1,9 @@
-// The portal's words in Danish (the quick guide's terms) and English; the chosen language is remembered in localStorage.
-import { createSignal } from "solid-js";
+// The portal's words in Danish (the quick guide's terms) and English; the language choice itself lives in language.ts.
+import { language } from "./language.ts";
 
-/**
- * Ends a sentence with one full stop: a sentence that ends in an amount ("… 12,00 kr.") already has it, so
- * `Ny saldo: ${balance}.` would read "kr..". Use it for every text that ends with a placeholder.
- */
-export function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
+// One composition for every text that ends with an amount (format.ts); re-exported for the portal's pages.
+import { sentence } from "./format.ts";
+export { sentence, sentences } from "./format.ts";
 
 const da = {
   appName: "Kantinekort",
@@ -210,25 +206,9 @@ const da = {
   cancelOrder: "Annuller ordre",
   cancelOrderConfirm: "Vil du annullere ordren? Beløbet føres tilbage til kortet.",
   cancelOrderFailed: "Ordren kan ikke længere annulleres.",
-  kitchenMoveFailed: "Ordren kunne ikke flyttes. Skærmen er opdateret.",
   orderStatus: { received: "Modtaget", in_progress: "I gang", ready: "Klar", delivered: "Udleveret", cancelled: "Annulleret" } as Record<string, string>,
-  kitchenTitle: "Køkkenskærm",
-  kitchenToken: "Skærmens kode",
-  kitchenSignIn: "Log skærmen på",
-  kitchenWrongToken: "Koden er ikke gyldig.",
-  today: "I dag",
-  tomorrow: "I morgen",
-  toPrepare: "Skal laves",
-  startOrder: "Start",
-  markReady: "Klar",
-  markDelivered: "Udleveret",
-  newOrders: (numbers: string) => `Ny ordre: ${numbers}`,
   acknowledge: "Kvittér",
-  kitchenMuted: "Lyden er slået fra. Tryk én gang på skærmen for at få lyd ved nye ordrer.",
-  kitchenWaited: (minutes: number) => `venter ${minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} t ${String(minutes % 60).padStart(2, "0")} min`}`,
-  kitchenClock: "Klokken",
   pickup: "Udlevering ved ordrenummer eller kortnummer",
-  pickupButton: "Udlever",
   delivered: (numbers: string) => (numbers ? `Udleveret: ${numbers}` : "Ingen ordre fundet."),
   reconnecting: "Forbinder igen …",
   newBalance: (balance: string) => `Ny saldo: ${balance}`,
@@ -248,6 +228,8 @@ const da = {
   loading: "Henter …",
   error: "Noget gik galt. Prøv igen.",
   serverDown: "Serveren svarer ikke. Prøv igen om lidt.",
+  offlineTitle: "Du er offline",
+  offlineExplain: "Saldi og ordrer opdateres, når forbindelsen er tilbage. Indbetaling, overførsel og køb i webshoppen kræver forbindelse.",
   retry: "Prøv igen",
   required: "Skal udfyldes",
   live: "Opdateres automatisk",
@@ -456,25 +438,9 @@ const en: Dictionary = {
   cancelOrder: "Cancel order",
   cancelOrderConfirm: "Cancel the order? The amount goes back to the card.",
   cancelOrderFailed: "The order can no longer be cancelled.",
-  kitchenMoveFailed: "The order could not be moved. The screen has been refreshed.",
   orderStatus: { received: "Received", in_progress: "In progress", ready: "Ready", delivered: "Delivered", cancelled: "Cancelled" } as Record<string, string>,
-  kitchenTitle: "Kitchen screen",
-  kitchenToken: "Screen code",
-  kitchenSignIn: "Sign the screen in",
-  kitchenWrongToken: "The code is not valid.",
-  today: "Today",
-  tomorrow: "Tomorrow",
-  toPrepare: "To prepare",
-  startOrder: "Start",
-  markReady: "Ready",
-  markDelivered: "Delivered",
-  newOrders: (numbers: string) => `New order: ${numbers}`,
   acknowledge: "Acknowledge",
-  kitchenMuted: "Sound is off. Touch the screen once to hear new orders.",
-  kitchenWaited: (minutes: number) => `waiting ${minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`}`,
-  kitchenClock: "Time",
   pickup: "Pickup by order number or card number",
-  pickupButton: "Hand out",
   delivered: (numbers: string) => (numbers ? `Handed out: ${numbers}` : "No order found."),
   reconnecting: "Reconnecting …",
   newBalance: (balance: string) => `New balance: ${balance}`,
@@ -494,35 +460,19 @@ const en: Dictionary = {
   loading: "Loading …",
   error: "Something went wrong. Please try again.",
   serverDown: "The server does not answer. Try again in a moment.",
+  offlineTitle: "You are offline",
+  offlineExplain: "Balances and orders update when the connection is back. Deposits, transfers and webshop purchases need a connection.",
   retry: "Try again",
   required: "Required",
   live: "Updates automatically",
   monthNames: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
 };
 
-export type Language = "da" | "en";
-const STORAGE_KEY = "kantinekort.language";
-const stored = typeof localStorage !== "undefined" ? localStorage.getItem(STORAGE_KEY) : null;
-const [language, setLanguageSignal] = createSignal<Language>(stored === "en" ? "en" : "da");
-if (typeof document !== "undefined") document.documentElement.lang = language();
-
-export { language };
-
-export function setLanguage(next: Language): void {
-  localStorage.setItem(STORAGE_KEY, next);
-  document.documentElement.lang = next;
-  setLanguageSignal(next);
-}
+export { language, setLanguage, localise, type Language } from "./language.ts";
 
 /** The dictionary of the current language; reactive when read inside JSX or effects. */
 export function t(): Dictionary {
   return language() === "en" ? en : da;
-}
-
-/** Server messages carry "dansk / English"; show the half for the current language. */
-export function localise(message: string): string {
-  const parts = message.replace(/^Invalid input: [\w.]+: /, "").split(" / ");
-  return parts.length === 2 ? (language() === "en" ? parts[1]! : parts[0]!) : parts[0]!;
 }
 
 /** Both dictionaries, for the test that every text reads well in either language. */

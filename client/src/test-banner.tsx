@@ -1,7 +1,7 @@
 // The TEST banner over every page (portal, kitchen screen, back office) of a staging site that runs the payment simulator.
 import { createResource, Show } from "solid-js";
 import { trpc } from "./trpc.ts";
-import { language } from "./i18n.ts";
+import { language } from "./language.ts";
 
 /**
  * Shown when the server says this production site runs simulated payments (ALLOW_TEST_PAYMENTS_IN_PRODUCTION): nobody

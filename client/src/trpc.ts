@@ -1,7 +1,7 @@
 // The browser's tRPC client: batched HTTP (with the CSRF header) for queries and mutations, SSE for the one live stream per tab.
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../../server/routers/_app.ts";
-import { MAX_BATCH_SIZE } from "../../common/limits.ts";
+import { MAX_BATCH_SIZE } from "../../common/wire.ts";
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [

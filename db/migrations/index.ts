@@ -25,6 +25,7 @@ import * as yearsOfData from "./20261207T1100_years_of_data.ts";
 import * as canteenOrderPositions from "./20261207T1110_canteen_order_positions.ts";
 import * as cardholderNameOrder from "./20261207T1120_cardholder_name_order.ts";
 import * as keysNotNull from "./20261207T1130_keys_not_null.ts";
+import * as productPhotos from "./20261207T1200_product_photos.ts";
 
 export const migrations: Record<string, Migration> = {
   "20261124T2130_foundation": foundation,
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   "20261207T1110_canteen_order_positions": canteenOrderPositions,
   "20261207T1120_cardholder_name_order": cardholderNameOrder,
   "20261207T1130_keys_not_null": keysNotNull,
+  "20261207T1200_product_photos": productPhotos,
 };

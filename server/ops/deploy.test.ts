@@ -70,3 +70,15 @@ test("the Caddyfile adapts to a TLS proxy for the portal that never forwards /me
   expect(config.apps.tls.automation.policies[0].issuers).toEqual([{ module: "internal" }]);
   expect(config.apps.pki.certificate_authorities.local.install_trust).toBe(false);
 });
+
+test("the Caddyfile compresses proxied answers with zstd or gzip, but never a live stream", () => {
+  const adapt = Bun.spawnSync(["caddy", "adapt", "--config", "deploy/Caddyfile", "--adapter", "caddyfile"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, HOME: "/tmp" } });
+  expect(adapt.exitCode, adapt.stderr.toString()).toBe(0);
+  const json = adapt.stdout.toString();
+  const encode = JSON.parse(/\{[^{}]*"encodings":\{"gzip":\{\},"zstd":\{\}\}[^]*?"prefer":\["zstd","gzip"\]\}/.exec(json)?.[0] ?? "null") as { match: { headers: { "Content-Type": string[] } } } | null;
+  expect(encode, "an encode handler with zstd preferred over gzip").not.toBeNull();
+  const types = encode!.match.headers["Content-Type"];
+  expect(types).toEqual(expect.arrayContaining(["application/json*", "text/html*", "text/javascript*", "text/css*"]));
+  // A matcher such as text/* would also take text/event-stream, whose events a compressor holds back.
+  expect(types.some((type) => "text/event-stream".startsWith(type.replace(/\*$/, "")))).toBe(false);
+});

@@ -47,7 +47,7 @@ function sale(key: string, cardNumber: string, amountOre: number) {
 describe("authorization", () => {
   // Every back-office procedure but the sign-in must be classified here, so that a new one needs a decision.
   const adminOnly = ["devices", "createDevice", "revokeDevice", "payouts", "payoutsCsv", "decidePayout", "correct", "audit", "staffMembers", "createStaff", "setStaffRole", "disableStaff", "linkGuardian", "unlinkGuardian", "createCanteen"];
-  const staffAllowed = ["logout", "me", "searchCards", "countCards", "setProductActive", "issueCard", "setSchooling", "setCardStatus", "replaceCard", "printCardLetter", "importCards", "products", "saveProduct", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report", "periodReport"];
+  const staffAllowed = ["logout", "me", "searchCards", "countCards", "setProductActive", "issueCard", "setSchooling", "setCardStatus", "replaceCard", "printCardLetter", "importCards", "products", "saveProduct", "uploadProductPhoto", "removeProductPhoto", "menuWeek", "setMenuItem", "setOrderCutoff", "supportCases", "replySupport", "closeSupport", "report", "periodReport"];
   const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: "query" | "mutation" | "subscription" } }>)
     .filter(([path]) => path.startsWith("backoffice.") && path !== "backoffice.login")
     .map(([path, procedure]) => ({ path, name: path.slice("backoffice.".length), type: procedure._def.type }));

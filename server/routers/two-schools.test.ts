@@ -384,6 +384,12 @@ const procedures: Record<string, Procedure> = {
     ],
   },
   "backoffice.setProductActive": { callers: BACK_OFFICE, cases: [{ input: () => ({ productId: s1.productId, active: false }), outcome: refused() }] },
+  // A real (1 × 1 PNG) photo, so the refusal is about the school and not about the file.
+  "backoffice.uploadProductPhoto": {
+    callers: BACK_OFFICE,
+    cases: [{ input: () => ({ productId: s1.productId, dataUrl: "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=" }), outcome: refused() }],
+  },
+  "backoffice.removeProductPhoto": { callers: BACK_OFFICE, cases: [{ input: () => ({ productId: s1.productId }), outcome: refused() }] },
   "backoffice.menuWeek": {
     callers: BACK_OFFICE,
     cases: [

@@ -29,6 +29,8 @@ export interface MenuProduct {
   category: string;
   priceOre: number;
   allergens: string | null;
+  /** Null without a photo (the shop shows a placeholder); see common/product-photos.ts for its addresses. */
+  photoVersion: number | null;
   /** How many more can be ordered for the day; null when there is no limit. */
   remaining: number | null;
 }
@@ -174,7 +176,7 @@ const menuOfDay = prepared<{ canteenId: number; deliveryDay: string }>()((p) =>
   db
     .selectFrom("menu_items as m")
     .innerJoin("products as p", "p.id", "m.product_id")
-    .select(["p.id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "m.quantity_limit"])
+    .select(["p.id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "p.photo_version", "m.quantity_limit"])
     .where("m.canteen_id", "=", p.canteenId)
     .where("m.delivery_day", "=", p.deliveryDay)
     .where("p.active", "=", 1)
@@ -195,6 +197,7 @@ export function menuFor(tx: Tx, canteenId: number, deliveryDay: string): MenuPro
     category: row.category,
     priceOre: row.price_ore,
     allergens: row.allergens,
+    photoVersion: row.photo_version,
     remaining: row.quantity_limit === null ? null : Math.max(0, row.quantity_limit - (ordered.get(row.id) ?? 0)),
   }));
 }

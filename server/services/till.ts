@@ -11,6 +11,8 @@ export interface TillProduct {
   name: string;
   category: string;
   priceOre: number;
+  /** Null without a photo; a photo is only ever decoration at the till, never something a sale waits for. */
+  photoVersion: number | null;
 }
 
 /** The active products of the terminal's own canteen, grouped by category in the order they were created. */
@@ -18,7 +20,7 @@ export function tillCatalogue(tx: Tx, terminal: TerminalIdentity): TillProduct[]
   return tx.all(
     db
       .selectFrom("products")
-      .select(["id", "name", "category", "price_ore as priceOre"])
+      .select(["id", "name", "category", "price_ore as priceOre", "photo_version as photoVersion"])
       .where("canteen_id", "=", terminal.canteenId)
       .where("active", "=", 1)
       .orderBy("category")

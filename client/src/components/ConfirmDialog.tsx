@@ -1,7 +1,10 @@
 // The one in-app confirmation dialog (portal, kitchen, back office): modal, role alertdialog, focus trapped, Escape cancels.
 import { createUniqueId, onCleanup, onMount, Show, type JSX } from "solid-js";
 import { render } from "solid-js/web";
-import { t } from "../i18n.ts";
+import { language } from "../language.ts";
+
+// Its one word of its own, so the back office can use the dialog without the portal's dictionary.
+const BACK = { da: "Tilbage", en: "Back" } as const;
 
 export interface ConfirmDialogProps {
   /** The dialog's accessible name and heading, e.g. "Annuller ordre". */
@@ -112,7 +115,7 @@ export function ConfirmDialog(props: ConfirmDialogProps): JSX.Element {
       </Show>
       <div class="actions">
         <button type="button" class="secondary" ref={cancelButton} onClick={cancel} disabled={props.busy}>
-          {props.cancelLabel ?? t().back}
+          {props.cancelLabel ?? BACK[language()]}
         </button>
         <button type="button" class={props.danger ? "danger" : undefined} disabled={props.busy} aria-busy={props.busy ? "true" : undefined} onClick={() => props.onConfirm()}>
           {props.confirmLabel}

@@ -1,7 +1,7 @@
 // Back office (Danish first): the shell around its sections — staff sign-in, the header, the section tabs — each section in ./admin/.
 import { createEffect, createResource, For, Match, Switch, type JSX } from "solid-js";
 import { errorCode, trpc } from "../trpc.ts";
-import { language, setLanguage } from "../i18n.ts";
+import { language, setLanguage } from "../language.ts";
 import { a } from "../admin-i18n.ts";
 import { forgetCanteens, section, setCorrectionTarget, setSection, type Me } from "./admin/shared.tsx";
 import { SignIn } from "./admin/SignIn.tsx";

@@ -1,6 +1,6 @@
 // The browser till (/kasse): pairing with a terminal key, selling with a card reader, refunds, webshop pickup, and sales queued offline.
 import { batch, createEffect, createMemo, createResource, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, untrack, type JSX } from "solid-js";
-import { language, setLanguage } from "../i18n.ts";
+import { language, setLanguage } from "../language.ts";
 import { formatDateTime, formatOre, parseKroner } from "../format.ts";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { tt } from "../till/i18n.ts";
@@ -8,6 +8,7 @@ import { failureKind, newSaleId, storedKey, storeKey, tillClient } from "../till
 import { clearTillCache, createTill, type SaleAnswer, type SaleItem, type Till, type TillHolder, type TillProduct } from "../till/state.ts";
 import { listenForTillKeys } from "../till/keys.ts";
 import { allQueued, type QueuedSale } from "../till/queue.ts";
+import { ProductPhoto } from "../product-photo.tsx";
 import "../till/kasse.css";
 
 type View = "sell" | "sales" | "pickup";
@@ -672,6 +673,7 @@ function TillScreen(props: { till: Till; onUnpair: () => void }) {
                       <For each={shown()}>
                         {(product) => (
                           <button type="button" class="till-product" onClick={() => add(product)}>
+                            <ProductPhoto productId={product.id} photoVersion={product.photoVersion} sizes="(min-width: 1024px) 160px, 128px" class="till-product-photo" />
                             <span class="till-product-name">{product.name}</span>
                             <span class="till-product-price">{formatOre(product.priceOre)}</span>
                             <Show when={shortcuts().get(product.id)}>{(letter) => <kbd aria-hidden="true">{letter().toUpperCase()}</kbd>}</Show>

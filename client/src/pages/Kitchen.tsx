@@ -2,9 +2,9 @@
 // a new-order cue that stays until acknowledged (with sound once the screen has been touched), cancelled orders marked.
 import { createEffect, createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
-import { t } from "../i18n.ts";
+import { kt as t } from "../kitchen-i18n.ts";
 import { errorCode, trpc } from "../trpc.ts";
-import { formatDay } from "./Webshop.tsx";
+import { formatDay } from "../format.ts";
 import { KITCHEN_CANCELLED_SHOWN_MS } from "../../../common/orders.ts";
 
 type Queue = Awaited<ReturnType<typeof trpc.kitchen.queue.query>>;

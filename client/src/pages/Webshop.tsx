@@ -5,9 +5,10 @@ import { createStore, reconcile } from "solid-js/store";
 import { sentence, t, weekdayName } from "../i18n.ts";
 import { session } from "../session.ts";
 import { trpc } from "../trpc.ts";
-import { copenhagenClock, copenhagenDay, formatDateTime, formatOre } from "../format.ts";
+import { copenhagenClock, copenhagenDay, formatDateTime, formatDay, formatOre } from "../format.ts";
 import { AccountSelect, accountHolderName, useChosenAccount } from "../accounts.tsx";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
+import { ProductPhoto } from "../product-photo.tsx";
 
 interface BasketLine {
   productId: number;
@@ -59,11 +60,6 @@ export function formatClock(time: string): string {
 function basketChanged(): void {
   setBasket("idempotencyKey", crypto.randomUUID());
   saveBasket();
-}
-
-export function formatDay(day: string): string {
-  const [year, month, date] = day.split("-");
-  return `${date}-${month}-${year}`;
 }
 
 /** The basket icon of the guide, drawn inline so it shows without an emoji font. */
@@ -150,7 +146,8 @@ export function WebshopPage() {
               <For each={products.filter((product) => product.category === category)}>
                 {(product) => (
                   <li class="product">
-                    <div>
+                    <ProductPhoto productId={product.productId} photoVersion={product.photoVersion} sizes="104px" />
+                    <div class="product-text">
                       <strong>{product.name}</strong>
                       <Show when={product.description}><p>{product.description}</p></Show>
                       <Show when={product.allergens}><small>{t().allergens}: {product.allergens}</small></Show>

@@ -1,6 +1,6 @@
 // The till's (Kasse) words in Danish and English; the language choice is the portal's own (remembered in localStorage).
-import { language } from "../i18n.ts";
-import { formatOre } from "../format.ts";
+import { language } from "../language.ts";
+import { formatOre, sentence, sentences } from "../format.ts";
 
 const da = {
   title: "Kasse",
@@ -41,7 +41,7 @@ const da = {
   pendingExplain: "Ingen forbindelse: salget er gemt på kassen og sendes, når forbindelsen er tilbage.",
   storageUnavailable: "Serveren kan ikke gemme salg lige nu – prøv igen om lidt",
   storagePending: "Serveren kan ikke gemme salg lige nu – prøv igen om lidt. Salget er gemt på kassen og sendes igen af sig selv.",
-  overOfflineLimit: (limitOre: number) => `Ingen forbindelse, og beløbet er over offline-grænsen på ${formatOre(limitOre)}. Prøv igen, når kassen er online.`,
+  overOfflineLimit: (limitOre: number) => sentences(`Ingen forbindelse, og beløbet er over offline-grænsen på ${formatOre(limitOre)}`, "Prøv igen, når kassen er online"),
   offlineDisabled: "Ingen forbindelse, og denne kasse må ikke sælge offline. Prøv igen, når kassen er online.",
   failed: "Salget blev ikke gennemført. Prøv igen.",
   balanceAfter: (ore: number) => `Saldo efter køb: ${formatOre(ore)}`,
@@ -72,9 +72,9 @@ const da = {
   refundAmount: "Beløb at refundere (kr.)",
   refundAll: "Hele resten",
   refundConfirm: (amount: string) => `Refundér ${amount}`,
-  refundDone: (amount: string, balance: string) => `Refunderet ${amount}. Saldo: ${balance}.`,
+  refundDone: (amount: string, balance: string) => sentences(`Refunderet ${amount}`, `Saldo: ${balance}`),
   refundDeclined: (reason: string) => `Refusion afvist: ${reason}`,
-  refundInvalid: (max: string) => `Skriv et beløb i kroner, højst ${max}.`,
+  refundInvalid: (max: string) => sentence(`Skriv et beløb i kroner, højst ${max}`),
   cancel: "Annullér",
   orderNumber: "Ordrenummer eller kortnummer",
   pickupHint: "Skriv ordrenummeret (fx O-000012) eller kortnummeret og tryk Enter, eller læs kundens kort.",
@@ -136,7 +136,7 @@ const en: Dictionary = {
   pendingExplain: "No connection: the sale is stored on the till and sent when the connection returns.",
   storageUnavailable: "The server cannot store sales right now – try again shortly",
   storagePending: "The server cannot store sales right now – try again shortly. The sale is stored on the till and sent again by itself.",
-  overOfflineLimit: (limitOre: number) => `No connection, and the amount is above the offline limit of ${formatOre(limitOre)}. Try again when the till is online.`,
+  overOfflineLimit: (limitOre: number) => sentences(`No connection, and the amount is above the offline limit of ${formatOre(limitOre)}`, "Try again when the till is online"),
   offlineDisabled: "No connection, and this till may not sell offline. Try again when the till is online.",
   failed: "The sale did not go through. Try again.",
   balanceAfter: (ore: number) => `Balance after purchase: ${formatOre(ore)}`,
@@ -167,9 +167,9 @@ const en: Dictionary = {
   refundAmount: "Amount to refund (DKK)",
   refundAll: "All that is left",
   refundConfirm: (amount: string) => `Refund ${amount}`,
-  refundDone: (amount: string, balance: string) => `Refunded ${amount}. Balance: ${balance}.`,
+  refundDone: (amount: string, balance: string) => sentences(`Refunded ${amount}`, `Balance: ${balance}`),
   refundDeclined: (reason: string) => `Refund declined: ${reason}`,
-  refundInvalid: (max: string) => `Type an amount in kroner, at most ${max}.`,
+  refundInvalid: (max: string) => sentence(`Type an amount in kroner, at most ${max}`),
   cancel: "Cancel",
   orderNumber: "Order or card number",
   pickupHint: "Type the order number (e.g. O-000012) or the card number and press Enter, or read the customer's card.",
@@ -189,6 +189,9 @@ const en: Dictionary = {
   storedSales: (count: number) => `${count} sales are stored on this device and not sent. Pair the till to send them or see them for follow-up.`,
   language: "Language",
 };
+
+/** Both dictionaries, for the test that no text of the till ends an amount with a second full stop. */
+export const tillDictionaries = { da, en };
 
 export function tt(): Dictionary {
   return language() === "en" ? en : da;

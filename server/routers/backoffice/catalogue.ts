@@ -7,9 +7,22 @@ import { listProducts, menuWeek, saveProduct, setMenuItem, setProductActive } fr
 import { createCanteen, ownCanteen, setOrderCutoff } from "../../services/backoffice/canteens.ts";
 import { oncePerSubmission } from "../../services/backoffice/submissions.ts";
 import { daySchema, formKeySchema, notFound } from "./shared.ts";
+import { PRODUCT_PHOTO_UPLOAD_BYTES_MAX, PRODUCT_PHOTO_WIDTHS_PX } from "../../../common/product-photos.ts";
+import { reencodeImageSizes, type EncodedImage } from "../../images.ts";
+import { decodePhoto } from "../../services/portal.ts";
+import { removeProductPhoto, saveProductPhoto } from "../../services/backoffice/product-photos.ts";
 
 const idSchema = z.number().int().positive();
 const portionLimitSchema = z.number().int().min(0).max(10_000).nullable();
+
+const PHOTO_TOO_LARGE = "Billedet er for stort (højst 700 kB efter formindskelse) / The photo is too large (700 kB at most after shrinking)";
+const PHOTO_NOT_AN_IMAGE = "Filen kan ikke læses som et JPEG-, PNG- eller WebP-billede / The file cannot be read as a JPEG, PNG or WebP image";
+
+/** A refused photo as a field issue on `dataUrl`, the same shape as a refusal during input validation. */
+function photoRefused(reason: "too_large" | "not_an_image" | "bad_type"): TRPCError {
+  const message = reason === "too_large" ? PHOTO_TOO_LARGE : PHOTO_NOT_AN_IMAGE;
+  return new TRPCError({ code: "BAD_REQUEST", message, cause: new z.ZodRealError([{ code: "custom", path: ["dataUrl"], input: undefined, message }]) });
+}
 
 export const catalogueProcedures = {
   /** The products of every canteen of the school, or of one (`canteenId`). */
@@ -54,6 +67,31 @@ export const catalogueProcedures = {
       if (!saved.ok) throw notFound("Product");
       return saved.answer;
     }),
+
+  /**
+   * A product's photo, replaced: a data URL of a JPEG, PNG or WebP (checked by its first bytes and by decoding it),
+   * stored re-encoded as WebP at each of PRODUCT_PHOTO_WIDTHS_PX with no metadata. A refused file changes nothing.
+   */
+  uploadProductPhoto: staffProcedure
+    .input(z.strictObject({ productId: idSchema, dataUrl: z.string().max(Math.ceil((PRODUCT_PHOTO_UPLOAD_BYTES_MAX * 4) / 3) + 100, { error: PHOTO_TOO_LARGE }) }))
+    .mutation(async ({ ctx, input }) => {
+      const decoded = decodePhoto(input.dataUrl, PRODUCT_PHOTO_UPLOAD_BYTES_MAX);
+      if (!decoded.ok) throw photoRefused(decoded.reason);
+      // Decoded and re-encoded before the write (which never awaits), on libuv's threads.
+      const encoded = await reencodeImageSizes(decoded.bytes, PRODUCT_PHOTO_WIDTHS_PX, { format: "webp", quality: 78, maxInputBytes: PRODUCT_PHOTO_UPLOAD_BYTES_MAX });
+      const refused = encoded.find((result) => !result.ok);
+      if (refused && !refused.ok) throw photoRefused(refused.reason);
+      const images = encoded as EncodedImage[];
+      const version = await ctx.services.store.write((tx) => saveProductPhoto(tx, ctx.actor, input.productId, images));
+      if (version === null) throw notFound("Product");
+      return { productId: input.productId, photoVersion: version };
+    }),
+
+  /** Removes a product's photo; the shop and the tills show the placeholder again. */
+  removeProductPhoto: staffProcedure.input(z.strictObject({ productId: idSchema })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.services.store.write((tx) => removeProductPhoto(tx, ctx.actor, input.productId)))) throw notFound("Product");
+    return { ok: true as const };
+  }),
 
   /** Takes a product off sale (menus, webshop and tills no longer offer it) or back on; nothing else changes. */
   setProductActive: staffProcedure.input(z.strictObject({ productId: idSchema, active: z.boolean() })).mutation(async ({ ctx, input }) => {

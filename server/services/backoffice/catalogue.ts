@@ -20,6 +20,8 @@ export interface ProductInput {
 export interface CatalogueProduct extends ProductInput {
   productId: number;
   portionLimit: number | null;
+  /** Null without a photo; with one, its addresses are common/product-photos.ts productPhotoUrl(productId, photoVersion, width). */
+  photoVersion: number | null;
 }
 
 /** The products of the tenant's canteens, or of one of them. */
@@ -28,7 +30,7 @@ export function listProducts(tx: Tx, actor: Actor, canteenId?: number): Catalogu
     db
       .selectFrom("products as p")
       .innerJoin("canteens as c", "c.id", "p.canteen_id")
-      .select(["p.id", "p.canteen_id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "p.active", "p.daily_portion_limit"])
+      .select(["p.id", "p.canteen_id", "p.name", "p.description", "p.category", "p.price_ore", "p.allergens", "p.active", "p.daily_portion_limit", "p.photo_version"])
       .where("c.tenant_id", "=", actor.tenantId)
       .$if(canteenId !== undefined, (query) => query.where("p.canteen_id", "=", canteenId!))
       .orderBy("p.category")
@@ -44,6 +46,7 @@ export function listProducts(tx: Tx, actor: Actor, canteenId?: number): Catalogu
     allergens: row.allergens ?? undefined,
     active: row.active === 1,
     portionLimit: row.daily_portion_limit,
+    photoVersion: row.photo_version,
   }));
 }
 

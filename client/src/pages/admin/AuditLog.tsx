@@ -3,7 +3,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatDateTime } from "../../format.ts";
-import { language } from "../../i18n.ts";
+import { language } from "../../language.ts";
 import { a } from "../../admin-i18n.ts";
 import { AUDIT_ACTIONS } from "../../../../common/audit.ts";
 import { ListState, rowsOf } from "./shared.tsx";

@@ -2,7 +2,7 @@
 import { createResource, Match, Show, Switch } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatDateTime } from "../../format.ts";
-import { language } from "../../i18n.ts";
+import { language } from "../../language.ts";
 import { ListState } from "./shared.tsx";
 
 /** The retention policy the server reports (server/ops/retention.ts). */

@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Match, Show, Switch } from "solid-js
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
 import { trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
-import { localise } from "../../i18n.ts";
+import { localise } from "../../language.ts";
 import { a } from "../../admin-i18n.ts";
 import { type Me, Result, type Outcome, failureText, ListState, rowsOf, setSection, setCorrectionTarget, formKey } from "./shared.tsx";
 

@@ -3,9 +3,10 @@
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { trpc } from "../../trpc.ts";
 import { formatOre, parseKroner } from "../../format.ts";
-import { language } from "../../i18n.ts";
+import { language } from "../../language.ts";
 import { a } from "../../admin-i18n.ts";
 import { ConfirmDialog } from "../../components/ConfirmDialog.tsx";
+import { ProductPhotoCell } from "./ProductPhotoCell.tsx";
 import { type Me, Result, type Outcome, failureText, ListState, rowsOf, canteenOf, CanteenPicker, formKey } from "./shared.tsx";
 
 type Product = Awaited<ReturnType<typeof trpc.backoffice.products.query>>[number];
@@ -96,6 +97,8 @@ export function Catalogue(props: { me: Me }) {
   const [allProducts, { refetch }] = createResource(canteenId, (id) => trpc.backoffice.products.query({ canteenId: id }));
   const products = () => rowsOf(allProducts).filter((product) => product.canteenId === canteenId());
   const [result, setResult] = createSignal<Outcome>(null);
+  /** Each product's last photo answer, by product id (kept here: a refresh of the list redraws the rows). */
+  const [photoResults, setPhotoResults] = createSignal<Record<number, Outcome>>({});
 
   // Nyt produkt: busy while saving (a double click saves once), emptied after a save, kept with a message after a refusal.
   const [newFields, setNewFields] = createSignal(emptyFields());
@@ -263,6 +266,7 @@ export function Catalogue(props: { me: Me }) {
                 <th scope="col">{a().allergens}</th>
                 <th scope="col" class="number">{a().portionColumn}</th>
                 <th scope="col">{a().status}</th>
+                <th scope="col">{a().photoColumn}</th>
                 <th scope="col">{a().action}</th>
               </tr>
             </thead>
@@ -276,6 +280,14 @@ export function Catalogue(props: { me: Me }) {
                     <td>{product.allergens ?? ""}</td>
                     <td class="number">{product.portionLimit ?? "–"}</td>
                     <td>{product.active ? a().productActive : a().productInactive}</td>
+                    <td>
+                      <ProductPhotoCell
+                        product={product}
+                        onChanged={() => void refetch()}
+                        result={photoResults()[product.productId] ?? null}
+                        onResult={(outcome) => setPhotoResults({ ...photoResults(), [product.productId]: outcome })}
+                      />
+                    </td>
                     <td class="actions">
                       <button type="button" class="secondary" aria-label={a().editProduct(product.name)} onClick={() => openEdit(product)}>{a().edit}</button>
                       <Show

@@ -11,6 +11,7 @@ export function Devices(props: { me: Me }) {
   const [kind, setKind] = createSignal<"terminal" | "screen">("terminal");
   const [secret, setSecret] = createSignal<string | null>(null);
   const [result, setResult] = createSignal<Outcome>(null);
+  const [revokeResult, setRevokeResult] = createSignal<Outcome>(null);
   const [creating, setCreating] = createSignal(false);
   // Busy while it is created (a double click makes one device); the name is emptied after a success.
   const deviceKey = formKey(() => [kind(), name()]);
@@ -33,12 +34,14 @@ export function Devices(props: { me: Me }) {
   }
   async function revoke(deviceKind: "terminal" | "screen", id: number, name: string) {
     if (!(await confirmDialog({ title: a().revokeLabel(name), message: a().revokeConfirmFor(name), confirmLabel: a().revoke, danger: true }))) return;
-    await attempt(setResult, () => trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id }), a().deviceRevoked);
+    await attempt(setRevokeResult, () => trpc.backoffice.revokeDevice.mutate({ kind: deviceKind, id }), a().deviceRevoked);
     void refetch();
   }
   // Opret kantine (administrators): a school with several canteens gets each its own tills, screens, catalogue and menus.
   const [canteenName, setCanteenName] = createSignal("");
   const [creatingCanteen, setCreatingCanteen] = createSignal(false);
+  // Each form says how it went inside itself: the canteen form's error never lands under the device form.
+  const [canteenResult, setCanteenResult] = createSignal<Outcome>(null);
   const canteenKey = formKey(canteenName);
   async function createCanteen(event: SubmitEvent) {
     event.preventDefault();
@@ -49,9 +52,9 @@ export function Devices(props: { me: Me }) {
       canteenKey.next();
       addCanteen({ canteenId: created.canteenId, name: created.name, orderCutoffTime: "09:30" });
       setCanteenName("");
-      setResult({ ok: true, text: a().canteenCreated(created.name) });
+      setCanteenResult({ ok: true, text: a().canteenCreated(created.name) });
     } catch (error) {
-      setResult({ ok: false, text: failureText(error) });
+      setCanteenResult({ ok: false, text: failureText(error) });
     } finally {
       setCreatingCanteen(false);
     }
@@ -59,12 +62,15 @@ export function Devices(props: { me: Me }) {
   return (
     <section>
       <h2>{a().devicesTitle}</h2>
-      <form class="card-panel" onSubmit={createCanteen} novalidate aria-label={a().createCanteen}>
+      <form class="card-panel" onSubmit={createCanteen} novalidate aria-labelledby="create-canteen-title">
+        <h3 id="create-canteen-title">{a().createCanteen}</h3>
         <label for="canteen-name">{a().newCanteen}</label>
         <input id="canteen-name" value={canteenName()} onInput={(event) => setCanteenName(event.currentTarget.value)} />
         <button type="submit" disabled={creatingCanteen()} aria-busy={creatingCanteen() ? "true" : undefined}>{creatingCanteen() ? a().saving : a().createCanteen}</button>
+        <Result value={canteenResult()} />
       </form>
-      <form class="card-panel" onSubmit={create} aria-label={a().createDevice}>
+      <form class="card-panel" onSubmit={create} aria-labelledby="create-device-title">
+        <h3 id="create-device-title">{a().createDevice}</h3>
         <CanteenPicker me={props.me} id="device-canteen" />
         <label for="device-kind">{a().type}</label>
         <select id="device-kind" onChange={(event) => setKind(event.currentTarget.value as "terminal" | "screen")}>
@@ -73,12 +79,13 @@ export function Devices(props: { me: Me }) {
         </select>
         <label for="device-name">{a().name}</label>
         <input id="device-name" value={name()} onInput={(event) => setName(event.currentTarget.value)} />
-        <button type="submit" disabled={creating()} aria-busy={creating() ? "true" : undefined}>{creating() ? a().saving : a().create}</button>
+        <button type="submit" disabled={creating()} aria-busy={creating() ? "true" : undefined}>{creating() ? a().saving : a().createDevice}</button>
+        <Result value={result()} />
+        <Show when={secret()}>
+          <p role="status" class="notice">{a().secretOnce} <code data-testid="device-secret">{secret()}</code></p>
+        </Show>
       </form>
-      <Result value={result()} />
-      <Show when={secret()}>
-        <p role="status" class="notice">{a().secretOnce} <code data-testid="device-secret">{secret()}</code></p>
-      </Show>
+      <Result value={revokeResult()} />
       <ListState of={devices} empty={rowsOf(devices).length === 0} emptyText={a().noDevices} />
       <ul>
         <For each={rowsOf(devices)}>

@@ -6,7 +6,7 @@ import { createMemo, createResource, createSignal, For, type JSX, Match, Show, S
 import { errorCode, fieldIssues, trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
-import { language, localise } from "../../i18n.ts";
+import { language, localise } from "../../language.ts";
 import { daysBetween, PERIOD_DAYS_MAX, periodOf, periodProblem, recentMonths, schoolYearName, schoolYearOf, type PeriodChoice, type PeriodProblem } from "../../../../common/report-periods.ts";
 
 type DayReport = Awaited<ReturnType<typeof trpc.backoffice.report.query>>;

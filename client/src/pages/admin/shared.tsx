@@ -1,7 +1,7 @@
 // What every back-office section shares: the signed-in staff member's type, outcome lines, list states and the open section.
 import { createSignal, For, Match, Show, Switch, type Resource } from "solid-js";
 import { errorCode, fieldIssues, trpc } from "../../trpc.ts";
-import { localise } from "../../i18n.ts";
+import { localise } from "../../language.ts";
 import { a } from "../../admin-i18n.ts";
 
 export type Me = Awaited<ReturnType<typeof trpc.backoffice.me.query>>;

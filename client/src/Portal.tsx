@@ -1,23 +1,21 @@
-// The portal shell: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
+// The portal: routes, the header (name, language, Log ud), the quick guide's left menu, and sign-in guards.
 import { Route, Router, A, useLocation, useNavigate, type RouteSectionProps } from "@solidjs/router";
-import { createEffect, For, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
+import { createEffect, createSignal, For, lazy, Match, onCleanup, Show, Switch, type Component, type JSX } from "solid-js";
 import { language, sentence, setLanguage, t } from "./i18n.ts";
 import { session } from "./session.ts";
 import { formatOre } from "./format.ts";
 import { LoginPage } from "./pages/Login.tsx";
-import { ForgotPasswordPage, ResetPasswordPage } from "./pages/PasswordReset.tsx";
 import { AccountsPage } from "./pages/Accounts.tsx";
-import { UserInfoPage } from "./pages/UserInfo.tsx";
-import { StatementPage } from "./pages/Statement.tsx";
-import { SupportPage } from "./pages/Support.tsx";
 import { NotFoundPage } from "./pages/NotFound.tsx";
-import { AutoTopUpPage, DepositPage, DepositResultPage, PayerSettingsPage } from "./pages/Deposit.tsx";
-import { PayoutPage } from "./pages/Payout.tsx";
-import { TransferPage } from "./pages/Transfer.tsx";
-import { CheckoutPage, OrdersPage, WebshopPage } from "./pages/Webshop.tsx";
-import { KitchenPage } from "./pages/Kitchen.tsx";
-import { AdminPage } from "./pages/Admin.tsx";
-import { KassePage } from "./pages/Kasse.tsx";
+
+// Log på and Konti come with the portal, so a phone shows the balance without a further round trip; every other page
+// is its own chunk, fetched the first time it is opened (the router keeps the current page until it has arrived).
+function page<T, K extends keyof T>(load: () => Promise<T>, name: K & (T[K] extends Component ? K : never)): Component {
+  return lazy(async () => ({ default: (await load())[name] as Component }));
+}
+const loadPasswordReset = () => import("./pages/PasswordReset.tsx");
+const loadDeposit = () => import("./pages/Deposit.tsx");
+const loadWebshop = () => import("./pages/Webshop.tsx");
 
 const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 
@@ -25,21 +23,21 @@ const PUBLIC_PATHS = ["/log-ind", "/glemt-adgangskode", "/nulstil-adgangskode"];
 const ROUTES: Array<{ path: string; component: Component }> = [
   { path: "/", component: () => { const navigate = useNavigate(); navigate("/konti", { replace: true }); return null; } },
   { path: "/log-ind", component: LoginPage },
-  { path: "/glemt-adgangskode", component: ForgotPasswordPage },
-  { path: "/nulstil-adgangskode", component: ResetPasswordPage },
+  { path: "/glemt-adgangskode", component: page(loadPasswordReset, "ForgotPasswordPage") },
+  { path: "/nulstil-adgangskode", component: page(loadPasswordReset, "ResetPasswordPage") },
   { path: "/konti", component: AccountsPage },
-  { path: "/brugerinfo", component: UserInfoPage },
-  { path: "/kontoudtog", component: StatementPage },
-  { path: "/support", component: SupportPage },
-  { path: "/indbetal", component: DepositPage },
-  { path: "/indbetal/resultat", component: DepositResultPage },
-  { path: "/indbetal/auto-optank", component: AutoTopUpPage },
-  { path: "/indbetal/graenser", component: PayerSettingsPage },
-  { path: "/overfoer", component: TransferPage },
-  { path: "/udbetal", component: PayoutPage },
-  { path: "/webshop", component: WebshopPage },
-  { path: "/webshop/tjek-ud", component: CheckoutPage },
-  { path: "/webshop/ordrer", component: OrdersPage },
+  { path: "/brugerinfo", component: page(() => import("./pages/UserInfo.tsx"), "UserInfoPage") },
+  { path: "/kontoudtog", component: page(() => import("./pages/Statement.tsx"), "StatementPage") },
+  { path: "/support", component: page(() => import("./pages/Support.tsx"), "SupportPage") },
+  { path: "/indbetal", component: page(loadDeposit, "DepositPage") },
+  { path: "/indbetal/resultat", component: page(loadDeposit, "DepositResultPage") },
+  { path: "/indbetal/auto-optank", component: page(loadDeposit, "AutoTopUpPage") },
+  { path: "/indbetal/graenser", component: page(loadDeposit, "PayerSettingsPage") },
+  { path: "/overfoer", component: page(() => import("./pages/Transfer.tsx"), "TransferPage") },
+  { path: "/udbetal", component: page(() => import("./pages/Payout.tsx"), "PayoutPage") },
+  { path: "/webshop", component: page(loadWebshop, "WebshopPage") },
+  { path: "/webshop/tjek-ud", component: page(loadWebshop, "CheckoutPage") },
+  { path: "/webshop/ordrer", component: page(loadWebshop, "OrdersPage") },
 ];
 const KNOWN_PATHS = new Set(ROUTES.map((route) => route.path));
 const isKnownPath = (pathname: string) => KNOWN_PATHS.has(pathname.length > 1 ? pathname.replace(/\/+$/, "") : pathname);
@@ -78,6 +76,33 @@ function LiveNotices() {
   );
 }
 
+/**
+ * Whether the browser has a network at all (navigator.onLine and its online/offline events). The portal never pays or
+ * sells offline; it says so at once instead of letting a parent press Næste into a request that cannot leave the phone.
+ */
+function createOnline(): () => boolean {
+  const [online, setOnline] = createSignal(typeof navigator === "undefined" ? true : navigator.onLine);
+  const update = () => setOnline(navigator.onLine);
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  onCleanup(() => {
+    window.removeEventListener("online", update);
+    window.removeEventListener("offline", update);
+  });
+  return online;
+}
+
+function OfflineBanner() {
+  const online = createOnline();
+  return (
+    <Show when={!online()}>
+      <div role="status" aria-live="polite" class="offline-banner" data-testid="offline-banner">
+        <strong>{t().offlineTitle}</strong> {t().offlineExplain}
+      </div>
+    </Show>
+  );
+}
+
 function LanguageSwitch() {
   return (
     <label class="language">
@@ -98,6 +123,56 @@ const menu = [
   { path: "/webshop", label: () => t().webshop },
   { path: "/support", label: () => t().support },
 ];
+
+/**
+ * The quick guide's menu. On a wide screen it is the left column; on a phone it folds behind a Menu button that names
+ * the current page, and opens as a list under the header (aria-expanded on the button, Escape closes it and returns
+ * to the button, choosing a page closes it).
+ */
+function PortalMenu(): JSX.Element {
+  const location = useLocation();
+  const [open, setOpen] = createSignal(false);
+  let toggle: HTMLButtonElement | undefined;
+  const current = () => menu.find((item) => location.pathname === item.path || location.pathname.startsWith(`${item.path}/`));
+  createEffect(() => {
+    location.pathname;
+    setOpen(false);
+  });
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || !open()) return;
+    setOpen(false);
+    toggle?.focus();
+  };
+  return (
+    <nav class={open() ? "side-menu open" : "side-menu"} aria-label={t().menu} onKeyDown={onKeyDown}>
+      <button
+        ref={toggle}
+        type="button"
+        class="menu-toggle secondary"
+        aria-expanded={open() ? "true" : "false"}
+        aria-controls="portal-menu-list"
+        onClick={() => setOpen(!open())}
+      >
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+          <path fill="currentColor" d={open() ? "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z" : "M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z"} />
+        </svg>
+        <span>{t().menu}</span>
+        <Show when={current()}>{(item) => <span class="menu-current" aria-hidden="true">{item().label()}</span>}</Show>
+      </button>
+      <ul id="portal-menu-list">
+        <For each={menu}>
+          {(item) => (
+            <li>
+              <A href={item.path} activeClass="active" onClick={() => setOpen(false)}>
+                {item.label()}
+              </A>
+            </li>
+          )}
+        </For>
+      </ul>
+    </nav>
+  );
+}
 
 function Layout(props: RouteSectionProps): JSX.Element {
   const location = useLocation();
@@ -142,6 +217,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
           </Show>
         </div>
       </header>
+      <OfflineBanner />
       <Switch>
         <Match when={session.me.state === "errored"}>
           <main class="content">
@@ -157,19 +233,7 @@ function Layout(props: RouteSectionProps): JSX.Element {
         </Match>
         <Match when={session.me()}>
           <div class="shell">
-            <nav class="side-menu" aria-label={t().menu}>
-              <ul>
-                <For each={menu}>
-                  {(item) => (
-                    <li>
-                      <A href={item.path} activeClass="active">
-                        {item.label()}
-                      </A>
-                    </li>
-                  )}
-                </For>
-              </ul>
-            </nav>
+            <PortalMenu />
             <main class="content">
               <LiveNotices />
               {props.children}
@@ -181,11 +245,8 @@ function Layout(props: RouteSectionProps): JSX.Element {
   );
 }
 
-export function App() {
-  // The kitchen screen is its own full-screen app: no portal shell, no cardholder sign-in.
-  if (window.location.pathname.startsWith("/kitchen")) return <KitchenPage />;
-  if (window.location.pathname.startsWith("/admin")) return <AdminPage />;
-  if (window.location.pathname.startsWith("/kasse")) return <KassePage />;
+/** The cardholder portal; main.tsx loads it for every address that is not the kitchen screen, back office or till. */
+export function PortalApp() {
   return (
     <Router root={Layout}>
       {ROUTES.map((route) => <Route path={route.path} component={route.component} />)}
