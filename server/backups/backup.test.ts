@@ -263,6 +263,23 @@ describe("scheduled backups (BACKUP_DIR)", () => {
     expect(age).toBeLessThan(60);
   }, 60_000);
 
+  test("with a second school on the site, an administrator sees that the backup is made but not its size", async () => {
+    const admin = new PortalClient(server.url);
+    await admin.mutate("backoffice.login", { email: "admin@kantinekort.local", password: "Admin2026!" });
+    await server.backups!.runNow();
+    const alone = (await admin.query("ops.backupStatus")).data;
+    expect(alone.last).toMatchObject({ ok: true });
+    expect(alone.last.bytes).toBeGreaterThan(0);
+    await server.services.store.write((tx) => tx.sqlite.query("INSERT INTO tenants (name, created_at) VALUES ('Anden skole', 0)").run());
+    try {
+      const shared = (await admin.query("ops.backupStatus")).data;
+      expect(shared.last).toMatchObject({ ok: true, file: alone.last.file, finishedAt: alone.last.finishedAt, bytes: null });
+      expect(shared.lastSuccessAt).toBe(alone.lastSuccessAt);
+    } finally {
+      await server.services.store.write((tx) => tx.sqlite.query("DELETE FROM tenants WHERE name = 'Anden skole'").run());
+    }
+  }, 30_000);
+
   test("a failed backup is recorded with its reason and counts as no backup", async () => {
     const blocked = join(directory, "not-a-directory");
     writeFileSync(blocked, "a file where the backup directory should be");
