@@ -20,6 +20,9 @@ function ledgerVerdict(latest: VerifierReport | null): { ok: boolean; verifiedAt
   return latest ? { ok: latest.ok, verifiedAtMs: latest.verifiedAtMs } : null;
 }
 
+/** How long one period report may spend adding up days not kept yet before it answers with its progress (2 s). */
+const PERIOD_REPORT_BUDGET_MS = 2_000;
+
 export const reportProcedures = {
   /** One day's report, read on the heavy-read worker so that no till waits for it (issue 27). */
   report: staffProcedure.input(z.strictObject({ day: daySchema })).query(async ({ ctx, input }) => {
@@ -44,10 +47,13 @@ export const reportProcedures = {
         }),
     )
     .query(async ({ ctx, input }) => {
-      const { report, toKeep } = await ctx.services.reads.run("periodReport", { tenantId: ctx.actor.tenantId, from: input.from, to: input.to, nowMs: Date.now() });
-      if (toKeep.length > 0) await ctx.services.store.write((tx) => keepDayTotals(tx, ctx.actor.tenantId, toKeep));
+      const answer = await ctx.services.reads.run("periodReportWithin", { tenantId: ctx.actor.tenantId, from: input.from, to: input.to, nowMs: Date.now(), budgetMs: PERIOD_REPORT_BUDGET_MS });
+      if (answer.toKeep.length > 0) await ctx.services.store.write((tx) => keepDayTotals(tx, ctx.actor.tenantId, answer.toKeep));
+      // Not every day is added up yet (a fresh or just-migrated database): how far it is; the page asks again.
+      if (answer.preparing) return { status: "preparing" as const, ...answer.preparing };
+      const report = answer.report;
       const csv = toCsv(["Produkt", "Antal", "Beløb"], report.salesByProduct.map((row) => [row.product, row.quantity, kroner(row.amountOre)]));
-      return { ...report, verification: ledgerVerdict(ctx.services.ledgerWatch.latest()), csv };
+      return { status: "ready" as const, ...report, verification: ledgerVerdict(ctx.services.ledgerWatch.latest()), csv };
     }),
 
   /** A correcting transfer with a mandatory reason; administrators only. */

@@ -7,7 +7,7 @@ import { buildYearDatabase, yearShape, type YearDatabase } from "../../../bench/
 import { checkLedger } from "../../ledger/ledger.ts";
 import { copenhagenDate, copenhagenMidnight } from "../../ledger/calendar.ts";
 import { postCorrection } from "./corrections.ts";
-import { addUp, dayTotalsOf, keepDayTotals, periodDays, periodReport } from "./period-report.ts";
+import { addUp, dayTotalsOf, keepDayTotals, periodDays, periodReport, periodReportWithin } from "./period-report.ts";
 import { dailyReport } from "./reports.ts";
 
 let store: Store;
@@ -82,6 +82,35 @@ describe("period reports", () => {
     expect(warm.report.liabilityOre).toBe(store.read((tx) => checkLedger(tx)).cardholderLiabilityOre);
     // Keeping the same days again changes nothing.
     expect(await store.write((tx) => keepDayTotals(tx, year.tenantId, cold.toKeep))).toBe(0);
+  });
+
+  test("within a time budget, a period not yet added up answers with its progress; asking again gets further until the exact report comes", async () => {
+    const nowMs = Date.now();
+    const [from, to] = ["2025-11-01", "2025-11-30"];
+    const full = store.read((tx) => periodReport(tx, year.tenantId, from, to, nowMs)).report;
+    await store.write((tx) => tx.run(db.deleteFrom("report_days").where("tenant_id", "=", year.tenantId).where("day", ">=", from).where("day", "<=", to)));
+    const seen: number[] = [];
+    let answer = store.read((tx) => periodReportWithin(tx, year.tenantId, from, to, nowMs, 0));
+    for (let round = 0; answer.preparing && round < 40; round += 1) {
+      // A budget of 0 still computes a day per answer: each answer is further than the one before.
+      expect(answer.toKeep.length).toBeGreaterThan(0);
+      expect(answer.preparing.days).toBe(30);
+      seen.push(answer.preparing.readyDays);
+      await store.write((tx) => keepDayTotals(tx, year.tenantId, answer.toKeep));
+      answer = store.read((tx) => periodReportWithin(tx, year.tenantId, from, to, nowMs, 0));
+    }
+    expect(answer.preparing).toBeNull();
+    expect(seen.length).toBeGreaterThan(5);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(new Set(seen).size).toBe(seen.length);
+    // The report that finally comes is the one computed in full, to the øre.
+    expect({ ...answer.report!, keptDays: 0 }).toEqual({ ...full, keptDays: 0 });
+    // With a generous budget the same period comes at once.
+    await store.write((tx) => tx.run(db.deleteFrom("report_days").where("tenant_id", "=", year.tenantId).where("day", ">=", from).where("day", "<=", to)));
+    const atOnce = store.read((tx) => periodReportWithin(tx, year.tenantId, from, to, nowMs, 60_000));
+    expect(atOnce.preparing).toBeNull();
+    expect(atOnce.toKeep).toHaveLength(30);
+    await store.write((tx) => keepDayTotals(tx, year.tenantId, atOnce.toKeep));
   });
 
   test("a correction posted today is in today's report and the period that includes today; closed days stay as kept", async () => {

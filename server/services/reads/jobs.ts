@@ -4,7 +4,7 @@ import { checkLedger } from "../../ledger/ledger.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
 import { proposeSeal } from "../../ledger/chain.ts";
 import { dailyReport } from "../backoffice/reports.ts";
-import { missingClosedDays, periodReport, dayTotalsOf } from "../backoffice/period-report.ts";
+import { missingClosedDays, periodReport, periodReportWithin, dayTotalsOf } from "../backoffice/period-report.ts";
 import { countCardholders, searchCardholders } from "../backoffice/cards.ts";
 
 /** One verifier per worker: its running totals live as long as the worker (a new worker starts with a full check). */
@@ -17,6 +17,7 @@ const verifier = new LedgerVerifier();
 export const heavyReadJobs = {
   dailyReport: (tx: Tx, args: { tenantId: number; day: string }) => dailyReport(tx, args.tenantId, args.day),
   periodReport: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number }) => periodReport(tx, args.tenantId, args.from, args.to, args.nowMs),
+  periodReportWithin: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number; budgetMs: number }) => periodReportWithin(tx, args.tenantId, args.from, args.to, args.nowMs, args.budgetMs),
   /** Up to `limit` closed days without kept totals, newest first (the day keeper computes them one job each). */
   missingClosedDays: (tx: Tx, args: { tenantId: number; from: string; to: string; nowMs: number; limit: number }) => missingClosedDays(tx, args.tenantId, args.from, args.to, args.nowMs, args.limit),
   /** One day's totals: a job of its own, so that no snapshot is held longer than one day's reading. */

@@ -2,7 +2,7 @@
 // per kind of money movement (each the sum of the period's ledger transfers, so it reconciles with the ledger), sales by
 // canteen and product with a chart, outstanding balances, and a CSV of sales. A day and a period show the same figures
 // through the same components; a period is the exact day totals added up on the server (decision 005).
-import { createMemo, createResource, createSignal, For, type JSX, Match, Show, Switch } from "solid-js";
+import { createEffect, createMemo, createResource, createSignal, For, type JSX, Match, onCleanup, Show, Switch } from "solid-js";
 import { errorCode, fieldIssues, trpc } from "../../trpc.ts";
 import { formatOre } from "../../format.ts";
 import { a } from "../../admin-i18n.ts";
@@ -10,7 +10,10 @@ import { language, localise } from "../../language.ts";
 import { daysBetween, PERIOD_DAYS_MAX, periodOf, periodProblem, recentMonths, schoolYearName, schoolYearOf, type PeriodChoice, type PeriodProblem } from "../../../../common/report-periods.ts";
 
 type DayReport = Awaited<ReturnType<typeof trpc.backoffice.report.query>>;
-type PeriodReport = Awaited<ReturnType<typeof trpc.backoffice.periodReport.query>>;
+type PeriodReply = Awaited<ReturnType<typeof trpc.backoffice.periodReport.query>>;
+type PeriodReport = Extract<PeriodReply, { status: "ready" }>;
+/** A period whose days are still being added up for the first time: how far it is. */
+type PeriodProgress = Extract<PeriodReply, { status: "preparing" }>;
 /** What a day's and a period's report have in common: everything the figures below show. */
 type Figures = Pick<DayReport, "lines" | "salesByCanteen" | "salesByProduct" | "payoutsPendingOre" | "liabilityOre" | "verification" | "csv">;
 
@@ -99,7 +102,13 @@ function ReportFigures(props: { figures: Figures; linesLabel: string; noSalesTex
 }
 
 type Request = { kind: "day"; day: string } | { kind: "period"; from: string; to: string };
-type Answer = { kind: "day"; day: string; report: DayReport } | { kind: "period"; from: string; to: string; report: PeriodReport };
+type Answer =
+  | { kind: "day"; day: string; report: DayReport }
+  | { kind: "period"; from: string; to: string; report: PeriodReport }
+  | { kind: "preparing"; from: string; to: string; progress: PeriodProgress };
+
+/** How soon a period that is still being added up is asked for again. */
+const PREPARING_RETRY_MS = 700;
 
 export function Reports() {
   const today = copenhagenToday();
@@ -145,11 +154,28 @@ export function Reports() {
     if (problem() !== null) return false;
     return { kind: "period", ...period()! };
   }, false, { equals: (before, after) => JSON.stringify(before) === JSON.stringify(after) });
-  const [report, { refetch }] = createResource(request, async (chosen): Promise<Answer> =>
-    chosen.kind === "day"
-      ? { kind: "day", day: chosen.day, report: await trpc.backoffice.report.query({ day: chosen.day }) }
-      : { kind: "period", from: chosen.from, to: chosen.to, report: await trpc.backoffice.periodReport.query({ from: chosen.from, to: chosen.to }) },
-  );
+  const [report, { refetch }] = createResource(request, async (chosen): Promise<Answer> => {
+    if (chosen.kind === "day") return { kind: "day", day: chosen.day, report: await trpc.backoffice.report.query({ day: chosen.day }) };
+    const reply = await trpc.backoffice.periodReport.query({ from: chosen.from, to: chosen.to });
+    return reply.status === "preparing" ? { kind: "preparing", from: chosen.from, to: chosen.to, progress: reply } : { kind: "period", from: chosen.from, to: chosen.to, report: reply };
+  });
+  // A period still being added up: its progress stays on screen while the page asks again, until the report comes.
+  const [progress, setProgress] = createSignal<PeriodProgress | null>(null);
+  createEffect(() => {
+    request();
+    setProgress(null);
+  });
+  createEffect(() => {
+    if (report.loading || report.error) return;
+    const answer = report();
+    if (answer?.kind !== "preparing") {
+      setProgress(null);
+      return;
+    }
+    setProgress(answer.progress);
+    const timer = setTimeout(() => void refetch(), PREPARING_RETRY_MS);
+    onCleanup(() => clearTimeout(timer));
+  });
   // Only the figures of what is chosen now: never an earlier choice's while the new one is on its way.
   const shown = () => (report.loading || report.error || request() === false ? undefined : report());
   const dayAnswer = () => {
@@ -216,6 +242,14 @@ export function Reports() {
       <Switch>
         <Match when={problem()}>{(text) => <p role="alert" class="error" data-testid="report-period-problem">{text()}</p>}</Match>
         <Match when={report.error}><p role="alert" class="error" data-testid="report-failed">{reportFailure(report.error)}</p></Match>
+        <Match when={progress()}>
+          {(shownProgress) => (
+            <div role="status" aria-live="polite" data-testid="report-preparing">
+              <p class="hint">{a().periodPreparing(shownProgress().readyDays, shownProgress().days)}</p>
+              <progress max={shownProgress().days} value={shownProgress().readyDays} aria-label={a().periodLoading} />
+            </div>
+          )}
+        </Match>
         <Match when={report.loading}>
           <p role="status" class="hint" aria-live="polite">{kind() === "day" ? a().loading : a().periodLoading}</p>
         </Match>
