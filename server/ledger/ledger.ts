@@ -342,24 +342,26 @@ export function checkLedger(tx: Tx): LedgerCheckResult {
   const accounts = tx.all(db.selectFrom("ledger_accounts").select(checkedAccountColumns));
   const sums = new Map<number, TransferSums>();
   const { count: transferCount } = sumTransfers(tx, sums);
-  let balanceSum = 0;
+  // Summed exactly: each balance is a safe integer, but a sum of several large ones need not be (a float sum of
+  // balances near Number.MAX_SAFE_INTEGER came out as -1 øre where the ledger held exactly 0).
+  let balanceSum = 0n;
   let liability = 0;
   const none: TransferSums = { debitsOre: 0, creditsOre: 0 };
   for (const account of accounts) {
-    balanceSum += account.balance_ore;
+    balanceSum += BigInt(account.balance_ore);
     if (account.kind === "cardholder") liability += account.balance_ore;
     violations.push(...accountViolations(account, sums.get(account.id) ?? none));
     sums.delete(account.id);
   }
   // Transfers are tied to accounts by foreign keys; one that names no account is a broken book all the same.
   for (const accountId of sums.keys()) violations.push(`transfers name account ${accountId}, which does not exist`);
-  if (balanceSum !== 0) violations.unshift(`sum of all balances is ${balanceSum} øre, not 0`);
+  if (balanceSum !== 0n) violations.unshift(`sum of all balances is ${balanceSum} øre, not 0`);
   return {
     ok: violations.length === 0,
     violations,
     accounts: accounts.length,
     transfers: transferCount,
-    balanceSumOre: balanceSum,
+    balanceSumOre: Number(balanceSum),
     cardholderLiabilityOre: liability,
   };
 }
