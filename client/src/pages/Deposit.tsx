@@ -4,11 +4,11 @@ import { createEffect, createResource, createSignal, For, onCleanup, onMount, Sh
 import { localise, sentence, t } from "../i18n.ts";
 import { session, type Account } from "../session.ts";
 import { errorCode, fieldIssues, trpc } from "../trpc.ts";
-import { formatOre, kronerFieldToOre, oreToKronerField } from "../format.ts";
+import { formatOre, kronerFieldText, kronerFieldToOre, parseKroner } from "../format.ts";
 import { AccountSelect, accountLabel, useChosenAccount, withCardNumber } from "../accounts.tsx";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
-import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
+import { DEPOSIT_ORE_MAX, DEPOSIT_ORE_MIN, depositAmountOreSchema } from "../../../common/payments.ts";
 
 /**
  * The three tabs; exactly one is selected. Plain links (the router still navigates without a reload): the router's <A>
@@ -72,8 +72,8 @@ function PaymentFields(props: {
       {error("receiptEmail")}
       <label for="payment-amount">{props.amountLabel}</label>
       <input id="payment-amount" inputmode="numeric" aria-describedby="payment-amount-limits" value={props.amount()} onInput={(event) => props.setAmount(event.currentTarget.value)} />
-      <p id="payment-amount-limits" class="hint">{t().depositLimits(formatOre(DEPOSIT_MIN_KR * 100), formatOre(DEPOSIT_MAX_KR * 100))}</p>
-      {error("amountKr")}
+      <p id="payment-amount-limits" class="hint">{t().depositLimits(formatOre(DEPOSIT_ORE_MIN), formatOre(DEPOSIT_ORE_MAX))}</p>
+      {error("amountOre")}
       <p class="hint">{t().cardsAccepted}</p>
       <Show when={props.showTerms !== false}>
         <label class="checkbox">
@@ -104,19 +104,21 @@ function usePaymentForm(ownOnly = false) {
   const [failed, setFailed] = createSignal<string | null>(null);
   // One key per request: a double-clicked "Næste" starts one payment, and an edited form after an error a new one.
   const keys = createIdempotencyKeys();
-  const amountKr = () => (/^\d+$/.test(amount().trim()) ? Number(amount().trim()) : Number.NaN);
-  async function submit(start: (input: { accountId: number; amountKr: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
+  /** The typed amount in øre (the one kroner parser), or null for text that is not an amount. */
+  const amountOre = () => parseKroner(amount());
+  async function submit(start: (input: { accountId: number; amountOre: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
     setErrors({});
     setFailed(null);
     const clientErrors: Record<string, string> = {};
-    const amountIssue = wholeKronerSchema.safeParse(amountKr()).error?.issues[0]?.message;
-    if (Number.isNaN(amountKr())) clientErrors.amountKr = "Beløbet skal være i hele kroner / The amount must be whole kroner";
-    else if (amountIssue) clientErrors.amountKr = amountIssue;
+    const typedOre = amountOre();
+    const amountIssue = typedOre === null ? undefined : depositAmountOreSchema.safeParse(typedOre).error?.issues[0]?.message;
+    if (typedOre === null) clientErrors.amountOre = "Beløbet skal være i hele kroner / The amount must be whole kroner";
+    else if (amountIssue) clientErrors.amountOre = amountIssue;
     if (!accepted()) clientErrors.acceptedTerms = "Betalingsbetingelserne skal accepteres / The payment terms must be accepted";
     if (Object.keys(clientErrors).length > 0) return setErrors(clientErrors);
     setBusy(true);
     try {
-      const request = { accountId: accountId()!, amountKr: amountKr(), receiptEmail: email().trim(), acceptedTerms: true as const };
+      const request = { accountId: accountId()!, amountOre: typedOre!, receiptEmail: email().trim(), acceptedTerms: true as const };
       const { redirectUrl } = await start({ ...request, idempotencyKey: keys.keyFor(request) });
       window.location.assign(redirectUrl);
     } catch (caught) {
@@ -127,7 +129,7 @@ function usePaymentForm(ownOnly = false) {
       setBusy(false);
     }
   }
-  return { accountId, setAccountId, account: chosen.account, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountKr };
+  return { accountId, setAccountId, account: chosen.account, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountOre };
 }
 
 export function DepositPage() {
@@ -206,7 +208,7 @@ export function AutoTopUpPage() {
   createEffect(() => {
     const current = agreement();
     if (current && current.payerIsViewer && form.amount() === "") {
-      form.setAmount(String(current.amountOre / 100));
+      form.setAmount(kronerFieldText(current.amountOre));
       form.setEmail(current.receiptEmail);
     }
   });
@@ -224,7 +226,7 @@ export function AutoTopUpPage() {
 
   async function update() {
     try {
-      await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountKr: form.amountKr(), receiptEmail: form.email().trim() });
+      await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountOre: form.amountOre() ?? Number.NaN, receiptEmail: form.email().trim() });
       await refetch();
       setNotice(t().saved);
     } catch (caught) {
@@ -311,13 +313,13 @@ export function PayerSettingsPage() {
   createEffect(() => {
     const current = limits();
     if (!current) return;
-    setDaily(oreToKronerField(current.dailyOre));
-    setWeekly(oreToKronerField(current.weeklyOre));
-    setMonthly(oreToKronerField(current.monthlyOre));
+    setDaily(kronerFieldText(current.dailyOre));
+    setWeekly(kronerFieldText(current.weeklyOre));
+    setMonthly(kronerFieldText(current.monthlyOre));
   });
   createEffect(() => {
     const current = alert();
-    setThreshold(current ? String(current.thresholdOre / 100) : "");
+    setThreshold(current ? kronerFieldText(current.thresholdOre) : "");
     if (current?.payerIsViewer) setEmail(current.email);
   });
   const alertReadOnly = () => {
@@ -343,11 +345,11 @@ export function PayerSettingsPage() {
   }
   async function saveAlert() {
     setAlertMessage(null);
-    const kroner = /^\d+$/.test(threshold().trim()) ? Number(threshold().trim()) : Number.NaN;
-    if (Number.isNaN(kroner)) return setAlertMessage({ ok: false, text: localise("Beløbet skal være i hele kroner / The amount must be whole kroner") });
+    const thresholdOre = parseKroner(threshold());
+    if (thresholdOre === null) return setAlertMessage({ ok: false, text: localise("Beløbet skal være i hele kroner / The amount must be whole kroner") });
     setBusy(true);
     try {
-      await trpc.lowBalance.set.mutate({ accountId: chosen.accountId()!, thresholdKr: kroner, email: email().trim() });
+      await trpc.lowBalance.set.mutate({ accountId: chosen.accountId()!, thresholdOre, email: email().trim() });
       await refetchAlert();
       setAlertMessage({ ok: true, text: t().lowBalanceSaved });
     } catch (caught) {

@@ -191,7 +191,7 @@ function SalesView(props: { till: Till }) {
   async function refund(saleId: string, remainingOre: number) {
     const text = amountText().trim();
     const amountOre = text === "" ? remainingOre : parseKroner(text);
-    if (!Number.isInteger(amountOre) || amountOre < 1 || amountOre > remainingOre) {
+    if (amountOre === null || amountOre < 1 || amountOre > remainingOre) {
       setResult({ ok: false, text: tt().refundInvalid(formatOre(remainingOre)) });
       return;
     }
@@ -347,7 +347,7 @@ function SalesView(props: { till: Till }) {
                                       }}
                                     />
                                     <button type="submit" class="till-primary" disabled={busy()}>
-                                      {tt().refundConfirm(amountText().trim() === "" ? formatOre(remaining()) : Number.isNaN(parseKroner(amountText())) ? "…" : formatOre(parseKroner(amountText())))}
+                                      {tt().refundConfirm(amountText().trim() === "" ? formatOre(remaining()) : (parseKroner(amountText()) === null ? "…" : formatOre(parseKroner(amountText())!)))}
                                     </button>
                                     <button type="button" class="till-secondary" onClick={() => setRefunding(null)}>
                                       {tt().cancel}

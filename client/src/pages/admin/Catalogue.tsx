@@ -60,7 +60,7 @@ const dayMonth = (day: string) => `${day.slice(8, 10)}-${day.slice(5, 7)}`;
 function productInput(fields: ProductFields): { ok: true; priceOre: number; portionLimit: number | null } | { ok: false; text: string } {
   if (!fields.name.trim()) return { ok: false, text: a().productNameRequired };
   const priceOre = parseKroner(fields.price);
-  if (Number.isNaN(priceOre)) return { ok: false, text: a().badPrice };
+  if (priceOre === null) return { ok: false, text: a().badPrice };
   const limit = fields.portionLimit.trim();
   if (limit !== "" && !/^\d{1,5}$/.test(limit)) return { ok: false, text: a().badLimit };
   return { ok: true, priceOre, portionLimit: limit === "" ? null : Number(limit) };
