@@ -4,7 +4,8 @@ import { language, setLanguage } from "../language.ts";
 import { formatDateTime, formatOre, parseKroner } from "../format.ts";
 import { createIdempotencyKeys } from "../idempotency.ts";
 import { tt } from "../till/i18n.ts";
-import { failureKind, newSaleId, storedKey, storeKey, tillClient } from "../till/api.ts";
+import { failureKind, storedKey, storeKey, tillClient } from "../till/api.ts";
+import { createCheckout } from "../till/checkout.ts";
 import { clearTillCache, createTill, type SaleAnswer, type SaleItem, type Till, type TillHolder, type TillProduct } from "../till/state.ts";
 import { listenForTillKeys } from "../till/keys.ts";
 import { allQueued, type QueuedSale } from "../till/queue.ts";
@@ -478,15 +479,8 @@ function TillScreen(props: { till: Till; onUnpair: () => void }) {
   const [notice, setNotice] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [cardRead, setCardRead] = createSignal<{ cardNumber: string; at: number } | null>(null);
-  /** A retry of the same basket and card keeps its sale id, so a sale whose answer was lost is never charged twice. */
-  let attempt: { request: string; saleId: string } | null = null;
-  const saleIdFor = (request: unknown): string => {
-    const text = JSON.stringify(request);
-    if (!attempt || attempt.request !== text) attempt = { request: text, saleId: newSaleId() };
-    return attempt.saleId;
-  };
-  /** The sale whose answer was lost and that was not queued: given up with "next customer", it is checked later. */
-  let unanswered: { saleId: string; cardNumber: string; amountOre: number; items: SaleItem[] } | null = null;
+  /** Sale ids and lost answers (till/checkout.ts): a retry of the same basket and card is never charged twice. */
+  const checkout = createCheckout(till);
   let mainRef: HTMLElement | undefined;
 
   const products = () => till.catalogue() ?? [];
@@ -505,9 +499,7 @@ function TillScreen(props: { till: Till; onUnpair: () => void }) {
   }
 
   function nextCustomer() {
-    if (unanswered) void till.giveUp(unanswered);
-    unanswered = null;
-    attempt = null;
+    checkout.nextCustomer();
     batch(() => {
       setAnswer(null);
       setBasket([]);
@@ -524,19 +516,13 @@ function TillScreen(props: { till: Till; onUnpair: () => void }) {
     const lines = basket();
     if (lines.length === 0) return setNotice(tt().basketFirst);
     const items: SaleItem[] = lines.map((line) => ({ name: line.product.name, quantity: line.quantity, unitPriceOre: line.product.priceOre }));
-    const request = { cardNumber, items };
-    const sale = { saleId: saleIdFor(request), cardNumber, amountOre: totalOre(), items };
     setBusy(true);
     setNotice(null);
     const holder = till.online() ? till.holder(cardNumber) : Promise.resolve(null);
     try {
-      const result = await till.sell(sale);
-      unanswered = result.kind === "failed" && result.cause !== "server_error" ? sale : null;
+      const { answer: result } = await checkout.pay(cardNumber, items);
       setAnswer({ ...result, holder: null, cardNumber });
-      if (result.kind !== "failed") {
-        attempt = null;
-        setBasket([]);
-      }
+      if (result.kind !== "failed") setBasket([]);
       setManualCard("");
       const found = await holder;
       if (found && answer()?.saleId === result.saleId) setAnswer((current) => (current ? { ...current, holder: found } : current));
