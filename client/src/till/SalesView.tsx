@@ -7,6 +7,8 @@ import { tt } from "./i18n.ts";
 import { failureKind } from "./api.ts";
 import type { Till } from "./state.ts";
 
+type Day = Awaited<ReturnType<Till["client"]["till"]["salesToday"]["query"]>>;
+
 export function SalesView(props: { till: Till }) {
   const [sales, { refetch }] = createResource(() => props.till.client.till.salesToday.query());
   const [refunding, setRefunding] = createSignal<string | null>(null);
@@ -80,28 +82,7 @@ export function SalesView(props: { till: Till }) {
         <Match when={sales.latest}>
           {(day) => (
             <>
-              <dl class="till-totals" aria-label={tt().totals}>
-                <div>
-                  <dt>{tt().salesCount}</dt>
-                  <dd data-testid="total-count">{day().totals.approvedCount}</dd>
-                </div>
-                <div>
-                  <dt>{tt().total}</dt>
-                  <dd data-testid="total-sold">{formatOre(day().totals.approvedOre)}</dd>
-                </div>
-                <div>
-                  <dt>{tt().refunded}</dt>
-                  <dd data-testid="total-refunded">{formatOre(day().totals.refundedOre)}</dd>
-                </div>
-                <div>
-                  <dt>{tt().net}</dt>
-                  <dd data-testid="total-net">{formatOre(day().totals.netOre)}</dd>
-                </div>
-                <div>
-                  <dt>{tt().declinedCount}</dt>
-                  <dd>{day().totals.declinedCount}</dd>
-                </div>
-              </dl>
+              <SalesTotals totals={day().totals} />
               <Show when={day().sales.length > 0} fallback={<p>{tt().noSales}</p>}>
                 <table class="till-sales-table">
                   <thead>
@@ -119,76 +100,24 @@ export function SalesView(props: { till: Till }) {
                   </thead>
                   <tbody>
                     <For each={day().sales}>
-                      {(sale) => {
-                        const remaining = () => sale.amountOre - sale.refundedOre;
-                        const description = sale.items.map((item) => (item.quantity > 1 ? `${item.quantity} × ${item.name}` : item.name)).join(", ");
-                        return (
-                          <>
-                            <tr data-sale-id={sale.saleId}>
-                              <td>{formatDateTime(sale.createdAt)}</td>
-                              <td>{description || "–"}</td>
-                              <td>••••{sale.cardLast4}</td>
-                              <td>{formatOre(sale.amountOre)}</td>
-                              <td>{sale.refundedOre > 0 ? formatOre(sale.refundedOre) : ""}</td>
-                              <td>
-                                {sale.status === "approved"
-                                  ? tt().statusApproved
-                                  : `${tt().statusDeclined}: ${sale.message ? (language() === "en" ? sale.message.en : sale.message.da) : ""}`}
-                              </td>
-                              <td>
-                                <Show when={sale.status === "approved" && remaining() > 0}>
-                                  <button
-                                    type="button"
-                                    class="till-secondary"
-                                    aria-label={`${tt().refund} ${description || formatOre(sale.amountOre)} ${formatDateTime(sale.createdAt)}`}
-                                    onClick={() => {
-                                      batch(() => {
-                                        setRefunding(sale.saleId);
-                                        setAmountText("");
-                                        setResult(null);
-                                      });
-                                    }}
-                                  >
-                                    {tt().refund}
-                                  </button>
-                                </Show>
-                              </td>
-                            </tr>
-                            <Show when={refunding() === sale.saleId}>
-                              <tr class="till-refund-row">
-                                <td colSpan={7}>
-                                  <form
-                                    class="till-refund-form"
-                                    onSubmit={(event) => {
-                                      event.preventDefault();
-                                      void refund(sale.saleId, remaining());
-                                    }}
-                                  >
-                                    <label for="till-refund-amount">{tt().refundAmount}</label>
-                                    <input
-                                      id="till-refund-amount"
-                                      inputmode="decimal"
-                                      placeholder={`${tt().refundAll}: ${formatOre(remaining())}`}
-                                      value={amountText()}
-                                      onInput={(event) => setAmountText(event.currentTarget.value)}
-                                      ref={(element) => queueMicrotask(() => element.focus())}
-                                      onKeyDown={(event) => {
-                                        if (event.key === "Escape") setRefunding(null);
-                                      }}
-                                    />
-                                    <button type="submit" class="till-primary" disabled={busy()}>
-                                      {tt().refundConfirm(amountText().trim() === "" ? formatOre(remaining()) : (parseKroner(amountText()) === null ? "…" : formatOre(parseKroner(amountText())!)))}
-                                    </button>
-                                    <button type="button" class="till-secondary" onClick={() => setRefunding(null)}>
-                                      {tt().cancel}
-                                    </button>
-                                  </form>
-                                </td>
-                              </tr>
-                            </Show>
-                          </>
-                        );
-                      }}
+                      {(sale) => (
+                        <SaleRow
+                          sale={sale}
+                          refunding={refunding() === sale.saleId}
+                          amountText={amountText()}
+                          busy={busy()}
+                          onAmountText={setAmountText}
+                          onOpen={() => {
+                            batch(() => {
+                              setRefunding(sale.saleId);
+                              setAmountText("");
+                              setResult(null);
+                            });
+                          }}
+                          onClose={() => setRefunding(null)}
+                          onRefund={(remainingOre) => void refund(sale.saleId, remainingOre)}
+                        />
+                      )}
                     </For>
                   </tbody>
                 </table>
@@ -198,5 +127,115 @@ export function SalesView(props: { till: Till }) {
         </Match>
       </Switch>
     </section>
+  );
+}
+
+/** Sold, refunded, net and declined today at this till. */
+function SalesTotals(props: { totals: Day["totals"] }) {
+  return (
+    <dl class="till-totals" aria-label={tt().totals}>
+      <div>
+        <dt>{tt().salesCount}</dt>
+        <dd data-testid="total-count">{props.totals.approvedCount}</dd>
+      </div>
+      <div>
+        <dt>{tt().total}</dt>
+        <dd data-testid="total-sold">{formatOre(props.totals.approvedOre)}</dd>
+      </div>
+      <div>
+        <dt>{tt().refunded}</dt>
+        <dd data-testid="total-refunded">{formatOre(props.totals.refundedOre)}</dd>
+      </div>
+      <div>
+        <dt>{tt().net}</dt>
+        <dd data-testid="total-net">{formatOre(props.totals.netOre)}</dd>
+      </div>
+      <div>
+        <dt>{tt().declinedCount}</dt>
+        <dd>{props.totals.declinedCount}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** What the refund button says: the whole remainder for an empty field, "…" for text that is not an amount. */
+function refundLabel(text: string, remainingOre: number): string {
+  if (text.trim() === "") return formatOre(remainingOre);
+  const typedOre = parseKroner(text);
+  return typedOre === null ? "…" : formatOre(typedOre);
+}
+
+/** One sale of today, with its refund form below it while open. */
+function SaleRow(props: {
+  sale: Day["sales"][number];
+  refunding: boolean;
+  amountText: string;
+  busy: boolean;
+  onAmountText: (text: string) => void;
+  onOpen: () => void;
+  onClose: () => void;
+  onRefund: (remainingOre: number) => void;
+}) {
+  const remaining = () => props.sale.amountOre - props.sale.refundedOre;
+  const description = props.sale.items.map((item) => (item.quantity > 1 ? `${item.quantity} × ${item.name}` : item.name)).join(", ");
+  return (
+    <>
+      <tr data-sale-id={props.sale.saleId}>
+        <td>{formatDateTime(props.sale.createdAt)}</td>
+        <td>{description || "–"}</td>
+        <td>••••{props.sale.cardLast4}</td>
+        <td>{formatOre(props.sale.amountOre)}</td>
+        <td>{props.sale.refundedOre > 0 ? formatOre(props.sale.refundedOre) : ""}</td>
+        <td>
+          {props.sale.status === "approved"
+            ? tt().statusApproved
+            : `${tt().statusDeclined}: ${props.sale.message ? (language() === "en" ? props.sale.message.en : props.sale.message.da) : ""}`}
+        </td>
+        <td>
+          <Show when={props.sale.status === "approved" && remaining() > 0}>
+            <button
+              type="button"
+              class="till-secondary"
+              aria-label={`${tt().refund} ${description || formatOre(props.sale.amountOre)} ${formatDateTime(props.sale.createdAt)}`}
+              onClick={() => props.onOpen()}
+            >
+              {tt().refund}
+            </button>
+          </Show>
+        </td>
+      </tr>
+      <Show when={props.refunding}>
+        <tr class="till-refund-row">
+          <td colSpan={7}>
+            <form
+              class="till-refund-form"
+              onSubmit={(event) => {
+                event.preventDefault();
+                props.onRefund(remaining());
+              }}
+            >
+              <label for="till-refund-amount">{tt().refundAmount}</label>
+              <input
+                id="till-refund-amount"
+                inputmode="decimal"
+                placeholder={`${tt().refundAll}: ${formatOre(remaining())}`}
+                value={props.amountText}
+                onInput={(event) => props.onAmountText(event.currentTarget.value)}
+                ref={(element) => queueMicrotask(() => element.focus())}
+                onKeyDown={(event) => {
+                  if (event.key === "Escape") props.onClose();
+                }}
+              />
+              <button type="submit" class="till-primary" disabled={props.busy}>
+                {tt().refundConfirm(refundLabel(props.amountText, remaining()))}
+              </button>
+              <button type="button" class="till-secondary" onClick={() => props.onClose()}>
+                {tt().cancel}
+              </button>
+            </form>
+          </td>
+        </tr>
+      </Show>
+    </>
   );
 }
