@@ -9,12 +9,12 @@ import { useOfflineShell } from "./offline-shell.ts";
 import type { Till, TillProduct } from "./state.ts";
 import { AnswerPanel, FollowUp, type Shown } from "./AnswerPanel.tsx";
 import { BasketPanel } from "./BasketPanel.tsx";
-import { basketItems, basketTotalOre, changeLine, SHORTCUT_LETTERS, shortcutLetters, type BasketLine } from "./basket.ts";
+import { basketItems, basketTotalOre, changeLine, shortcutLetters, tillKeyAction, type BasketLine, type TillView } from "./basket.ts";
 import { LanguageSwitch } from "./LanguageSwitch.tsx";
 import { PickupView } from "./PickupView.tsx";
 import { SalesView } from "./SalesView.tsx";
 
-type View = "sell" | "sales" | "pickup";
+type View = TillView;
 
 export function TillScreen(props: { till: Till; onUnpair: () => void }) {
   const till = props.till;
@@ -80,43 +80,15 @@ export function TillScreen(props: { till: Till; onUnpair: () => void }) {
     else if (view() === "sell") void pay(cardNumber);
   }
 
+  /** Shortcut keys (till/basket.ts decides what a key means); true when the key was the till's. */
   function onKey(event: KeyboardEvent): boolean {
-    if (event.altKey && ["1", "2", "3"].includes(event.key)) {
-      setView((["sell", "sales", "pickup"] as const)[Number(event.key) - 1]!);
-      return true;
-    }
-    if (event.altKey) return false;
-    if (answer()) {
-      if (event.key === "Enter" || event.key === " " || event.key === "Escape") {
-        nextCustomer();
-        return true;
-      }
-      return false;
-    }
-    if (view() !== "sell") return false;
-    if (event.key === "Escape") {
-      if (digits()) setDigits("");
-      else setBasket([]);
-      return true;
-    }
-    const last = basket()[basket().length - 1];
-    if ((event.key === "+" || event.key === "-") && last) {
-      add(last.product, event.key === "+" ? 1 : -1);
-      return true;
-    }
-    if (event.key === "Backspace" && last) {
-      add(last.product, -1);
-      return true;
-    }
-    const letter = event.key.length === 1 ? event.key.toLowerCase() : "";
-    if (letter && SHORTCUT_LETTERS.includes(letter)) {
-      const product = products().find((candidate) => shortcuts().get(candidate.id) === letter);
-      if (product) {
-        add(product);
-        return true;
-      }
-    }
-    return false;
+    const action = tillKeyAction(event, { answerShown: answer() !== null, view: view(), digits: digits(), basket: basket(), products: products(), shortcuts: shortcuts() });
+    if (action?.kind === "view") setView(action.view);
+    else if (action?.kind === "nextCustomer") nextCustomer();
+    else if (action?.kind === "clearDigits") setDigits("");
+    else if (action?.kind === "clearBasket") setBasket([]);
+    else if (action?.kind === "change") add(action.product, action.change);
+    return action !== null;
   }
 
   onMount(() => {
