@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["server/**/*.test.ts", "db/**/*.test.ts", "common/**/*.test.ts", "bench/**/*.test.ts", "tools/**/*.test.ts"],
+    include: ["server/**/*.test.ts", "db/**/*.test.ts", "common/**/*.test.ts", "client/**/*.test.ts", "bench/**/*.test.ts", "tools/**/*.test.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,

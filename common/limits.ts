@@ -1,11 +1,10 @@
 // Shared bounds and input schemas (zod), imported by both the server and the client so both validate alike.
 import * as z from "zod";
 import { itemName } from "./text.ts";
+import { MAX_AMOUNT_ORE } from "./money.ts";
 
-/** 1 kr. = 100 øre. Every amount in the system is an integer number of øre. */
-export const ORE_PER_KRONE = 100;
-/** The largest amount any single request may carry (100.000 kr.); anything above is bad input. */
-export const MAX_AMOUNT_ORE = 10_000_000;
+// The money units live in money.ts, which the browser imports without pulling zod into every page.
+export { MAX_AMOUNT_ORE, ORE_PER_KRONE } from "./money.ts";
 // The batch bound lives in wire.ts, which the browser imports without pulling zod into every page.
 export { MAX_BATCH_SIZE } from "./wire.ts";
 /** Card numbers are 8–19 digits, like the 14-digit numbers printed on the demo cards. */

@@ -3,9 +3,12 @@ import * as z from "zod";
 import { idempotencyKeySchema, ORE_PER_KRONE } from "./limits.ts";
 import { lineText, personName } from "./text.ts";
 
-/** Deposits are whole kroner between these bounds (the guide: "beløbet skal være i hele danske kroner"). */
-export const DEPOSIT_MIN_KR = 20;
-export const DEPOSIT_MAX_KR = 5_000;
+/**
+ * Deposits (and Auto-optank top-ups) are whole kroner between these bounds (the guide: "beløbet skal være i hele
+ * danske kroner"), sent as øre like every amount on the wire.
+ */
+export const DEPOSIT_ORE_MIN = 2_000;
+export const DEPOSIT_ORE_MAX = 500_000;
 /** Auto-optank: a top-up is tried when a purchase leaves the balance below this. */
 export const AUTO_TOP_UP_THRESHOLD_ORE = 5_000;
 /** Auto-optank only takes effect once this much has been deposited on the account in total. */
@@ -13,26 +16,41 @@ export const AUTO_TOP_UP_MIN_DEPOSITED_ORE = 10_000;
 /** After this many failed top-ups in a row the agreement is paused. */
 export const AUTO_TOP_UP_MAX_FAILURES = 3;
 
-export const wholeKronerSchema = z
-  .number({ error: "Beløbet skal være et tal / The amount must be a number" })
-  .int({ error: "Beløbet skal være i hele kroner / The amount must be whole kroner" })
-  .min(DEPOSIT_MIN_KR, { error: `Mindst ${DEPOSIT_MIN_KR} kr. / At least ${DEPOSIT_MIN_KR} kr.` })
-  .max(DEPOSIT_MAX_KR, { error: `Højst ${DEPOSIT_MAX_KR} kr. / At most ${DEPOSIT_MAX_KR} kr.` });
+/** An amount in øre that is a whole number of kroner between two bounds, with messages in kroner (da / en). */
+function wholeKronerOreSchema(minOre: number, maxOre: number) {
+  const kroner = (ore: number) => `${ore / ORE_PER_KRONE} kr.`;
+  return z
+    .number({ error: "Beløbet skal være et tal i øre / The amount must be a number of øre" })
+    .int({ error: "Beløbet skal være et helt antal øre / The amount must be a whole number of øre" })
+    .multipleOf(ORE_PER_KRONE, { error: "Beløbet skal være i hele kroner / The amount must be whole kroner" })
+    .min(minOre, { error: `Mindst ${kroner(minOre)} / At least ${kroner(minOre)}` })
+    .max(maxOre, { error: `Højst ${kroner(maxOre)} / At most ${kroner(maxOre)}` });
+}
+
+/** Indbetal's and Auto-optank's amount: integer øre, whole kroner, DEPOSIT_ORE_MIN–DEPOSIT_ORE_MAX. */
+export const depositAmountOreSchema = wholeKronerOreSchema(DEPOSIT_ORE_MIN, DEPOSIT_ORE_MAX);
 
 const acceptedTermsSchema = z.literal(true, { error: "Betalingsbetingelserne skal accepteres / The payment terms must be accepted" });
 const emailSchema = z.email({ error: "Ugyldig e-mail / Invalid e-mail" }).max(200);
 
 export const depositInputSchema = z.strictObject({
   accountId: z.number().int().positive(),
-  amountKr: wholeKronerSchema,
+  amountOre: depositAmountOreSchema,
   receiptEmail: emailSchema,
   acceptedTerms: acceptedTermsSchema,
   idempotencyKey: idempotencyKeySchema,
 });
 
+/** Auto-optank → Opdater: a new amount or receipt e-mail for the agreement (the saved card stays). */
+export const autoTopUpUpdateInputSchema = z.strictObject({
+  accountId: z.number().int().positive(),
+  amountOre: depositAmountOreSchema,
+  receiptEmail: emailSchema,
+});
+
 export const autoTopUpInputSchema = z.strictObject({
   accountId: z.number().int().positive(),
-  amountKr: wholeKronerSchema,
+  amountOre: depositAmountOreSchema,
   receiptEmail: emailSchema,
   acceptedTerms: acceptedTermsSchema,
   idempotencyKey: idempotencyKeySchema,
@@ -55,21 +73,13 @@ export const transferInputSchema = z.strictObject({
   idempotencyKey: idempotencyKeySchema,
 });
 
-export function kronerToOre(kroner: number): number {
-  return kroner * ORE_PER_KRONE;
-}
-
-/** A low-balance alert: the payer is told when a purchase leaves the balance under this many whole kroner. */
-export const LOW_BALANCE_MIN_KR = 1;
-export const LOW_BALANCE_MAX_KR = 1_000;
+/** A low-balance alert: the payer is told when a purchase leaves the balance under this (whole kroner, in øre). */
+export const LOW_BALANCE_ORE_MIN = 100;
+export const LOW_BALANCE_ORE_MAX = 100_000;
 
 export const lowBalanceInputSchema = z.strictObject({
   accountId: z.number().int().positive(),
-  thresholdKr: z
-    .number({ error: "Beløbet skal være et tal / The amount must be a number" })
-    .int({ error: "Beløbet skal være i hele kroner / The amount must be whole kroner" })
-    .min(LOW_BALANCE_MIN_KR, { error: `Mindst ${LOW_BALANCE_MIN_KR} kr. / At least ${LOW_BALANCE_MIN_KR} kr.` })
-    .max(LOW_BALANCE_MAX_KR, { error: `Højst ${LOW_BALANCE_MAX_KR} kr. / At most ${LOW_BALANCE_MAX_KR} kr.` }),
+  thresholdOre: wholeKronerOreSchema(LOW_BALANCE_ORE_MIN, LOW_BALANCE_ORE_MAX),
   email: emailSchema,
 });
 

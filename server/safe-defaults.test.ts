@@ -139,7 +139,7 @@ describe("development is local by default", () => {
     const card = await createCard(server.services.store, canteen, { email, name: "Betaler", code: "271828" });
     const client = new PortalClient(server.url);
     await client.login(card.cardNumber, "271828");
-    const body = JSON.stringify({ accountId: card.accountId, amountKr: 100, receiptEmail: email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
+    const body = JSON.stringify({ accountId: card.accountId, amountOre: 10000, receiptEmail: email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
     const port = Number(new URL(server.url).port);
     const answer = await rawHttp(
       port,

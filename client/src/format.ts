@@ -1,5 +1,7 @@
 // Display helpers: the shared money formatter, the sentence composition every amount goes through, Copenhagen dates.
-export { formatOre } from "../../common/money.ts";
+import { parseKroner } from "../../common/money.ts";
+
+export { formatOre, kronerFieldText, parseKroner } from "../../common/money.ts";
 
 /**
  * Ends a sentence with one full stop. The money formatter writes "12,00 kr." (kr. is an abbreviation, so the amount
@@ -43,22 +45,11 @@ export function formatDay(day: string): string {
   return `${date}-${month}-${year}`;
 }
 
-/** Whole kroner typed by the user → øre, or null for an empty field; NaN for text that is not whole kroner. */
-export function kronerFieldToOre(value: string): number | null {
-  const trimmed = value.trim();
-  if (trimmed === "") return null;
-  return /^\d{1,7}$/.test(trimmed) ? Number(trimmed) * 100 : Number.NaN;
-}
-
-export function oreToKronerField(ore: number | null): string {
-  return ore === null ? "" : String(Math.floor(ore / 100));
-}
-
 /**
- * Kroner typed by the user ("25", "2,50", "2.5") → øre; NaN for anything else (empty, negative, "1e3", more than two
- * decimals), so every amount field in the client accepts exactly the same texts.
+ * An optional amount field (a spending limit): empty → null (no amount), else the one kroner parser's øre, NaN for
+ * text it refuses. `parseKroner` (common/money.ts) is the only place kroner text becomes øre.
  */
-export function parseKroner(value: string): number {
-  const text = value.trim().replace(",", ".");
-  return /^\d{1,9}(\.\d{1,2})?$/.test(text) ? Math.round(Number(text) * 100) : Number.NaN;
+export function kronerFieldToOre(value: string): number | null {
+  if (value.trim() === "") return null;
+  return parseKroner(value) ?? Number.NaN;
 }

@@ -92,7 +92,7 @@ describe("series", () => {
     await client.login(card.cardNumber, "135790");
     const before = await scrape();
     for (const [cardNumber, key] of [["4571000000000001", "metrics-deposit-0001"], ["4000000000000002", "metrics-deposit-0002"]] as const) {
-      const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 100, receiptEmail: "metrics@example.dk", acceptedTerms: true, idempotencyKey: key });
+      const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 10000, receiptEmail: "metrics@example.dk", acceptedTerms: true, idempotencyKey: key });
       const paid = await fetch(`${local()}${started.data.redirectUrl}`, { method: "POST", body: new URLSearchParams({ action: "pay", cardNumber, expiry: "12/30", cvc: "123" }), redirect: "manual" });
       expect(paid.status).toBe(303);
     }

@@ -140,7 +140,7 @@ try {
         const started = await fetch(`${base}/trpc/payments.startDeposit`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-kantinekort-csrf": "1", cookie: user.cookie },
-          body: JSON.stringify({ accountId: user.accountId, amountKr: 100, receiptEmail: `d${user.userId}@example.dk`, acceptedTerms: true, idempotencyKey: crypto.randomUUID() }),
+          body: JSON.stringify({ accountId: user.accountId, amountOre: 10000, receiptEmail: `d${user.userId}@example.dk`, acceptedTerms: true, idempotencyKey: crypto.randomUUID() }),
         }).then((response) => response.json() as Promise<any>);
         const paymentId = started.result?.data?.paymentId;
         if (!paymentId) {

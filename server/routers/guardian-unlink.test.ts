@@ -93,7 +93,7 @@ async function sell(cardNumber: string, amountOre: number) {
 
 /** The parent sets up Auto-optank on the child's card with their own card (100 kr., paid on the hosted page). */
 async function parentAutoTopUp(parent: { card: TestCard; client: PortalClient; email: string }, child: { card: TestCard }): Promise<string> {
-  const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 100, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
+  const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 10000, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
   expect(set.status).toBe(200);
   const response = await fetch(`${server.url}${set.data.redirectUrl}`, {
     method: "POST",
@@ -110,7 +110,7 @@ async function parentAutoTopUp(parent: { card: TestCard; client: PortalClient; e
 describe("the ex-guardian's low-balance alert", () => {
   test("is removed by the unlink: no mail and no live notice of the child's balance; the ex-guardian is refused; the child chooses their own", async () => {
     const { parent, child } = await family(10_000);
-    expect((await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 50, email: parent.email })).status).toBe(200);
+    expect((await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 5000, email: parent.email })).status).toBe(200);
     await unlink(parent.card, child.card);
     expect(alertCount(child.card.accountId)).toBe(0);
 
@@ -124,7 +124,7 @@ describe("the ex-guardian's low-balance alert", () => {
 
     for (const answer of [
       await parent.client.query("lowBalance.get", { accountId: child.card.accountId }),
-      await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 80, email: parent.email }),
+      await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 8000, email: parent.email }),
       await parent.client.mutate("lowBalance.remove", { accountId: child.card.accountId }),
       await parent.client.query("limits.get", { accountId: child.card.accountId }),
       await parent.client.query("statement.months", { accountId: child.card.accountId }),
@@ -134,19 +134,19 @@ describe("the ex-guardian's low-balance alert", () => {
     }
     expect(alertCount(child.card.accountId)).toBe(0);
     // The child, without a guardian now, sets their own alert and removes it.
-    expect((await child.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 30, email: child.email })).data).toMatchObject({ payerIsViewer: true, thresholdOre: 3_000 });
+    expect((await child.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 3000, email: child.email })).data).toMatchObject({ payerIsViewer: true, thresholdOre: 3_000 });
     expect((await child.client.mutate("lowBalance.remove", { accountId: child.card.accountId })).data).toEqual({ ok: true });
   });
 
   test("an alert an ex-guardian left behind (link ended outside the unlink) sends nothing, and the child may remove it", async () => {
     const { parent, child } = await family(10_000);
-    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 50, email: parent.email });
+    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 5000, email: parent.email });
     await unlinkDirectly(parent.card, child.card);
     expect((await child.client.query("lowBalance.get", { accountId: child.card.accountId })).data).toBeNull();
     expect((await child.client.mutate("lowBalance.remove", { accountId: child.card.accountId })).data).toEqual({ ok: true });
 
     const second = await family(10_000);
-    await second.parent.client.mutate("lowBalance.set", { accountId: second.child.card.accountId, thresholdKr: 50, email: second.parent.email });
+    await second.parent.client.mutate("lowBalance.set", { accountId: second.child.card.accountId, thresholdOre: 5000, email: second.parent.email });
     await unlinkDirectly(second.parent.card, second.child.card);
     expect(await sell(second.child.card.cardNumber, 6_000)).toMatchObject({ status: "approved", balanceOre: 4_000 });
     await lowBalanceAlertsSettled();
@@ -160,7 +160,7 @@ describe("the ex-guardian's Auto-optank", () => {
   test("is cancelled by the unlink, here and at the acquirer: a sale under 50 kr. charges nothing; the ex-guardian is refused with no child data; the child sets up their own", async () => {
     const { parent, child } = await family();
     const token = await parentAutoTopUp(parent, child);
-    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 50, email: parent.email });
+    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 5000, email: parent.email });
     await unlink(parent.card, child.card);
     expect(agreementOf(child.card.accountId)).toMatchObject({ status: "cancelled", card_token: null });
     await autoTopUpsSettled();
@@ -176,17 +176,17 @@ describe("the ex-guardian's Auto-optank", () => {
     expect(balanceOf(child.card.accountId)).toBe(4_000);
 
     for (const answer of [
-      await parent.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountKr: 200, receiptEmail: parent.email }),
+      await parent.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountOre: 20000, receiptEmail: parent.email }),
       await parent.client.mutate("autoTopUp.cancel", { accountId: child.card.accountId }),
       await parent.client.query("autoTopUp.get", { accountId: child.card.accountId }),
-      await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 100, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() }),
+      await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 10000, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() }),
     ]) {
       expect(answer.error?.data.code).toBe("NOT_FOUND");
       expect(answer.data).toBeUndefined();
     }
     // The child sees no agreement of someone else's and may set up their own.
     expect((await child.client.query("autoTopUp.get", { accountId: child.card.accountId })).data).toBeNull();
-    const own = await child.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 50, receiptEmail: child.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
+    const own = await child.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 5000, receiptEmail: child.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
     expect(own.status).toBe(200);
     expect(own.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
 
@@ -203,7 +203,7 @@ describe("the ex-guardian's Auto-optank", () => {
     const { parent, child } = await family();
     await parentAutoTopUp(parent, child);
     await unlinkDirectly(parent.card, child.card);
-    const update = await parent.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountKr: 200, receiptEmail: parent.email });
+    const update = await parent.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountOre: 20000, receiptEmail: parent.email });
     expect(update.error?.data.code).toBe("NOT_FOUND");
     expect(update.data).toBeUndefined();
     expect((await parent.client.mutate("autoTopUp.cancel", { accountId: child.card.accountId })).error?.data.code).toBe("NOT_FOUND");
@@ -218,7 +218,7 @@ describe("the ex-guardian's Auto-optank", () => {
     expect(topUpPayments(second.child.card.accountId)).toBe(0);
     expect(agreementOf(second.child.card.accountId)).toMatchObject({ status: "cancelled", card_token: null });
     // The child replaces it with their own.
-    const own = await second.child.client.mutate("autoTopUp.setUp", { accountId: second.child.card.accountId, amountKr: 50, receiptEmail: second.child.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
+    const own = await second.child.client.mutate("autoTopUp.setUp", { accountId: second.child.card.accountId, amountOre: 5000, receiptEmail: second.child.email, acceptedTerms: true, idempotencyKey: crypto.randomUUID() });
     expect(own.status).toBe(200);
   });
 

@@ -171,12 +171,12 @@ describe("Kontoudtog, Udbetal, Indbetal, Webshop and Spær kort on a child's acc
     expect(payout.data).toMatchObject({ ok: true });
     expect(balanceOf(emil.card.accountId)).toBe(1_500);
 
-    const deposit = await parent.client.mutate("payments.startDeposit", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-deposit-0001" });
+    const deposit = await parent.client.mutate("payments.startDeposit", { accountId: emil.card.accountId, amountOre: 10000, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-deposit-0001" });
     expect(deposit.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
     // Issue 12: a parent sets up Auto-optank on the child's card with the parent's own card; the child only sees it.
-    const autoTopUp = await parent.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-auto-0001" });
+    const autoTopUp = await parent.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountOre: 10000, receiptEmail: "anne@example.dk", acceptedTerms: true, idempotencyKey: "guardian-auto-0001" });
     expect(autoTopUp.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
-    const childReplaces = await emil.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountKr: 100, receiptEmail: "emil@example.dk", acceptedTerms: true, idempotencyKey: "child-auto-0001" });
+    const childReplaces = await emil.client.mutate("autoTopUp.setUp", { accountId: emil.card.accountId, amountOre: 10000, receiptEmail: "emil@example.dk", acceptedTerms: true, idempotencyKey: "child-auto-0001" });
     expect(childReplaces.error?.data.code).toBe("FORBIDDEN");
 
     const tomorrow = addDays(copenhagenDate(Date.now()), 1);

@@ -67,9 +67,9 @@ async function sell(cardNumber: string, amountOre: number, saleId = `money-sale-
 describe("Indbetal", () => {
   test("200 kr. through the hosted page: the callback deposits once, a receipt is mailed", async () => {
     const { card, client, email } = await cardholder();
-    const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 200, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0001" });
+    const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 20000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0001" });
     expect(started.data.redirectUrl).toMatch(/^\/acquirer\/pay\//);
-    const again = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 200, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0001" });
+    const again = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 20000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0001" });
     expect(again.data).toEqual(started.data);
     const back = await payOnHostedPage(started.data.redirectUrl, "4571000000000001");
     expect(back).toContain(`/indbetal/resultat?paymentId=${started.data.paymentId}&result=completed`);
@@ -83,9 +83,9 @@ describe("Indbetal", () => {
 
   test("a declined card and an abandoned page change nothing", async () => {
     const { card, client, email } = await cardholder();
-    const declined = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 50, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0002" });
+    const declined = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 5000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0002" });
     expect(await payOnHostedPage(declined.data.redirectUrl, "4000000000000002")).toContain("result=declined");
-    await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 50, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0003" });
+    await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 5000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0003" });
     await settle();
     expect((await client.query("payments.get", { paymentId: declined.data.paymentId })).data).toMatchObject({ status: "declined", reason: "card_declined" });
     expect(balanceOf(card.accountId)).toBe(0);
@@ -95,11 +95,13 @@ describe("Indbetal", () => {
     const { card, client, email } = await cardholder();
     const other = await cardholder();
     const before = tableCounts(store);
-    const base = { accountId: card.accountId, amountKr: 200, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0004" };
+    const base = { accountId: card.accountId, amountOre: 20000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0004" };
     for (const [change, path] of [
-      [{ amountKr: 20.5 }, "amountKr"],
-      [{ amountKr: 19 }, "amountKr"],
-      [{ amountKr: 5_001 }, "amountKr"],
+      [{ amountOre: 2050 }, "amountOre"], // 20,50 kr.: deposits are whole kroner
+      [{ amountOre: 2000.5 }, "amountOre"], // not a whole number of øre
+      [{ amountOre: 1900 }, "amountOre"],
+      [{ amountOre: 500100 }, "amountOre"],
+      [{ amountOre: 200 }, "amountOre"], // 200 meant as kroner: under the minimum of 2.000 øre
       [{ acceptedTerms: false }, "acceptedTerms"],
       [{ receiptEmail: "nope" }, "receiptEmail"],
     ] as const) {
@@ -115,7 +117,7 @@ describe("Indbetal", () => {
 describe("callback security", () => {
   async function pendingPayment(amountKr = 100) {
     const { card, client, email } = await cardholder();
-    const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr, receiptEmail: email, acceptedTerms: true, idempotencyKey: `key-${crypto.randomUUID()}` });
+    const started = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: amountKr * 100, receiptEmail: email, acceptedTerms: true, idempotencyKey: `key-${crypto.randomUUID()}` });
     return { card, paymentId: started.data.paymentId as string };
   }
   function callback(body: object, signature?: string) {
@@ -165,7 +167,7 @@ describe("callback security", () => {
 describe("Auto-optank", () => {
   async function withAgreement(amountKr: number, cardNumber = "4571000000000001") {
     const holder = await cardholder();
-    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountKr, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `setup-${crypto.randomUUID()}` });
+    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountOre: amountKr * 100, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `setup-${crypto.randomUUID()}` });
     expect(await payOnHostedPage(set.data.redirectUrl, cardNumber)).toContain("/indbetal/auto-optank");
     await settle();
     return holder;
@@ -179,7 +181,7 @@ describe("Auto-optank", () => {
     await settle();
     await Bun.sleep(50);
     expect(balanceOf(card.accountId)).toBe(4_000);
-    const deposit = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 40, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0100" });
+    const deposit = await client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 4000, receiptEmail: email, acceptedTerms: true, idempotencyKey: "deposit-key-0100" });
     await payOnHostedPage(deposit.data.redirectUrl, "5100000000000008");
     await settle();
     expect((await client.query("autoTopUp.get", { accountId: card.accountId })).data).toMatchObject({ inEffect: true, depositedOre: 10_000 });

@@ -1,8 +1,7 @@
 // Money in and out for cardholders: Indbetal (hosted card payment), Auto-optank, Udbetal and Overfør.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
-import { autoTopUpInputSchema, depositInputSchema, kronerToOre, payoutInputSchema, transferInputSchema, wholeKronerSchema } from "../../common/payments.ts";
-import { emailSchema } from "../../common/portal.ts";
+import { autoTopUpInputSchema, autoTopUpUpdateInputSchema, depositInputSchema, payoutInputSchema, transferInputSchema } from "../../common/payments.ts";
 import { profileCompleteProcedure, publicBaseUrl, router, type Context } from "../trpc.ts";
 import { cancelSavedCardsAtAcquirer, refreshPayment, startPayment } from "../services/money.ts";
 import { pendingSetupPayment } from "../services/payments.ts";
@@ -18,13 +17,13 @@ const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not 
 /** Indbetal and Auto-optank both start with the hosted page: the browser is sent to `redirectUrl`. */
 async function startHostedPayment(
   ctx: Context & { userId: number },
-  input: { accountId: number; amountKr: number; receiptEmail: string; idempotencyKey: string },
+  input: { accountId: number; amountOre: number; receiptEmail: string; idempotencyKey: string },
   purpose: "deposit" | "auto_top_up_setup",
 ): Promise<{ paymentId: string; redirectUrl: string }> {
   const result = await startPayment(ctx.services, {
     userId: ctx.userId,
     accountId: input.accountId,
-    amountOre: kronerToOre(input.amountKr),
+    amountOre: input.amountOre,
     receiptEmail: input.receiptEmail,
     idempotencyKey: input.idempotencyKey,
     purpose,
@@ -91,11 +90,11 @@ export const autoTopUpRouter = router({
   }),
 
   update: profileCompleteProcedure
-    .input(z.strictObject({ accountId: z.number().int().positive(), amountKr: wholeKronerSchema, receiptEmail: emailSchema }))
+    .input(autoTopUpUpdateInputSchema)
     .mutation(async ({ ctx, input }) => {
       // The change and the answer are one read of the rule (may act on the account now): an ex-guardian learns nothing.
       const answer = await ctx.services.store.write((tx) => {
-        if (!updateAgreement(tx, ctx.userId, { accountId: input.accountId, amountOre: kronerToOre(input.amountKr), receiptEmail: input.receiptEmail })) return null;
+        if (!updateAgreement(tx, ctx.userId, { accountId: input.accountId, amountOre: input.amountOre, receiptEmail: input.receiptEmail })) return null;
         return getAgreement(tx, ctx.userId, input.accountId);
       });
       if (!answer) throw new TRPCError({ code: "NOT_FOUND", message: "Agreement not found" });

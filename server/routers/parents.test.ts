@@ -72,7 +72,7 @@ async function payOnHostedPage(redirectUrl: string, cardNumber: string): Promise
 describe("Auto-optank on a child's card, paid with the parent's card", () => {
   test("the parent sets it up and pays; top-ups charge the parent's card and mail the parent; the child sees it read-only", async () => {
     const { parent, child } = await family();
-    const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 100, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: "parent-setup-0001" });
+    const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 10000, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: "parent-setup-0001" });
     expect(set.status).toBe(200);
     await payOnHostedPage(set.data.redirectUrl, "5100000000000008");
     await (server.services.acquirer as AcquirerSimulator).settle();
@@ -86,10 +86,10 @@ describe("Auto-optank on a child's card, paid with the parent's card", () => {
     // The child sees the agreement, who pays it, and not the parent's e-mail; changing or cancelling it is not theirs.
     const childView = (await child.client.query("autoTopUp.get", { accountId: child.card.accountId })).data;
     expect(childView).toMatchObject({ status: "active", payerIsViewer: false, payerName: "Anne Hansen", receiptEmail: "" });
-    expect((await child.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountKr: 500, receiptEmail: child.email })).error?.data.code).toBe("NOT_FOUND");
+    expect((await child.client.mutate("autoTopUp.update", { accountId: child.card.accountId, amountOre: 50000, receiptEmail: child.email })).error?.data.code).toBe("NOT_FOUND");
     expect((await child.client.mutate("autoTopUp.cancel", { accountId: child.card.accountId })).error?.data.code).toBe("NOT_FOUND");
     expect(
-      (await child.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 20, receiptEmail: child.email, acceptedTerms: true, idempotencyKey: "child-setup-0001" })).error?.data.code,
+      (await child.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 2000, receiptEmail: child.email, acceptedTerms: true, idempotencyKey: "child-setup-0001" })).error?.data.code,
     ).toBe("FORBIDDEN");
     expect(balanceOf(child.card.accountId)).toBe(10_000);
 
@@ -110,10 +110,10 @@ describe("Auto-optank on a child's card, paid with the parent's card", () => {
     const stranger = await holder("Fremmed", 0);
     expect((await stranger.client.query("autoTopUp.get", { accountId: child.card.accountId })).error?.data.code).toBe("NOT_FOUND");
     expect(
-      (await stranger.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 100, receiptEmail: stranger.email, acceptedTerms: true, idempotencyKey: "stranger-0001" })).error?.data.code,
+      (await stranger.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 10000, receiptEmail: stranger.email, acceptedTerms: true, idempotencyKey: "stranger-0001" })).error?.data.code,
     ).toBe("NOT_FOUND");
     expect((await stranger.client.mutate("limits.set", { accountId: child.card.accountId, limits: { dailyOre: 0, weeklyOre: null, monthlyOre: null } })).error?.data.code).toBe("NOT_FOUND");
-    expect((await stranger.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 30, email: stranger.email })).error?.data.code).toBe("NOT_FOUND");
+    expect((await stranger.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 3000, email: stranger.email })).error?.data.code).toBe("NOT_FOUND");
   });
 });
 
@@ -140,7 +140,7 @@ describe("the child's Maks. forbrug", () => {
 describe("low-balance alert", () => {
   test("the payer chooses a threshold; a sale under it sends one e-mail and one live notice a day; the child sees it read-only", async () => {
     const { parent, child } = await family(10_000);
-    const set = await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 50, email: parent.email });
+    const set = await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 5000, email: parent.email });
     expect(set.data).toMatchObject({ thresholdOre: 5_000, payerIsViewer: true });
     expect((await child.client.query("lowBalance.get", { accountId: child.card.accountId })).data).toMatchObject({ thresholdOre: 5_000, payerIsViewer: false, email: "" });
     expect((await child.client.mutate("lowBalance.remove", { accountId: child.card.accountId })).error?.data.code).toBe("FORBIDDEN");
@@ -168,10 +168,10 @@ describe("low-balance alert", () => {
 
   test("no alert while an Auto-optank is running on the account", async () => {
     const { parent, child } = await family();
-    const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountKr: 100, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: "parent-setup-0002" });
+    const set = await parent.client.mutate("autoTopUp.setUp", { accountId: child.card.accountId, amountOre: 10000, receiptEmail: parent.email, acceptedTerms: true, idempotencyKey: "parent-setup-0002" });
     await payOnHostedPage(set.data.redirectUrl, "4571000000000001");
     await (server.services.acquirer as AcquirerSimulator).settle();
-    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr: 80, email: parent.email });
+    await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre: 8000, email: parent.email });
     expect(await sell(child.card.cardNumber, 3_000)).toMatchObject({ status: "approved", balanceOre: 7_000 });
     await lowBalanceAlertsSettled();
     expect(await checkLowBalance(server.services, child.card.accountId)).toBeNull();
@@ -180,10 +180,10 @@ describe("low-balance alert", () => {
 
   test("bad input is refused with a readable message and changes nothing", async () => {
     const { parent, child } = await family();
-    for (const thresholdKr of [0, 1.5, 1_001]) {
-      const response = await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdKr, email: parent.email });
+    for (const thresholdOre of [0, 150, 100_100, 100.5]) {
+      const response = await parent.client.mutate("lowBalance.set", { accountId: child.card.accountId, thresholdOre, email: parent.email });
       expect(response.status).toBe(400);
-      expect(response.error?.data.issues?.[0]?.path).toBe("thresholdKr");
+      expect(response.error?.data.issues?.[0]?.path).toBe("thresholdOre");
     }
     expect((await parent.client.query("lowBalance.get", { accountId: child.card.accountId })).data).toBeNull();
   });

@@ -1,7 +1,7 @@
 // The payer's settings for a card account (their own, or a child's as guardian): Maks. forbrug and the low-balance alert.
 import { TRPCError } from "@trpc/server";
 import * as z from "zod";
-import { accountLimitsInputSchema, kronerToOre, lowBalanceInputSchema } from "../../common/payments.ts";
+import { accountLimitsInputSchema, lowBalanceInputSchema } from "../../common/payments.ts";
 import { profileCompleteProcedure, router } from "../trpc.ts";
 import { accountLimits, getLowBalanceAlert, removeLowBalanceAlert, setAccountLimits, setLowBalanceAlert } from "../services/payer.ts";
 import { actableAccount } from "../services/access.ts";
@@ -37,7 +37,7 @@ export const lowBalanceRouter = router({
 
   /** Choosing the alert twice with the same values is harmless (an upsert), so it needs no idempotency key. */
   set: profileCompleteProcedure.input(lowBalanceInputSchema).mutation(async ({ ctx, input }) => {
-    const result = await ctx.services.store.write((tx) => setLowBalanceAlert(tx, ctx.userId, { accountId: input.accountId, thresholdOre: kronerToOre(input.thresholdKr), email: input.email }));
+    const result = await ctx.services.store.write((tx) => setLowBalanceAlert(tx, ctx.userId, { accountId: input.accountId, thresholdOre: input.thresholdOre, email: input.email }));
     if (result === "not_found") throw notFound();
     if (result === "read_only") throw readOnly();
     return ctx.services.store.read((tx) => getLowBalanceAlert(tx, ctx.userId, input.accountId));

@@ -53,7 +53,7 @@ const paymentRow = (paymentId: string) =>
   store.read((tx) => tx.sqlite.query("SELECT status, reason, order_id, acquirer_ref FROM payments WHERE id = ?").get(paymentId) as { status: string; reason: string | null; order_id: string; acquirer_ref: string | null });
 
 async function deposit(client: PortalClient, accountId: number, email: string, amountKr: number, key = `qp-deposit-${crypto.randomUUID()}`) {
-  return client.mutate("payments.startDeposit", { accountId, amountKr, receiptEmail: email, acceptedTerms: true, idempotencyKey: key });
+  return client.mutate("payments.startDeposit", { accountId, amountOre: amountKr * 100, receiptEmail: email, acceptedTerms: true, idempotencyKey: key });
 }
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
@@ -239,7 +239,7 @@ describe("Auto-optank through a QuickPay subscription", () => {
   async function setUp(amountKr: number, cardNumber: string = fakeCards.approved) {
     const holder = await cardholder();
     const before = fake.requests.length;
-    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountKr, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `qp-setup-${crypto.randomUUID()}` });
+    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountOre: amountKr * 100, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `qp-setup-${crypto.randomUUID()}` });
     expect(set.status).toBe(200);
     const [create, link] = fake.requests.slice(before);
     expect(create).toMatchObject({ method: "POST", path: "/subscriptions", body: { currency: "DKK" } });
@@ -285,7 +285,7 @@ describe("Auto-optank through a QuickPay subscription", () => {
   test("a lost subscription callback: the Auto-optank page reads the subscription back, activates the agreement and charges once", async () => {
     const holder = await cardholder();
     fake.callbackMode = "drop";
-    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountKr: 100, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `qp-setup-${crypto.randomUUID()}` });
+    const set = await holder.client.mutate("autoTopUp.setUp", { accountId: holder.card.accountId, amountOre: 10000, receiptEmail: holder.email, acceptedTerms: true, idempotencyKey: `qp-setup-${crypto.randomUUID()}` });
     await fake.pay(set.data.redirectUrl, fakeCards.approved);
     expect((await holder.client.query("autoTopUp.get", { accountId: holder.card.accountId })).data).toMatchObject({ status: "active", cardLast4: "0008" });
     // The first charge's callback is lost too: the setup payment is read back as a payment by its order id.

@@ -136,7 +136,7 @@ describe("quotas", () => {
 
   test(`at most ${MAX_OPEN_PAYMENTS_PER_USER} unpaid deposits per user; a retried one answers as before; a clear error beyond`, async () => {
     const { card, client, email } = await signedIn();
-    const start = (key: string) => client.mutate("payments.startDeposit", { accountId: card.accountId, amountKr: 100, receiptEmail: email, acceptedTerms: true, idempotencyKey: key });
+    const start = (key: string) => client.mutate("payments.startDeposit", { accountId: card.accountId, amountOre: 10000, receiptEmail: email, acceptedTerms: true, idempotencyKey: key });
     // Twenty at once (a script, or a stuck button): three are opened.
     const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => start(`quota-key-${String(index).padStart(4, "0")}`)));
     const opened = answers.filter((answer) => answer.status === 200);

@@ -1,134 +1,16 @@
-// Indbetal: deposit by card through the hosted payment page, its result, and the Auto-optank agreement (two tabs as in the guide).
-import { A, useLocation, useSearchParams } from "@solidjs/router";
-import { createEffect, createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from "solid-js";
-import { localise, sentence, t } from "../i18n.ts";
-import { session, type Account } from "../session.ts";
-import { errorCode, fieldIssues, trpc } from "../trpc.ts";
-import { formatOre, kronerFieldToOre, oreToKronerField } from "../format.ts";
-import { AccountSelect, accountLabel, useChosenAccount, withCardNumber } from "../accounts.tsx";
-import { createIdempotencyKeys } from "../idempotency.ts";
+// Indbetal: deposit by card through the hosted payment page, its result, and the Auto-optank agreement (tabs as in the guide).
+import { A, useSearchParams } from "@solidjs/router";
+import { createEffect, createResource, createSignal, onCleanup, Show } from "solid-js";
+import { sentence, t } from "../i18n.ts";
+import { session } from "../session.ts";
+import { trpc } from "../trpc.ts";
+import { formatOre, kronerFieldText } from "../format.ts";
+import { AccountSelect, accountLabel } from "../accounts.tsx";
 import { confirmDialog } from "../components/ConfirmDialog.tsx";
-import { DEPOSIT_MAX_KR, DEPOSIT_MIN_KR, wholeKronerSchema } from "../../../common/payments.ts";
+import { PaymentFields, Tabs, usePaymentForm } from "./deposit/payment-form.tsx";
 
-/**
- * The three tabs; exactly one is selected. Plain links (the router still navigates without a reload): the router's <A>
- * marks "/indbetal" active under every "/indbetal/…" too, which showed two selected tabs at once.
- */
-function Tabs() {
-  const location = useLocation();
-  const tabs = [
-    { href: "/indbetal", paths: ["/indbetal", "/indbetal/resultat"], label: () => t().depositTitle },
-    { href: "/indbetal/auto-optank", paths: ["/indbetal/auto-optank"], label: () => t().autoTopUp },
-    { href: "/indbetal/graenser", paths: ["/indbetal/graenser"], label: () => t().payerTab },
-  ];
-  return (
-    <nav class="tabs" aria-label={t().deposit}>
-      <For each={tabs}>
-        {(tab) => {
-          const selected = () => tab.paths.includes(location.pathname.replace(/\/+$/, ""));
-          return (
-            <a href={tab.href} class={selected() ? "tab active" : "tab"} aria-current={selected() ? "page" : undefined}>
-              {tab.label()}
-            </a>
-          );
-        }}
-      </For>
-    </nav>
-  );
-}
-
-/** Shared fields of both forms: account (preselected), receipt e-mail (prefilled), amount in whole kroner, terms. */
-function PaymentFields(props: {
-  accountId: () => number | null;
-  setAccountId: (id: number) => void;
-  account: () => Account | undefined;
-  email: () => string;
-  setEmail: (value: string) => void;
-  amount: () => string;
-  setAmount: (value: string) => void;
-  accepted: () => boolean;
-  setAccepted: (value: boolean) => void;
-  errors: () => Record<string, string>;
-  amountLabel: string;
-  showTerms?: boolean;
-  /** Limit the choice to the user's own accounts. */
-  ownOnly?: boolean;
-}): JSX.Element {
-  const error = (key: string) => <Show when={props.errors()[key]}><p role="alert" class="error">{localise(props.errors()[key]!)}</p></Show>;
-  return (
-    <>
-      {/* The guide's "Konto for indbetaling" reads "Navn - Madkort - kortnummer"; a child's card names the child. */}
-      <AccountSelect
-        id="payment-account"
-        label={t().depositAccount}
-        value={props.accountId()}
-        onChange={props.setAccountId}
-        accounts={props.ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts}
-        format={(candidate) => withCardNumber(candidate.holder ? accountLabel(candidate) : `${session.me()?.name ?? ""} - ${candidate.name}`, candidate)}
-      />
-      <Show when={props.account()}>{(shown) => <p>{t().balance}: <strong>{formatOre(shown().balanceOre)}</strong></p>}</Show>
-      <label for="payment-email">{t().receiptEmail}</label>
-      <input id="payment-email" type="email" autocomplete="email" value={props.email()} onInput={(event) => props.setEmail(event.currentTarget.value)} />
-      {error("receiptEmail")}
-      <label for="payment-amount">{props.amountLabel}</label>
-      <input id="payment-amount" inputmode="numeric" aria-describedby="payment-amount-limits" value={props.amount()} onInput={(event) => props.setAmount(event.currentTarget.value)} />
-      <p id="payment-amount-limits" class="hint">{t().depositLimits(formatOre(DEPOSIT_MIN_KR * 100), formatOre(DEPOSIT_MAX_KR * 100))}</p>
-      {error("amountKr")}
-      <p class="hint">{t().cardsAccepted}</p>
-      <Show when={props.showTerms !== false}>
-        <label class="checkbox">
-          <input type="checkbox" checked={props.accepted()} onChange={(event) => props.setAccepted(event.currentTarget.checked)} />
-          {t().acceptTerms}
-        </label>
-        {error("acceptedTerms")}
-      </Show>
-    </>
-  );
-}
-
-/** The form of Indbetal and Auto-optank; both work on a child's card too (a guardian pays with their own card). */
-function usePaymentForm(ownOnly = false) {
-  onMount(() => {
-    if (session.accounts.length === 0) void session.loadAccounts();
-  });
-  // Starts on the card whose Indbetal button was pressed on Konti (a guardian's child card), else the first.
-  const chosen = useChosenAccount(() => (ownOnly ? session.accounts.filter((candidate) => !candidate.holder) : session.accounts));
-  const accountId = chosen.accountId;
-  const setAccountId = chosen.setAccountId;
-  const [email, setEmail] = createSignal(session.me()?.email ?? "");
-  const [amount, setAmount] = createSignal("");
-  const [accepted, setAccepted] = createSignal(false);
-  const [errors, setErrors] = createSignal<Record<string, string>>({});
-  const [busy, setBusy] = createSignal(false);
-  /** The error shown under the form: the server's own words for "too many payments in progress", else a general one. */
-  const [failed, setFailed] = createSignal<string | null>(null);
-  // One key per request: a double-clicked "Næste" starts one payment, and an edited form after an error a new one.
-  const keys = createIdempotencyKeys();
-  const amountKr = () => (/^\d+$/.test(amount().trim()) ? Number(amount().trim()) : Number.NaN);
-  async function submit(start: (input: { accountId: number; amountKr: number; receiptEmail: string; acceptedTerms: true; idempotencyKey: string }) => Promise<{ redirectUrl: string }>) {
-    setErrors({});
-    setFailed(null);
-    const clientErrors: Record<string, string> = {};
-    const amountIssue = wholeKronerSchema.safeParse(amountKr()).error?.issues[0]?.message;
-    if (Number.isNaN(amountKr())) clientErrors.amountKr = "Beløbet skal være i hele kroner / The amount must be whole kroner";
-    else if (amountIssue) clientErrors.amountKr = amountIssue;
-    if (!accepted()) clientErrors.acceptedTerms = "Betalingsbetingelserne skal accepteres / The payment terms must be accepted";
-    if (Object.keys(clientErrors).length > 0) return setErrors(clientErrors);
-    setBusy(true);
-    try {
-      const request = { accountId: accountId()!, amountKr: amountKr(), receiptEmail: email().trim(), acceptedTerms: true as const };
-      const { redirectUrl } = await start({ ...request, idempotencyKey: keys.keyFor(request) });
-      window.location.assign(redirectUrl);
-    } catch (caught) {
-      if (session.endIfSignedOut(caught)) return;
-      const issues = fieldIssues(caught);
-      setErrors(issues);
-      if (Object.keys(issues).length === 0) setFailed(errorCode(caught) === "TOO_MANY_REQUESTS" && caught instanceof Error ? localise(caught.message) : t().error);
-      setBusy(false);
-    }
-  }
-  return { accountId, setAccountId, account: chosen.account, email, setEmail, amount, setAmount, accepted, setAccepted, errors, busy, failed, submit, amountKr };
-}
+// Maks. forbrug og påmindelse, the third tab, is a page of its own module, loaded with this one.
+export { PayerSettingsPage } from "./deposit/PayerSettings.tsx";
 
 export function DepositPage() {
   const form = usePaymentForm();
@@ -206,7 +88,7 @@ export function AutoTopUpPage() {
   createEffect(() => {
     const current = agreement();
     if (current && current.payerIsViewer && form.amount() === "") {
-      form.setAmount(String(current.amountOre / 100));
+      form.setAmount(kronerFieldText(current.amountOre));
       form.setEmail(current.receiptEmail);
     }
   });
@@ -224,7 +106,7 @@ export function AutoTopUpPage() {
 
   async function update() {
     try {
-      await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountKr: form.amountKr(), receiptEmail: form.email().trim() });
+      await trpc.autoTopUp.update.mutate({ accountId: form.accountId()!, amountOre: form.amountOre() ?? Number.NaN, receiptEmail: form.email().trim() });
       await refetch();
       setNotice(t().saved);
     } catch (caught) {
@@ -284,139 +166,6 @@ export function AutoTopUpPage() {
         </form>
         </Show>
         <Show when={notice()}><p role="status">{notice()}</p></Show>
-      </div>
-    </section>
-  );
-}
-
-/**
- * Maks. forbrug and the low-balance alert of one card, set by whoever pays for it: the holder, or a guardian for a
- * child's card. A child whose guardian decides sees both read-only.
- */
-export function PayerSettingsPage() {
-  onMount(() => {
-    if (session.accounts.length === 0) void session.loadAccounts();
-  });
-  const chosen = useChosenAccount();
-  const [limits, { refetch: refetchLimits }] = createResource(chosen.accountId, (accountId) => trpc.limits.get.query({ accountId }));
-  const [alert, { refetch: refetchAlert }] = createResource(chosen.accountId, (accountId) => trpc.lowBalance.get.query({ accountId }));
-  const [daily, setDaily] = createSignal("");
-  const [weekly, setWeekly] = createSignal("");
-  const [monthly, setMonthly] = createSignal("");
-  const [threshold, setThreshold] = createSignal("");
-  const [email, setEmail] = createSignal(session.me()?.email ?? "");
-  const [limitsMessage, setLimitsMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
-  const [alertMessage, setAlertMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = createSignal(false);
-  createEffect(() => {
-    const current = limits();
-    if (!current) return;
-    setDaily(oreToKronerField(current.dailyOre));
-    setWeekly(oreToKronerField(current.weeklyOre));
-    setMonthly(oreToKronerField(current.monthlyOre));
-  });
-  createEffect(() => {
-    const current = alert();
-    setThreshold(current ? String(current.thresholdOre / 100) : "");
-    if (current?.payerIsViewer) setEmail(current.email);
-  });
-  const alertReadOnly = () => {
-    const current = alert();
-    return current !== null && current !== undefined && !current.payerIsViewer && !chosen.account()?.holder;
-  };
-  const problem = (caught: unknown) => (fieldIssues(caught) && Object.values(fieldIssues(caught))[0]) || (caught instanceof Error ? caught.message : t().error);
-
-  async function saveLimits() {
-    setLimitsMessage(null);
-    const values = { dailyOre: kronerFieldToOre(daily()), weeklyOre: kronerFieldToOre(weekly()), monthlyOre: kronerFieldToOre(monthly()) };
-    if (Object.values(values).some((value) => Number.isNaN(value))) return setLimitsMessage({ ok: false, text: t().maxSpendingHelp });
-    setBusy(true);
-    try {
-      await trpc.limits.set.mutate({ accountId: chosen.accountId()!, limits: values });
-      await refetchLimits();
-      setLimitsMessage({ ok: true, text: t().limitsSaved });
-    } catch (caught) {
-      if (!session.endIfSignedOut(caught)) setLimitsMessage({ ok: false, text: localise(problem(caught)) });
-    } finally {
-      setBusy(false);
-    }
-  }
-  async function saveAlert() {
-    setAlertMessage(null);
-    const kroner = /^\d+$/.test(threshold().trim()) ? Number(threshold().trim()) : Number.NaN;
-    if (Number.isNaN(kroner)) return setAlertMessage({ ok: false, text: localise("Beløbet skal være i hele kroner / The amount must be whole kroner") });
-    setBusy(true);
-    try {
-      await trpc.lowBalance.set.mutate({ accountId: chosen.accountId()!, thresholdKr: kroner, email: email().trim() });
-      await refetchAlert();
-      setAlertMessage({ ok: true, text: t().lowBalanceSaved });
-    } catch (caught) {
-      if (!session.endIfSignedOut(caught)) setAlertMessage({ ok: false, text: localise(problem(caught)) });
-    } finally {
-      setBusy(false);
-    }
-  }
-  async function removeAlert() {
-    setAlertMessage(null);
-    try {
-      await trpc.lowBalance.remove.mutate({ accountId: chosen.accountId()! });
-      await refetchAlert();
-      setAlertMessage({ ok: true, text: t().lowBalanceRemoved });
-    } catch (caught) {
-      if (!session.endIfSignedOut(caught)) setAlertMessage({ ok: false, text: localise(problem(caught)) });
-    }
-  }
-  const field = (id: string, label: string, value: () => string, set: (value: string) => void, readOnly: () => boolean) => (
-    <>
-      <label for={id}>{label}</label>
-      <input id={id} inputmode="numeric" value={value()} readOnly={readOnly()} aria-readonly={readOnly()} onInput={(event) => set(event.currentTarget.value)} />
-    </>
-  );
-  const limitsReadOnly = () => limits()?.editable === false;
-  // While the chosen account's values load, nothing can be typed: a late answer would overwrite what was typed, and
-  // Gem would save the old values on the new account.
-  const limitsLocked = () => limitsReadOnly() || limits.loading;
-  return (
-    <section>
-      <h1>{t().depositTitle}</h1>
-      <Tabs />
-      <div class="card-panel">
-        <p>{t().payerIntro}</p>
-        <AccountSelect id="payer-account" label={t().depositAccount} value={chosen.accountId()} onChange={chosen.setAccountId} />
-        <form novalidate onSubmit={(event) => { event.preventDefault(); void saveLimits(); }}>
-          <fieldset>
-            <legend>{t().maxSpending}</legend>
-            <small>{t().maxSpendingHelp}</small>
-            {field("payer-daily", t().daily, daily, setDaily, limitsLocked)}
-            {field("payer-weekly", t().weekly, weekly, setWeekly, limitsLocked)}
-            {field("payer-monthly", t().monthly, monthly, setMonthly, limitsLocked)}
-          </fieldset>
-          <Show when={limitsReadOnly()} fallback={<button type="submit" disabled={busy() || limits.loading}>{t().saveLimits}</button>}>
-            <p class="notice">{t().limitsReadOnly}</p>
-          </Show>
-          <Show when={limitsMessage()}>{(message) => <p role={message().ok ? "status" : "alert"} class={message().ok ? "success" : "error"}>{message().text}</p>}</Show>
-        </form>
-        <form novalidate onSubmit={(event) => { event.preventDefault(); void saveAlert(); }}>
-          <fieldset>
-            <legend>{t().lowBalanceTitle}</legend>
-            <Show when={alert() && !alert()!.payerIsViewer}>
-              <p>{t().lowBalanceChosenBy(alert()!.payerName ?? "", formatOre(alert()!.thresholdOre))}</p>
-            </Show>
-            {field("payer-threshold", t().lowBalanceThreshold, threshold, setThreshold, () => alertReadOnly() || alert.loading)}
-            <Show when={!alertReadOnly()}>
-              <label for="payer-alert-email">{t().lowBalanceEmail}</label>
-              <input id="payer-alert-email" type="email" autocomplete="email" value={email()} onInput={(event) => setEmail(event.currentTarget.value)} />
-            </Show>
-            <small>{t().lowBalanceHint}</small>
-          </fieldset>
-          <Show when={!alertReadOnly()}>
-            <div class="actions">
-              <button type="submit" disabled={busy() || alert.loading}>{t().lowBalanceSave}</button>
-              <Show when={alert()}><button type="button" class="secondary" onClick={removeAlert}>{t().lowBalanceRemove}</button></Show>
-            </div>
-          </Show>
-          <Show when={alertMessage()}>{(message) => <p role={message().ok ? "status" : "alert"} class={message().ok ? "success" : "error"}>{message().text}</p>}</Show>
-        </form>
       </div>
     </section>
   );

@@ -39,8 +39,9 @@ export function PayoutPage() {
     if (!values().name.trim()) clientErrors.name = t().required;
     if (!/^\d{4}$/.test(values().registrationNumber)) clientErrors.registrationNumber = "Registreringsnummer er 4 cifre / Registration number is 4 digits";
     if (!/^\d{1,10}$/.test(values().bankAccountNumber)) clientErrors.bankAccountNumber = "Kontonummer er op til 10 cifre / Account number is up to 10 digits";
-    if (Number.isNaN(amountOre()) || amountOre() < 1) clientErrors.amountOre = "Angiv et beløb i kroner / Enter an amount in kroner";
-    else if (account() && amountOre() > account()!.balanceOre) clientErrors.amountOre = `${t().insufficientFunds} / ${t().insufficientFunds}`;
+    const typedOre = amountOre();
+    if (typedOre === null || typedOre < 1) clientErrors.amountOre = "Angiv et beløb i kroner / Enter an amount in kroner";
+    else if (account() && typedOre > account()!.balanceOre) clientErrors.amountOre = `${t().insufficientFunds} / ${t().insufficientFunds}`;
     setErrors(clientErrors);
     setResult(null);
     if (Object.keys(clientErrors).length === 0) setConfirming(true);
@@ -53,7 +54,7 @@ export function PayoutPage() {
       registrationNumber: values().registrationNumber,
       bankAccountNumber: values().bankAccountNumber,
       message: values().message.trim() || undefined,
-      amountOre: amountOre(),
+      amountOre: amountOre()!,
     };
     setBusy(true);
     try {
@@ -102,7 +103,7 @@ export function PayoutPage() {
         <Show when={confirming()}>
           <ConfirmMoneyMove
             label={t().payout}
-            text={t().payoutConfirm(formatOre(amountOre()), values().registrationNumber, values().bankAccountNumber, accountLabel(account()!))}
+            text={t().payoutConfirm(formatOre(amountOre() ?? 0), values().registrationNumber, values().bankAccountNumber, accountLabel(account()!))}
             confirmLabel={t().payout}
             busy={busy()}
             onBack={() => setConfirming(false)}

@@ -29,7 +29,7 @@ export function TransferPage() {
   function next(event: SubmitEvent) {
     event.preventDefault();
     setMessage(null);
-    if (!fromAccount() || !toAccount() || Number.isNaN(amountOre()) || amountOre() < 1) return setMessage({ ok: false, text: t().error });
+    if (!fromAccount() || !toAccount() || (amountOre() ?? 0) < 1) return setMessage({ ok: false, text: t().error });
     if (fromAccount()!.accountId === toAccount()!.accountId) return setMessage({ ok: false, text: t().transferSameAccount });
     setConfirming(true);
   }
@@ -37,7 +37,7 @@ export function TransferPage() {
   async function confirm() {
     const fromAccountId = fromAccount()!.accountId;
     const toAccountId = toAccount()!.accountId;
-    const amountOreValue = amountOre();
+    const amountOreValue = amountOre()!;
     setBusy(true);
     try {
       const idempotencyKey = keys.keyFor([fromAccountId, toAccountId, amountOreValue]);
@@ -78,7 +78,7 @@ export function TransferPage() {
           <Show when={confirming()}>
             <ConfirmMoneyMove
               label={t().transfer}
-              text={t().transferConfirm(formatOre(amountOre()), accountLabel(fromAccount()!), accountLabel(toAccount()!))}
+              text={t().transferConfirm(formatOre(amountOre() ?? 0), accountLabel(fromAccount()!), accountLabel(toAccount()!))}
               confirmLabel={t().transfer}
               busy={busy()}
               onBack={() => setConfirming(false)}

@@ -3,7 +3,7 @@ import { createResource, createSignal, For, Show } from "solid-js";
 import { localise, t } from "../i18n.ts";
 import { session } from "../session.ts";
 import { errorCode, fieldIssues, trpc } from "../trpc.ts";
-import { kronerFieldToOre, oreToKronerField } from "../format.ts";
+import { kronerFieldToOre, kronerFieldText } from "../format.ts";
 
 type Fields = Record<"name" | "email" | "cpr" | "address" | "postalCode" | "city" | "phone" | "daily" | "weekly" | "monthly", string>;
 
@@ -87,9 +87,9 @@ export function UserInfoPage() {
       postalCode: loaded?.postalCode ?? "",
       city: loaded?.city ?? "",
       phone: loaded?.phone ?? "",
-      daily: oreToKronerField(loaded?.limits.dailyOre ?? null),
-      weekly: oreToKronerField(loaded?.limits.weeklyOre ?? null),
-      monthly: oreToKronerField(loaded?.limits.monthlyOre ?? null),
+      daily: kronerFieldText(loaded?.limits.dailyOre ?? null),
+      weekly: kronerFieldText(loaded?.limits.weeklyOre ?? null),
+      monthly: kronerFieldText(loaded?.limits.monthlyOre ?? null),
     };
   };
   const set = (key: keyof Fields, value: string) => setFields({ ...current(), [key]: value });

@@ -70,3 +70,15 @@ export async function updateQueued(sale: QueuedSale): Promise<void> {
 export async function removeQueued(seq: number): Promise<void> {
   await run("readwrite", (store) => store.delete(seq));
 }
+
+/** What the till needs of its queue (state.ts): IndexedDB in the browser, an in-memory one in unit tests. */
+export interface SaleQueue {
+  /** Every stored sale, oldest first. */
+  all(): Promise<QueuedSale[]>;
+  /** Stores a new sale; refused (rejects) when its sale id is stored already. */
+  add(sale: Omit<QueuedSale, "seq">): Promise<void>;
+  put(sale: QueuedSale): Promise<void>;
+  remove(seq: number): Promise<void>;
+}
+
+export const indexedDbQueue: SaleQueue = { all: allQueued, add: enqueue, put: updateQueued, remove: removeQueued };

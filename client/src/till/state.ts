@@ -1,7 +1,7 @@
 // The till's connection and money logic: heartbeat and online state, cached configuration and catalogue, sales with the offline queue and its replay.
 import { createSignal } from "solid-js";
 import { failureKind, tillClient, type TillClient } from "./api.ts";
-import { allQueued, enqueue, removeQueued, updateQueued, type QueuedSale } from "./queue.ts";
+import { indexedDbQueue, type QueuedSale, type SaleQueue } from "./queue.ts";
 
 export type TillConfig = Awaited<ReturnType<TillClient["till"]["config"]["query"]>>;
 export type TillProduct = Awaited<ReturnType<TillClient["till"]["catalogue"]["query"]>>[number];
@@ -22,18 +22,33 @@ const CATALOGUE_REFRESH_MS = 60_000;
 const CONFIG_CACHE = "kk_till_config";
 const CATALOGUE_CACHE = "kk_till_catalogue";
 
-function readCache<T>(name: string): T | null {
+/** What the till needs of the browser, passed in so that unit tests run it on fakes (`state.test.ts`). */
+export interface TillEnvironment {
+  client: TillClient;
+  queue: SaleQueue;
+  storage: Pick<Storage, "getItem" | "setItem" | "removeItem">;
+  /** The browser's own guess at start-up (`navigator.onLine`); the heartbeat decides after that. */
+  online: boolean;
+  /** Where the browser's `online`/`offline` events arrive. */
+  events: Pick<EventTarget, "addEventListener" | "removeEventListener">;
+}
+
+function browserEnvironment(key: string): TillEnvironment {
+  return { client: tillClient(key), queue: indexedDbQueue, storage: localStorage, online: navigator.onLine, events: window };
+}
+
+function readCache<T>(storage: TillEnvironment["storage"], name: string): T | null {
   try {
-    const text = localStorage.getItem(name);
+    const text = storage.getItem(name);
     return text ? (JSON.parse(text) as T) : null;
   } catch {
     return null;
   }
 }
 
-function writeCache(name: string, value: unknown): void {
+function writeCache(storage: TillEnvironment["storage"], name: string, value: unknown): void {
   try {
-    localStorage.setItem(name, JSON.stringify(value));
+    storage.setItem(name, JSON.stringify(value));
   } catch {
     // A full or blocked storage only costs the offline start-up; selling online still works.
   }
@@ -50,11 +65,11 @@ export function clearTillCache(): void {
  * pairing screen. The configuration and catalogue are cached on the device so that a reload without a network still
  * sells, within the offline limit the server last served.
  */
-export function createTill(key: string, onRefused: () => void) {
-  const client = tillClient(key);
-  const [online, setOnline] = createSignal(navigator.onLine);
-  const [config, setConfig] = createSignal<TillConfig | null>(readCache<TillConfig>(CONFIG_CACHE));
-  const [catalogue, setCatalogue] = createSignal<TillProduct[] | null>(readCache<TillProduct[]>(CATALOGUE_CACHE));
+export function createTill(key: string, onRefused: () => void, environment: TillEnvironment = browserEnvironment(key)) {
+  const { client, queue: store, storage, events } = environment;
+  const [online, setOnline] = createSignal(environment.online);
+  const [config, setConfig] = createSignal<TillConfig | null>(readCache<TillConfig>(storage, CONFIG_CACHE));
+  const [catalogue, setCatalogue] = createSignal<TillProduct[] | null>(readCache<TillProduct[]>(storage, CATALOGUE_CACHE));
   const [queue, setQueue] = createSignal<QueuedSale[]>([]);
   const [refused, setRefused] = createSignal(false);
   let catalogueLoadedAt = 0;
@@ -62,7 +77,7 @@ export function createTill(key: string, onRefused: () => void) {
 
   async function reloadQueue(): Promise<void> {
     try {
-      setQueue(await allQueued());
+      setQueue(await store.all());
     } catch {
       // IndexedDB unavailable (private mode in some browsers): the till sells online only; nothing was queued.
       setQueue([]);
@@ -82,7 +97,7 @@ export function createTill(key: string, onRefused: () => void) {
   async function loadCatalogue(): Promise<void> {
     const products = await client.till.catalogue.query();
     setCatalogue(products);
-    writeCache(CATALOGUE_CACHE, products);
+    writeCache(storage, CATALOGUE_CACHE, products);
     catalogueLoadedAt = Date.now();
   }
 
@@ -93,7 +108,7 @@ export function createTill(key: string, onRefused: () => void) {
     try {
       const fresh = await client.till.config.query();
       setConfig(fresh);
-      writeCache(CONFIG_CACHE, fresh);
+      writeCache(storage, CONFIG_CACHE, fresh);
       setOnline(true);
       if (Date.now() - catalogueLoadedAt > CATALOGUE_REFRESH_MS) await loadCatalogue();
       await flush();
@@ -111,31 +126,31 @@ export function createTill(key: string, onRefused: () => void) {
       try {
         // Without this key's configuration the till cannot tell whose sales these are: wait for the heartbeat.
         if (!config()) return;
-        const stored = await allQueued();
+        const stored = await store.all();
         let today: Set<string> | null = null;
         for (const sale of stored) {
           if (stopped) break;
           if (sale.state === "pending" && sale.terminalId !== null && config()?.terminalId !== sale.terminalId) {
             // Made before this device was paired with another key (perhaps of another canteen): never sent under it.
-            await updateQueued({ ...sale, state: "declined", reason: "other_terminal", message: { da: "Solgt som en anden kasse, før enheden blev parret igen; ikke sendt", en: "Sold as another till before this device was paired again; not sent" } });
+            await store.put({ ...sale, state: "declined", reason: "other_terminal", message: { da: "Solgt som en anden kasse, før enheden blev parret igen; ikke sendt", en: "Sold as another till before this device was paired again; not sent" } });
           } else if (sale.state === "pending") {
             try {
               // The same sale id as at the counter: a sale the server already has is answered, never charged again.
               const result = await client.pos.sale.mutate({ saleId: sale.saleId, cardNumber: sale.cardNumber, amountOre: sale.amountOre, items: sale.items });
-              if (result.status === "approved") await removeQueued(sale.seq!);
-              else await updateQueued({ ...sale, state: "declined", reason: result.reason ?? "declined", ...(result.message ? { message: result.message } : {}) });
+              if (result.status === "approved") await store.remove(sale.seq!);
+              else await store.put({ ...sale, state: "declined", reason: result.reason ?? "declined", ...(result.message ? { message: result.message } : {}) });
             } catch (error) {
               const kind = failed(error);
               // Unreachable, refused key or a server that cannot store now: keep this sale and the rest, same ids.
               if (kind !== "other") break;
               // The server refused the sale itself (e.g. a conflict): staff must see it, as with a decline.
-              await updateQueued({ ...sale, state: "declined", reason: "error", message: { da: "Serveren afviste salget", en: "The server refused the sale" } });
+              await store.put({ ...sale, state: "declined", reason: "error", message: { da: "Serveren afviste salget", en: "The server refused the sale" } });
             }
           } else if (sale.state === "unresolved") {
             // A lost answer for a sale that was not queued: if the server has it, it is in today's list (refundable there).
             today ??= new Set((await client.till.salesToday.query()).sales.filter((known) => known.status === "approved").map((known) => known.saleId));
-            if (today.has(sale.saleId)) await updateQueued({ ...sale, state: "charged" });
-            else await removeQueued(sale.seq!);
+            if (today.has(sale.saleId)) await store.put({ ...sale, state: "charged" });
+            else await store.remove(sale.seq!);
           }
         }
       } catch (error) {
@@ -161,7 +176,7 @@ export function createTill(key: string, onRefused: () => void) {
     const queueIt = async (): Promise<SaleAnswer> => {
       if (limitOre === 0) return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "offline_disabled" };
       if (sale.amountOre > limitOre) return { kind: "failed", saleId: sale.saleId, amountOre: sale.amountOre, cause: "over_offline_limit" };
-      await enqueue({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "pending" });
+      await store.add({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "pending" });
       await reloadQueue();
       return { kind: "pending", saleId: sale.saleId, amountOre: sale.amountOre };
     };
@@ -195,14 +210,14 @@ export function createTill(key: string, onRefused: () => void) {
   /** A sale given up after a lost answer: remembered until the till has checked it against the server. */
   async function giveUp(sale: { saleId: string; cardNumber: string; amountOre: number; items: SaleItem[] }): Promise<void> {
     try {
-      await enqueue({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "unresolved" });
+      await store.add({ ...sale, terminalId: config()?.terminalId ?? null, createdAt: Date.now(), state: "unresolved" });
     } finally {
       await reloadQueue();
     }
   }
 
   async function acknowledge(sale: QueuedSale): Promise<void> {
-    await removeQueued(sale.seq!);
+    await store.remove(sale.seq!);
     await reloadQueue();
   }
 
@@ -216,8 +231,8 @@ export function createTill(key: string, onRefused: () => void) {
 
   const onOnline = () => void heartbeat();
   const onOffline = () => setOnline(false);
-  window.addEventListener("online", onOnline);
-  window.addEventListener("offline", onOffline);
+  events.addEventListener("online", onOnline);
+  events.addEventListener("offline", onOffline);
   const timer = setInterval(() => void heartbeat(), HEARTBEAT_MS);
   void reloadQueue().then(() => heartbeat());
 
@@ -239,8 +254,8 @@ export function createTill(key: string, onRefused: () => void) {
     stop(): void {
       stopped = true;
       clearInterval(timer);
-      window.removeEventListener("online", onOnline);
-      window.removeEventListener("offline", onOffline);
+      events.removeEventListener("online", onOnline);
+      events.removeEventListener("offline", onOffline);
     },
   };
 }

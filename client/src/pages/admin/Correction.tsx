@@ -19,7 +19,7 @@ export function Correction() {
     const target = correctionTarget();
     if (!target || running() || asking()) return;
     const amountOre = parseKroner(values().amount);
-    if (Number.isNaN(amountOre) || amountOre <= 0) {
+    if (amountOre === null || amountOre <= 0) {
       setResult({ ok: false, text: a().badAmount });
       return;
     }
