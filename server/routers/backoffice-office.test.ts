@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
 import type { PortalEvent } from "./accounts.ts";

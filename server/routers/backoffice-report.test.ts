@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { copenhagenDate, copenhagenMidnight } from "../ledger/calendar.ts";
+import { copenhagenDate, copenhagenMidnight } from "../../common/calendar.ts";
 
 let server: TestServer;
 let admin: PortalClient;

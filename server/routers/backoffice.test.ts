@@ -4,7 +4,7 @@ import { createCanteen, createCard, databaseFingerprint, PortalClient, startTest
 import { appRouter } from "./_app.ts";
 import { mapLimited } from "./backoffice/cards.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { copenhagenDate } from "../ledger/calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { sseClient, until } from "../testing/sse-client.ts";
 import type { BalanceEvent } from "../events/bus.ts";

@@ -6,7 +6,7 @@ import { until } from "../testing/sse-client.ts";
 import type { BalanceEvent } from "../events/bus.ts";
 import type { Store } from "../../db/connect.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { demoGuardian } from "../seed.ts";
 
 let server: TestServer;

@@ -5,7 +5,7 @@ import { cardNumberSchema } from "../../common/limits.ts";
 import { kitchenProcedure, portalPublicProcedure, router } from "../trpc.ts";
 import { advanceOrder, deliverOrders, kitchenQueue, lastCanteenSeq, orderEventsSince, preparationCounts, publishOrderChange, type OrderEvent } from "../services/orders.ts";
 import { findKitchenScreen, KITCHEN_COOKIE, kitchenCookie } from "../services/kitchen-auth.ts";
-import { copenhagenDate } from "../ledger/calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 import { db, prepared } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";

@@ -3,7 +3,7 @@ import { balanceInputSchema, refundInputSchema, saleInputSchema } from "../../co
 import { publishTransfers } from "../ledger/events.ts";
 import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
 import { router, terminalProcedure } from "../trpc.ts";
-import { maybeAutoTopUp } from "../services/money.ts";
+import { maybeAutoTopUp } from "../services/payments/auto-top-up.ts";
 import { checkLowBalance, lowBalanceAlertMayBeDue } from "../services/payer.ts";
 import { AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import * as z from "zod";

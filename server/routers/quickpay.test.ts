@@ -4,8 +4,9 @@ import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, t
 import type { Store } from "../../db/connect.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { FakeQuickPay, fakeCards } from "../testing/quickpay-fake.ts";
-import { quickPayChecksum } from "../payments/quickpay.ts";
-import { reconcilePending, autoTopUpsSettled } from "../services/money.ts";
+import { quickPayChecksum } from "../acquirer/quickpay.ts";
+import { reconcilePending } from "../services/payments/reconciliation.ts";
+import { autoTopUpsSettled } from "../services/payments/auto-top-up.ts";
 import { formatOre } from "../../common/money.ts";
 import type { AutoTopUpEvent } from "../events/bus.ts";
 

@@ -5,7 +5,7 @@ import { checkLedger } from "../ledger/ledger.ts";
 import { db } from "../../db/query.ts";
 import { savePhoto } from "../services/portal.ts";
 import { checkout } from "../services/orders.ts";
-import { copenhagenDate, currentPeriodStarts } from "../ledger/calendar.ts";
+import { copenhagenDate, currentPeriodStarts } from "../../common/calendar.ts";
 import type { OrderEvent } from "../events/bus.ts";
 
 let server: TestServer;

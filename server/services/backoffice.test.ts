@@ -13,7 +13,7 @@ import { dailyReport } from "./backoffice/reports.ts";
 import { postCorrection } from "./backoffice/corrections.ts";
 import { listAudit } from "./backoffice/audit.ts";
 import type { Actor } from "./backoffice/shared.ts";
-import { copenhagenDate } from "../ledger/calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 import { toCsv } from "../csv.ts";
 
 let testStore: TestStore;

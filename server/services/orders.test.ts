@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
 import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
 import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestCard, type TestStore } from "../testing/harness.ts";
 import { advanceOrder, cancelOrder, checkout, deliverOrders, kitchenQueue, menuFor, orderableDays, orderEventsSince, preparationCounts } from "./orders.ts";
 import { IdempotencyConflictError } from "./pos.ts";

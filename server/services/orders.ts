@@ -5,7 +5,7 @@ import type { Order, OrderLine, OrderStatus } from "../events/types.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import { declineMessage } from "../../common/declines.ts";
 import { postSystemTransfer, postTransfer, type Transfer } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
 import { IdempotencyConflictError, spendingLimitReason } from "./pos.ts";
 import { actableAccount } from "./access.ts";
 import { publishTransfers } from "../ledger/events.ts";

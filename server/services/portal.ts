@@ -5,7 +5,7 @@ import type { ExpressionBuilder } from "kysely";
 import type * as z from "zod";
 import type { Database, UserPhotosTable } from "../../db/schema.ts";
 import type { profileUpdateSchema, supportInputSchema } from "../../common/portal.ts";
-import { copenhagenMidnight } from "../ledger/calendar.ts";
+import { copenhagenMidnight } from "../../common/calendar.ts";
 import { CprCipher, maskCpr, normaliseCpr } from "../auth/cpr.ts";
 import type { BalanceEvent } from "../events/bus.ts";
 import { balanceEventsOf } from "../ledger/events.ts";

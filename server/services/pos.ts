@@ -7,7 +7,7 @@ import type { CardsTable, RefundsTable } from "../../db/schema.ts";
 import type { RefundInput, SaleInput } from "../../common/limits.ts";
 import { declineMessage, LIMIT_DECLINE_PRECEDENCE, SALE_DECLINE_PRECEDENCE, type DeclineReason, type LimitDeclineReason, type SaleDeclineReason } from "../../common/declines.ts";
 import { getBalance, postSystemTransfer, postTransfer, type Transfer } from "../ledger/ledger.ts";
-import { currentPeriodStarts } from "../ledger/calendar.ts";
+import { currentPeriodStarts } from "../../common/calendar.ts";
 
 /** The terminal a request was authenticated as (see auth/terminal.ts). */
 export type { TerminalIdentity };

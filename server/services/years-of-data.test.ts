@@ -8,7 +8,7 @@ import { cardholderSearch, countCardholders, issueCard, replaceCard, searchCardh
 import type { Actor } from "./backoffice/shared.ts";
 import { statementMonth } from "./portal.ts";
 import { orderLinesOfPeriod, tillSalesOfPeriod } from "./backoffice/reports.ts";
-import { copenhagenMidnight } from "../ledger/calendar.ts";
+import { copenhagenMidnight } from "../../common/calendar.ts";
 
 let testStore: TestStore;
 let canteen: Fixture;

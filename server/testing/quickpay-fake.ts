@@ -1,6 +1,6 @@
 // Test-only fake of QuickPay's API v10 on a loopback port: payments, subscriptions, links, a payment window, recurring, checksummed callbacks, faults.
 import type { Server } from "bun";
-import { quickPayChecksum } from "../payments/quickpay.ts";
+import { quickPayChecksum } from "../acquirer/quickpay.ts";
 
 /**
  * Test cards of the fake's payment window (QuickPay's public test cards where they exist). "recurring_declined" saves

@@ -5,7 +5,7 @@ import { db } from "../../../db/query.ts";
 import { tempDatabasePath } from "../../../db/testing.ts";
 import { buildYearDatabase, yearShape, type YearDatabase } from "../../../bench/year-data.ts";
 import { checkLedger } from "../../ledger/ledger.ts";
-import { copenhagenDate, copenhagenMidnight } from "../../ledger/calendar.ts";
+import { copenhagenDate, copenhagenMidnight } from "../../../common/calendar.ts";
 import { postCorrection } from "./corrections.ts";
 import { addUp, dayTotalsOf, keepDayTotals, periodDays, periodReport } from "./period-report.ts";
 import { dailyReport } from "./reports.ts";

@@ -4,7 +4,7 @@ import type { Words } from "../../../common/audit.ts";
 import { db } from "../../../db/query.ts";
 import type { TransferKind } from "../../../db/schema.ts";
 import type { Tx } from "../../../db/tx.ts";
-import { copenhagenMidnight } from "../../ledger/calendar.ts";
+import { copenhagenMidnight } from "../../../common/calendar.ts";
 import { chainHeadAt, type SealCheckpoint } from "../../ledger/chain.ts";
 
 /** The lines of the day's movements, in the order the report shows them. */

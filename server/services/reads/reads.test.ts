@@ -4,7 +4,7 @@ import { db } from "../../../db/query.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../../testing/harness.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
 import { checkLedger, postTransfer } from "../../ledger/ledger.ts";
-import { copenhagenDate } from "../../ledger/calendar.ts";
+import { copenhagenDate } from "../../../common/calendar.ts";
 import { createHeavyReads, HeavyReadsBusyError, HeavyReadTimeoutError, type HeavyReads } from "./pool.ts";
 import { startLedgerWatch } from "./verify-schedule.ts";
 
