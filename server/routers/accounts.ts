@@ -5,7 +5,7 @@ import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.t
 import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
 import { actableAccountIds } from "../services/access.ts";
 import type { AutoTopUpEvent, BalanceEvent, CardStatusEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
-import { orderEventsSince } from "../services/orders.ts";
+import { orderEventsSince } from "../services/orders/kitchen.ts";
 import { findSession } from "../auth/session.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
 import { log } from "../ops/logger.ts";

@@ -8,7 +8,8 @@ import { checkLowBalance, lowBalanceAlertMayBeDue } from "../services/payer.ts";
 import { AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
-import { deliverOrders, publishOrderChange } from "../services/orders.ts";
+import { deliverOrders } from "../services/orders/kitchen.ts";
+import { publishOrderChange } from "../services/orders/records.ts";
 import { observeSale } from "../ops/metrics.ts";
 
 export const posRouter = router({

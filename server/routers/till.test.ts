@@ -4,7 +4,7 @@ import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, 
 import { checkLedger } from "../ledger/ledger.ts";
 import { db } from "../../db/query.ts";
 import { savePhoto } from "../services/portal.ts";
-import { checkout } from "../services/orders.ts";
+import { checkout } from "../services/orders/checkout.ts";
 import { copenhagenDate, currentPeriodStarts } from "../../common/calendar.ts";
 import type { OrderEvent } from "../events/bus.ts";
 

@@ -8,7 +8,7 @@ import { createPendingPayment } from "../services/payments/records.ts";
 import { saveAgreement } from "../services/payments/agreements.ts";
 import { checkLedger } from "../ledger/ledger.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
-import { checkout } from "../services/orders.ts";
+import { checkout } from "../services/orders/checkout.ts";
 import type { OrderEvent } from "../events/bus.ts";
 import { sseClient, until } from "../testing/sse-client.ts";
 

@@ -2,7 +2,7 @@
 import { db } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
 import { copenhagenDate, currentPeriodStarts } from "../../common/calendar.ts";
-import { getOrder, type Order } from "./orders.ts";
+import { getOrder, type Order } from "./orders/records.ts";
 import { declineMessage, type DeclineReason } from "../../common/declines.ts";
 import type { TerminalIdentity } from "./pos.ts";
 
