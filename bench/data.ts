@@ -6,7 +6,7 @@ import { openStore, readSnapshot } from "../db/connect.ts";
 import { checkLedger } from "../server/ledger/ledger.ts";
 import { dailyReport } from "../server/services/backoffice/reports.ts";
 import { countCardholders, issueCard, searchCardholders } from "../server/services/backoffice/cards.ts";
-import { statementMonth } from "../server/services/portal.ts";
+import { statementMonth } from "../server/services/statements.ts";
 import { backupDatabase } from "../server/backups/backup.ts";
 import { signatureFileOf, signingKeys } from "../server/ops/backup-signature.ts";
 import { yearOfBackupsOnDisk } from "./backup-disk.ts";

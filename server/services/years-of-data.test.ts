@@ -6,7 +6,7 @@ import { checkLedger, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { createCanteen, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
 import { cardholderSearch, countCardholders, issueCard, replaceCard, searchCardholders, type SearchPlan } from "./backoffice/cards.ts";
 import type { Actor } from "./backoffice/shared.ts";
-import { statementMonth } from "./portal.ts";
+import { statementMonth } from "./statements.ts";
 import { orderLinesOfPeriod, tillSalesOfPeriod } from "./backoffice/reports.ts";
 import { copenhagenMidnight } from "../../common/calendar.ts";
 
