@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore, readSnapshot } from "../db/connect.ts";
-import { checkLedger } from "../server/ledger/ledger.ts";
+import { checkLedger } from "../server/ledger/check.ts";
 import { dailyReport } from "../server/services/backoffice/reports.ts";
 import { countCardholders, issueCard, searchCardholders } from "../server/services/backoffice/cards.ts";
 import { statementMonth } from "../server/services/statements.ts";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, databaseFingerprint, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { appRouter } from "./_app.ts";
 import { mapLimited } from "./backoffice/cards.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { copenhagenDate } from "../../common/calendar.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { sseClient, until } from "../testing/sse-client.ts";

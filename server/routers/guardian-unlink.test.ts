@@ -4,7 +4,7 @@ import { createCard, PortalClient, startTestServer, type Fixture, type TestCard,
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import type { AcquirerSimulator } from "../acquirer/simulator.ts";
 import { AcquirerUnavailableError } from "../acquirer/acquirer.ts";
 import { autoTopUpsSettled } from "../services/payments/auto-top-up.ts";

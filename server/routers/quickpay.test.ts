@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { FakeQuickPay, fakeCards } from "../testing/quickpay-fake.ts";
 import { quickPayChecksum } from "../acquirer/quickpay.ts";
 import { reconcilePending } from "../services/payments/reconciliation.ts";

@@ -9,7 +9,7 @@ import { db } from "../../db/query.ts";
 import { appRouter } from "./_app.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
 import { checkout } from "../services/orders/checkout.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { sseClient, until } from "../testing/sse-client.ts";
 import type { OrderEvent } from "../events/bus.ts";
 

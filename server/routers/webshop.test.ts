@@ -6,7 +6,7 @@ import { db } from "../../db/query.ts";
 import type { AcquirerSimulator } from "../acquirer/simulator.ts";
 import { createPendingPayment } from "../services/payments/records.ts";
 import { saveAgreement } from "../services/payments/agreements.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
 import { checkout } from "../services/orders/checkout.ts";
 import type { OrderEvent } from "../events/bus.ts";

@@ -1,7 +1,7 @@
 // Back-office rules: issuing and replacing cards, all-or-nothing class-list import, corrections, reports, audit log.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestStore } from "../testing/harness.ts";
 import { createSession, generateSessionToken } from "../auth/session.ts";
 import { migrateDown, migrateToLatest } from "../../db/migrate.ts";

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
 import { findTerminalByKey } from "../auth/terminal.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestCard, type TestStore } from "../testing/harness.ts";
 import { cancelOrder, checkout } from "./orders/checkout.ts";

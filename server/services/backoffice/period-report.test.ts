@@ -4,7 +4,7 @@ import { openStore, type Store } from "../../../db/connect.ts";
 import { db } from "../../../db/query.ts";
 import { tempDatabasePath } from "../../../db/testing.ts";
 import { buildYearDatabase, yearShape, type YearDatabase } from "../../../bench/year-data.ts";
-import { checkLedger } from "../../ledger/ledger.ts";
+import { checkLedger } from "../../ledger/check.ts";
 import { copenhagenDate, copenhagenMidnight } from "../../../common/calendar.ts";
 import { postCorrection } from "./corrections.ts";
 import { addUp, dayTotalsOf, keepDayTotals, periodDays, periodReport } from "./period-report.ts";

@@ -1,7 +1,7 @@
 // Webshop rules at the service level: checkout is atomic and idempotent, menus/cut-off/sold-out hold, cancel refunds once.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../../db/tx.ts";
-import { checkLedger } from "../../ledger/ledger.ts";
+import { checkLedger } from "../../ledger/check.ts";
 import { addDays, copenhagenDate, cutoffInstant } from "../../../common/calendar.ts";
 import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestCard, type TestStore } from "../../testing/harness.ts";
 import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparationCounts } from "./kitchen.ts";

@@ -1,7 +1,8 @@
 // Money in and out at the service level: callbacks applied exactly once, auto top-up rules, payouts and own transfers.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../../db/tx.ts";
-import { checkLedger, openAccount, postTransfer, systemAccount } from "../../ledger/ledger.ts";
+import { checkLedger } from "../../ledger/check.ts";
+import { openAccount, postTransfer, systemAccount } from "../../ledger/ledger.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../../testing/harness.ts";
 import { applyPaymentOutcome, PaymentMismatchError } from "./outcomes.ts";
 import { cancelAgreement, getAgreement, saveAgreement } from "./agreements.ts";
