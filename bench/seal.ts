@@ -3,7 +3,7 @@ import { createTestStore } from "../db/testing.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
 import { proposeSeal, recordSeal, verifyChain } from "../server/ledger/chain.ts";
 import { startSealer } from "../server/ledger/sealer.ts";
-import { checkLedger } from "../server/ledger/ledger.ts";
+import { checkLedger } from "../server/ledger/check.ts";
 
 const total = Number(process.argv[2] ?? 100_000);
 const testStore = await createTestStore();

@@ -6,8 +6,8 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { createSession, generateSessionToken } from "../server/auth/session.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../server/ledger/calendar.ts";
-import { checkLedger } from "../server/ledger/ledger.ts";
+import { addDays, copenhagenDate } from "../common/calendar.ts";
+import { checkLedger } from "../server/ledger/check.ts";
 import { freePort, percentile, productionEnv, startProcess, stopProcess } from "../tools/processes.ts";
 
 const CARDHOLDERS = Number(process.env.BENCH_CARDHOLDERS ?? 200);

@@ -5,9 +5,9 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { db } from "../db/query.ts";
 import { hashApiKey } from "../server/auth/terminal.ts";
 import { openAccount, postTransfer, systemAccount } from "../server/ledger/ledger.ts";
-import { addDays, copenhagenLocalToUtc } from "../server/ledger/calendar.ts";
+import { addDays, copenhagenLocalToUtc } from "../common/calendar.ts";
 import { recordSale, type TerminalIdentity } from "../server/services/pos.ts";
-import { checkout } from "../server/services/orders.ts";
+import { checkout } from "../server/services/orders/checkout.ts";
 
 export interface YearShape {
   /** Till sales in the year (3,000,000 for a big school). */

@@ -1,10 +1,11 @@
 // Group commit: concurrent write jobs are gathered into one SQLite transaction (a savepoint each) and one fsync, and
 // that fsync runs off the event loop, so a slow disk never stalls the HTTP handling of other requests.
 import type { Database as SqliteDatabase } from "bun:sqlite";
-import { closeSync, fdatasync, openSync, statSync } from "node:fs";
 import type { RecordableHistogram } from "node:perf_hooks";
 import { makeTx, type WriteTx } from "./tx.ts";
 import { storageErrorCode } from "./storage-errors.ts";
+import { CheckpointDriver } from "./checkpoint-driver.ts";
+import { fdatasyncAsync, WalFile } from "./wal-file.ts";
 
 /**
  * How a commit is made durable before its jobs are answered.
@@ -66,34 +67,6 @@ interface Committed {
   outcomes: Outcome[];
 }
 
-/** Start the checkpoint thread once the WAL file is this large (SQLite's own default checkpoints at ~4 MB). */
-const CHECKPOINTER_START_BYTES = 4 * 1024 * 1024;
-/** Un-checkpointed WAL frames (4 KiB pages: ~64 MiB) beyond which the writer waits for a checkpoint to catch up. */
-const MAX_WAL_FRAMES = 16_384;
-/** The longest such a wait lasts (a reader that holds an old snapshot can keep a checkpoint from finishing). */
-const MAX_PAUSE_MS = 1_000;
-/**
- * WAL frames (~16 MiB) after which the writer holds its next transaction back for one checkpoint, so that the WAL
- * restarts from its beginning. Under steady load a checkpoint never takes in the whole WAL (commits keep arriving while
- * it runs), so without this the WAL grows until MAX_WAL_FRAMES and the writer then waits for a checkpoint of the whole
- * backlog: a ~120 ms stall every few seconds at 1,000 sales/s (issue 16). Asked for at once, right after a checkpoint
- * that caught up, the held-back checkpoint has only a few milliseconds of commits left to copy.
- */
-const RESTART_WAL_FRAMES = 4_096;
-/** The longest a restart pause lasts; the writer goes on without a restart after it. */
-const MAX_RESTART_PAUSE_MS = 50;
-/**
- * After a pause that ran out without its checkpoint catching up, no pause for this long. What kept the checkpoint
- * back then was a reader's snapshot (a report, the ledger check, a backup on another connection), not the writer:
- * holding the tills back does not help it, and pausing again and again while a long read runs stopped every till for
- * seconds (issue 27, seen with the heavy-read worker at 3M sales). The WAL grows meanwhile, and starts over after.
- */
-const PAUSE_BACKOFF_MS = 5_000;
-/** At most one restart pause in this time (a reader holding an old snapshot can keep the WAL from restarting). */
-const RESTART_PAUSE_EVERY_MS = 1_000;
-
-const fdatasyncAsync = (fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-
 /**
  * The only place that opens write transactions. Each job runs synchronously inside its own savepoint,
  * so one failing job (an invariant violation, a constraint) is undone without touching its neighbours.
@@ -114,22 +87,10 @@ export class GroupCommitWriter {
   private syncing = false;
   /** A failed sync: the disk may have dropped committed pages, so no further write is accepted (restart the server). */
   private broken: Error | null = null;
-  private readonly walPath: string | null;
-  private walFd: number | null = null;
-  private walInode = -1;
+  private readonly wal: WalFile | null;
   private readonly syncFile: (fd: number) => Promise<void>;
-  private checkpointer: Worker | null = null;
-  private checkpointerFailed = false;
-  private pausedSince: number | null = null;
-  private lastRestartPause = -Infinity;
-  private lastCheckpointLog = 0;
-  /** Numbers the checkpoints asked for by pauses, so a pause ends on its own checkpoint's report. */
-  private pauseRequest = 0;
-  /** Whether the checkpoint asked for by the current pause has reported (the thread answers in order). */
-  private pauseAnswered = false;
-  private pauseTimer: ReturnType<typeof setTimeout> | null = null;
-  /** No pause before this time (performance.now()): the last one ran out, a reader holds the WAL (PAUSE_BACKOFF_MS). */
-  private noPauseUntil = -Infinity;
+  /** The checkpoint thread and the pauses it asks for (wal-sync only). */
+  private readonly checkpoints: CheckpointDriver | null;
   /**
    * Counters for benchmarks: transactions committed, jobs run, the time the event loop spent blocked in batches
    * (running the jobs and COMMIT) and in COMMIT alone, and the WAL syncs (off the loop), all in milliseconds.
@@ -172,7 +133,7 @@ export class GroupCommitWriter {
   /** Set by a benchmark (server/loop-delay.ts): each WAL sync's time is recorded here, in microseconds. */
   syncHistogram: RecordableHistogram | null = null;
 
-  constructor(private readonly sqlite: SqliteDatabase, options: WriterOptions = {}) {
+  constructor(sqlite: SqliteDatabase, options: WriterOptions = {}) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
     this.maxQueued = Math.max(1, options.maxQueued ?? DEFAULT_MAX_QUEUED);
     this.onBusy = options.onBusy;
@@ -180,7 +141,13 @@ export class GroupCommitWriter {
     this.onCommitFailed = options.onCommitFailed;
     this.durability = options.durability ?? "inline";
     if (this.durability === "wal-sync" && !options.databasePath) throw new Error("wal-sync needs the database path");
-    this.walPath = this.durability === "wal-sync" ? `${options.databasePath}-wal` : null;
+    this.wal = this.durability === "wal-sync" ? new WalFile(`${options.databasePath}-wal`) : null;
+    this.checkpoints =
+      this.durability === "wal-sync"
+        ? new CheckpointDriver(sqlite, options.databasePath!, this.stats, () => {
+            if (this.queue.length > 0) this.schedule();
+          })
+        : null;
     this.syncFile = options.syncFile ?? fdatasyncAsync;
     this.tx = { ...makeTx(sqlite), __write: true } as WriteTx;
     // Raw SQL: transaction control and savepoints, which Kysely only offers asynchronously; a job must stay synchronous.
@@ -215,21 +182,10 @@ export class GroupCommitWriter {
 
   /** Waits for every job, then stops the checkpoint thread and lets go of the WAL file. */
   async close(): Promise<void> {
-    this.resume();
+    this.checkpoints?.resume();
     await this.drain();
-    if (this.checkpointer) {
-      this.checkpointer.postMessage({ type: "stop" });
-      await new Promise<void>((resolve) => {
-        const done = setTimeout(resolve, 2_000);
-        this.checkpointer!.addEventListener("close", () => {
-          clearTimeout(done);
-          resolve();
-        });
-      });
-      this.checkpointer = null;
-    }
-    if (this.walFd !== null) closeSync(this.walFd);
-    this.walFd = null;
+    await this.checkpoints?.stop();
+    this.wal?.close();
   }
 
   private idle(): boolean {
@@ -244,7 +200,7 @@ export class GroupCommitWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.pausedSince !== null) return;
+    if (this.scheduled || this.checkpoints?.paused) return;
     this.scheduled = true;
     // setImmediate lets every request that arrived in this turn of the event loop join the batch.
     setImmediate(() => this.flush());
@@ -252,7 +208,7 @@ export class GroupCommitWriter {
 
   private flush(): void {
     this.scheduled = false;
-    if (this.pausedSince !== null) return;
+    if (this.checkpoints?.paused) return;
     const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length > 0) this.commitBatch(batch);
     if (this.queue.length > 0) this.schedule();
@@ -342,7 +298,7 @@ export class GroupCommitWriter {
     const started = performance.now();
     let fd: number;
     try {
-      fd = this.walFile();
+      fd = this.wal!.open();
     } catch (error) {
       this.syncFailed(covered, error);
       return;
@@ -356,24 +312,16 @@ export class GroupCommitWriter {
         this.syncHistogram?.record(Math.max(1, Math.round(took * 1000)));
         this.syncing = false;
         for (const committed of covered) answer(committed);
-        this.afterSync(fd);
+        this.afterSync();
       },
       (error) => this.syncFailed(covered, error),
     );
   }
 
-  private afterSync(fd: number): void {
+  private afterSync(): void {
     this.startSync();
     this.wakeIdleWaiters();
-    if (!this.checkpointer && !this.checkpointerFailed) {
-      try {
-        // fstat by descriptor: a cheap size check, after the answers went out.
-        if (statSync(this.walPath!).size >= CHECKPOINTER_START_BYTES) this.startCheckpointer();
-      } catch {
-        // The size check is only a trigger; the next sync looks again.
-      }
-    }
-    void fd;
+    this.checkpoints!.startWhenWalIsLarge(this.wal!.path);
   }
 
   private syncFailed(covered: Committed[], error: unknown): void {
@@ -394,102 +342,9 @@ export class GroupCommitWriter {
     this.wakeIdleWaiters();
   }
 
-  /** The open WAL file, reopened if SQLite replaced it (it is only deleted when the last connection closes). */
-  private walFile(): number {
-    const inode = statSync(this.walPath!).ino;
-    if (this.walFd === null || inode !== this.walInode) {
-      if (this.walFd !== null) closeSync(this.walFd);
-      this.walFd = openSync(this.walPath!, "r+");
-      this.walInode = inode;
-    }
-    return this.walFd;
-  }
-
-  /**
-   * Checkpoints copy the WAL back into the database file and sync it: SQLite would run them inside a COMMIT, on the
-   * event loop, every ~1,000 pages. Here a worker thread with its own connection runs them (PASSIVE: never blocking
-   * the writer), and the writer waits (without blocking the loop) only if the WAL ever runs far ahead of it.
-   */
-  /**
-   * Starts the checkpoint thread now rather than when the WAL first passes 4 MB: creating a Worker blocks the event
-   * loop while its runtime starts (tens of ms, much more on a busy machine), so the server does it before it serves.
-   */
+  /** Starts the checkpoint thread before the server serves (see CheckpointDriver.start); wal-sync only. */
   startCheckpointThread(): void {
-    if (this.durability === "wal-sync" && !this.checkpointer && !this.checkpointerFailed) this.startCheckpointer();
-  }
-
-  private startCheckpointer(): void {
-    try {
-      const worker = new Worker(new URL("./checkpointer.ts", import.meta.url).href);
-      worker.addEventListener("message", (event: MessageEvent) => this.onCheckpoint(event.data as { log: number; checkpointed: number; asked?: number }));
-      worker.addEventListener("error", (event) => {
-        console.error(`checkpoint thread failed (${(event as ErrorEvent).message}); SQLite checkpoints in COMMIT again`);
-        this.checkpointerFailed = true;
-        this.checkpointer = null;
-        this.inlineCheckpoints();
-        this.resume();
-      });
-      (worker as unknown as { unref(): void }).unref();
-      worker.postMessage({ type: "start", path: this.walPath!.slice(0, -"-wal".length) });
-      this.checkpointer = worker;
-    } catch (error) {
-      console.error("checkpoint thread could not start; SQLite checkpoints in COMMIT again", error);
-      this.checkpointerFailed = true;
-      this.inlineCheckpoints();
-    }
-  }
-
-  private inlineCheckpoints(): void {
-    // Raw SQL: a pragma (connection setting) that Kysely cannot express. 1000 pages is SQLite's default.
-    this.sqlite.run("PRAGMA wal_autocheckpoint = 1000");
-  }
-
-  private onCheckpoint(report: { log: number; checkpointed: number; asked?: number }): void {
-    this.stats.checkpoints += 1;
-    if (report.log < this.lastCheckpointLog) this.stats.walRestarts += 1;
-    this.lastCheckpointLog = report.log;
-    const behind = report.log - report.checkpointed;
-    if (this.pausedSince !== null) {
-      // Only the checkpoint asked for during the pause, and those after it, saw the whole WAL: one begun before it may
-      // report "caught up" on a shorter WAL, and resuming then would leave frames behind (and the WAL would not restart).
-      if (report.asked === this.pauseRequest) this.pauseAnswered = true;
-      if (this.pauseAnswered && behind <= 0) this.resume();
-      return;
-    }
-    const now = performance.now();
-    if (now < this.noPauseUntil) return;
-    if (report.log > MAX_WAL_FRAMES && behind > 0) {
-      // The WAL is far ahead: let the checkpoint catch up, so the next transaction starts the WAL from its beginning.
-      this.pause(MAX_PAUSE_MS);
-    } else if (report.log >= RESTART_WAL_FRAMES && now - this.lastRestartPause >= RESTART_PAUSE_EVERY_MS) {
-      this.lastRestartPause = now;
-      this.stats.restartPauses += 1;
-      this.pause(MAX_RESTART_PAUSE_MS);
-    }
-  }
-
-  /** Holds new transactions back (answers of committed ones still go out) and asks for a checkpoint at once. */
-  private pause(atMostMs: number): void {
-    this.pausedSince = performance.now();
-    this.stats.pauses += 1;
-    this.pauseTimer = setTimeout(() => {
-      // Ran out: the checkpoint could not catch up, so something other than the writer holds the WAL.
-      this.stats.pausesRunOut += 1;
-      this.noPauseUntil = performance.now() + PAUSE_BACKOFF_MS;
-      this.resume();
-    }, atMostMs);
-    this.pauseRequest += 1;
-    this.pauseAnswered = false;
-    this.checkpointer?.postMessage({ type: "now", asked: this.pauseRequest });
-  }
-
-  private resume(): void {
-    if (this.pauseTimer) clearTimeout(this.pauseTimer);
-    this.pauseTimer = null;
-    if (this.pausedSince === null) return;
-    this.stats.pauseMsMax = Math.max(this.stats.pauseMsMax, performance.now() - this.pausedSince);
-    this.pausedSince = null;
-    if (this.queue.length > 0) this.schedule();
+    this.checkpoints?.start();
   }
 }
 

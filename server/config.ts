@@ -153,15 +153,13 @@ export interface Config {
   backupSigningKeysOld: string[];
 }
 
-export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
-  const parsed = environmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
-  }
-  const env = parsed.data;
-  const production = env.NODE_ENV === "production";
-  // Demo data is never loaded in production unless asked for explicitly.
-  const seedDemo = env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production);
+type Environment = z.infer<typeof environmentSchema>;
+
+/** Refuses, in this order, the settings that are unsafe together: public demo secrets, test money or an open network where they do not belong. */
+function refuseUnsafeSettings(
+  env: Environment,
+  { production, seedDemo, testPaymentsInProduction, networkInDevelopment }: { production: boolean; seedDemo: boolean; testPaymentsInProduction: boolean; networkInDevelopment: boolean },
+): void {
   // A production server with demo data would otherwise accept a till key and a screen token printed in the README.
   if (production && seedDemo && (env.POS_DEMO_KEY === PUBLIC_DEMO_POS_KEY || env.KITCHEN_DEMO_TOKEN === PUBLIC_DEMO_KITCHEN_TOKEN)) {
     throw new Error("Invalid configuration: with NODE_ENV=production and SEED_DEMO=true, set POS_DEMO_KEY and KITCHEN_DEMO_TOKEN to secrets of your own (the defaults are public)");
@@ -170,17 +168,6 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (env.ACQUIRER === "quickpay" && (!env.QUICKPAY_API_KEY || !env.QUICKPAY_PRIVATE_KEY)) {
     throw new Error("Invalid configuration: ACQUIRER=quickpay needs QUICKPAY_API_KEY and QUICKPAY_PRIVATE_KEY");
   }
-  const quickpay =
-    env.ACQUIRER === "quickpay"
-      ? {
-          apiKey: env.QUICKPAY_API_KEY!,
-          privateKey: env.QUICKPAY_PRIVATE_KEY!,
-          apiUrl: env.QUICKPAY_API_URL,
-          // Test-mode payments (QuickPay's test cards) are credited outside production only, unless told otherwise.
-          acceptTestMode: env.QUICKPAY_TEST_MODE === "true" || (env.QUICKPAY_TEST_MODE === "auto" && !production),
-        }
-      : null;
-  const testPaymentsInProduction = production && env.ALLOW_TEST_PAYMENTS_IN_PRODUCTION === "true";
   // The simulator approves public test cards, so in production it would credit money that no card paid for; demo data
   // holds balances nobody paid for and published passwords. Both need a staging site's explicit opt-in.
   if (production && env.ACQUIRER === "simulator" && !testPaymentsInProduction) {
@@ -195,12 +182,56 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   // Links in mails and the acquirer's callback URL must never follow a request's Host header.
   if (production && !env.PUBLIC_URL) throw new Error("Invalid configuration: PUBLIC_URL must be set in production (the address users reach the portal at, e.g. https://kantine.example.dk)");
   // Development mode has a mail outbox page and a public CPR key: it listens on this machine only unless told otherwise.
-  const networkInDevelopment = env.ALLOW_NETWORK_IN_DEVELOPMENT === "true";
   if (!production && !isLoopbackHost(env.HOST) && !networkInDevelopment) {
     throw new Error(
       `Invalid configuration: HOST=${env.HOST} serves the network, but NODE_ENV=${env.NODE_ENV} is not production (demo data, the mail outbox page, development keys). Use HOST=127.0.0.1, run with NODE_ENV=production, or acknowledge with ALLOW_NETWORK_IN_DEVELOPMENT=true.`,
     );
   }
+}
+
+/** QuickPay's settings when it is the acquirer (its two keys were checked by refuseUnsafeSettings), else null. */
+function quickPaySettings(env: Environment, production: boolean): Config["quickpay"] {
+  return env.ACQUIRER === "quickpay"
+    ? {
+        apiKey: env.QUICKPAY_API_KEY!,
+        privateKey: env.QUICKPAY_PRIVATE_KEY!,
+        apiUrl: env.QUICKPAY_API_URL,
+        // Test-mode payments (QuickPay's test cards) are credited outside production only, unless told otherwise.
+        acceptTestMode: env.QUICKPAY_TEST_MODE === "true" || (env.QUICKPAY_TEST_MODE === "auto" && !production),
+      }
+    : null;
+}
+
+/** Scheduled backups when BACKUP_DIR is set, else null. */
+function backupSettings(env: Environment): Config["backup"] {
+  return env.BACKUP_DIR
+    ? {
+        dir: env.BACKUP_DIR,
+        intervalMinutes: env.BACKUP_INTERVAL_MINUTES,
+        retention: {
+          hours: env.BACKUP_KEEP_HOURS,
+          days: env.BACKUP_KEEP_DAYS,
+          weeks: env.BACKUP_KEEP_WEEKS,
+          months: env.BACKUP_KEEP_MONTHS,
+          maxFiles: env.BACKUP_KEEP ?? null,
+          maxBytes: env.BACKUP_MAX_GB === undefined ? null : Math.round(env.BACKUP_MAX_GB * 1e9),
+        },
+      }
+    : null;
+}
+
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === "production";
+  // Demo data is never loaded in production unless asked for explicitly.
+  const seedDemo = env.SEED_DEMO === "true" || (env.SEED_DEMO === "auto" && !production);
+  const testPaymentsInProduction = production && env.ALLOW_TEST_PAYMENTS_IN_PRODUCTION === "true";
+  const networkInDevelopment = env.ALLOW_NETWORK_IN_DEVELOPMENT === "true";
+  refuseUnsafeSettings(env, { production, seedDemo, testPaymentsInProduction, networkInDevelopment });
   const backupSigningKeysOld = (env.BACKUP_SIGNING_KEYS_OLD ?? "").split(",").map((key) => key.trim()).filter(Boolean);
   if (backupSigningKeysOld.some((key) => key.length < 32)) throw new Error("Invalid configuration: each key in BACKUP_SIGNING_KEYS_OLD must be at least 32 characters (comma-separated)");
   return {
@@ -225,7 +256,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     mailFrom: env.MAIL_FROM,
     publicUrl: env.PUBLIC_URL ?? null,
     acquirer: env.ACQUIRER,
-    quickpay,
+    quickpay: quickPaySettings(env, production),
     // No default in the source: a development process signs with a secret nobody else knows and that dies with it.
     acquirerSecret: env.ACQUIRER_SECRET ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
     simulatorDuplicateCallbacks: env.SIMULATOR_DUPLICATE_CALLBACKS === "true",
@@ -239,20 +270,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     // Tests (NODE_ENV=test) log warnings and errors only, unless asked for more.
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "warn" : "info"),
     metricsToken: env.METRICS_TOKEN ?? null,
-    backup: env.BACKUP_DIR
-      ? {
-          dir: env.BACKUP_DIR,
-          intervalMinutes: env.BACKUP_INTERVAL_MINUTES,
-          retention: {
-            hours: env.BACKUP_KEEP_HOURS,
-            days: env.BACKUP_KEEP_DAYS,
-            weeks: env.BACKUP_KEEP_WEEKS,
-            months: env.BACKUP_KEEP_MONTHS,
-            maxFiles: env.BACKUP_KEEP ?? null,
-            maxBytes: env.BACKUP_MAX_GB === undefined ? null : Math.round(env.BACKUP_MAX_GB * 1e9),
-          },
-        }
-      : null,
+    backup: backupSettings(env),
     backupSigningKey: env.BACKUP_SIGNING_KEY ?? null,
     backupSigningKeysOld,
   };

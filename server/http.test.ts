@@ -1,7 +1,7 @@
 // The wire contract over real HTTP: concurrency, retries, CSRF guard, body limit, headers, and a second writing process.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { openStore, type Store } from "../db/connect.ts";
-import { checkLedger } from "./ledger/ledger.ts";
+import { checkLedger } from "./ledger/check.ts";
 import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "./testing/harness.ts";
 import { hashApiKey } from "./auth/terminal.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";

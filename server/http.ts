@@ -3,12 +3,13 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "./routers/_app.ts";
 import type { AppServices } from "./context.ts";
 import { findSession, isHttps, readCookie, SESSION_COOKIE } from "./auth/session.ts";
-import { readPhoto, statementMonth } from "./services/portal.ts";
+import { readPhoto } from "./services/portal.ts";
+import { statementMonth } from "./services/statements.ts";
 import { actableAccount } from "./services/access.ts";
 import { readOutbox } from "./mail/mailer.ts";
 import { kroner, plainFigure, toCsv } from "./csv.ts";
-import { handlePaymentCallback } from "./services/money.ts";
-import { AcquirerSimulator } from "./payments/simulator.ts";
+import { handlePaymentCallback } from "./services/payments/callbacks.ts";
+import { AcquirerSimulator } from "./acquirer/simulator.ts";
 import { escapeHtml } from "./html.ts";
 import { MAX_BATCH_SIZE } from "../common/limits.ts";
 import { isIP } from "node:net";
@@ -198,6 +199,41 @@ export interface HttpHandlerOptions {
   shutdownSignal?: AbortSignal;
 }
 
+/** tRPC behind the CSRF guard; an SSE stream is cut at shutdown and counted while it is open. */
+async function trpcRoute(options: HttpHandlerOptions, request: Request, url: URL, requestId: string, clientAddress: string | null): Promise<Response> {
+  const rejection = csrfRejection(request, options.services.config.publicUrl);
+  if (rejection) return rejection;
+  const stream = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream") ? endsAtShutdown(request, options.shutdownSignal) : null;
+  const body = stream ? cuttableBody() : null;
+  const response = await fetchRequestHandler({
+    endpoint: "/trpc",
+    req: stream ? stream.request : request,
+    router: appRouter,
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: ({ resHeaders }) => ({
+      services: options.services,
+      headers: request.headers,
+      clientAddress,
+      requestId,
+      resHeaders,
+      secure: isHttps(request),
+      dropStream: body?.cut,
+    }),
+  });
+  return stream && body ? body.wrap(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response;
+}
+
+/** The acquirer's signed callback, and the simulator's hosted page when the simulator is the acquirer; null for anything else. */
+async function paymentRoute(services: HttpHandlerOptions["services"], request: Request, url: URL): Promise<Response | null> {
+  if (url.pathname === "/payments/callback" && request.method === "POST") {
+    const answer = await handlePaymentCallback(services, request.headers, await request.text());
+    return new Response(answer.body, { status: answer.status });
+  }
+  if (url.pathname.startsWith("/acquirer/") && services.acquirer instanceof AcquirerSimulator) return services.acquirer.handle(request);
+  return null;
+}
+
+/** The server's one request handler: ops routes, tRPC, payments, portal routes, then the built client; every answer with security headers. */
 export function createHttpHandler(options: HttpHandlerOptions): (request: Request) => Promise<Response> {
   const client = staticClient(options.clientDist);
   // The database file as opened, so that /readyz notices it being removed or replaced under the running server.
@@ -215,36 +251,9 @@ export function createHttpHandler(options: HttpHandlerOptions): (request: Reques
     const url = checked.url;
     const ops = await opsRoute(request, url, peer, { services: options.services, databaseIdentity, shutdownSignal: options.shutdownSignal });
     if (ops) return withSecurityHeaders(ops);
-    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
-      const rejection = csrfRejection(request, options.services.config.publicUrl);
-      if (rejection) return withSecurityHeaders(rejection);
-      const stream = options.shutdownSignal && request.headers.get("accept")?.includes("text/event-stream") ? endsAtShutdown(request, options.shutdownSignal) : null;
-      const body = stream ? cuttableBody() : null;
-      const response = await fetchRequestHandler({
-        endpoint: "/trpc",
-        req: stream ? stream.request : request,
-        router: appRouter,
-        maxBatchSize: MAX_BATCH_SIZE,
-        createContext: ({ resHeaders }) => ({
-          services: options.services,
-          headers: request.headers,
-          clientAddress,
-          requestId,
-          resHeaders,
-          secure: isHttps(request),
-          dropStream: body?.cut,
-        }),
-      });
-      return withSecurityHeaders(stream && body ? body.wrap(response, countStream(url.pathname, response, stream.request.signal, stream.release)) : response);
-    }
-    if (url.pathname === "/payments/callback" && request.method === "POST") {
-      const answer = await handlePaymentCallback(options.services, request.headers, await request.text());
-      return withSecurityHeaders(new Response(answer.body, { status: answer.status }));
-    }
-    if (url.pathname.startsWith("/acquirer/") && options.services.acquirer instanceof AcquirerSimulator) {
-      const page = await options.services.acquirer.handle(request);
-      if (page) return withSecurityHeaders(page);
-    }
+    if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) return withSecurityHeaders(await trpcRoute(options, request, url, requestId, clientAddress));
+    const payment = await paymentRoute(options.services, request, url);
+    if (payment) return withSecurityHeaders(payment);
     const routed = await portalRoute(options.services, request, url, peer);
     if (routed) return withSecurityHeaders(routed);
     if (request.method !== "GET" && request.method !== "HEAD") return withSecurityHeaders(new Response("Method not allowed", { status: 405 }));

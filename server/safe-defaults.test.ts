@@ -7,7 +7,7 @@ import { loadConfig } from "./config.ts";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type TestServer } from "./testing/harness.ts";
 import { rawHttp } from "./testing/raw-http.ts";
 import { resetMailsSettled } from "./routers/auth.ts";
-import { SIGNATURE_HEADER, signPayload } from "./payments/signature.ts";
+import { SIGNATURE_HEADER, signPayload } from "./acquirer/signature.ts";
 import { tempDatabasePath } from "./testing/harness.ts";
 
 /** Everything a production server needs except the acquirer decision. */

@@ -4,7 +4,7 @@ import type { Tx } from "../db/tx.ts";
 import { db } from "../db/query.ts";
 import { openAccount, postTransfer, systemAccount } from "./ledger/ledger.ts";
 import { hashApiKey } from "./auth/terminal.ts";
-import { addDays, copenhagenDate } from "./ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../common/calendar.ts";
 
 export interface DemoCard {
   cardNumber: string;

@@ -102,14 +102,14 @@ test("no file in the repository imports against the direction of the layers", ()
 
 // Inside server/: a rank per folder (and per file for the few files directly in server/). Production code imports only
 // its own rank or lower, type-only imports included, so the dependencies point down:
-//   app, main → http → routers → trpc → context, backups, seed → services → auth, mail, payments → ledger → events → ops, config …
+//   app, main → http → routers → trpc → context, backups, seed → services → auth, mail, acquirer → ledger → events → ops, config …
 // and no file takes part in an import cycle anywhere (server/, db/, common/, client/), type-only imports included.
 // Not yet ranked (issue 28): routers still run some queries of their own; they import db/ freely.
 export const SERVER_RANKS: Array<[rank: number, paths: string[]]> = [
   [0, ["server/ops", "server/config.ts", "server/html.ts", "server/csv.ts", "server/images.ts", "server/loop-delay.ts"]],
   [1, ["server/events"]],
   [2, ["server/ledger"]],
-  [3, ["server/auth", "server/mail", "server/payments"]],
+  [3, ["server/auth", "server/mail", "server/acquirer"]],
   [4, ["server/services"]],
   [5, ["server/backups", "server/seed.ts", "server/context.ts"]],
   [6, ["server/trpc.ts"]],

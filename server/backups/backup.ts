@@ -8,7 +8,7 @@ import { openSqliteReadOnly, openStore, type Store, type Tx } from "../../db/con
 import { makeTx } from "../../db/tx.ts";
 import { migrationState } from "../../db/migration-state.ts";
 import { db } from "../../db/query.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { verifyChain, type ChainVerification } from "../ledger/chain.ts";
 import { startSealer } from "../ledger/sealer.ts";
 import { signatureFileOf, signBackup, fileSha256, verifyBackupSignature, writeSignature, type SignatureCheck, type SigningKeys } from "../ops/backup-signature.ts";

@@ -14,7 +14,7 @@ export interface BalanceEvent {
   createdAt: number;
 }
 
-/** The result of one automatic top-up attempt (see server/services/payments.ts). */
+/** The result of one automatic top-up attempt (see server/services/payments/outcomes.ts). */
 export type AutoTopUpEvent = AutoTopUpResult;
 
 /** An order changed state (placed, moved by the kitchen, delivered, cancelled); the order as it is now. */

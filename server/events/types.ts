@@ -34,7 +34,7 @@ export interface Order {
   cancellableUntil: number;
 }
 
-/** The result of one automatic top-up attempt (server/services/payments.ts). */
+/** The result of one automatic top-up attempt (server/services/payments/outcomes.ts). */
 export interface AutoTopUpResult {
   seq: number;
   userId: number;

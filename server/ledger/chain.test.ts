@@ -7,7 +7,7 @@ import { openAccount, postTransfer, systemAccount } from "./ledger.ts";
 import { lastSeal, proposeSeal, recordSeal, verifyChain } from "./chain.ts";
 import { startSealer } from "./sealer.ts";
 import { dailyReport } from "../services/backoffice/reports.ts";
-import { copenhagenDate } from "./calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
 import { readSnapshot } from "../../db/connect.ts";
-import { checkLedger } from "./ledger.ts";
+import { checkLedger } from "./check.ts";
 import { verifyChain } from "./chain.ts";
 import { formatOre } from "../../common/money.ts";
 

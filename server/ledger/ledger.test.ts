@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { createTestStore, type TestStore } from "../testing/harness.ts";
-import { checkLedger, LedgerInvariantError, openAccount, postSystemTransfer, postTransfer, systemAccount, TransferConflictError, type TransferRequest } from "./ledger.ts";
+import { checkLedger } from "./check.ts";
+import { LedgerInvariantError, openAccount, postSystemTransfer, postTransfer, systemAccount, TransferConflictError, type TransferRequest } from "./ledger.ts";
 
 let testStore: TestStore;
 beforeEach(async () => {

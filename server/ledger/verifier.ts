@@ -1,7 +1,7 @@
 // The ledger verified continuously (issue 27): each new transfer is checked once, the whole book again on a schedule.
 import { db } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
-import { accountViolations, checkedAccountColumns, type TransferSums } from "./ledger.ts";
+import { accountViolations, checkedAccountColumns, type TransferSums } from "./check.ts";
 
 export interface VerifierReport {
   /** False when any rule is broken; the violations name the accounts. */

@@ -4,8 +4,8 @@ import { networkInterfaces } from "node:os";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
+import { checkLedger } from "../ledger/check.ts";
 
 const METRICS_TOKEN = "metrics-token-for-the-test-0001";
 let server: TestServer;

@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { createCanteen, createCard, startTestServer, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import { onLogLine } from "./logger.ts";
 import { flushStorageLog, setStorageLogInterval } from "./storage.ts";

@@ -1,7 +1,7 @@
 // More sales at once than the writer's queue holds (WRITER_MAX_QUEUED): the ones beyond it answer 503 "server_busy"
 // with Retry-After at once and write nothing; the tills send the same sale ids again and each is charged exactly once.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { db } from "../../db/query.ts";
 import { createCanteen, createCard, startTestServer, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 

@@ -6,7 +6,8 @@ import { openStore } from "../../db/connect.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
 import { db } from "../../db/query.ts";
 import { hashApiKey } from "../auth/terminal.ts";
-import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { freePort, productionEnv, waitForHttp } from "../../tools/processes.ts";
 
 const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] || 20) || 20;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import fc from "fast-check";
 import { appRouter } from "../routers/_app.ts";
 import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { rawGet } from "../testing/raw-http.ts";
 import { onLogLine } from "../ops/logger.ts";
 

@@ -9,9 +9,10 @@ import { migrateToLatest } from "../../db/migrate.ts";
 import { db } from "../../db/query.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { createSession, generateSessionToken } from "../auth/session.ts";
-import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
-import { signPayload, SIGNATURE_HEADER } from "../payments/signature.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
+import { signPayload, SIGNATURE_HEADER } from "../acquirer/signature.ts";
 import { freePort, productionEnv, waitForHttp } from "../../tools/processes.ts";
 
 // Bun's fetch allows 256 connections per process by default; 1,000 open streams plus the load need more.

@@ -2,10 +2,10 @@
 import { TRPCError, tracked } from "@trpc/server";
 import * as z from "zod";
 import { cardholderProcedure, profileCompleteProcedure, router } from "../trpc.ts";
-import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/portal.ts";
+import { balanceEventsAfter, blockAccountCards, listAccounts, type StreamPosition } from "../services/accounts.ts";
 import { actableAccountIds } from "../services/access.ts";
 import type { AutoTopUpEvent, BalanceEvent, CardStatusEvent, LowBalanceEvent, OrderEvent } from "../events/bus.ts";
-import { orderEventsSince } from "../services/orders.ts";
+import { orderEventsSince } from "../services/orders/kitchen.ts";
 import { findSession } from "../auth/session.ts";
 import { claimStreamSlot, MAX_PENDING_EVENTS, streamSlots } from "../events/stream-limits.ts";
 import { log } from "../ops/logger.ts";

@@ -1,7 +1,7 @@
 // Replacing and reopening cards in the back office never hands staff a cardholder's login (issue 29, finding 6), over real HTTP.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 
 let server: TestServer;
 let admin: PortalClient;

@@ -1,7 +1,7 @@
 // Separation of duties and idempotent creates in the back office, over real HTTP (issue 10, items 6 and 7).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { databaseFingerprint, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 
 let server: TestServer;
 let admin: PortalClient;

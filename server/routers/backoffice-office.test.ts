@@ -3,8 +3,8 @@
 // paging beyond 50; and a block that reaches the cardholder's and guardian's open pages live.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
 import type { PortalEvent } from "./accounts.ts";

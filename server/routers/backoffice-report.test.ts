@@ -2,8 +2,8 @@
 // its kind, a rejected payout is no payout, and a manual correction has its own line. Over real HTTP on a real database.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { copenhagenDate, copenhagenMidnight } from "../ledger/calendar.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { copenhagenDate, copenhagenMidnight } from "../../common/calendar.ts";
 
 let server: TestServer;
 let admin: PortalClient;

@@ -4,7 +4,7 @@ import type { BalanceEvent } from "../events/bus.ts";
 import { until } from "../testing/sse-client.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
-import { balanceEventsAfter } from "../services/portal.ts";
+import { balanceEventsAfter } from "../services/accounts.ts";
 import { openAccount, postTransfer, type Transfer } from "../ledger/ledger.ts";
 import { publishTransfers } from "../ledger/events.ts";
 import { MAX_STREAMS_PER_SESSION } from "../events/stream-limits.ts";

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PortalClient, startTestServer, type TestServer } from "../testing/harness.ts";
 import { cellsAsReadWith, isFormula, SEPARATORS } from "../testing/spreadsheet.ts";
-import { copenhagenDate } from "../ledger/calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 
 let server: TestServer;
 let admin: PortalClient;

@@ -4,10 +4,10 @@ import { createCard, PortalClient, startTestServer, type Fixture, type TestCard,
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
-import { AcquirerUnavailableError } from "../payments/acquirer.ts";
-import { autoTopUpsSettled } from "../services/money.ts";
+import { checkLedger } from "../ledger/check.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
+import { AcquirerUnavailableError } from "../acquirer/acquirer.ts";
+import { autoTopUpsSettled } from "../services/payments/auto-top-up.ts";
 import { checkLowBalance, lowBalanceAlertsSettled, type LowBalanceEvent } from "../services/payer.ts";
 import type { AutoTopUpEvent } from "../events/bus.ts";
 

@@ -5,8 +5,8 @@ import { openPortalStream } from "../testing/portal-stream.ts";
 import { until } from "../testing/sse-client.ts";
 import type { BalanceEvent } from "../events/bus.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { demoGuardian } from "../seed.ts";
 
 let server: TestServer;

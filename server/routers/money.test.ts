@@ -2,9 +2,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, tableCounts, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { SIGNATURE_HEADER, signPayload } from "../payments/signature.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { SIGNATURE_HEADER, signPayload } from "../acquirer/signature.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
 import { formatOre } from "../../common/money.ts";
 
 let server: TestServer;

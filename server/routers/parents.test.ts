@@ -2,9 +2,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
-import { autoTopUpsSettled } from "../services/money.ts";
+import { checkLedger } from "../ledger/check.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
+import { autoTopUpsSettled } from "../services/payments/auto-top-up.ts";
 import { checkLowBalance, lowBalanceAlertsSettled, type LowBalanceEvent } from "../services/payer.ts";
 import type { AutoTopUpEvent } from "../events/bus.ts";
 import { formatOre } from "../../common/money.ts";

@@ -5,7 +5,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, tableCounts, type Fixture, type TestCard, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 
 let server: TestServer;
 let store: Store;

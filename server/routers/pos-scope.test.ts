@@ -4,7 +4,8 @@ import { TRPCError } from "@trpc/server";
 import { callerFor, createCanteen, createCard, createTestStore, servicesFor, type Fixture, type TestStore } from "../testing/harness.ts";
 import { db } from "../../db/query.ts";
 import { hashApiKey } from "../auth/terminal.ts";
-import { checkLedger, openAccount } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { openAccount } from "../ledger/ledger.ts";
 import type { AppServices } from "../trpc.ts";
 
 let testStore: TestStore;

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { callerFor, createCanteen, createCard, createTestStore, servicesFor, tableCounts, type Fixture, type TestStore } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import type { AppServices } from "../trpc.ts";
 
 let testStore: TestStore;

@@ -3,12 +3,13 @@ import { balanceInputSchema, refundInputSchema, saleInputSchema } from "../../co
 import { publishTransfers } from "../ledger/events.ts";
 import { lookUpBalance, recordRefund, recordSale } from "../services/pos.ts";
 import { router, terminalProcedure } from "../trpc.ts";
-import { maybeAutoTopUp } from "../services/money.ts";
+import { maybeAutoTopUp } from "../services/payments/auto-top-up.ts";
 import { checkLowBalance, lowBalanceAlertMayBeDue } from "../services/payer.ts";
 import { AUTO_TOP_UP_THRESHOLD_ORE } from "../../common/payments.ts";
 import * as z from "zod";
 import { cardNumberSchema } from "../../common/limits.ts";
-import { deliverOrders, publishOrderChange } from "../services/orders.ts";
+import { deliverOrders } from "../services/orders/kitchen.ts";
+import { publishOrderChange } from "../services/orders/records.ts";
 import { observeSale } from "../ops/metrics.ts";
 
 export const posRouter = router({

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import sharp from "sharp";
 import { createCanteen, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { db } from "../../db/query.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { PRODUCT_PHOTO_WIDTHS_PX, productPhotoUrl } from "../../common/product-photos.ts";
 
 let server: TestServer;

@@ -2,10 +2,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, lastMailTo, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
 import type { Store } from "../../db/connect.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { FakeQuickPay, fakeCards } from "../testing/quickpay-fake.ts";
-import { quickPayChecksum } from "../payments/quickpay.ts";
-import { reconcilePending, autoTopUpsSettled } from "../services/money.ts";
+import { quickPayChecksum } from "../acquirer/quickpay.ts";
+import { reconcilePending } from "../services/payments/reconciliation.ts";
+import { autoTopUpsSettled } from "../services/payments/auto-top-up.ts";
 import { formatOre } from "../../common/money.ts";
 import type { AutoTopUpEvent } from "../events/bus.ts";
 

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import * as z from "zod";
 import { statementMonthSchema } from "../../common/portal.ts";
 import { profileCompleteProcedure, router } from "../trpc.ts";
-import { statementMonth, statementMonths } from "../services/portal.ts";
+import { statementMonth, statementMonths } from "../services/statements.ts";
 import { actableAccount } from "../services/access.ts";
 
 const notFound = () => new TRPCError({ code: "NOT_FOUND", message: "Account not found" });

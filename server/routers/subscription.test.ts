@@ -4,12 +4,12 @@ import type { AutoTopUpEvent, BalanceEvent } from "../events/bus.ts";
 import { until } from "../testing/sse-client.ts";
 import { openPortalStream } from "../testing/portal-stream.ts";
 import { createCanteen, createCard, PortalClient, startTestServer, type Fixture, type TestServer } from "../testing/harness.ts";
-import { createPendingPayment } from "../services/payments.ts";
-import { advanceOrder } from "../services/orders.ts";
-import { publishOrderChange } from "../services/orders.ts";
+import { createPendingPayment } from "../services/payments/records.ts";
+import { advanceOrder } from "../services/orders/kitchen.ts";
+import { publishOrderChange } from "../services/orders/records.ts";
 import { parsePosition, recheckDelayMs, SESSION_RECHECK_MAX_MS, type PortalEvent } from "./accounts.ts";
 import { sessionIdOf } from "../auth/session.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 
 let server: TestServer;
 let canteen: Fixture;

@@ -1,11 +1,11 @@
 // The browser till's procedures (till.*) over real HTTP: terminal-key auth, catalogue, holder photo, today's sales, refunds, pickup.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, startTestServer, tableCounts, type Fixture, type TestServer } from "../testing/harness.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { db } from "../../db/query.ts";
 import { savePhoto } from "../services/portal.ts";
-import { checkout } from "../services/orders.ts";
-import { copenhagenDate, currentPeriodStarts } from "../ledger/calendar.ts";
+import { checkout } from "../services/orders/checkout.ts";
+import { copenhagenDate, currentPeriodStarts } from "../../common/calendar.ts";
 import type { OrderEvent } from "../events/bus.ts";
 
 let server: TestServer;

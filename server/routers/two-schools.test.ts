@@ -7,9 +7,9 @@ import { createCanteen, createCard, databaseFingerprint, PortalClient, startTest
 import type { Store } from "../../db/connect.ts";
 import { db } from "../../db/query.ts";
 import { appRouter } from "./_app.ts";
-import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
-import { checkout } from "../services/orders.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
+import { checkout } from "../services/orders/checkout.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { sseClient, until } from "../testing/sse-client.ts";
 import type { OrderEvent } from "../events/bus.ts";
 

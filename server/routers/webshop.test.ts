@@ -3,11 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createCanteen, createCard, PortalClient, startTestServer, tableCounts, type TestServer } from "../testing/harness.ts";
 import { hashApiKey } from "../auth/terminal.ts";
 import { db } from "../../db/query.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
-import { createPendingPayment, saveAgreement } from "../services/payments.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
-import { checkout } from "../services/orders.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
+import { createPendingPayment } from "../services/payments/records.ts";
+import { saveAgreement } from "../services/payments/agreements.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../../common/calendar.ts";
+import { checkout } from "../services/orders/checkout.ts";
 import type { OrderEvent } from "../events/bus.ts";
 import { sseClient, until } from "../testing/sse-client.ts";
 

@@ -4,8 +4,10 @@ import * as z from "zod";
 import { lineText } from "../../common/text.ts";
 import { idempotencyKeySchema } from "../../common/limits.ts";
 import { profileCompleteProcedure, router, type AppServices } from "../trpc.ts";
-import { canteenCutoff, cancelOrder, checkout, listUserOrders, menuFor, orderableDays, publishOrderChange } from "../services/orders.ts";
-import { maybeAutoTopUp } from "../services/money.ts";
+import { canteenCutoff, menuFor, orderableDays } from "../services/orders/menus.ts";
+import { cancelOrder, checkout } from "../services/orders/checkout.ts";
+import { listUserOrders, publishOrderChange } from "../services/orders/records.ts";
+import { maybeAutoTopUp } from "../services/payments/auto-top-up.ts";
 import { db } from "../../db/query.ts";
 
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "Dato skal være ÅÅÅÅ-MM-DD / Date must be YYYY-MM-DD" });

@@ -1,7 +1,7 @@
 // Back-office rules: issuing and replacing cards, all-or-nothing class-list import, corrections, reports, audit log.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestStore } from "../testing/harness.ts";
 import { createSession, generateSessionToken } from "../auth/session.ts";
 import { migrateDown, migrateToLatest } from "../../db/migrate.ts";
@@ -13,7 +13,7 @@ import { dailyReport } from "./backoffice/reports.ts";
 import { postCorrection } from "./backoffice/corrections.ts";
 import { listAudit } from "./backoffice/audit.ts";
 import type { Actor } from "./backoffice/shared.ts";
-import { copenhagenDate } from "../ledger/calendar.ts";
+import { copenhagenDate } from "../../common/calendar.ts";
 import { toCsv } from "../csv.ts";
 
 let testStore: TestStore;

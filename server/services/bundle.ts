@@ -5,7 +5,7 @@ import type { Store } from "../../db/connect.ts";
 import type { Config } from "../config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Mailer } from "../mail/mailer.ts";
-import type { Acquirer } from "../payments/acquirer.ts";
+import type { Acquirer } from "../acquirer/acquirer.ts";
 import type { CprCipher } from "../auth/cpr.ts";
 
 export interface ServiceBundle {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { db } from "../../db/query.ts";
 import { findTerminalByKey } from "../auth/terminal.ts";
-import { checkLedger } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
 import { SALE_DECLINE_PRECEDENCE, declineReasons, type SaleDeclineReason } from "../../common/declines.ts";
 import { recordSale, type TerminalIdentity } from "./pos.ts";

@@ -2,10 +2,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
 import { findTerminalByKey } from "../auth/terminal.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate } from "../ledger/calendar.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { addDays, copenhagenDate } from "../../common/calendar.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestCard, type TestStore } from "../testing/harness.ts";
-import { cancelOrder, checkout } from "./orders.ts";
+import { cancelOrder, checkout } from "./orders/checkout.ts";
 import { recordRefund, recordSale, type TerminalIdentity } from "./pos.ts";
 
 let testStore: TestStore;

@@ -8,7 +8,8 @@ import { migrateDown, migrateToLatest } from "../../db/migrate.ts";
 import { migrations } from "../../db/migrations/index.ts";
 import { db } from "../../db/query.ts";
 import { callerFor, createCanteen, createCard, servicesFor } from "../testing/harness.ts";
-import { checkLedger, postTransfer } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { postTransfer } from "../ledger/ledger.ts";
 
 const PREVIOUS = "20261202T0500_terminal_generation";
 const THIS = "20261207T1020_till_scoped_ids";

@@ -7,8 +7,8 @@ import type { Store } from "../../db/connect.ts";
 import { resetMailsSettled } from "../routers/auth.ts";
 import { purgeExpired, RETENTION } from "./retention.ts";
 import { MAX_SESSIONS_PER_USER, sessionIdOf } from "../auth/session.ts";
-import { MAX_OPEN_PAYMENTS_PER_USER, OPEN_PAYMENT_WINDOW_MS } from "./payments.ts";
-import type { AcquirerSimulator } from "../payments/simulator.ts";
+import { MAX_OPEN_PAYMENTS_PER_USER, OPEN_PAYMENT_WINDOW_MS } from "./payments/records.ts";
+import type { AcquirerSimulator } from "../acquirer/simulator.ts";
 
 let server: TestServer;
 let store: Store;

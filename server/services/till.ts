@@ -1,8 +1,8 @@
 // The browser till's (Kasse) own reads and checks: its canteen's catalogue, the card holder's name and photo, today's sales.
 import { db } from "../../db/query.ts";
 import type { Tx } from "../../db/tx.ts";
-import { copenhagenDate, currentPeriodStarts } from "../ledger/calendar.ts";
-import { getOrder, type Order } from "./orders.ts";
+import { copenhagenDate, currentPeriodStarts } from "../../common/calendar.ts";
+import { getOrder, type Order } from "./orders/records.ts";
 import { declineMessage, type DeclineReason } from "../../common/declines.ts";
 import type { TerminalIdentity } from "./pos.ts";
 

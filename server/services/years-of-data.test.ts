@@ -2,13 +2,14 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WriteTx } from "../../db/tx.ts";
 import { db } from "../../db/query.ts";
-import { checkLedger, postTransfer, systemAccount } from "../ledger/ledger.ts";
+import { checkLedger } from "../ledger/check.ts";
+import { postTransfer, systemAccount } from "../ledger/ledger.ts";
 import { createCanteen, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
 import { cardholderSearch, countCardholders, issueCard, replaceCard, searchCardholders, type SearchPlan } from "./backoffice/cards.ts";
 import type { Actor } from "./backoffice/shared.ts";
-import { statementMonth } from "./portal.ts";
+import { statementMonth } from "./statements.ts";
 import { orderLinesOfPeriod, tillSalesOfPeriod } from "./backoffice/reports.ts";
-import { copenhagenMidnight } from "../ledger/calendar.ts";
+import { copenhagenMidnight } from "../../common/calendar.ts";
 
 let testStore: TestStore;
 let canteen: Fixture;

@@ -12,7 +12,7 @@ import { appRouter } from "../routers/_app.ts";
 import { createCallerFactory, type AppServices } from "../trpc.ts";
 import { OutboxMailer } from "../mail/mailer.ts";
 import { CprCipher } from "../auth/cpr.ts";
-import { AcquirerSimulator } from "../payments/simulator.ts";
+import { AcquirerSimulator } from "../acquirer/simulator.ts";
 
 // The database-only helpers live in db/testing.ts, so that db/ tests need nothing from server/.
 import { tempDatabasePath } from "../../db/testing.ts";

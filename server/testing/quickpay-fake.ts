@@ -1,54 +1,9 @@
 // Test-only fake of QuickPay's API v10 on a loopback port: payments, subscriptions, links, a payment window, recurring, checksummed callbacks, faults.
 import type { Server } from "bun";
-import { quickPayChecksum } from "../payments/quickpay.ts";
+import { quickPayChecksum } from "../acquirer/quickpay.ts";
+import { fakeCards, finishOperation, json, newOperation, newResource, type FakeResource } from "./quickpay-fake-resources.ts";
 
-/**
- * Test cards of the fake's payment window (QuickPay's public test cards where they exist). "recurring_declined" saves
- * fine but refuses later recurring charges; "authentication_required" saves fine but each recurring charge needs the
- * payer (qp_status_code 30100), as a card that insists on 3-D Secure does.
- */
-export const fakeCards = {
-  approved: "1000000000000008",
-  rejected: "1000000000000016",
-  captureRejected: "1000000000000032",
-  recurringDeclined: "1000000000000065",
-  authenticationRequired: "1000020000000006",
-} as const;
-
-interface FakeOperation {
-  id: number;
-  type: "authorize" | "capture" | "recurring";
-  amount: number;
-  pending: boolean;
-  qp_status_code: string | null;
-  qp_status_msg: string | null;
-  aq_status_code: string | null;
-  aq_status_msg: string | null;
-  data: Record<string, unknown>;
-  callback_url: string | null;
-  created_at: string;
-}
-
-export interface FakeResource {
-  id: number;
-  merchant_id: number;
-  order_id: string;
-  accepted: boolean;
-  type: "Payment" | "Subscription";
-  text_on_statement: string | null;
-  description?: string;
-  currency: string;
-  state: "initial" | "pending" | "new" | "active" | "rejected" | "processed" | "cancelled";
-  metadata: { type: string; brand: string | null; last4: string | null; exp_month: number | null; exp_year: number | null };
-  link: { url: string; amount: number; continue_url: string | null; cancel_url: string | null; callback_url: string | null; auto_capture: boolean; payment_methods: string | null } | null;
-  operations: FakeOperation[];
-  test_mode: boolean;
-  acquirer: string | null;
-  balance: number;
-  subscriptionId?: number;
-  created_at: string;
-  updated_at: string;
-}
+export { fakeCards };
 
 export interface RecordedRequest {
   method: string;
@@ -171,7 +126,7 @@ export class FakeQuickPay {
       const collection = url.pathname === "/payments" ? "payments" : "subscriptions";
       const errors = this.validateOrder(body, collection === "subscriptions");
       if (errors) return json(400, { message: "Validation error", errors, error_code: null });
-      const resource = this.newResource(collection === "payments" ? "Payment" : "Subscription", body.order_id, String(body.currency).toUpperCase(), body.description);
+      const resource = newResource((this.nextId += 1), this.options.testMode ?? false, collection === "payments" ? "Payment" : "Subscription", body.order_id, String(body.currency).toUpperCase(), body.description);
       this.map(collection).set(resource.id, resource);
       return json(201, resource);
     }
@@ -220,11 +175,11 @@ export class FakeQuickPay {
       const errors = this.validateOrder({ ...body, currency: subscription.currency }, false);
       if (errors) return json(400, { message: "Validation error", errors, error_code: null });
       if (!Number.isInteger(body.amount) || body.amount <= 0) return json(400, { message: "Validation error", errors: { amount: ["must be a positive integer"] } });
-      const payment = this.newResource("Payment", body.order_id, subscription.currency);
+      const payment = newResource((this.nextId += 1), this.options.testMode ?? false, "Payment", body.order_id, subscription.currency);
       payment.subscriptionId = subscription.id;
       payment.metadata = { ...subscription.metadata };
       const callbackUrl = request.headers.get("quickpay-callback-url");
-      const operation = this.operation("recurring", body.amount, callbackUrl);
+      const operation = newOperation(this.nextOperationId++, "recurring", body.amount, callbackUrl);
       payment.operations.push(operation);
       payment.state = "pending";
       this.payments.set(payment.id, payment);
@@ -235,7 +190,7 @@ export class FakeQuickPay {
         (async () => {
           await Bun.sleep(5);
           const code = card === fakeCards.recurringDeclined ? "40000" : card === fakeCards.authenticationRequired ? "30100" : "20000";
-          this.finish(operation, code);
+          finishOperation(operation, code);
           if (code !== "20000") {
             payment.state = "rejected";
             if (callbackUrl) this.deliver(callbackUrl, payment);
@@ -266,58 +221,10 @@ export class FakeQuickPay {
     return collection === "payments" ? this.payments : this.subscriptions;
   }
 
-  private newResource(type: "Payment" | "Subscription", orderId: string, currency: string, description?: string): FakeResource {
-    const now = new Date().toISOString();
-    this.nextId += 1;
-    return {
-      id: this.nextId,
-      merchant_id: 1,
-      order_id: orderId,
-      accepted: false,
-      type,
-      text_on_statement: null,
-      ...(type === "Subscription" ? { description: description ?? "" } : {}),
-      currency,
-      state: "initial",
-      metadata: { type: "card", brand: null, last4: null, exp_month: null, exp_year: null },
-      link: null,
-      operations: [],
-      test_mode: this.options.testMode ?? false,
-      acquirer: "clearhaus",
-      balance: 0,
-      created_at: now,
-      updated_at: now,
-    };
-  }
-
-  private operation(type: FakeOperation["type"], amount: number, callbackUrl: string | null): FakeOperation {
-    return {
-      id: this.nextOperationId++,
-      type,
-      amount,
-      pending: true,
-      qp_status_code: null,
-      qp_status_msg: null,
-      aq_status_code: null,
-      aq_status_msg: null,
-      data: {},
-      callback_url: callbackUrl,
-      created_at: new Date().toISOString(),
-    };
-  }
-
-  private finish(operation: FakeOperation, code: string): void {
-    operation.pending = false;
-    operation.qp_status_code = code;
-    operation.qp_status_msg = code === "20000" ? "Approved" : code === "30100" ? "3-D Secure is required" : "Rejected test operation";
-    operation.aq_status_code = code === "20000" ? "20000" : "40000";
-    operation.aq_status_msg = operation.qp_status_msg;
-  }
-
   private capture(payment: FakeResource, amount: number, callbackUrl: string | null, card: string): void {
-    const capture = this.operation("capture", amount, callbackUrl);
+    const capture = newOperation(this.nextOperationId++, "capture", amount, callbackUrl);
     payment.operations.push(capture);
-    this.finish(capture, card === fakeCards.captureRejected ? "40000" : "20000");
+    finishOperation(capture, card === fakeCards.captureRejected ? "40000" : "20000");
     if (capture.qp_status_code === "20000") {
       payment.balance += amount;
       payment.state = "processed";
@@ -346,10 +253,10 @@ export class FakeQuickPay {
     if (form.get("action") === "cancel") return Response.redirect(link.cancel_url ?? link.continue_url ?? this.url, 303);
     if (resource.state !== "initial") return new Response("Already paid", { status: 409 });
     const card = String(form.get("card") ?? "").replace(/\s/g, "");
-    const authorize = this.operation("authorize", link.amount, link.callback_url);
+    const authorize = newOperation(this.nextOperationId++, "authorize", link.amount, link.callback_url);
     resource.operations.push(authorize);
     const approved = card !== fakeCards.rejected && /^\d{12,19}$/.test(card);
-    this.finish(authorize, approved ? "20000" : "40000");
+    finishOperation(authorize, approved ? "20000" : "40000");
     resource.metadata = { type: "card", brand: card.startsWith("5") ? "mastercard" : card.startsWith("4571") ? "dankort" : "visa", last4: card.slice(-4), exp_month: 12, exp_year: 2030 };
     if (!approved) {
       resource.state = "rejected";
@@ -412,6 +319,3 @@ export class FakeQuickPay {
   }
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-}

@@ -5,7 +5,7 @@ import { cardNumberSchema } from "../../../common/limits.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { linkGuardian, unlinkGuardian, type GuardianRefusal } from "../../services/backoffice/guardians.ts";
 import { guardianLinkedNotice, guardianUnlinkedNotice } from "../../services/backoffice/notices.ts";
-import { cancelSavedCardsAtAcquirer } from "../../services/money.ts";
+import { cancelSavedCardsAtAcquirer } from "../../services/payments/auto-top-up.ts";
 import { notFound, sendNotices } from "./shared.ts";
 
 function guardianRefused(refusal: GuardianRefusal): TRPCError {

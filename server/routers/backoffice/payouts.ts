@@ -4,7 +4,7 @@ import * as z from "zod";
 import { lineText } from "../../../common/text.ts";
 import { adminProcedure } from "../../trpc.ts";
 import { publishTransfers } from "../../ledger/events.ts";
-import { decidePayout } from "../../services/payments.ts";
+import { decidePayout } from "../../services/payments/payouts.ts";
 import { listPayoutRequests, payoutOfTenant } from "../../services/backoffice/payouts.ts";
 import { audit } from "../../services/backoffice/shared.ts";
 import { kroner, toCsv } from "../../csv.ts";

@@ -2,7 +2,7 @@
 import { describeAudit, type Words } from "../../../common/audit.ts";
 import { db } from "../../../db/query.ts";
 import type { Tx } from "../../../db/tx.ts";
-import { addDays, copenhagenMidnight } from "../../ledger/calendar.ts";
+import { addDays, copenhagenMidnight } from "../../../common/calendar.ts";
 
 export interface AuditEntry {
   id: number;

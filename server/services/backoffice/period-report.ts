@@ -1,7 +1,7 @@
 // Reports for a month or a school year: the exact day reports added up, closed days kept so a period costs its days once.
 import { db } from "../../../db/query.ts";
 import type { Tx, WriteTx } from "../../../db/tx.ts";
-import { addDays, copenhagenDate } from "../../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../../common/calendar.ts";
 import { PERIOD_DAYS_MAX } from "../../../common/report-periods.ts";
 import { dailyReport, REPORT_LINES, type DailyReport, type ReportLine, type ReportLineKey } from "./reports.ts";
 

@@ -4,7 +4,7 @@ import type { Words } from "../../../common/audit.ts";
 import { db } from "../../../db/query.ts";
 import type { TransferKind } from "../../../db/schema.ts";
 import type { Tx } from "../../../db/tx.ts";
-import { copenhagenMidnight } from "../../ledger/calendar.ts";
+import { copenhagenMidnight } from "../../../common/calendar.ts";
 import { chainHeadAt, type SealCheckpoint } from "../../ledger/chain.ts";
 
 /** The lines of the day's movements, in the order the report shows them. */
@@ -125,16 +125,9 @@ export function orderLinesOfPeriod(tenantId: number, from: number, to: number) {
     .groupBy("l.name");
 }
 
-/**
- * Sales (till and webshop), deposits, payouts, refunds, corrections and transfers of one Copenhagen day, with the
- * outstanding card balances — all of the staff member's own tenant only. A movement belongs to the tenant when one of
- * its sides is a cardholder account of the tenant; sales also count by the tenant's canteens. The whole ledger's check
- * is not part of it (issues 27 and 29): it read every transfer of every school per request; the background verifier
- * does it, and the report router shows only its verdict and time, no site-wide figure.
- */
-export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport {
-  const { from, to } = dayBounds(day);
-  const salesByCanteen = tx.all(
+/** The day's sales (till and webshop) by the tenant's canteens, as ledger transfers into each canteen's revenue. */
+function salesByCanteenOf(tx: Tx, tenantId: number, from: number, to: number) {
+  return tx.all(
     db
       .selectFrom("transfers as t")
       .innerJoin("canteens as c", "c.revenue_account_id", "t.credit_account_id")
@@ -146,7 +139,10 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
       .groupBy("c.id")
       .orderBy("c.name"),
   );
+}
 
+/** What was sold of each product: till sales by their item lines, webshop orders by their order lines. */
+function salesByProductOf(tx: Tx, tenantId: number, from: number, to: number): DailyReport["salesByProduct"] {
   const products = new Map<string, { quantity: number; amountOre: number }>();
   const add = (name: string, quantity: number, amountOre: number) => {
     const entry = products.get(name) ?? { quantity: 0, amountOre: 0 };
@@ -162,7 +158,11 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
   }
   const orderLines = tx.all(orderLinesOfPeriod(tenantId, from, to));
   for (const line of orderLines) add(`${line.name} (webshop)`, line.quantity, line.amount_ore);
+  return [...products].map(([product, entry]) => ({ product, ...entry })).sort((a, b) => b.amountOre - a.amountOre);
+}
 
+/** The day's total and count on each report line; sales come from `salesByCanteen`, paid payouts from the payouts. */
+function lineTotals(tx: Tx, tenantId: number, from: number, to: number, salesByCanteen: ReturnType<typeof salesByCanteenOf>): Map<ReportLineKey, { amountOre: number; count: number }> {
   // Every other movement touches a cardholder account, whose owner names the tenant: grouped by kind and by what sits
   // on each side, so each group lands on exactly one line.
   const groups: MovementGroup[] = tx.all(
@@ -211,6 +211,11 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
       .where("p.decided_at", "<", to),
   )!;
   totals.set("payoutsPaid", { amountOre: paid.amount_ore, count: paid.count });
+  return totals;
+}
+
+/** Payouts of the tenant requested and still waiting for a decision now. */
+function pendingPayoutsOre(tx: Tx, tenantId: number): number {
   const pending = tx.first(
     db
       .selectFrom("payouts as p")
@@ -219,6 +224,11 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
       .where("u.tenant_id", "=", tenantId)
       .where("p.status", "=", "pending"),
   )!;
+  return pending.amount_ore;
+}
+
+/** What the tenant owes its cardholders now: the sum of their card balances. */
+function liabilityOreOf(tx: Tx, tenantId: number): number {
   const liability = tx.first(
     db
       .selectFrom("ledger_accounts as a")
@@ -227,6 +237,23 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
       .where("a.kind", "=", "cardholder")
       .where("u.tenant_id", "=", tenantId),
   )!;
+  return liability.total;
+}
+
+/**
+ * Sales (till and webshop), deposits, payouts, refunds, corrections and transfers of one Copenhagen day, with the
+ * outstanding card balances — all of the staff member's own tenant only. A movement belongs to the tenant when one of
+ * its sides is a cardholder account of the tenant; sales also count by the tenant's canteens. The whole ledger's check
+ * is not part of it (issues 27 and 29): it read every transfer of every school per request; the background verifier
+ * does it, and the report router shows only its verdict and time, no site-wide figure.
+ */
+export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport {
+  const { from, to } = dayBounds(day);
+  const salesByCanteen = salesByCanteenOf(tx, tenantId, from, to);
+  const salesByProduct = salesByProductOf(tx, tenantId, from, to);
+  const totals = lineTotals(tx, tenantId, from, to, salesByCanteen);
+  const payoutsPendingOre = pendingPayoutsOre(tx, tenantId);
+  const liabilityOre = liabilityOreOf(tx, tenantId);
   const lines = (Object.keys(REPORT_LINES) as ReportLineKey[])
     .map((key) => ({ key, label: REPORT_LINES[key], ...totals.get(key)! }))
     // "Other" shows only when something unexpected moved: nothing is ever left off silently.
@@ -235,12 +262,12 @@ export function dailyReport(tx: Tx, tenantId: number, day: string): DailyReport 
     day,
     lines,
     salesByCanteen: salesByCanteen.map((row) => ({ canteen: row.canteen, salesOre: row.sales_ore, count: row.count })),
-    salesByProduct: [...products].map(([product, entry]) => ({ product, ...entry })).sort((a, b) => b.amountOre - a.amountOre),
+    salesByProduct,
     depositsOre: totals.get("deposits")!.amountOre,
     payoutsOre: totals.get("payoutsPaid")!.amountOre,
     refundsOre: totals.get("refunds")!.amountOre,
-    liabilityOre: liability.total,
-    payoutsPendingOre: pending.amount_ore,
+    liabilityOre,
+    payoutsPendingOre,
     chainHead: chainHeadAt(tx, to),
   };
 }

@@ -1,6 +1,6 @@
 // The heavy reads that run on their own connection in a worker thread (reads/pool.ts): reports, searches, the ledger check.
 import type { Tx } from "../../../db/tx.ts";
-import { checkLedger } from "../../ledger/ledger.ts";
+import { checkLedger } from "../../ledger/check.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
 import { proposeSeal } from "../../ledger/chain.ts";
 import { dailyReport } from "../backoffice/reports.ts";

@@ -1,7 +1,7 @@
 // Keeps the totals of every closed day per school in the background, so a month or year report finds them ready.
 import { db } from "../../../db/query.ts";
 import type { Store } from "../../../db/connect.ts";
-import { addDays, copenhagenDate } from "../../ledger/calendar.ts";
+import { addDays, copenhagenDate } from "../../../common/calendar.ts";
 import { errorField, log } from "../../ops/logger.ts";
 import { keepDayTotals, PERIOD_DAYS_MAX, type DayTotals } from "../backoffice/period-report.ts";
 import type { HeavyReads } from "./pool.ts";

@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { db } from "../../../db/query.ts";
 import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../../testing/harness.ts";
 import { LedgerVerifier } from "../../ledger/verifier.ts";
-import { checkLedger, postTransfer } from "../../ledger/ledger.ts";
-import { copenhagenDate } from "../../ledger/calendar.ts";
+import { checkLedger } from "../../ledger/check.ts";
+import { postTransfer } from "../../ledger/ledger.ts";
+import { copenhagenDate } from "../../../common/calendar.ts";
 import { createHeavyReads, HeavyReadsBusyError, HeavyReadTimeoutError, type HeavyReads } from "./pool.ts";
 import { startLedgerWatch } from "./verify-schedule.ts";
 

@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { acquirerFor } from "../app.ts";
 import { QuickPayAcquirer, quickPayChecksum, subscriptionOrderId } from "./quickpay.ts";
 import { AcquirerSimulator } from "./simulator.ts";
-import { newOrderId } from "../services/payments.ts";
+import { newOrderId } from "../services/payments/records.ts";
 
 const settings = { ACQUIRER: "quickpay", QUICKPAY_API_KEY: "api-key-1", QUICKPAY_PRIVATE_KEY: "private-key-1", QUICKPAY_API_URL: "http://127.0.0.1:9" };
 

@@ -1,11 +1,13 @@
 // Webshop rules at the service level: checkout is atomic and idempotent, menus/cut-off/sold-out hold, cancel refunds once.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { WriteTx } from "../../db/tx.ts";
-import { checkLedger } from "../ledger/ledger.ts";
-import { addDays, copenhagenDate, cutoffInstant } from "../ledger/calendar.ts";
-import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestCard, type TestStore } from "../testing/harness.ts";
-import { advanceOrder, cancelOrder, checkout, deliverOrders, kitchenQueue, menuFor, orderableDays, orderEventsSince, preparationCounts } from "./orders.ts";
-import { IdempotencyConflictError } from "./pos.ts";
+import type { WriteTx } from "../../../db/tx.ts";
+import { checkLedger } from "../../ledger/check.ts";
+import { addDays, copenhagenDate, cutoffInstant } from "../../../common/calendar.ts";
+import { createCanteen, createCard, createTestStore, tableCounts, type Fixture, type TestCard, type TestStore } from "../../testing/harness.ts";
+import { advanceOrder, deliverOrders, kitchenQueue, orderEventsSince, preparationCounts } from "./kitchen.ts";
+import { cancelOrder, checkout } from "./checkout.ts";
+import { menuFor, orderableDays } from "./menus.ts";
+import { IdempotencyConflictError } from "../pos.ts";
 
 let testStore: TestStore;
 let canteen: Fixture;

@@ -1,14 +1,18 @@
 // Auto top-up orchestration: a hung acquirer cannot block an account, a late capture still pays, a restart frees the account.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { openStore, type Store } from "../../db/connect.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
-import { createServices, startServer } from "../app.ts";
-import { checkLedger, postTransfer } from "../ledger/ledger.ts";
-import type { PaymentOutcome } from "../payments/acquirer.ts";
-import { createCanteen, createCard, lastMailTo, servicesFor, tempDatabasePath, testConfig, type Fixture } from "../testing/harness.ts";
-import { formatOre } from "../../common/money.ts";
-import { maybeAutoTopUp, startPayment } from "./money.ts";
-import { applyPaymentOutcome, claimAutoTopUp, createPendingPayment, saveAgreement } from "./payments.ts";
+import { openStore, type Store } from "../../../db/connect.ts";
+import { migrateToLatest } from "../../../db/migrate.ts";
+import { createServices, startServer } from "../../app.ts";
+import { checkLedger } from "../../ledger/check.ts";
+import { postTransfer } from "../../ledger/ledger.ts";
+import type { PaymentOutcome } from "../../acquirer/acquirer.ts";
+import { createCanteen, createCard, lastMailTo, servicesFor, tempDatabasePath, testConfig, type Fixture } from "../../testing/harness.ts";
+import { formatOre } from "../../../common/money.ts";
+import { claimAutoTopUp, maybeAutoTopUp } from "./auto-top-up.ts";
+import { startPayment } from "./hosted.ts";
+import { applyPaymentOutcome } from "./outcomes.ts";
+import { createPendingPayment } from "./records.ts";
+import { saveAgreement } from "./agreements.ts";
 
 let path: string;
 let cleanup: () => void;

@@ -1,22 +1,17 @@
 // Money in and out at the service level: callbacks applied exactly once, auto top-up rules, payouts and own transfers.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { WriteTx } from "../../db/tx.ts";
-import { checkLedger, openAccount, postTransfer, systemAccount } from "../ledger/ledger.ts";
-import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../testing/harness.ts";
-import {
-  applyPaymentOutcome,
-  cancelAgreement,
-  claimAutoTopUp,
-  createPendingPayment,
-  decidePayout,
-  getAgreement,
-  PaymentMismatchError,
-  recoverInterruptedTopUps,
-  requestPayout,
-  saveAgreement,
-  transferBetweenOwnAccounts,
-} from "./payments.ts";
-import { IdempotencyConflictError } from "./pos.ts";
+import type { WriteTx } from "../../../db/tx.ts";
+import { checkLedger } from "../../ledger/check.ts";
+import { openAccount, postTransfer, systemAccount } from "../../ledger/ledger.ts";
+import { createCanteen, createCard, createTestStore, type Fixture, type TestStore } from "../../testing/harness.ts";
+import { applyPaymentOutcome, PaymentMismatchError } from "./outcomes.ts";
+import { cancelAgreement, getAgreement, saveAgreement } from "./agreements.ts";
+import { claimAutoTopUp } from "./auto-top-up.ts";
+import { createPendingPayment } from "./records.ts";
+import { decidePayout, requestPayout } from "./payouts.ts";
+import { recoverInterruptedTopUps } from "./reconciliation.ts";
+import { transferBetweenOwnAccounts } from "./own-transfers.ts";
+import { IdempotencyConflictError } from "../pos.ts";
 
 let testStore: TestStore;
 let canteen: Fixture;
