@@ -7,7 +7,7 @@ import type { RefundsTable } from "../../db/schema.ts";
 import type { RefundInput, SaleInput } from "../../common/limits.ts";
 import { declineMessage, SALE_DECLINE_PRECEDENCE, type DeclineReason, type LimitDeclineReason, type SaleDeclineReason } from "../../common/declines.ts";
 import { getBalance, postSystemTransfer, postTransfer, type Transfer } from "../ledger/ledger.ts";
-import { LIMIT_OF, spentSince } from "./spending-limits.ts";
+import { exceedsLimit, spentSince } from "./spending-limits.ts";
 
 /** The terminal a request was authenticated as (see auth/terminal.ts). */
 export type { TerminalIdentity };
@@ -118,8 +118,7 @@ const SALE_CHECKS: Record<SaleDeclineReason, (facts: SaleFacts) => boolean> = {
 };
 
 function overLimit(facts: SaleFacts, reason: LimitDeclineReason): boolean {
-  const limit = facts.card![LIMIT_OF[reason].column];
-  return limit !== null && facts.spent()[LIMIT_OF[reason].period] + facts.amountOre > limit;
+  return exceedsLimit(facts.card!, facts.spent, facts.amountOre, reason);
 }
 
 /** The reason a sale is declined: the first broken rule in SALE_DECLINE_PRECEDENCE, or null when none is. */

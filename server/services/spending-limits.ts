@@ -78,12 +78,14 @@ export const LIMIT_OF: Record<LimitDeclineReason, { column: keyof SpendingLimits
   limit_monthly_exceeded: { column: "limit_monthly_ore", period: "month" },
 };
 
+/** Whether `amountOre` more would pass this limit of the card, given what was spent in its period (no limit: never). */
+export function exceedsLimit(limits: SpendingLimits, spent: () => { day: number; week: number; month: number }, amountOre: number, reason: LimitDeclineReason): boolean {
+  const limit = limits[LIMIT_OF[reason].column];
+  return limit !== null && spent()[LIMIT_OF[reason].period] + amountOre > limit;
+}
+
 export function spendingLimitReason(tx: Tx, accountId: number, limits: SpendingLimits, amountOre: number, nowMs: number): LimitReason | null {
   if (limits.limit_daily_ore === null && limits.limit_weekly_ore === null && limits.limit_monthly_ore === null) return null;
   const spent = spentSince(tx, accountId, nowMs);
-  for (const reason of LIMIT_DECLINE_PRECEDENCE) {
-    const limit = limits[LIMIT_OF[reason].column];
-    if (limit !== null && spent[LIMIT_OF[reason].period] + amountOre > limit) return reason;
-  }
-  return null;
+  return LIMIT_DECLINE_PRECEDENCE.find((reason) => exceedsLimit(limits, () => spent, amountOre, reason)) ?? null;
 }
