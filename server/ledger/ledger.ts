@@ -54,7 +54,8 @@ function assertInvariant(condition: boolean, message: string): asserts condition
   if (!condition) throw new LedgerInvariantError(message);
 }
 
-const TRANSFER_COLUMNS = [
+/** The columns of a transfer row, as `toTransfer` and every reader of whole transfers select them. */
+export const TRANSFER_COLUMNS = [
   "seq",
   "id",
   "debit_account_id",

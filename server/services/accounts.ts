@@ -3,7 +3,7 @@ import { db, prepared } from "../../db/query.ts";
 import type { Tx, WriteTx } from "../../db/tx.ts";
 import type { BalanceEvent } from "../events/bus.ts";
 import { balanceEventsOf } from "../ledger/events.ts";
-import { toTransfer } from "../ledger/ledger.ts";
+import { toTransfer, TRANSFER_COLUMNS } from "../ledger/ledger.ts";
 import { actableAccount, actableAccounts } from "./access.ts";
 
 export interface AccountSummary {
@@ -69,19 +69,7 @@ export function balanceEventsAfter(tx: Tx, accountIds: readonly number[], positi
   const rows = tx.all(
     db
       .selectFrom("transfers")
-      .select([
-        "seq",
-        "id",
-        "debit_account_id",
-        "credit_account_id",
-        "amount_ore",
-        "kind",
-        "reference",
-        "description",
-        "debit_balance_after_ore",
-        "credit_balance_after_ore",
-        "created_at",
-      ])
+      .select(TRANSFER_COLUMNS)
       .where("seq", ">=", position.seq)
       .where((eb) => eb.or([eb("debit_account_id", "in", ids), eb("credit_account_id", "in", ids)]))
       .orderBy("seq")
