@@ -4,16 +4,10 @@ import { trpc } from "../../trpc.ts";
 import { formatDateTime } from "../../format.ts";
 import { language } from "../../language.ts";
 import { ListState } from "./shared.tsx";
+import type { BackupRetention } from "../../../../server/ops/retention.ts";
 
-/** The retention policy the server reports (server/ops/retention.ts). */
-interface Retention {
-  hours: number;
-  days: number;
-  weeks: number;
-  months: number;
-  maxFiles: number | null;
-  maxBytes: number | null;
-}
+/** The retention policy the server reports. */
+type Retention = BackupRetention;
 
 /** "a, b og c" */
 function list(parts: Array<string | null>, and: string): string {
